@@ -1,0 +1,30 @@
+import { useEffect, useRef } from "preact/hooks";
+
+/** A video element showing a stream; `muted` for the local preview. */
+export function VideoTile(
+  props: {
+    stream: MediaStream | null;
+    muted: boolean;
+    label: string;
+    testId: string;
+    class?: string;
+  },
+) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    if (ref.current && ref.current.srcObject !== props.stream) {
+      ref.current.srcObject = props.stream;
+    }
+  }, [props.stream]);
+  return (
+    <video
+      ref={ref}
+      data-testid={props.testId}
+      aria-label={props.label}
+      class={`bg-gray-900 rounded-xl object-cover ${props.class ?? ""}`}
+      autoplay
+      playsInline
+      muted={props.muted}
+    />
+  );
+}

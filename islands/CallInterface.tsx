@@ -1,0 +1,125 @@
+import { useSignal } from "@preact/signals";
+import { useEffect, useMemo } from "preact/hooks";
+import { browserGetUserMedia, CallMachine } from "../lib/call/call_machine.ts";
+import { connectWebSocket } from "../lib/call/signaling_client.ts";
+import { CallControls } from "../components/CallControls.tsx";
+import { Dialer } from "../components/Dialer.tsx";
+import { IncomingCall } from "../components/IncomingCall.tsx";
+import { JoinForm } from "../components/JoinForm.tsx";
+import { OnlineList } from "../components/OnlineList.tsx";
+import { VideoTile } from "../components/VideoTile.tsx";
+import { Button } from "../components/Button.tsx";
+
+/** Props the page hands to the island. */
+export interface CallInterfaceProps {
+  /** Prefills the id box, from the page's `?userId=`. */
+  defaultUserId?: string;
+}
+
+function createMachine(): CallMachine {
+  return new CallMachine({
+    connect: connectWebSocket,
+    getUserMedia: browserGetUserMedia,
+    createPeerConnection: (config) => new RTCPeerConnection(config),
+    setTimeout: (callback, ms) => setTimeout(callback, ms),
+    clearTimeout: (handle) => clearTimeout(handle),
+  });
+}
+
+/** The calling page: sign in, see who is online, call, answer, talk. */
+export default function CallInterface(props: CallInterfaceProps) {
+  const machine = useMemo(createMachine, []);
+  const userId = useSignal(props.defaultUserId ?? "");
+  const target = useSignal("");
+  useEffect(() => () => machine.leave(), [machine]);
+
+  const state = machine.state.value;
+  const session = machine.session.value;
+  const peer = machine.peerId.value ?? "";
+  const inCall = state === "calling" || state === "active";
+
+  return (
+    <main
+      class="max-w-3xl mx-auto p-4 flex flex-col gap-4"
+      data-call-state={state}
+    >
+      <header class="flex flex-wrap items-center gap-3 justify-between">
+        <h1 class="text-2xl font-bold">Nexus Call</h1>
+        {session === "signed-in" && (
+          <p class="text-sm text-gray-600">
+            Signed in as <strong>{machine.selfId.value}</strong>{" "}
+            {!inCall && state !== "ringing" && (
+              <Button
+                class="ml-2"
+                onClick={() => machine.leave()}
+              >
+                Sign out
+              </Button>
+            )}
+          </p>
+        )}
+      </header>
+      <p role="status" aria-live="polite" class="text-lg min-h-[1.75rem]">
+        {machine.status.value}
+      </p>
+      {session !== "signed-in" && (
+        <JoinForm
+          userId={userId.value}
+          busy={session === "connecting"}
+          onInput={(value) => userId.value = value}
+          onJoin={() => machine.join(userId.value)}
+        />
+      )}
+      {session === "signed-in" && (state === "idle" || state === "ended") && (
+        <>
+          <Dialer
+            target={target.value}
+            onInput={(value) => target.value = value}
+            onCall={(video) => machine.call(target.value, video)}
+          />
+          <OnlineList
+            users={machine.online.value}
+            onCall={(user) => machine.call(user, true)}
+          />
+        </>
+      )}
+      {state === "ringing" && (
+        <IncomingCall
+          caller={peer}
+          video={machine.withVideo.value}
+          onAccept={() => machine.accept()}
+          onDecline={() => machine.decline()}
+        />
+      )}
+      {inCall && (
+        <section aria-label="Call" class="flex flex-col gap-3">
+          <div class="relative">
+            <VideoTile
+              testId="remote-video"
+              label={`Video from ${peer}`}
+              stream={machine.remoteStream.value}
+              muted={false}
+              class="w-full aspect-video"
+            />
+            <VideoTile
+              testId="local-video"
+              label="Your camera"
+              stream={machine.localStream.value}
+              muted
+              class="absolute bottom-2 right-2 w-1/4 aspect-video border-2 border-white"
+            />
+          </div>
+          <CallControls
+            muted={machine.micMuted.value}
+            cameraOff={machine.cameraOff.value}
+            showToggles={state === "active"}
+            showCamera={machine.withVideo.value}
+            onMute={() => machine.toggleMute()}
+            onCamera={() => machine.toggleCamera()}
+            onEnd={() => machine.hangUp()}
+          />
+        </section>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,5 @@
+/** The app's development entry: `deno task manifest`, `build` and `dev` run it. */
+import { dev } from "$fresh/dev.ts";
+import config from "./fresh_config.ts";
+
+await dev(new URL("../", import.meta.url), "./main.ts", config);

@@ -1,0 +1,225 @@
+/**
+ * The Nexus Call wire protocol, shared by the server and the island: message
+ * types, their validation and the error codes. Every frame is a UTF-8 JSON
+ * text frame `{ "type": string, "payload": object }`.
+ * @module
+ */
+import * as v from "valibot";
+
+/** The largest frame the server reads, in bytes of UTF-8. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+/** What a user id may be: 1–64 of `A–Z a–z 0–9 . _ ~ -`. */
+export const USER_ID_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
+
+/** Whether `id` is a valid user id. */
+export function isUserId(id: unknown): id is string {
+  return typeof id === "string" && USER_ID_PATTERN.test(id);
+}
+
+/**
+ * Every error code the server sends, with the sentence it sends by default.
+ * A recoverable error never closes the socket.
+ */
+export const ERROR_CODES = {
+  "invalid-json": "The frame is not valid JSON.",
+  "invalid-message": "The message does not have the fields its type requires.",
+  "unknown-type": "The server does not know this message type.",
+  "too-large": `Frames may be at most ${MAX_FRAME_BYTES} bytes.`,
+  "binary-frame": "Only JSON text frames are accepted, not binary ones.",
+  "peer-unavailable": "That user is not online.",
+  "not-in-call":
+    "That message needs a call in progress between you and that user.",
+  "already-in-call": "You are already in a call; end it first.",
+  "self-call": "You cannot call yourself.",
+  "id-in-use": "That user id is already connected elsewhere.",
+} as const;
+
+/** A machine-readable error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Why a call ended or was refused, as `reason` carries it. */
+export const END_REASONS = [
+  "hangup",
+  "declined",
+  "busy",
+  "no-answer",
+  "cancelled",
+  "peer-gone",
+  "ice-failed",
+  "media-failed",
+] as const;
+
+/** One of `END_REASONS`. */
+export type EndReason = typeof END_REASONS[number];
+
+const UserId = v.pipe(
+  v.string(),
+  v.regex(USER_ID_PATTERN, "must be 1–64 of A–Z a–z 0–9 . _ ~ -"),
+);
+// Clients may send `from`; the server replaces it with the sender's own id.
+const ClaimedFrom = v.optional(v.pipe(v.string(), v.maxLength(64)));
+const Reason = v.optional(v.picklist(END_REASONS));
+
+const SessionDescription = v.object({
+  type: v.picklist(["offer", "answer", "pranswer", "rollback"]),
+  sdp: v.optional(v.pipe(v.string(), v.maxLength(60_000))),
+});
+
+const IceCandidate = v.object({
+  candidate: v.optional(v.pipe(v.string(), v.maxLength(2_048))),
+  sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64)))),
+  sdpMLineIndex: v.optional(
+    v.nullable(
+      v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_023)),
+    ),
+  ),
+  usernameFragment: v.optional(
+    v.nullable(v.pipe(v.string(), v.maxLength(256))),
+  ),
+});
+
+// Payloads are loose: extension fields travel on, within the frame size cap.
+const payloads = {
+  "call:request": v.looseObject({
+    from: ClaimedFrom,
+    to: UserId,
+    hasVideo: v.boolean(),
+    hasAudio: v.boolean(),
+  }),
+  "call:response": v.looseObject({
+    from: ClaimedFrom,
+    to: UserId,
+    accepted: v.boolean(),
+    reason: Reason,
+  }),
+  "webrtc:offer": v.looseObject({
+    from: ClaimedFrom,
+    to: UserId,
+    offer: SessionDescription,
+  }),
+  "webrtc:answer": v.looseObject({
+    from: ClaimedFrom,
+    to: UserId,
+    answer: SessionDescription,
+  }),
+  "webrtc:candidate": v.looseObject({
+    from: ClaimedFrom,
+    to: UserId,
+    candidate: IceCandidate,
+  }),
+  "call:end": v.looseObject({ from: ClaimedFrom, to: UserId, reason: Reason }),
+};
+
+/** The six message types a client sends, each relayed to the user in `to`. */
+export type RelayedType = keyof typeof payloads;
+
+/** The relayed message types, in protocol order. */
+export const RELAYED_TYPES = Object.keys(payloads) as RelayedType[];
+
+// Loose payloads infer an index signature; the protocol's types name only the known fields.
+type KnownFields<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
+type ClientPayload<T extends RelayedType> = KnownFields<
+  v.InferOutput<typeof payloads[T]>
+>;
+
+/** A relayed message as a client sends it (`from` optional and ignored). */
+export type ClientMessage = {
+  [T in RelayedType]: { type: T; payload: ClientPayload<T> };
+}[RelayedType];
+
+/** A relayed message as the server delivers it: `from` is the sender's id. */
+export type RelayedMessage<T extends RelayedType = RelayedType> = {
+  [K in T]: {
+    type: K;
+    payload: Omit<ClientPayload<K>, "from"> & { from: string };
+  };
+}[T];
+
+/** The payload of a delivered message of type `T`. */
+export type PayloadOf<T extends RelayedType> = RelayedMessage<T>["payload"];
+
+/** Messages only the server sends. */
+export type ServerNotice =
+  | {
+    type: "error";
+    payload: { code: ErrorCode; message: string; inReplyTo?: string };
+  }
+  | {
+    type: "session:ready";
+    payload: { userId: string; iceServers: RTCIceServer[] };
+  }
+  | { type: "presence:list"; payload: { users: string[] } }
+  | { type: "presence:update"; payload: { userId: string; online: boolean } };
+
+/** Anything the server sends. */
+export type ServerMessage = RelayedMessage | ServerNotice;
+
+/** The result of reading a client's frame. */
+export type ParseResult =
+  | { ok: true; message: ClientMessage }
+  | { ok: false; code: ErrorCode; message: string; inReplyTo?: string };
+
+function utf8Length(text: string): number {
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so most frames need no counting.
+  if (text.length * 3 <= MAX_FRAME_BYTES) return text.length;
+  return new TextEncoder().encode(text).length;
+}
+
+/** Reads and validates one frame from a client. */
+export function parseClientFrame(frame: string): ParseResult {
+  if (utf8Length(frame) > MAX_FRAME_BYTES) {
+    return { ok: false, code: "too-large", message: ERROR_CODES["too-large"] };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(frame);
+  } catch {
+    return {
+      ok: false,
+      code: "invalid-json",
+      message: ERROR_CODES["invalid-json"],
+    };
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return {
+      ok: false,
+      code: "invalid-message",
+      message: 'A message is an object: {"type": string, "payload": object}.',
+    };
+  }
+  const { type, payload } = data as { type?: unknown; payload?: unknown };
+  if (typeof type !== "string") {
+    return {
+      ok: false,
+      code: "invalid-message",
+      message: 'The message needs a string "type".',
+    };
+  }
+  if (!Object.hasOwn(payloads, type)) {
+    return {
+      ok: false,
+      code: "unknown-type",
+      message: `Unknown message type "${type.slice(0, 64)}".`,
+    };
+  }
+  const schema = payloads[type as RelayedType];
+  const result = v.safeParse(schema, payload);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = [
+      "payload",
+      ...(issue.path ?? []).map((item) => String(item.key)),
+    ].join(".");
+    return {
+      ok: false,
+      code: "invalid-message",
+      message: `${type}: ${path} ${issue.message}`,
+      inReplyTo: type,
+    };
+  }
+  return {
+    ok: true,
+    message: { type, payload: result.output } as ClientMessage,
+  };
+}

@@ -1,0 +1,18 @@
+import type { PageProps } from "$fresh/server.ts";
+import { asset } from "$fresh/runtime.ts";
+
+export default function App({ Component }: PageProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>Nexus Call</title>
+        <link rel="icon" href={asset("/favicon.svg")} type="image/svg+xml" />
+      </head>
+      <body class="bg-white text-gray-900">
+        <Component />
+      </body>
+    </html>
+  );
+}
