@@ -18,8 +18,8 @@ import type { Session, SignalingSocket } from "./session.ts";
 
 /** Timers, injectable so tests control time. */
 export interface Timers {
-  set(callback: () => void, ms: number): number;
-  clear(handle: number): void;
+  set(callback: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
 }
 
 /** How the hub behaves. */
@@ -73,13 +73,13 @@ export class SignalingHub {
   readonly calls = new CallTable();
   #options: HubOptions;
   #timers: Timers;
-  #ringTimers = new Map<Call, number>();
+  #ringTimers = new Map<Call, unknown>();
 
   constructor(options: HubOptions) {
     this.#options = options;
     this.#timers = options.timers ?? {
       set: (callback, ms) => setTimeout(callback, ms),
-      clear: (handle) => clearTimeout(handle),
+      clear: (handle) => clearTimeout(handle as number),
     };
   }
 

@@ -1,0 +1,334 @@
+import assert from "node:assert/strict";
+import { CLOSE_ID_IN_USE, SignalingHub } from "./hub.ts";
+import type { Session } from "./session.ts";
+import { FakeSocket } from "../../tests/support/fake_socket.ts";
+import { ManualTimers } from "../../tests/support/fake_webrtc.ts";
+
+const RING_MS = 1_000;
+
+function setup() {
+  const timers = new ManualTimers();
+  const hub = new SignalingHub({
+    iceServers: [{ urls: "stun:127.0.0.1:3478" }],
+    ringTimeoutMs: RING_MS,
+    timers: { set: timers.setTimeout, clear: timers.clearTimeout },
+  });
+  const join = (userId: string) => {
+    const socket = new FakeSocket();
+    const session = hub.connect(userId, socket)!;
+    socket.take();
+    return { session, socket };
+  };
+  const frame = (
+    from: Session,
+    type: string,
+    payload: Record<string, unknown>,
+  ) => hub.receive(from, JSON.stringify({ type, payload }));
+  return { hub, timers, join, frame };
+}
+
+/** alice and bob in an accepted call. */
+function inCall() {
+  const t = setup();
+  const alice = t.join("alice");
+  const bob = t.join("bob");
+  for (const x of [alice, bob]) x.socket.take();
+  t.frame(alice.session, "call:request", {
+    to: "bob",
+    hasVideo: true,
+    hasAudio: true,
+  });
+  t.frame(bob.session, "call:response", { to: "alice", accepted: true });
+  alice.socket.take();
+  bob.socket.take();
+  return { ...t, alice, bob };
+}
+
+Deno.test("joining: ready, presence, and a refused second connection", () => {
+  const { hub, join } = setup();
+  const alice = join("alice");
+  const socket = new FakeSocket();
+  const bob = hub.connect("bob", socket);
+  assert.ok(bob);
+  assert.deepEqual(socket.take(), [
+    {
+      type: "session:ready",
+      payload: { userId: "bob", iceServers: [{ urls: "stun:127.0.0.1:3478" }] },
+    },
+    { type: "presence:list", payload: { users: ["alice", "bob"] } },
+  ]);
+  assert.deepEqual(alice.socket.take(), [{
+    type: "presence:update",
+    payload: { userId: "bob", online: true },
+  }]);
+
+  const second = new FakeSocket();
+  assert.equal(hub.connect("alice", second), undefined);
+  assert.equal(second.take()[0].type, "error");
+  assert.deepEqual(second.closed, {
+    code: CLOSE_ID_IN_USE,
+    reason: "user id already connected",
+  });
+  assert.equal(
+    hub.registry.get("alice"),
+    alice.session,
+    "the first connection stays",
+  );
+  assert.deepEqual(alice.socket.take(), []);
+});
+
+Deno.test("a whole call's signaling, with from stamped by the server", () => {
+  const { hub, join, frame } = setup();
+  const alice = join("alice");
+  const bob = join("bob");
+  alice.socket.take();
+  frame(alice.session, "call:request", {
+    from: "mallory",
+    to: "bob",
+    hasVideo: true,
+    hasAudio: true,
+  });
+  assert.deepEqual(bob.socket.take(), [{
+    type: "call:request",
+    payload: { from: "alice", to: "bob", hasVideo: true, hasAudio: true },
+  }]);
+  frame(bob.session, "call:response", { to: "alice", accepted: true });
+  assert.deepEqual(alice.socket.take(), [{
+    type: "call:response",
+    payload: { to: "alice", accepted: true, from: "bob" },
+  }]);
+  assert.equal(hub.calls.of("alice")?.phase, "active");
+
+  const offer = { type: "offer", sdp: "v=0" };
+  frame(alice.session, "webrtc:offer", { to: "bob", offer });
+  frame(bob.session, "webrtc:answer", {
+    to: "alice",
+    answer: { type: "answer", sdp: "v=0" },
+  });
+  frame(bob.session, "webrtc:candidate", {
+    to: "alice",
+    candidate: { candidate: "c", sdpMid: "0" },
+  });
+  assert.deepEqual(
+    bob.socket.take().map((
+      m,
+    ) => [m.type, "from" in m.payload && m.payload.from]),
+    [["webrtc:offer", "alice"]],
+  );
+  assert.deepEqual(alice.socket.take().map((m) => m.type), [
+    "webrtc:answer",
+    "webrtc:candidate",
+  ]);
+
+  frame(bob.session, "call:end", { to: "alice" });
+  assert.deepEqual(alice.socket.take(), [{
+    type: "call:end",
+    payload: { to: "alice", from: "bob", reason: "hangup" },
+  }]);
+  assert.equal(hub.calls.size, 0);
+});
+
+Deno.test("declining frees both users", () => {
+  const { hub, join, frame } = setup();
+  const alice = join("alice");
+  const bob = join("bob");
+  frame(alice.session, "call:request", {
+    to: "bob",
+    hasVideo: false,
+    hasAudio: true,
+  });
+  frame(bob.session, "call:response", {
+    to: "alice",
+    accepted: false,
+    reason: "declined",
+  });
+  assert.equal(alice.socket.take().at(-1)?.type, "call:response");
+  assert.equal(hub.calls.size, 0);
+});
+
+Deno.test("calling someone offline, yourself, or while in a call", () => {
+  const { join, frame } = setup();
+  const alice = join("alice");
+  frame(alice.session, "call:request", {
+    to: "ghost",
+    hasVideo: true,
+    hasAudio: true,
+  });
+  frame(alice.session, "call:request", {
+    to: "alice",
+    hasVideo: true,
+    hasAudio: true,
+  });
+  assert.deepEqual(
+    alice.socket.take().map((m) =>
+      m.type === "error" && [m.payload.code, m.payload.inReplyTo]
+    ),
+    [
+      ["peer-unavailable", "call:request"],
+      ["self-call", "call:request"],
+    ],
+  );
+  const t = inCall();
+  t.join("carol");
+  t.frame(t.alice.session, "call:request", {
+    to: "carol",
+    hasVideo: true,
+    hasAudio: true,
+  });
+  const [error] = t.alice.socket.take().filter((m) => m.type === "error");
+  assert.equal(error.type === "error" && error.payload.code, "already-in-call");
+});
+
+Deno.test("calling someone in a call answers busy and leaves their call alone", () => {
+  const t = inCall();
+  const carol = t.join("carol");
+  t.frame(carol.session, "call:request", {
+    to: "bob",
+    hasVideo: true,
+    hasAudio: true,
+  });
+  assert.deepEqual(carol.socket.take(), [{
+    type: "call:response",
+    payload: { from: "bob", to: "carol", accepted: false, reason: "busy" },
+  }]);
+  assert.deepEqual(t.bob.socket.take(), []);
+  assert.equal(t.hub.calls.between("alice", "bob")?.phase, "active");
+});
+
+Deno.test("signaling outside a call is refused with not-in-call and delivered to nobody", async (t) => {
+  const s = setup();
+  const alice = s.join("alice");
+  const bob = s.join("bob");
+  const carol = s.join("carol");
+  for (const x of [alice, bob, carol]) x.socket.take();
+  const attempts: [string, Record<string, unknown>][] = [
+    ["webrtc:offer", { to: "bob", offer: { type: "offer", sdp: "v=0" } }],
+    ["webrtc:candidate", { to: "bob", candidate: { candidate: "c" } }],
+    ["call:response", { to: "bob", accepted: true }],
+    ["call:end", { to: "bob" }],
+  ];
+  for (const [type, payload] of attempts) {
+    await t.step(`${type} with no call`, () => {
+      s.frame(alice.session, type, payload);
+      const [reply] = alice.socket.take();
+      assert.equal(reply.type === "error" && reply.payload.code, "not-in-call");
+      assert.deepEqual(bob.socket.take(), []);
+    });
+  }
+  await t.step("webrtc:* while still ringing", () => {
+    s.frame(alice.session, "call:request", {
+      to: "bob",
+      hasVideo: true,
+      hasAudio: true,
+    });
+    bob.socket.take();
+    s.frame(alice.session, "webrtc:offer", {
+      to: "bob",
+      offer: { type: "offer", sdp: "v=0" },
+    });
+    const [reply] = alice.socket.take();
+    assert.equal(reply.type === "error" && reply.payload.code, "not-in-call");
+    assert.deepEqual(bob.socket.take(), []);
+  });
+  await t.step("the caller cannot answer their own call", () => {
+    s.frame(alice.session, "call:response", { to: "bob", accepted: true });
+    const [reply] = alice.socket.take();
+    assert.equal(reply.type === "error" && reply.payload.code, "not-in-call");
+  });
+  await t.step("a third user cannot end or join their call", () => {
+    s.frame(carol.session, "call:end", { to: "bob" });
+    s.frame(carol.session, "call:response", { to: "alice", accepted: true });
+    assert.deepEqual(
+      carol.socket.take().map((m) => m.type === "error" && m.payload.code),
+      ["not-in-call", "not-in-call"],
+    );
+    assert.deepEqual(bob.socket.take(), []);
+    assert.deepEqual(alice.socket.take(), []);
+    assert.equal(s.hub.calls.between("alice", "bob")?.phase, "ringing");
+  });
+});
+
+Deno.test("bad frames get errors and the socket stays open", () => {
+  const t = inCall();
+  t.hub.receive(t.alice.session, "not json");
+  t.hub.receive(t.alice.session, new Uint8Array([1, 2, 3]));
+  t.hub.receive(t.alice.session, JSON.stringify({ type: "nope", payload: {} }));
+  assert.deepEqual(
+    t.alice.socket.take().map((m) => m.type === "error" && m.payload.code),
+    [
+      "invalid-json",
+      "binary-frame",
+      "unknown-type",
+    ],
+  );
+  assert.equal(t.alice.socket.closed, null);
+  assert.deepEqual(t.bob.socket.take(), []);
+  assert.equal(t.hub.calls.between("alice", "bob")?.phase, "active");
+});
+
+Deno.test("a closed socket ends its call with peer-gone and leaves nothing behind", () => {
+  const t = inCall();
+  t.hub.disconnect(t.alice.session);
+  assert.deepEqual(t.bob.socket.take(), [
+    {
+      type: "call:end",
+      payload: { from: "alice", to: "bob", reason: "peer-gone" },
+    },
+    { type: "presence:update", payload: { userId: "alice", online: false } },
+  ]);
+  t.hub.disconnect(t.bob.session);
+  assert.equal(t.hub.registry.size, 0);
+  assert.equal(t.hub.calls.size, 0);
+});
+
+Deno.test("a late close of a refused connection does not evict the joined one", () => {
+  const { hub, join } = setup();
+  const alice = join("alice");
+  const imposter: Session = { userId: "alice", socket: new FakeSocket() };
+  hub.disconnect(imposter);
+  assert.equal(hub.registry.get("alice"), alice.session);
+});
+
+Deno.test("an unanswered call ends with no-answer on both sides", () => {
+  const { hub, timers, join, frame } = setup();
+  const alice = join("alice");
+  const bob = join("bob");
+  alice.socket.take();
+  frame(alice.session, "call:request", {
+    to: "bob",
+    hasVideo: true,
+    hasAudio: true,
+  });
+  bob.socket.take();
+  timers.advance(RING_MS - 1);
+  assert.equal(hub.calls.size, 1);
+  timers.advance(1);
+  assert.deepEqual(alice.socket.take(), [{
+    type: "call:end",
+    payload: { from: "bob", to: "alice", reason: "no-answer" },
+  }]);
+  assert.deepEqual(bob.socket.take(), [{
+    type: "call:end",
+    payload: { from: "alice", to: "bob", reason: "no-answer" },
+  }]);
+  assert.equal(hub.calls.size, 0);
+});
+
+Deno.test("an answered or cancelled call stops its ring timer", () => {
+  const t = inCall();
+  assert.equal(t.timers.size, 0);
+  const carol = t.join("carol");
+  const dave = t.join("dave");
+  t.frame(carol.session, "call:request", {
+    to: "dave",
+    hasVideo: true,
+    hasAudio: true,
+  });
+  assert.equal(t.timers.size, 1);
+  t.frame(carol.session, "call:end", { to: "dave" });
+  assert.deepEqual(dave.socket.take().at(-1), {
+    type: "call:end",
+    payload: { to: "dave", from: "carol", reason: "cancelled" },
+  });
+  assert.equal(t.timers.size, 0);
+});

@@ -1,0 +1,57 @@
+/**
+ * What a test needs from its surroundings. A bare `deno test` runs with no
+ * permissions: tests that need some are reported as ignored, with the
+ * command that runs them. Outside CI, a test whose service (Chromium, Redis,
+ * coturn) is not installed is ignored with the line that installs it; in CI
+ * (`CI=true`) it runs, and fails.
+ */
+
+const granted = (name: Deno.PermissionName) => Deno.permissions.querySync({ name }).state === "granted";
+
+/** Whether the process has every permission the integration tests use. */
+export const hasAllPermissions = (["read", "write", "net", "env", "run", "sys"] as const).every(granted);
+
+/** Whether this run is CI's. */
+export const inCI = hasAllPermissions && Deno.env.get("CI") === "true";
+
+const notes = new Set<string>();
+
+function noteOnce(note: string): void {
+  if (notes.has(note)) return;
+  notes.add(note);
+  console.log(`note: ${note}`);
+}
+
+/** `ignore` for a test that needs the full permissions `deno task test` grants. */
+export function needsPermissions(): boolean {
+  if (hasAllPermissions) return false;
+  noteOnce("tests that use sockets, files or processes are ignored here: run `deno task test` (it grants their permissions)");
+  return true;
+}
+
+/** A program a test needs, and how a Debian machine gets it. */
+export interface Service {
+  name: string;
+  path: string;
+  install: string;
+}
+
+/** Debian's Chromium, as the browser tests drive it. */
+export const CHROMIUM: Service = {
+  name: "Chromium",
+  path: "/usr/bin/chromium",
+  install: "apt-get install chromium",
+};
+
+/** `ignore` for a test that needs `service`: never in CI, where a missing one fails. */
+export function needsService(service: Service): boolean {
+  if (needsPermissions()) return true;
+  if (inCI) return false;
+  try {
+    Deno.statSync(service.path);
+    return false;
+  } catch {
+    noteOnce(`${service.name} not found at ${service.path}; its tests are ignored. Install it: ${service.install}`);
+    return true;
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Stand-ins for the browser's media and WebRTC objects, for testing the call
+ * state machine in Deno. They record what was done to them so a test can
+ * check that every track was stopped and every connection closed.
+ */
+
+/** A media track that records being stopped. */
+export class FakeTrack {
+  enabled = true;
+  readyState: "live" | "ended" = "live";
+  constructor(readonly kind: "audio" | "video") {}
+  stop(): void {
+    this.readyState = "ended";
+  }
+}
+
+/** A media stream of fake tracks. */
+export class FakeMediaStream {
+  #tracks: FakeTrack[];
+  constructor(tracks: FakeTrack[] = []) {
+    this.#tracks = [...tracks];
+  }
+  getTracks(): FakeTrack[] {
+    return [...this.#tracks];
+  }
+  getAudioTracks(): FakeTrack[] {
+    return this.#tracks.filter((t) => t.kind === "audio");
+  }
+  getVideoTracks(): FakeTrack[] {
+    return this.#tracks.filter((t) => t.kind === "video");
+  }
+}
+
+// The machine makes new streams when the camera is switched; Deno has no MediaStream.
+(globalThis as Record<string, unknown>).MediaStream ??= FakeMediaStream;
+
+/** A sender whose track can be replaced. */
+export class FakeSender {
+  constructor(public track: FakeTrack | null) {}
+  replaceTrack(track: FakeTrack | null): Promise<void> {
+    this.track = track;
+    return Promise.resolve();
+  }
+}
+
+/** A peer connection that keeps descriptions and candidates and can be driven by the test. */
+export class FakePeerConnection {
+  localDescription: RTCSessionDescriptionInit | null = null;
+  remoteDescription: RTCSessionDescriptionInit | null = null;
+  connectionState: RTCPeerConnectionState = "new";
+  closed = false;
+  senders: FakeSender[] = [];
+  addedCandidates: RTCIceCandidateInit[] = [];
+  failNextRemoteDescription = false;
+  onicecandidate: ((event: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void) | null =
+    null;
+  ontrack: ((event: { streams: FakeMediaStream[]; track: FakeTrack }) => void) | null = null;
+  onconnectionstatechange: (() => void) | null = null;
+
+  constructor(readonly config: RTCConfiguration) {}
+
+  addTrack(track: FakeTrack): FakeSender {
+    const sender = new FakeSender(track);
+    this.senders.push(sender);
+    return sender;
+  }
+  createOffer(): Promise<RTCSessionDescriptionInit> {
+    return Promise.resolve({ type: "offer", sdp: "v=0 fake offer" });
+  }
+  createAnswer(): Promise<RTCSessionDescriptionInit> {
+    return Promise.resolve({ type: "answer", sdp: "v=0 fake answer" });
+  }
+  setLocalDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    this.localDescription = description;
+    return Promise.resolve();
+  }
+  setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    if (this.failNextRemoteDescription) {
+      return Promise.reject(new Error("bad description"));
+    }
+    this.remoteDescription = description;
+    return Promise.resolve();
+  }
+  addIceCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    if (!this.remoteDescription) {
+      return Promise.reject(new Error("candidate before remote description"));
+    }
+    this.addedCandidates.push(candidate);
+    return Promise.resolve();
+  }
+  close(): void {
+    this.closed = true;
+    this.connectionState = "closed";
+  }
+
+  /** Fires a local ICE candidate. */
+  emitCandidate(candidate: RTCIceCandidateInit): void {
+    this.onicecandidate?.({ candidate: { toJSON: () => candidate } });
+  }
+  /** Fires the arrival of the peer's stream. */
+  emitTrack(stream: FakeMediaStream): void {
+    this.ontrack?.({ streams: [stream], track: stream.getTracks()[0] });
+  }
+  /** Changes the connection state. */
+  setState(state: RTCPeerConnectionState): void {
+    this.connectionState = state;
+    this.onconnectionstatechange?.();
+  }
+}
+
+/** A fake `getUserMedia` that records every stream it hands out. */
+export class FakeMedia {
+  streams: FakeMediaStream[] = [];
+  requests: MediaStreamConstraints[] = [];
+  /** When set, the next request fails with a DOMException of this name. */
+  failWith: string | null = null;
+  /** When set, requests wait until `release()`. */
+  #held: (() => void)[] | null = null;
+
+  getUserMedia = async (constraints: MediaStreamConstraints): Promise<MediaStream> => {
+    this.requests.push(constraints);
+    if (this.#held) await new Promise<void>((resolve) => this.#held!.push(resolve));
+    if (this.failWith) {
+      const name = this.failWith;
+      this.failWith = null;
+      throw new DOMException("refused", name);
+    }
+    const tracks: FakeTrack[] = [];
+    if (constraints.audio) tracks.push(new FakeTrack("audio"));
+    if (constraints.video) tracks.push(new FakeTrack("video"));
+    const stream = new FakeMediaStream(tracks);
+    this.streams.push(stream);
+    return stream as unknown as MediaStream;
+  };
+
+  /** Makes requests wait until `release()`. */
+  hold(): void {
+    this.#held = [];
+  }
+  /** Lets waiting requests finish. */
+  release(): void {
+    const waiting = this.#held ?? [];
+    this.#held = null;
+    for (const resolve of waiting) resolve();
+  }
+
+  /** Every track ever handed out. */
+  tracks(): FakeTrack[] {
+    return this.streams.flatMap((stream) => stream.getTracks());
+  }
+}
+
+/** Timers that run only when the test says so. */
+export class ManualTimers {
+  #next = 1;
+  #pending = new Map<number, { at: number; callback: () => void }>();
+  now = 0;
+
+  setTimeout = (callback: () => void, ms: number): number => {
+    const handle = this.#next++;
+    this.#pending.set(handle, { at: this.now + ms, callback });
+    return handle;
+  };
+  clearTimeout = (handle: number): void => {
+    this.#pending.delete(handle);
+  };
+  /** Moves time forward, running what falls due. */
+  advance(ms: number): void {
+    this.now += ms;
+    for (const [handle, timer] of [...this.#pending].sort((a, b) => a[1].at - b[1].at)) {
+      if (timer.at > this.now) continue;
+      this.#pending.delete(handle);
+      timer.callback();
+    }
+  }
+  /** How many timers wait. */
+  get size(): number {
+    return this.#pending.size;
+  }
+}
