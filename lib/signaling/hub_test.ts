@@ -182,6 +182,7 @@ Deno.test("calling someone offline, yourself, or while in a call", () => {
 Deno.test("calling someone in a call answers busy and leaves their call alone", () => {
   const t = inCall();
   const carol = t.join("carol");
+  t.bob.socket.take();
   t.frame(carol.session, "call:request", {
     to: "bob",
     hasVideo: true,
