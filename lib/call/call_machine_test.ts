@@ -23,7 +23,10 @@ function setup() {
   const machine = new CallMachine({
     connect: (_userId, h) => {
       handlers = h;
-      return { send: (message) => sent.push(message), close: () => closedByClient = true };
+      return {
+        send: (message) => sent.push(message),
+        close: () => closedByClient = true,
+      };
     },
     getUserMedia: media.getUserMedia,
     createPeerConnection: (config) => {
@@ -36,7 +39,10 @@ function setup() {
   });
   const server = (message: ServerMessage) => handlers!.onMessage(message);
   machine.join("alice");
-  server({ type: "session:ready", payload: { userId: "alice", iceServers: ICE } });
+  server({
+    type: "session:ready",
+    payload: { userId: "alice", iceServers: ICE },
+  });
   server({ type: "presence:list", payload: { users: ["alice", "bob"] } });
   return {
     machine,
@@ -67,7 +73,10 @@ function assertReleased(t: Setup) {
 
 async function outgoingActive(t: Setup, video = true) {
   await t.machine.call("bob", video);
-  t.server({ type: "call:response", payload: { from: "bob", to: "alice", accepted: true } });
+  t.server({
+    type: "call:response",
+    payload: { from: "bob", to: "alice", accepted: true },
+  });
   await t.settle();
 }
 
@@ -80,16 +89,28 @@ async function incomingActive(t: Setup, video = true) {
 }
 
 Deno.test("signing in", async (t) => {
-  await t.step("a valid id connects; session:ready signs in; presence lists the others", () => {
-    const s = setup();
-    assert.equal(s.machine.session.value, "signed-in");
-    assert.equal(s.machine.selfId.value, "alice");
-    assert.deepEqual(s.machine.online.value, ["bob"]);
-    assert.equal(s.machine.status.value, "Signed in as alice. Ready to call.");
-    s.server({ type: "presence:update", payload: { userId: "carol", online: true } });
-    s.server({ type: "presence:update", payload: { userId: "bob", online: false } });
-    assert.deepEqual(s.machine.online.value, ["carol"]);
-  });
+  await t.step(
+    "a valid id connects; session:ready signs in; presence lists the others",
+    () => {
+      const s = setup();
+      assert.equal(s.machine.session.value, "signed-in");
+      assert.equal(s.machine.selfId.value, "alice");
+      assert.deepEqual(s.machine.online.value, ["bob"]);
+      assert.equal(
+        s.machine.status.value,
+        "Signed in as alice. Ready to call.",
+      );
+      s.server({
+        type: "presence:update",
+        payload: { userId: "carol", online: true },
+      });
+      s.server({
+        type: "presence:update",
+        payload: { userId: "bob", online: false },
+      });
+      assert.deepEqual(s.machine.online.value, ["carol"]);
+    },
+  );
   await t.step("an invalid id is refused before connecting", () => {
     const machine = new CallMachine({
       connect: () => {
@@ -110,7 +131,10 @@ Deno.test("signing in", async (t) => {
     const s = setup();
     s.dropConnection(4409);
     assert.equal(s.machine.session.value, "signed-out");
-    assert.equal(s.machine.status.value, "alice is already signed in on another page.");
+    assert.equal(
+      s.machine.status.value,
+      "alice is already signed in on another page.",
+    );
   });
   await t.step("signing out closes the connection", () => {
     const s = setup();
@@ -131,25 +155,41 @@ Deno.test("an outgoing video call, start to finish", async () => {
     payload: { to: "bob", hasVideo: true, hasAudio: true },
   });
 
-  s.server({ type: "call:response", payload: { from: "bob", to: "alice", accepted: true } });
+  s.server({
+    type: "call:response",
+    payload: { from: "bob", to: "alice", accepted: true },
+  });
   await s.settle();
   assert.equal(s.machine.state.value, "active");
   const [pc] = s.peers;
   assert.deepEqual(pc.config, { iceServers: ICE });
-  assert.deepEqual(pc.senders.map((sender) => sender.track?.kind), ["audio", "video"]);
+  assert.deepEqual(pc.senders.map((sender) => sender.track?.kind), [
+    "audio",
+    "video",
+  ]);
   assert.deepEqual(s.sent.at(-1), {
     type: "webrtc:offer",
     payload: { to: "bob", offer: { type: "offer", sdp: "v=0 fake offer" } },
   });
 
   // A candidate that arrives before the answer waits for it.
-  const early = { candidate: "candidate:1 1 udp 1 127.0.0.1 5000 typ host", sdpMid: "0" };
-  s.server({ type: "webrtc:candidate", payload: { from: "bob", to: "alice", candidate: early } });
+  const early = {
+    candidate: "candidate:1 1 udp 1 127.0.0.1 5000 typ host",
+    sdpMid: "0",
+  };
+  s.server({
+    type: "webrtc:candidate",
+    payload: { from: "bob", to: "alice", candidate: early },
+  });
   await s.settle();
   assert.deepEqual(pc.addedCandidates, []);
   s.server({
     type: "webrtc:answer",
-    payload: { from: "bob", to: "alice", answer: { type: "answer", sdp: "v=0 bob" } },
+    payload: {
+      from: "bob",
+      to: "alice",
+      answer: { type: "answer", sdp: "v=0 bob" },
+    },
   });
   await s.settle();
   assert.deepEqual(pc.remoteDescription, { type: "answer", sdp: "v=0 bob" });
@@ -158,9 +198,15 @@ Deno.test("an outgoing video call, start to finish", async () => {
   pc.emitCandidate({ candidate: "candidate:2", sdpMid: "0", sdpMLineIndex: 0 });
   assert.deepEqual(s.sent.at(-1), {
     type: "webrtc:candidate",
-    payload: { to: "bob", candidate: { candidate: "candidate:2", sdpMid: "0", sdpMLineIndex: 0 } },
+    payload: {
+      to: "bob",
+      candidate: { candidate: "candidate:2", sdpMid: "0", sdpMLineIndex: 0 },
+    },
   });
-  const remote = new FakeMediaStream([new FakeTrack("audio"), new FakeTrack("video")]);
+  const remote = new FakeMediaStream([
+    new FakeTrack("audio"),
+    new FakeTrack("video"),
+  ]);
   pc.emitTrack(remote);
   assert.equal(s.machine.remoteStream.value, remote as unknown as MediaStream);
   assert.equal(s.machine.status.value, "Connecting to bob…");
@@ -168,7 +214,10 @@ Deno.test("an outgoing video call, start to finish", async () => {
   assert.equal(s.machine.status.value, "In call with bob");
 
   s.machine.hangUp();
-  assert.deepEqual(s.sent.at(-1), { type: "call:end", payload: { to: "bob", reason: "hangup" } });
+  assert.deepEqual(s.sent.at(-1), {
+    type: "call:end",
+    payload: { to: "bob", reason: "hangup" },
+  });
   assert.equal(s.machine.status.value, "Call with bob ended.");
   assertReleased(s);
 });
@@ -191,14 +240,21 @@ Deno.test("an incoming call, accepted, then ended by the peer", async () => {
   });
   s.server({
     type: "webrtc:offer",
-    payload: { from: "bob", to: "alice", offer: { type: "offer", sdp: "v=0 bob" } },
+    payload: {
+      from: "bob",
+      to: "alice",
+      offer: { type: "offer", sdp: "v=0 bob" },
+    },
   });
   await s.settle();
   assert.deepEqual(s.sent.at(-1), {
     type: "webrtc:answer",
     payload: { to: "bob", answer: { type: "answer", sdp: "v=0 fake answer" } },
   });
-  s.server({ type: "call:end", payload: { from: "bob", to: "alice", reason: "hangup" } });
+  s.server({
+    type: "call:end",
+    payload: { from: "bob", to: "alice", reason: "hangup" },
+  });
   assert.equal(s.machine.status.value, "bob ended the call.");
   assertReleased(s);
 });
@@ -222,7 +278,12 @@ Deno.test("every way out of a call ends in idle with everything released", async
     await s.machine.call("bob", true);
     s.server({
       type: "call:response",
-      payload: { from: "bob", to: "alice", accepted: false, reason: "declined" },
+      payload: {
+        from: "bob",
+        to: "alice",
+        accepted: false,
+        reason: "declined",
+      },
     });
     assert.equal(s.machine.status.value, "bob declined the call.");
     assertReleased(s);
@@ -242,7 +303,11 @@ Deno.test("every way out of a call ends in idle with everything released", async
     await s.machine.call("bob", true);
     s.server({
       type: "error",
-      payload: { code: "peer-unavailable", message: "bob is not online.", inReplyTo: "call:request" },
+      payload: {
+        code: "peer-unavailable",
+        message: "bob is not online.",
+        inReplyTo: "call:request",
+      },
     });
     assert.equal(s.machine.status.value, "bob is not online.");
     assertReleased(s);
@@ -251,7 +316,10 @@ Deno.test("every way out of a call ends in idle with everything released", async
     const s = setup();
     await s.machine.call("bob", true);
     s.machine.hangUp();
-    assert.deepEqual(s.sent.at(-1), { type: "call:end", payload: { to: "bob", reason: "cancelled" } });
+    assert.deepEqual(s.sent.at(-1), {
+      type: "call:end",
+      payload: { to: "bob", reason: "cancelled" },
+    });
     assertReleased(s);
   });
   await t.step("the caller cancels before the camera is ready", async () => {
@@ -261,7 +329,10 @@ Deno.test("every way out of a call ends in idle with everything released", async
     s.machine.hangUp();
     s.media.release();
     await calling;
-    assert.ok(!s.sent.some((m) => m.type === "call:request"), "nobody was rung");
+    assert.ok(
+      !s.sent.some((m) => m.type === "call:request"),
+      "nobody was rung",
+    );
     assertReleased(s);
   });
   await t.step("the caller cancels an incoming call (missed call)", () => {
@@ -270,22 +341,34 @@ Deno.test("every way out of a call ends in idle with everything released", async
       type: "call:request",
       payload: { from: "bob", to: "alice", hasVideo: true, hasAudio: true },
     });
-    s.server({ type: "call:end", payload: { from: "bob", to: "alice", reason: "cancelled" } });
+    s.server({
+      type: "call:end",
+      payload: { from: "bob", to: "alice", reason: "cancelled" },
+    });
     assert.equal(s.machine.status.value, "Missed call from bob: they hung up.");
     assertReleased(s);
   });
   await t.step("the server's ring timeout", async () => {
     const s = setup();
     await s.machine.call("bob", true);
-    s.server({ type: "call:end", payload: { from: "bob", to: "alice", reason: "no-answer" } });
+    s.server({
+      type: "call:end",
+      payload: { from: "bob", to: "alice", reason: "no-answer" },
+    });
     assert.equal(s.machine.status.value, "bob did not answer.");
     assertReleased(s);
   });
   await t.step("the peer's connection to the server is lost", async () => {
     const s = setup();
     await incomingActive(s);
-    s.server({ type: "call:end", payload: { from: "bob", to: "alice", reason: "peer-gone" } });
-    assert.equal(s.machine.status.value, "bob lost their connection; the call ended.");
+    s.server({
+      type: "call:end",
+      payload: { from: "bob", to: "alice", reason: "peer-gone" },
+    });
+    assert.equal(
+      s.machine.status.value,
+      "bob lost their connection; the call ended.",
+    );
     assertReleased(s);
   });
   await t.step("our own connection to the server is lost", async () => {
@@ -312,10 +395,17 @@ Deno.test("every way out of a call ends in idle with everything released", async
     s.peers[0].failNextRemoteDescription = true;
     s.server({
       type: "webrtc:answer",
-      payload: { from: "bob", to: "alice", answer: { type: "answer", sdp: "garbage" } },
+      payload: {
+        from: "bob",
+        to: "alice",
+        answer: { type: "answer", sdp: "garbage" },
+      },
     });
     await s.settle();
-    assert.match(s.machine.notice.value, /Setting up the connection to bob failed/);
+    assert.match(
+      s.machine.notice.value,
+      /Setting up the connection to bob failed/,
+    );
     assertReleased(s);
   });
   await t.step("the camera is refused when calling", async () => {
@@ -323,7 +413,10 @@ Deno.test("every way out of a call ends in idle with everything released", async
     s.media.failWith = "NotAllowedError";
     await s.machine.call("bob", true);
     assert.ok(!s.sent.some((m) => m.type === "call:request"));
-    assert.match(s.machine.status.value, /Access to the camera or microphone was blocked/);
+    assert.match(
+      s.machine.status.value,
+      /Access to the camera or microphone was blocked/,
+    );
     assertReleased(s);
   });
   await t.step("no camera when accepting: the caller is told", async () => {
@@ -340,33 +433,39 @@ Deno.test("every way out of a call ends in idle with everything released", async
 });
 
 Deno.test("in-call controls", async (t) => {
-  await t.step("mute disables the microphone track and unmute enables it", async () => {
-    const s = setup();
-    await outgoingActive(s);
-    const [audio] = s.media.streams[0].getAudioTracks();
-    s.machine.toggleMute();
-    assert.equal(s.machine.micMuted.value, true);
-    assert.equal(audio.enabled, false);
-    s.machine.toggleMute();
-    assert.equal(audio.enabled, true);
-  });
-  await t.step("camera off stops the camera and sends nothing; on sends a new track", async () => {
-    const s = setup();
-    await outgoingActive(s);
-    const [video] = s.media.streams[0].getVideoTracks();
-    const sender = s.peers[0].senders.find((x) => x.track?.kind === "video")!;
-    await s.machine.toggleCamera();
-    assert.equal(s.machine.cameraOff.value, true);
-    assert.equal(video.readyState, "ended");
-    assert.equal(sender.track, null);
-    await s.machine.toggleCamera();
-    assert.equal(s.machine.cameraOff.value, false);
-    const [newVideo] = s.media.streams[1].getVideoTracks();
-    assert.equal(sender.track, newVideo);
-    assert.equal(newVideo.readyState, "live");
-    s.machine.hangUp();
-    assertReleased(s);
-  });
+  await t.step(
+    "mute disables the microphone track and unmute enables it",
+    async () => {
+      const s = setup();
+      await outgoingActive(s);
+      const [audio] = s.media.streams[0].getAudioTracks();
+      s.machine.toggleMute();
+      assert.equal(s.machine.micMuted.value, true);
+      assert.equal(audio.enabled, false);
+      s.machine.toggleMute();
+      assert.equal(audio.enabled, true);
+    },
+  );
+  await t.step(
+    "camera off stops the camera and sends nothing; on sends a new track",
+    async () => {
+      const s = setup();
+      await outgoingActive(s);
+      const [video] = s.media.streams[0].getVideoTracks();
+      const sender = s.peers[0].senders.find((x) => x.track?.kind === "video")!;
+      await s.machine.toggleCamera();
+      assert.equal(s.machine.cameraOff.value, true);
+      assert.equal(video.readyState, "ended");
+      assert.equal(sender.track, null);
+      await s.machine.toggleCamera();
+      assert.equal(s.machine.cameraOff.value, false);
+      const [newVideo] = s.media.streams[1].getVideoTracks();
+      assert.equal(sender.track, newVideo);
+      assert.equal(newVideo.readyState, "live");
+      s.machine.hangUp();
+      assertReleased(s);
+    },
+  );
 });
 
 Deno.test("a second incoming call while busy is answered busy", async () => {

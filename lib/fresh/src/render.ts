@@ -108,7 +108,8 @@ export interface BundleLocation {
 /** Everything `renderPage` needs besides the page itself. */
 export interface RenderOptions {
   /** The page wrapped in `_app` and layouts. */
-  root: VNode;
+  // deno-lint-ignore no-explicit-any
+  root: VNode<any>;
   plugins: Plugin[];
   pluginData: Record<string, unknown>;
   bundles: BundleLocation | undefined;

@@ -56,7 +56,7 @@ export function pathToPattern(path: string): string {
  */
 export function comparePatterns(a: string, b: string): number {
   const rank = (pattern: string) =>
-    pattern.split("/").map((segment) =>
+    pattern.replaceAll("{/", "/{").split("/").map((segment) =>
       segment.endsWith("*") || segment.endsWith("?")
         ? 2
         : segment.includes(":")
@@ -68,5 +68,6 @@ export function comparePatterns(a: string, b: string): number {
   for (let i = 0; i < Math.min(ra.length, rb.length); i++) {
     if (ra[i] !== rb[i]) return ra[i] - rb[i];
   }
-  return rb.length - ra.length || a.localeCompare(b);
+  // A pattern that is a prefix of another can only share paths with it through an optional tail.
+  return ra.length - rb.length || a.localeCompare(b);
 }

@@ -1,8 +1,8 @@
 /**
  * Island props travel from the server to the browser as JSON. Signals become
  * `{"_f":"s","v":value}` and are revived as signals; a plain object that has
- * its own `_f` key is wrapped as `{"_f":"l","v":object}` so it is not mistaken
- * for one.
+ * its own `_f` key is written as `{"_f":"l","v":[[key, value], …]}`, so that
+ * the reviver, which sees inner values first, never mistakes it for one.
  */
 
 /** The part of a signal the serializer reads. */
@@ -55,7 +55,7 @@ function encode(value: unknown, path: string, seen: Set<object>): unknown {
     for (const [key, item] of Object.entries(value)) {
       if (item !== undefined) out[key] = encode(item, `${path}.${key}`, seen);
     }
-    return Object.hasOwn(out, "_f") ? { _f: "l", v: out } : out;
+    return Object.hasOwn(out, "_f") ? { _f: "l", v: Object.entries(out) } : out;
   } finally {
     seen.delete(value);
   }
@@ -81,7 +81,7 @@ export function deserializeProps(
       return value;
     }
     if (value._f === "s") return makeSignal(value.v);
-    if (value._f === "l") return value.v;
+    if (value._f === "l") return Object.fromEntries(value.v);
     return value;
   });
 }

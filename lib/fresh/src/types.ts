@@ -2,7 +2,8 @@ import type { ComponentType } from "preact";
 
 /** A route module as Fresh loads it: a `handler`, a page component, or both. */
 export interface RouteModule {
-  default?: ComponentType<PageProps>;
+  // deno-lint-ignore no-explicit-any
+  default?: ComponentType<PageProps<any, any>>;
   // deno-lint-ignore no-explicit-any
   handler?: Handler<any, any> | Handlers<any, any>;
 }
