@@ -22,7 +22,7 @@ function createMachine(): CallMachine {
     getUserMedia: browserGetUserMedia,
     createPeerConnection: (config) => new RTCPeerConnection(config),
     setTimeout: (callback, ms) => setTimeout(callback, ms),
-    clearTimeout: (handle) => clearTimeout(handle),
+    clearTimeout: (handle) => clearTimeout(handle as number),
   });
 }
 

@@ -32,8 +32,8 @@ export interface CallMachineDeps {
   connect: SignalingConnector;
   getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream>;
   createPeerConnection: PeerConnectionFactory;
-  setTimeout(callback: () => void, ms: number): number;
-  clearTimeout(handle: number): void;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
 }
 
 /** How long the sentence of an ended call shows before the page is idle again. */
@@ -128,7 +128,7 @@ export class CallMachine {
   #webrtc: WebRTCService | null = null;
   /** Bumped whenever a call ends, so late async work of an old call is dropped. */
   #callSeq = 0;
-  #idleTimer: number | null = null;
+  #idleTimer: unknown = null;
 
   constructor(deps: CallMachineDeps) {
     this.#deps = deps;

@@ -6,10 +6,12 @@
  * (`CI=true`) it runs, and fails.
  */
 
-const granted = (name: Deno.PermissionName) => Deno.permissions.querySync({ name }).state === "granted";
+const granted = (name: Deno.PermissionName) =>
+  Deno.permissions.querySync({ name }).state === "granted";
 
 /** Whether the process has every permission the integration tests use. */
-export const hasAllPermissions = (["read", "write", "net", "env", "run", "sys"] as const).every(granted);
+export const hasAllPermissions =
+  (["read", "write", "net", "env", "run", "sys"] as const).every(granted);
 
 /** Whether this run is CI's. */
 export const inCI = hasAllPermissions && Deno.env.get("CI") === "true";
@@ -25,7 +27,9 @@ function noteOnce(note: string): void {
 /** `ignore` for a test that needs the full permissions `deno task test` grants. */
 export function needsPermissions(): boolean {
   if (hasAllPermissions) return false;
-  noteOnce("tests that use sockets, files or processes are ignored here: run `deno task test` (it grants their permissions)");
+  noteOnce(
+    "tests that use sockets, files or processes are ignored here: run `deno task test` (it grants their permissions)",
+  );
   return true;
 }
 
@@ -51,7 +55,9 @@ export function needsService(service: Service): boolean {
     Deno.statSync(service.path);
     return false;
   } catch {
-    noteOnce(`${service.name} not found at ${service.path}; its tests are ignored. Install it: ${service.install}`);
+    noteOnce(
+      `${service.name} not found at ${service.path}; its tests are ignored. Install it: ${service.install}`,
+    );
     return true;
   }
 }

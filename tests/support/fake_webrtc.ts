@@ -52,9 +52,12 @@ export class FakePeerConnection {
   senders: FakeSender[] = [];
   addedCandidates: RTCIceCandidateInit[] = [];
   failNextRemoteDescription = false;
-  onicecandidate: ((event: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void) | null =
-    null;
-  ontrack: ((event: { streams: FakeMediaStream[]; track: FakeTrack }) => void) | null = null;
+  onicecandidate:
+    | ((event: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void)
+    | null = null;
+  ontrack:
+    | ((event: { streams: FakeMediaStream[]; track: FakeTrack }) => void)
+    | null = null;
   onconnectionstatechange: (() => void) | null = null;
 
   constructor(readonly config: RTCConfiguration) {}
@@ -117,9 +120,13 @@ export class FakeMedia {
   /** When set, requests wait until `release()`. */
   #held: (() => void)[] | null = null;
 
-  getUserMedia = async (constraints: MediaStreamConstraints): Promise<MediaStream> => {
+  getUserMedia = async (
+    constraints: MediaStreamConstraints,
+  ): Promise<MediaStream> => {
     this.requests.push(constraints);
-    if (this.#held) await new Promise<void>((resolve) => this.#held!.push(resolve));
+    if (this.#held) {
+      await new Promise<void>((resolve) => this.#held!.push(resolve));
+    }
     if (this.failWith) {
       const name = this.failWith;
       this.failWith = null;
@@ -167,7 +174,11 @@ export class ManualTimers {
   /** Moves time forward, running what falls due. */
   advance(ms: number): void {
     this.now += ms;
-    for (const [handle, timer] of [...this.#pending].sort((a, b) => a[1].at - b[1].at)) {
+    for (
+      const [handle, timer] of [...this.#pending].sort((a, b) =>
+        a[1].at - b[1].at
+      )
+    ) {
       if (timer.at > this.now) continue;
       this.#pending.delete(handle);
       timer.callback();

@@ -1,0 +1,146 @@
+/** A WebSocket test client that queues what the server sends and waits for it. */
+import type { ServerMessage } from "../../lib/protocol.ts";
+
+const WAIT_MS = 5_000;
+
+/** A signaling client as an outside tool would write it. */
+export class TestClient {
+  /** Non-presence messages not yet taken. */
+  readonly inbox: ServerMessage[] = [];
+  /** Presence messages, kept apart so tests can use them as barriers. */
+  readonly presence: ServerMessage[] = [];
+  readonly closed: Promise<CloseEvent>;
+  #waiters: (() => void)[] = [];
+
+  private constructor(readonly userId: string, readonly socket: WebSocket) {
+    socket.onmessage = (event) => {
+      const message = typeof event.data === "string"
+        ? JSON.parse(event.data)
+        : event.data;
+      (message.type?.startsWith("presence:") ? this.presence : this.inbox).push(
+        message,
+      );
+      for (const wake of this.#waiters.splice(0)) wake();
+    };
+    this.closed = new Promise((resolve) => {
+      socket.addEventListener("close", (event) => {
+        resolve(event);
+        for (const wake of this.#waiters.splice(0)) wake();
+      });
+    });
+  }
+
+  /** Opens a socket to `url` without waiting for anything. */
+  static open(url: string, userId: string): TestClient {
+    return new TestClient(userId, new WebSocket(url));
+  }
+
+  /** Joins `base` (e.g. `ws://127.0.0.1:1234/ws`) as `userId` and waits for session:ready. */
+  static async join(base: string, userId: string): Promise<TestClient> {
+    const client = TestClient.open(
+      `${base}?userId=${encodeURIComponent(userId)}`,
+      userId,
+    );
+    const ready = await client.next();
+    if (ready.type !== "session:ready") {
+      throw new Error(
+        `${userId} expected session:ready, got ${JSON.stringify(ready)}`,
+      );
+    }
+    await client.#until(
+      () => client.presence.some((m) => m.type === "presence:list"),
+      "presence:list",
+    );
+    return client;
+  }
+
+  /** Sends a message. */
+  send(type: string, payload: Record<string, unknown>): void {
+    this.socket.send(JSON.stringify({ type, payload }));
+  }
+
+  /** Sends a raw frame. */
+  sendRaw(data: string | Uint8Array<ArrayBuffer>): void {
+    this.socket.send(data);
+  }
+
+  /** The next non-presence message. */
+  async next(): Promise<ServerMessage> {
+    await this.#until(() => this.inbox.length > 0, "a message");
+    return this.inbox.shift()!;
+  }
+
+  /** The next message, which must be of `type`. */
+  async expect<T extends ServerMessage["type"]>(
+    type: T,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
+    const message = await this.next();
+    if (message.type !== type) {
+      throw new Error(
+        `${this.userId} expected ${type}, got ${JSON.stringify(message)}`,
+      );
+    }
+    return message as Extract<ServerMessage, { type: T }>;
+  }
+
+  /** Waits until the presence update for `userId` arrives. */
+  async seesPresence(userId: string, online: boolean): Promise<void> {
+    await this.#until(
+      () =>
+        this.presence.some((m) =>
+          m.type === "presence:update" && m.payload.userId === userId &&
+          m.payload.online === online
+        ),
+      `presence of ${userId}`,
+    );
+  }
+
+  /** Closes the socket and waits until it is closed. */
+  async close(): Promise<void> {
+    if (this.socket.readyState !== WebSocket.CLOSED) this.socket.close();
+    await this.closed;
+  }
+
+  async #until(done: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + WAIT_MS;
+    while (!done()) {
+      if (this.socket.readyState === WebSocket.CLOSED && !done()) {
+        throw new Error(
+          `${this.userId}: socket closed while waiting for ${what}`,
+        );
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new Error(
+          `${this.userId}: no ${what} within ${WAIT_MS} ms; inbox: ${
+            JSON.stringify(this.inbox)
+          }`,
+        );
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        timer = setTimeout(resolve, remaining);
+      });
+      clearTimeout(timer);
+    }
+  }
+}
+
+let barrierCount = 0;
+
+/**
+ * Proves that nothing more is on its way to `clients`: a new user joins, and
+ * once every client has seen it arrive, anything sent to them before has
+ * arrived too, because each socket delivers in order.
+ */
+export async function settle(
+  base: string,
+  ...clients: TestClient[]
+): Promise<void> {
+  const marker = await TestClient.join(base, `barrier-${++barrierCount}`);
+  await Promise.all(
+    clients.map((client) => client.seesPresence(marker.userId, true)),
+  );
+  await marker.close();
+}
