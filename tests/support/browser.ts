@@ -1,0 +1,151 @@
+/**
+ * Headless Chromium for the UI tests: fake camera and microphone, one browser
+ * context per user, and a probe that records each page's peer connections
+ * and media streams so tests can read `getStats` and track states.
+ */
+import { type Browser, chromium, type Page } from "playwright-core";
+import { CHROMIUM } from "./environment.ts";
+
+/** The flags every browser test launches Chromium with. */
+export const CHROMIUM_FLAGS = [
+  "--use-fake-ui-for-media-stream",
+  "--use-fake-device-for-media-stream",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+];
+
+/** Launches Debian's Chromium, headless. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM.path,
+    args: CHROMIUM_FLAGS,
+  });
+}
+
+// Runs in the page before the app: keeps every peer connection and stream it makes.
+const PROBE = `
+  window.__peerConnections = [];
+  window.__streams = [];
+  const NativePeerConnection = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends NativePeerConnection {
+    constructor(...args) { super(...args); window.__peerConnections.push(this); }
+  };
+  const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const stream = await getUserMedia(constraints);
+    window.__streams.push(stream);
+    return stream;
+  };
+`;
+
+/** Opens the app in a context of its own and signs in as `userId`. */
+export async function openAs(
+  browser: Browser,
+  baseUrl: string,
+  userId: string,
+): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.addInitScript(PROBE);
+  await page.goto(baseUrl);
+  await page.getByRole("textbox", { name: /your id/i }).fill(userId);
+  await page.getByRole("button", { name: /join/i }).click();
+  await page.getByRole("status").filter({ hasText: `Signed in as ${userId}` })
+    .waitFor();
+  return page;
+}
+
+/** Inbound RTP counters of the page's newest peer connection, for one kind of media. */
+export interface Inbound {
+  framesDecoded: number;
+  packetsReceived: number;
+  totalAudioEnergy: number;
+}
+
+/** Reads the inbound counters for `kind`; zeros if nothing of that kind arrives. */
+export function inbound(page: Page, kind: "audio" | "video"): Promise<Inbound> {
+  return page.evaluate(async (kind) => {
+    const pcs =
+      (window as unknown as { __peerConnections: RTCPeerConnection[] })
+        .__peerConnections;
+    const result = {
+      framesDecoded: 0,
+      packetsReceived: 0,
+      totalAudioEnergy: 0,
+    };
+    const pc = pcs.at(-1);
+    if (!pc) return result;
+    const stats = await pc.getStats();
+    stats.forEach((report) => {
+      if (report.type === "inbound-rtp" && report.kind === kind) {
+        result.framesDecoded = report.framesDecoded ?? 0;
+        result.packetsReceived = report.packetsReceived ?? 0;
+        result.totalAudioEnergy = report.totalAudioEnergy ?? 0;
+      }
+    });
+    return result;
+  }, kind);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `field` of the inbound `kind` counters rises by at least `by`. */
+export async function waitForRise(
+  page: Page,
+  kind: "audio" | "video",
+  field: keyof Inbound,
+  by = 1,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const start = (await inbound(page, kind))[field];
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await sleep(200);
+    if ((await inbound(page, kind))[field] - start >= by) return;
+  }
+  throw new Error(
+    `inbound ${kind} ${field} did not rise by ${by} within ${timeoutMs} ms`,
+  );
+}
+
+/** How much `field` rises over `ms`, after letting `settleMs` pass first. */
+export async function riseOver(
+  page: Page,
+  kind: "audio" | "video",
+  field: keyof Inbound,
+  ms: number,
+  settleMs = 700,
+): Promise<number> {
+  await sleep(settleMs);
+  const start = (await inbound(page, kind))[field];
+  await sleep(ms);
+  return (await inbound(page, kind))[field] - start;
+}
+
+/** The state of every track and peer connection the page ever made. */
+export function mediaState(
+  page: Page,
+): Promise<{ tracks: string[]; connections: string[] }> {
+  return page.evaluate(() => {
+    const w = window as unknown as {
+      __streams: MediaStream[];
+      __peerConnections: RTCPeerConnection[];
+    };
+    return {
+      tracks: w.__streams.flatMap((s) =>
+        s.getTracks().map((t) => `${t.kind}:${t.readyState}`)
+      ),
+      connections: w.__peerConnections.map((pc) => pc.signalingState),
+    };
+  });
+}
+
+/** Waits until the island's call state is `state`. */
+export async function waitForCallState(
+  page: Page,
+  state: string,
+): Promise<void> {
+  await page.locator(`[data-call-state="${state}"]`).waitFor();
+}
