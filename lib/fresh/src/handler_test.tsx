@@ -106,7 +106,7 @@ Deno.test({
             html,
             /<!--frsh-counter_default:0:--><button type="button" class="px-2">Count 5<\/button><!--\/frsh-counter_default:0:-->/,
           );
-          assert.match(html, /\[\{"count":\{"_f":"s","v":5\}\}\]/);
+          assert.match(html, /"props":\[\{"count":\{"_f":"s","v":5\}\}\]/);
           assert.ok(
             html.includes(
               `/_frsh/js/${snapshot.buildId}/${

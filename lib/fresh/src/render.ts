@@ -1,7 +1,8 @@
 /**
  * Server rendering of a page: the app wrapper, layouts and page rendered to
- * HTML, each island wrapped in comment markers, island props serialized, the
- * bootstrap that revives islands and what plugins add to the head.
+ * HTML, each island wrapped in comment markers, and, for pages with islands,
+ * a JSON state (island modules and serialized props) and the client runtime
+ * that revives them; plugins add to the head.
  */
 import { type ComponentType, Fragment, h, options, type VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
@@ -115,25 +116,22 @@ export interface RenderOptions {
   bundles: BundleLocation | undefined;
 }
 
-function bootstrapScript(used: Island[], bundles: BundleLocation): string {
-  const files = [...new Set(used.map((island) => island.file))];
-  const imports = files.map((file, i) => {
-    const path = bundles.islands[file];
+/** Where each used island's module is: `{ id: [url, exportName] }`. */
+function islandTable(
+  used: Island[],
+  bundles: BundleLocation,
+): Record<string, [string, string]> {
+  const table: Record<string, [string, string]> = {};
+  for (const island of used) {
+    const path = bundles.islands[island.file];
     if (!path) {
       throw new Error(
-        `The build has no bundle for ${file}: run \`deno task build\``,
+        `The build has no bundle for ${island.file}: run \`deno task build\``,
       );
     }
-    return `import * as $${i} from "${bundles.base}/${path}";`;
-  });
-  const table = used.map((island) =>
-    `${JSON.stringify(island.id)}:$${files.indexOf(island.file)}[${
-      JSON.stringify(island.exportName)
-    }]`
-  );
-  return `import { revive } from "${bundles.base}/${bundles.main}";${
-    imports.join("")
-  }revive({${table.join(",")}});`;
+    table[island.id] = [`${bundles.base}/${path}`, island.exportName];
+  }
+  return table;
 }
 
 function insertBefore(html: string, tag: string, text: string): string {
@@ -171,17 +169,25 @@ export function renderPage(opts: RenderOptions): string {
         "This page has islands but no build was found: run `deno task build`",
       );
     }
-    const used = [...page.used];
-    headHtml +=
-      `<link rel="modulepreload" href="${opts.bundles.base}/${opts.bundles.main}">`;
+    const islands = islandTable([...page.used], opts.bundles);
+    const main = `${opts.bundles.base}/${opts.bundles.main}`;
+    for (
+      const url of new Set([
+        main,
+        ...Object.values(islands).map(([url]) => url),
+      ])
+    ) {
+      headHtml += `<link rel="modulepreload" href="${url}">`;
+    }
+    // No inline JavaScript, so a Content-Security-Policy of `script-src 'self'` holds.
     html = insertBefore(
       html,
       "</body>",
-      `<script id="__FRSH_STATE" type="application/json">${
+      `<script id="__FRSH_STATE" type="application/json">{"islands":${
+        JSON.stringify(islands).replace(/</g, "\\u003c")
+      },"props":${
         serializeProps(page.props)
-      }</script><script type="module">${
-        bootstrapScript(used, opts.bundles)
-      }</script>`,
+      }}</script><script type="module" src="${main}"></script>`,
     );
   }
   html = insertBefore(html, "</head>", headHtml);

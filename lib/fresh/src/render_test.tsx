@@ -46,7 +46,7 @@ Deno.test("islands are found by export and named by file and export", () => {
   ]);
 });
 
-Deno.test("a page with islands: markers, props, bootstrap, head", () => {
+Deno.test("a page with islands: markers, state, client runtime, head", () => {
   const html = renderPage({
     root: <Page />,
     plugins: [],
@@ -63,17 +63,28 @@ Deno.test("a page with islands: markers, props, bootstrap, head", () => {
     html,
     /<!--frsh-counter_Other:2:--><span>other<\/span><!--\/frsh-counter_Other:2:-->/,
   );
+  const state = html.match(
+    /<script id="__FRSH_STATE" type="application\/json">(.*?)<\/script>/,
+  )![1];
+  assert.deepEqual(JSON.parse(state), {
+    islands: {
+      counter_default: ["/_frsh/js/abc/islands/Counter.js", "default"],
+      counter_Other: ["/_frsh/js/abc/islands/Counter.js", "Other"],
+    },
+    props: [{ start: 1 }, { start: { _f: "s", v: 2 } }, {}],
+  });
   assert.match(
     html,
-    /<script id="__FRSH_STATE" type="application\/json">\[\{"start":1\},\{"start":\{"_f":"s","v":2\}\},\{\}\]<\/script>/,
+    /<script type="module" src="\/_frsh\/js\/abc\/main\.js"><\/script><\/body>/,
   );
   assert.match(
     html,
-    /import \{ revive \} from "\/_frsh\/js\/abc\/main\.js";import \* as \$0 from "\/_frsh\/js\/abc\/islands\/Counter\.js";/,
+    /<link rel="modulepreload" href="\/_frsh\/js\/abc\/islands\/Counter\.js">/,
   );
-  assert.match(
-    html,
-    /revive\(\{"counter_default":\$0\["default"\],"counter_Other":\$0\["Other"\]\}\)/,
+  assert.ok(
+    !/<script(?! id="__FRSH_STATE" type="application\/json")(?! type="module" src=)/
+      .test(html),
+    "no inline JavaScript",
   );
   assert.match(html, /<meta name="extra" content="1"\/>.*<\/head>/);
   assert.ok(html.indexOf("__FRSH_STATE") > html.indexOf("<p>before</p>"));

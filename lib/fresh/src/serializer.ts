@@ -71,11 +71,11 @@ export function serializeProps(props: unknown[]): string {
   return JSON.stringify(encoded).replace(/</g, "\\u003c");
 }
 
-/** Revives what `serializeProps` wrote, making signals with `makeSignal`. */
-export function deserializeProps(
+/** Revives JSON holding what `serializeProps` wrote, making signals with `makeSignal`. */
+export function deserialize(
   text: string,
   makeSignal: (value: unknown) => unknown,
-): unknown[] {
+): unknown {
   return JSON.parse(text, (_key, value) => {
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       return value;

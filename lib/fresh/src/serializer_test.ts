@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type Signal, signal } from "@preact/signals";
 import {
-  deserializeProps,
+  deserialize,
   SerializationError,
   serializeProps,
 } from "./serializer.ts";
@@ -15,7 +15,7 @@ Deno.test("props round-trip, signals included", () => {
     none: null,
   }]);
   assert.match(text, /"count":\{"_f":"s","v":3\}/);
-  const [props] = deserializeProps(text, signal) as [
+  const [props] = deserialize(text, signal) as [
     {
       count: Signal<number>;
       name: string;
@@ -33,7 +33,7 @@ Deno.test("props round-trip, signals included", () => {
 
 Deno.test("an object with its own _f key is not mistaken for a signal", () => {
   const text = serializeProps([{ data: { _f: "s", v: 1 } }]);
-  const [props] = deserializeProps(
+  const [props] = deserialize(
     text,
     () => assert.fail("no signal here"),
   ) as [{ data: unknown }];
@@ -61,7 +61,7 @@ Deno.test("props that cannot reach the browser are refused with their path", () 
 Deno.test("serialized props cannot close their script element", () => {
   const text = serializeProps([{ html: "</script><script>alert(1)</script>" }]);
   assert.ok(!text.includes("</script>"));
-  assert.deepEqual(deserializeProps(text, signal), [{
+  assert.deepEqual(deserialize(text, signal), [{
     html: "</script><script>alert(1)</script>",
   }]);
 });

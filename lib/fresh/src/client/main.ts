@@ -1,11 +1,20 @@
 /**
- * The browser side of islands: finds each island's comment markers and
- * renders the island there with its props. Loaded only by pages with islands.
+ * The browser side of islands, loaded only by pages with islands. It reads
+ * the page's `__FRSH_STATE` (each island's module and the props of every
+ * island instance), imports the island modules and hydrates each island in
+ * place between its comment markers.
  */
 import { type ComponentType, h, hydrate } from "preact";
 import { signal } from "@preact/signals";
-import { deserializeProps } from "../serializer.ts";
+import { deserialize } from "../serializer.ts";
 import { closeMarker, parseMarker } from "../markers.ts";
+
+/** What the server writes into `__FRSH_STATE`. */
+interface PageState {
+  /** Island id → [module URL, export name]. */
+  islands: Record<string, [string, string]>;
+  props: Record<string, unknown>[];
+}
 
 /**
  * A stand-in parent that makes Preact see only the nodes between two markers,
@@ -49,12 +58,16 @@ function rangeParent(parent: Node, start: Comment, end: Comment): Node {
   return range as unknown as Node;
 }
 
-/** Revives every island on the page; `islands` maps island ids to components. */
-export function revive(islands: Record<string, ComponentType>): void {
-  const state = document.getElementById("__FRSH_STATE");
-  const props = state
-    ? deserializeProps(state.textContent ?? "[]", signal)
-    : [];
+async function revive(): Promise<void> {
+  const script = document.getElementById("__FRSH_STATE");
+  if (!script) return;
+  const state = deserialize(script.textContent ?? "{}", signal) as PageState;
+  const urls = [...new Set(Object.values(state.islands).map(([url]) => url))];
+  const modules = new Map(
+    await Promise.all(
+      urls.map(async (url) => [url, await import(url)] as const),
+    ),
+  );
   const walker = document.createTreeWalker(
     document.body,
     NodeFilter.SHOW_COMMENT,
@@ -67,8 +80,12 @@ export function revive(islands: Record<string, ComponentType>): void {
   }[] = [];
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const marker = parseMarker((node as Comment).data);
-    const island = marker && islands[marker.id];
-    if (!marker || !island) continue;
+    const entry = marker && state.islands[marker.id];
+    if (!marker || !entry) continue;
+    const island = modules.get(entry[0])?.[entry[1]] as
+      | ComponentType
+      | undefined;
+    if (!island) continue;
     const closing = closeMarker(marker.id, marker.index, marker.key);
     let end = node.nextSibling;
     while (
@@ -82,7 +99,7 @@ export function revive(islands: Record<string, ComponentType>): void {
       start: node as Comment,
       end: end as Comment,
       island,
-      props: props[marker.index],
+      props: state.props[marker.index],
     });
   }
   for (const { start, end, island, props } of found) {
@@ -92,3 +109,5 @@ export function revive(islands: Record<string, ComponentType>): void {
     );
   }
 }
+
+revive();
