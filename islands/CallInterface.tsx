@@ -1,4 +1,5 @@
 import { useSignal } from "@preact/signals";
+import { IS_BROWSER } from "$fresh/runtime.ts";
 import { useEffect, useMemo } from "preact/hooks";
 import { browserGetUserMedia, CallMachine } from "../lib/call/call_machine.ts";
 import { connectWebSocket } from "../lib/call/signaling_client.ts";
@@ -14,6 +15,12 @@ import { Button } from "../components/Button.tsx";
 export interface CallInterfaceProps {
   /** Prefills the id box, from the page's `?userId=`. */
   defaultUserId?: string;
+  /** The server signs people in with tokens: the id comes from the page's `?token=`. */
+  tokenMode?: boolean;
+}
+
+function tokenFromPage(): string | null {
+  return IS_BROWSER ? new URLSearchParams(location.search).get("token") : null;
 }
 
 function createMachine(): CallMachine {
@@ -31,7 +38,16 @@ export default function CallInterface(props: CallInterfaceProps) {
   const machine = useMemo(createMachine, []);
   const userId = useSignal(props.defaultUserId ?? "");
   const target = useSignal("");
-  useEffect(() => () => machine.leave(), [machine]);
+  useEffect(() => {
+    const token = props.tokenMode ? tokenFromPage() : null;
+    if (props.tokenMode && !token) {
+      machine.notice.value =
+        "This server signs people in with links: open the sign-in link you were given.";
+    } else if (token) {
+      machine.joinWithToken(token);
+    }
+    return () => machine.leave();
+  }, [machine]);
 
   const state = machine.state.value;
   const session = machine.session.value;
@@ -62,7 +78,17 @@ export default function CallInterface(props: CallInterfaceProps) {
       <p role="status" aria-live="polite" class="text-lg min-h-[1.75rem]">
         {machine.status.value}
       </p>
-      {session !== "signed-in" && (
+      {session !== "signed-in" && props.tokenMode && (
+        <Button
+          tone="primary"
+          class="self-start"
+          disabled={session === "connecting" || !tokenFromPage()}
+          onClick={() => machine.joinWithToken(tokenFromPage() ?? "")}
+        >
+          Join
+        </Button>
+      )}
+      {session !== "signed-in" && !props.tokenMode && (
         <JoinForm
           userId={userId.value}
           busy={session === "connecting"}

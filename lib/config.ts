@@ -11,12 +11,28 @@ export interface ServerConfig {
   port: number;
   /** `NEXUS_ICE_SERVERS`: RTCIceServer list handed to clients. */
   iceServers: RTCIceServer[];
+  /** `NEXUS_ICE_TRANSPORT_POLICY`: `relay` hides every client's own addresses. */
+  iceTransportPolicy: RTCIceTransportPolicy;
   /** `NEXUS_RING_TIMEOUT_MS`: how long an unanswered call rings. */
   ringTimeoutMs: number;
+  /** `NEXUS_JWT_SECRET`: when set, `/ws` requires an HS256 JWT. */
+  jwtSecret: string | null;
+  /** `NEXUS_ALLOWED_ORIGINS`: origins allowed to open `/ws`; empty means the server's own. */
+  allowedOrigins: string[];
+  /** `NEXUS_TURN_URLS` and `NEXUS_TURN_SECRET`: coturn with `use-auth-secret`. */
+  turn: { urls: string[]; secret: string } | null;
+  /** `NEXUS_TLS_CERT` and `NEXUS_TLS_KEY`: PEM files to serve HTTPS and WSS directly. */
+  tls: { certFile: string; keyFile: string } | null;
+  /** `NEXUS_MAX_CONNECTIONS`: signaling connections in all. */
+  maxConnections: number;
+  /** `NEXUS_MAX_CONNECTIONS_PER_IP`: signaling connections from one address. */
+  maxConnectionsPerIp: number;
 }
 
 /** A setting with a bad value; the message names the variable. */
 export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
 
 const IceServers = v.array(
   v.object({
@@ -26,56 +42,160 @@ const IceServers = v.array(
   }),
 );
 
+/** The shortest `NEXUS_JWT_SECRET` accepted: HS256 wants at least 256 bits. */
+export const MIN_SECRET_BYTES = 32;
+
+function text(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value ? value : null;
+}
+
 function integer(
-  env: Record<string, string | undefined>,
+  env: Env,
   name: string,
   fallback: number,
   min: number,
   max: number,
 ): number {
-  const text = env[name];
-  if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
+  const value = text(env, name);
+  if (value === null) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
     throw new ConfigError(
-      `${name} must be a whole number from ${min} to ${max}, not "${text}".`,
+      `${name} must be a whole number from ${min} to ${max}, not "${value}".`,
+    );
+  }
+  return number;
+}
+
+function list(env: Env, name: string): string[] {
+  return (text(env, name) ?? "").split(",").map((item) => item.trim()).filter(
+    Boolean,
+  );
+}
+
+function secret(env: Env, name: string): string | null {
+  const value = text(env, name);
+  if (
+    value !== null && new TextEncoder().encode(value).length < MIN_SECRET_BYTES
+  ) {
+    throw new ConfigError(
+      `${name} must be at least ${MIN_SECRET_BYTES} bytes long.`,
+    );
+  }
+  return value;
+}
+
+function iceServers(env: Env): RTCIceServer[] {
+  const value = text(env, "NEXUS_ICE_SERVERS");
+  if (value === null) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError(
+      "NEXUS_ICE_SERVERS must be JSON: an array of RTCIceServer objects.",
+    );
+  }
+  const result = v.safeParse(IceServers, parsed);
+  if (!result.success) {
+    throw new ConfigError(
+      'NEXUS_ICE_SERVERS must be an array like [{"urls":"stun:stun.example.org:3478"}].',
+    );
+  }
+  return result.output;
+}
+
+function origins(env: Env): string[] {
+  return list(env, "NEXUS_ALLOWED_ORIGINS").map((origin) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigError(
+        `NEXUS_ALLOWED_ORIGINS: "${origin}" is not an origin like https://call.example.org.`,
+      );
+    }
+    if (parsed.origin !== origin.replace(/\/$/, "")) {
+      throw new ConfigError(
+        `NEXUS_ALLOWED_ORIGINS: "${origin}" must be an origin only: scheme, host and port.`,
+      );
+    }
+    return parsed.origin;
+  });
+}
+
+function turn(env: Env, jwtSecret: string | null): ServerConfig["turn"] {
+  const urls = list(env, "NEXUS_TURN_URLS");
+  const turnSecret = secret(env, "NEXUS_TURN_SECRET");
+  if (urls.length === 0 && turnSecret === null) return null;
+  if (urls.length === 0 || turnSecret === null) {
+    throw new ConfigError(
+      "NEXUS_TURN_URLS and NEXUS_TURN_SECRET go together: set both or neither.",
+    );
+  }
+  for (const url of urls) {
+    if (!/^turns?:/.test(url)) {
+      throw new ConfigError(
+        `NEXUS_TURN_URLS: "${url}" is not a turn: or turns: URL.`,
+      );
+    }
+  }
+  if (jwtSecret === null) {
+    throw new ConfigError(
+      "NEXUS_TURN_SECRET needs NEXUS_JWT_SECRET: relay credentials are handed only to signed-in users.",
+    );
+  }
+  return { urls, secret: turnSecret };
+}
+
+function tls(env: Env): ServerConfig["tls"] {
+  const certFile = text(env, "NEXUS_TLS_CERT");
+  const keyFile = text(env, "NEXUS_TLS_KEY");
+  if (certFile === null && keyFile === null) return null;
+  if (certFile === null || keyFile === null) {
+    throw new ConfigError(
+      "NEXUS_TLS_CERT and NEXUS_TLS_KEY go together: set both or neither.",
+    );
+  }
+  return { certFile, keyFile };
+}
+
+function transportPolicy(env: Env): RTCIceTransportPolicy {
+  const value = text(env, "NEXUS_ICE_TRANSPORT_POLICY") ?? "all";
+  if (value !== "all" && value !== "relay") {
+    throw new ConfigError(
+      `NEXUS_ICE_TRANSPORT_POLICY must be "all" or "relay", not "${value}".`,
     );
   }
   return value;
 }
 
 /** Reads the settings from an environment such as `Deno.env.toObject()`. */
-export function loadConfig(
-  env: Record<string, string | undefined>,
-): ServerConfig {
-  let iceServers: RTCIceServer[] = [];
-  const iceText = env.NEXUS_ICE_SERVERS;
-  if (iceText) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(iceText);
-    } catch {
-      throw new ConfigError(
-        "NEXUS_ICE_SERVERS must be JSON: an array of RTCIceServer objects.",
-      );
-    }
-    const result = v.safeParse(IceServers, parsed);
-    if (!result.success) {
-      throw new ConfigError(
-        'NEXUS_ICE_SERVERS must be an array like [{"urls":"stun:stun.example.org:3478"}].',
-      );
-    }
-    iceServers = result.output;
-  }
+export function loadConfig(env: Env): ServerConfig {
+  const jwtSecret = secret(env, "NEXUS_JWT_SECRET");
   return {
     port: integer(env, "PORT", 8000, 0, 65535),
-    iceServers,
+    iceServers: iceServers(env),
+    iceTransportPolicy: transportPolicy(env),
     ringTimeoutMs: integer(
       env,
       "NEXUS_RING_TIMEOUT_MS",
       60_000,
       100,
       3_600_000,
+    ),
+    jwtSecret,
+    allowedOrigins: origins(env),
+    turn: turn(env, jwtSecret),
+    tls: tls(env),
+    maxConnections: integer(env, "NEXUS_MAX_CONNECTIONS", 10_000, 1, 1_000_000),
+    maxConnectionsPerIp: integer(
+      env,
+      "NEXUS_MAX_CONNECTIONS_PER_IP",
+      256,
+      1,
+      1_000_000,
     ),
   };
 }

@@ -1,11 +1,20 @@
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "./config.ts";
 
+const SECRET = "0123456789abcdef0123456789abcdef";
+
 Deno.test("defaults", () => {
   assert.deepEqual(loadConfig({}), {
     port: 8000,
     iceServers: [],
+    iceTransportPolicy: "all",
     ringTimeoutMs: 60_000,
+    jwtSecret: null,
+    allowedOrigins: [],
+    turn: null,
+    tls: null,
+    maxConnections: 10_000,
+    maxConnectionsPerIp: 256,
   });
 });
 
@@ -15,6 +24,19 @@ Deno.test("values are read", () => {
     NEXUS_ICE_SERVERS:
       '[{"urls":["stun:127.0.0.1:3478"]},{"urls":"turn:127.0.0.1","username":"u","credential":"c"}]',
     NEXUS_RING_TIMEOUT_MS: "1500",
+    NEXUS_JWT_SECRET: SECRET,
+    NEXUS_ALLOWED_ORIGINS: "https://call.example.org, http://localhost:8000",
+    NEXUS_TURN_URLS:
+      "turn:127.0.0.1:3478?transport=udp,turns:relay.example.org:5349",
+    NEXUS_TURN_SECRET: SECRET,
+  });
+  assert.deepEqual(config.allowedOrigins, [
+    "https://call.example.org",
+    "http://localhost:8000",
+  ]);
+  assert.deepEqual(config.turn, {
+    urls: ["turn:127.0.0.1:3478?transport=udp", "turns:relay.example.org:5349"],
+    secret: SECRET,
   });
   assert.equal(config.port, 9000);
   assert.equal(config.ringTimeoutMs, 1500);

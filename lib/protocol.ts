@@ -33,6 +33,15 @@ export const ERROR_CODES = {
   "already-in-call": "You are already in a call; end it first.",
   "self-call": "You cannot call yourself.",
   "id-in-use": "That user id is already connected elsewhere.",
+  "rate-limited": "Too many messages: slow down.",
+} as const;
+
+/** WebSocket close codes the server uses, with the reason it gives. */
+export const CLOSE_CODES = {
+  /** A second connection under an id that is connected. */
+  idInUse: 4409,
+  /** Policy: the token expired, or the client kept flooding. */
+  policy: 1008,
 } as const;
 
 /** A machine-readable error code. */
@@ -147,8 +156,13 @@ export type ServerNotice =
   }
   | {
     type: "session:ready";
-    payload: { userId: string; iceServers: RTCIceServer[] };
+    payload: {
+      userId: string;
+      iceServers: RTCIceServer[];
+      iceTransportPolicy: RTCIceTransportPolicy;
+    };
   }
+  | { type: "session:ice-servers"; payload: { iceServers: RTCIceServer[] } }
   | { type: "presence:list"; payload: { users: string[] } }
   | { type: "presence:update"; payload: { userId: string; online: boolean } };
 

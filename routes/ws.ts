@@ -1,7 +1,8 @@
 import type { Handlers } from "$fresh/server.ts";
-import { signalingHub } from "../lib/signaling/instance.ts";
+import { signalingEndpoint } from "../lib/signaling/instance.ts";
 import { upgradeSignaling } from "../lib/signaling/websocket.ts";
 
 export const handler: Handlers = {
-  GET: (req) => upgradeSignaling(req, signalingHub()),
+  GET: (req, ctx) =>
+    upgradeSignaling(req, ctx.remoteAddr.hostname, signalingEndpoint()),
 };

@@ -3,8 +3,7 @@
  * WebSocket clients, as an outside tool would speak the protocol.
  */
 import assert from "node:assert/strict";
-import { MAX_FRAME_BYTES } from "../lib/protocol.ts";
-import { CLOSE_ID_IN_USE } from "../lib/signaling/hub.ts";
+import { CLOSE_CODES, MAX_FRAME_BYTES } from "../lib/protocol.ts";
 import { needsPermissions } from "./support/environment.ts";
 import {
   type RunningServer,
@@ -202,7 +201,7 @@ withServer(
     const second = TestClient.open(`${server.ws}?userId=alice`, "alice-2");
     assert.equal((await second.expect("error")).payload.code, "id-in-use");
     const closed = await second.closed;
-    assert.equal(closed.code, CLOSE_ID_IN_USE);
+    assert.equal(closed.code, CLOSE_CODES.idInUse);
     bob.send("webrtc:candidate", { to: "alice", candidate });
     assert.equal((await alice.expect("webrtc:candidate")).payload.from, "bob");
     await alice.close();
@@ -222,7 +221,7 @@ withServer(
     await alice.close();
     await bob.close();
   },
-  () => startSignaling({ ringTimeoutMs: 200 }),
+  () => startSignaling({ hub: { ringTimeoutMs: 200 } }),
 );
 
 withServer(

@@ -9,6 +9,7 @@
 import { computed, signal } from "@preact/signals";
 import {
   type ClientMessage,
+  CLOSE_CODES,
   type EndReason,
   isUserId,
   type PayloadOf,
@@ -16,6 +17,7 @@ import {
 } from "../protocol.ts";
 import { describeMediaError, type MediaWish, stopStream } from "./media.ts";
 import type {
+  Credentials,
   SignalingConnection,
   SignalingConnector,
 } from "./signaling_client.ts";
@@ -38,9 +40,6 @@ export interface CallMachineDeps {
 
 /** How long the sentence of an ended call shows before the page is idle again. */
 export const ENDED_DISPLAY_MS = 2_000;
-
-/** The close code the server uses for a second connection under one id. */
-const CLOSE_ID_IN_USE = 4409;
 
 const HINT_USER_ID = "1–64 of A–Z a–z 0–9 . _ ~ -";
 
@@ -125,6 +124,7 @@ export class CallMachine {
   #deps: CallMachineDeps;
   #connection: SignalingConnection | null = null;
   #iceServers: RTCIceServer[] = [];
+  #iceTransportPolicy: RTCIceTransportPolicy = "all";
   #webrtc: WebRTCService | null = null;
   /** Bumped whenever a call ends, so late async work of an old call is dropped. */
   #callSeq = 0;
@@ -134,19 +134,28 @@ export class CallMachine {
     this.#deps = deps;
   }
 
-  /** Signs in under `userId`. */
+  /** Signs in under `userId` (open mode). */
   join(userId: string): void {
     const id = userId.trim();
-    if (this.session.value !== "signed-out") return;
     if (!isUserId(id)) {
       this.notice.value = `Your id must be ${HINT_USER_ID}.`;
       return;
     }
+    this.#open({ userId: id });
+  }
+
+  /** Signs in with a token from the page's sign-in link (token mode). */
+  joinWithToken(token: string): void {
+    this.#open({ token });
+  }
+
+  #open(credentials: Credentials): void {
+    if (this.session.value !== "signed-out") return;
     this.notice.value = "";
     this.session.value = "connecting";
-    this.#connection = this.#deps.connect(id, {
+    this.#connection = this.#deps.connect(credentials, {
       onMessage: (message) => this.handleMessage(message),
-      onClose: (code) => this.#handleClose(code, id),
+      onClose: (code, reason) => this.#handleClose(code, reason, credentials),
     });
   }
 
@@ -288,6 +297,11 @@ export class CallMachine {
         this.session.value = "signed-in";
         this.selfId.value = message.payload.userId;
         this.#iceServers = message.payload.iceServers;
+        this.#iceTransportPolicy = message.payload.iceTransportPolicy;
+        return;
+      case "session:ice-servers":
+        this.#iceServers = message.payload.iceServers;
+        this.#webrtc?.setIceServers(message.payload.iceServers);
         return;
       case "presence:list":
         this.online.value = message.payload.users.filter((u) =>
@@ -429,7 +443,10 @@ export class CallMachine {
   #startPeer(peer: string): void {
     const webrtc = new WebRTCService(
       this.#deps.createPeerConnection,
-      { iceServers: this.#iceServers },
+      {
+        iceServers: this.#iceServers,
+        iceTransportPolicy: this.#iceTransportPolicy,
+      },
       {
         onLocalCandidate: (candidate) =>
           this.#send({
@@ -441,14 +458,9 @@ export class CallMachine {
         },
         onConnectionState: (state) => {
           this.connectionState.value = state;
-          if (state === "failed") {
-            this.#send({
-              type: "call:end",
-              payload: { to: peer, reason: "ice-failed" },
-            });
-            this.#end(endSentence("ice-failed", peer, this.state.value));
-          }
+          if (state === "failed") this.#connectionFailed(peer, webrtc);
         },
+        onNoCandidates: () => this.#connectionFailed(peer, webrtc),
       },
     );
     if (this.localStream.value) webrtc.addStream(this.localStream.value);
@@ -493,11 +505,39 @@ export class CallMachine {
     }, ENDED_DISPLAY_MS);
   }
 
-  #handleClose(code: number, userId: string): void {
+  /** The network path to the peer could not be made; says why as well as it can. */
+  #connectionFailed(peer: string, webrtc: WebRTCService): void {
+    if (this.#webrtc !== webrtc) return;
+    this.#send({
+      type: "call:end",
+      payload: { to: peer, reason: "ice-failed" },
+    });
+    this.#end(
+      webrtc.relayRefusedCredentials
+        ? `Could not connect to ${peer}: the relay (TURN) server refused this app's credentials. Ask the administrator to check NEXUS_TURN_SECRET.`
+        : endSentence("ice-failed", peer, this.state.value),
+    );
+  }
+
+  #handleClose(code: number, reason: string, credentials: Credentials): void {
+    const wasSignedIn = this.session.value === "signed-in";
     this.#connection = null;
-    const sentence = code === CLOSE_ID_IN_USE
-      ? `${userId} is already signed in on another page.`
-      : "Lost the connection to the server.";
+    let sentence = "Lost the connection to the server.";
+    if (code === CLOSE_CODES.idInUse && "userId" in credentials) {
+      sentence = `${credentials.userId} is already signed in on another page.`;
+    } else if (code === CLOSE_CODES.policy && reason === "token expired") {
+      sentence =
+        "Your sign-in has expired. Open a new sign-in link to continue.";
+    } else if (code === CLOSE_CODES.policy) {
+      sentence = `The server closed the connection: ${
+        reason || "policy violation"
+      }.`;
+    } else if (!wasSignedIn && "token" in credentials) {
+      sentence =
+        "The server refused this sign-in link: it may have expired or been changed.";
+    } else if (!wasSignedIn) {
+      sentence = "Could not reach the server.";
+    }
     if (this.state.value === "idle" || this.state.value === "ended") {
       this.#signedOut(sentence);
     } else {

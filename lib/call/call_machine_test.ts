@@ -41,7 +41,7 @@ function setup() {
   machine.join("alice");
   server({
     type: "session:ready",
-    payload: { userId: "alice", iceServers: ICE },
+    payload: { userId: "alice", iceServers: ICE, iceTransportPolicy: "all" },
   });
   server({ type: "presence:list", payload: { users: ["alice", "bob"] } });
   return {
@@ -162,7 +162,7 @@ Deno.test("an outgoing video call, start to finish", async () => {
   await s.settle();
   assert.equal(s.machine.state.value, "active");
   const [pc] = s.peers;
-  assert.deepEqual(pc.config, { iceServers: ICE });
+  assert.deepEqual(pc.config, { iceServers: ICE, iceTransportPolicy: "all" });
   assert.deepEqual(pc.senders.map((sender) => sender.track?.kind), [
     "audio",
     "video",

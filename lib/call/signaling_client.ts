@@ -13,24 +13,30 @@ export interface SignalingHandlers {
   onClose(code: number, reason: string): void;
 }
 
+/** Who joins: an id (open mode) or a token whose `sub` is the id. */
+export type Credentials = { userId: string } | { token: string };
+
 /** Opens a signaling connection; a function so tests can hand in a fake one. */
 export type SignalingConnector = (
-  userId: string,
+  credentials: Credentials,
   handlers: SignalingHandlers,
 ) => SignalingConnection;
 
-/** The `/ws` URL for a user on the page's own server: `wss:` when the page is https. */
+/** The `/ws` URL on the page's own server: `wss:` when the page is https. */
 export function signalingUrl(
   location: { protocol: string; host: string },
-  userId: string,
+  credentials: Credentials,
 ): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/ws?userId=${encodeURIComponent(userId)}`;
+  const query = "token" in credentials
+    ? `token=${encodeURIComponent(credentials.token)}`
+    : `userId=${encodeURIComponent(credentials.userId)}`;
+  return `${scheme}//${location.host}/ws?${query}`;
 }
 
 /** Connects to the page's own server with the browser's WebSocket. */
-export const connectWebSocket: SignalingConnector = (userId, handlers) => {
-  const socket = new WebSocket(signalingUrl(location, userId));
+export const connectWebSocket: SignalingConnector = (credentials, handlers) => {
+  const socket = new WebSocket(signalingUrl(location, credentials));
   socket.onmessage = (event) => {
     if (typeof event.data !== "string") return;
     let message: ServerMessage;

@@ -15,6 +15,8 @@ export interface PeerEvents {
   onLocalCandidate(candidate: RTCIceCandidateInit): void;
   onRemoteStream(stream: MediaStream): void;
   onConnectionState(state: RTCPeerConnectionState): void;
+  /** ICE gathering finished without a single local candidate: no path can exist. */
+  onNoCandidates(): void;
 }
 
 function describe(
@@ -32,6 +34,9 @@ export class WebRTCService {
   #pendingCandidates: RTCIceCandidateInit[] = [];
   #senders = new Map<string, RTCRtpSender>();
   #closed = false;
+  #localCandidates = 0;
+  /** A TURN server answered 401: its credentials were refused. */
+  relayRefusedCredentials = false;
 
   constructor(
     create: PeerConnectionFactory,
@@ -41,7 +46,23 @@ export class WebRTCService {
     const pc = create(config);
     this.#pc = pc;
     pc.onicecandidate = (event) => {
-      if (event.candidate) events.onLocalCandidate(event.candidate.toJSON());
+      if (event.candidate) {
+        this.#localCandidates++;
+        events.onLocalCandidate(event.candidate.toJSON());
+      }
+    };
+    pc.onicecandidateerror = (event) => {
+      if ((event as RTCPeerConnectionIceErrorEvent).errorCode === 401) {
+        this.relayRefusedCredentials = true;
+      }
+    };
+    pc.onicegatheringstatechange = () => {
+      if (
+        !this.#closed && pc.iceGatheringState === "complete" &&
+        this.#localCandidates === 0
+      ) {
+        events.onNoCandidates();
+      }
     };
     pc.ontrack = (event) => {
       const stream = event.streams[0] ?? new MediaStream([event.track]);
@@ -65,6 +86,11 @@ export class WebRTCService {
     track: MediaStreamTrack | null,
   ): Promise<void> {
     await this.#senders.get(kind)?.replaceTrack(track);
+  }
+
+  /** Uses new ICE servers (fresh TURN credentials) from now on. */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    this.#pc.setConfiguration({ ...this.#pc.getConfiguration(), iceServers });
   }
 
   /** Makes the offer, as the caller. */
@@ -106,6 +132,8 @@ export class WebRTCService {
     this.#pc.onicecandidate = null;
     this.#pc.ontrack = null;
     this.#pc.onconnectionstatechange = null;
+    this.#pc.onicecandidateerror = null;
+    this.#pc.onicegatheringstatechange = null;
     this.#pc.close();
   }
 

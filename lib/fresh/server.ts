@@ -39,10 +39,12 @@ export async function start(
     port,
     hostname: config.server?.hostname,
     signal: config.server?.signal,
+    ...(config.server?.cert &&
+      { cert: config.server.cert, key: config.server.key }),
     onListen: config.server?.onListen ??
       ((addr) =>
         console.log(
-          `Listening on http://${
+          `Listening on ${config.server?.cert ? "https" : "http"}://${
             addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname
           }:${addr.port}/`,
         )),

@@ -5,6 +5,7 @@
  * other, answers busy for users in a call and ends a call whose party leaves.
  */
 import {
+  CLOSE_CODES,
   ERROR_CODES,
   type ErrorCode,
   parseClientFrame,
@@ -14,6 +15,11 @@ import {
 } from "../protocol.ts";
 import { type Call, CallTable, peerOf } from "./call_table.ts";
 import { Registry } from "./registry.ts";
+import {
+  DEFAULT_LIMITS,
+  type MessageLimits,
+  TokenBucket,
+} from "./rate_limit.ts";
 import type { Session, SignalingSocket } from "./session.ts";
 
 /** Timers, injectable so tests control time. */
@@ -22,17 +28,41 @@ export interface Timers {
   clear(handle: unknown): void;
 }
 
-/** How the hub behaves. */
-export interface HubOptions {
-  /** ICE servers handed to each client when it joins. */
-  iceServers: RTCIceServer[];
-  /** How long an unanswered call rings before it ends with `no-answer`. */
-  ringTimeoutMs: number;
-  timers?: Timers;
+/** Fresh ICE servers for a user, e.g. with new TURN credentials. */
+export interface IceRefresh {
+  forUser(userId: string): Promise<RTCIceServer[]>;
+  /** How often each session is sent new ones. */
+  everyMs: number;
 }
 
-/** The close code sent to a second connection under a connected id. */
-export const CLOSE_ID_IN_USE = 4409;
+/** How the hub behaves. */
+export interface HubOptions {
+  /** How long an unanswered call rings before it ends with `no-answer`. */
+  ringTimeoutMs: number;
+  /** Handed to clients: `relay` hides their own addresses from each other. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Keeps each session's ICE servers fresh, when they expire. */
+  iceRefresh?: IceRefresh;
+  limits?: MessageLimits;
+  timers?: Timers;
+  /** The clock in milliseconds; `Date.now` unless a test says otherwise. */
+  now?: () => number;
+}
+
+/** What a session brings when it joins. */
+export interface JoinOptions {
+  iceServers?: RTCIceServer[];
+  /** When its token expires (ms since the epoch); the socket is closed then. */
+  expiresAt?: number;
+}
+
+/** What the hub keeps per session besides the registry entry. */
+interface SessionState {
+  messages: TokenBucket;
+  callRequests: TokenBucket;
+  refusals: TokenBucket;
+  timers: unknown[];
+}
 
 type Route<T extends RelayedType> = (
   hub: SignalingHub,
@@ -73,10 +103,15 @@ export class SignalingHub {
   readonly calls = new CallTable();
   #options: HubOptions;
   #timers: Timers;
+  #now: () => number;
+  #limits: MessageLimits;
   #ringTimers = new Map<Call, unknown>();
+  #sessions = new Map<Session, SessionState>();
 
   constructor(options: HubOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#limits = options.limits ?? DEFAULT_LIMITS;
     this.#timers = options.timers ?? {
       set: (callback, ms) => setTimeout(callback, ms),
       clear: (handle) => clearTimeout(handle as number),
@@ -88,7 +123,11 @@ export class SignalingHub {
    * under a connected id is refused: it gets `id-in-use` and is closed, and
    * the first connection and its call carry on.
    */
-  connect(userId: string, socket: SignalingSocket): Session | undefined {
+  connect(
+    userId: string,
+    socket: SignalingSocket,
+    join: JoinOptions = {},
+  ): Session | undefined {
     const session: Session = { userId, socket };
     if (!this.registry.add(session)) {
       this.#error(
@@ -96,12 +135,44 @@ export class SignalingHub {
         "id-in-use",
         `${userId} is already connected elsewhere.`,
       );
-      socket.close(CLOSE_ID_IN_USE, "user id already connected");
+      socket.close(CLOSE_CODES.idInUse, "user id already connected");
       return undefined;
     }
+    const limits = this.#limits;
+    const state: SessionState = {
+      messages: new TokenBucket(
+        limits.messageBurst,
+        limits.messagesPerSecond,
+        this.#now,
+      ),
+      callRequests: new TokenBucket(
+        limits.callRequestBurst,
+        limits.callRequestsPerMinute / 60,
+        this.#now,
+      ),
+      refusals: new TokenBucket(
+        limits.refusalsBeforeClose,
+        limits.refusalsForgivenPerSecond,
+        this.#now,
+      ),
+      timers: [],
+    };
+    this.#sessions.set(session, state);
+    if (join.expiresAt !== undefined) {
+      state.timers.push(this.#timers.set(
+        () => socket.close(CLOSE_CODES.policy, "token expired"),
+        Math.max(0, join.expiresAt - this.#now()),
+      ));
+    }
+    const refresh = this.#options.iceRefresh;
+    if (refresh) state.timers.push(this.#scheduleIceRefresh(session, refresh));
     send(socket, {
       type: "session:ready",
-      payload: { userId, iceServers: this.#options.iceServers },
+      payload: {
+        userId,
+        iceServers: join.iceServers ?? [],
+        iceTransportPolicy: this.#options.iceTransportPolicy ?? "all",
+      },
     });
     const users = [...this.registry.sessions()].map((s) => s.userId);
     send(socket, { type: "presence:list", payload: { users } });
@@ -114,6 +185,9 @@ export class SignalingHub {
 
   /** Handles one frame from a session: text frames only. */
   receive(session: Session, frame: unknown): void {
+    const state = this.#sessions.get(session);
+    if (!state) return;
+    if (!state.messages.take()) return this.#refuse(session, state);
     if (typeof frame !== "string") {
       this.#error(session, "binary-frame");
       return;
@@ -124,6 +198,9 @@ export class SignalingHub {
       return;
     }
     const { type, payload } = parsed.message;
+    if (type === "call:request" && !state.callRequests.take()) {
+      return this.#refuse(session, state, "call:request");
+    }
     (routes[type] as Route<typeof type>)(this, session, {
       ...payload,
       from: session.userId,
@@ -132,6 +209,10 @@ export class SignalingHub {
 
   /** Removes a session whose socket closed; its call ends with `peer-gone`. */
   disconnect(session: Session): void {
+    for (const timer of this.#sessions.get(session)?.timers ?? []) {
+      this.#timers.clear(timer);
+    }
+    this.#sessions.delete(session);
     if (!this.registry.remove(session)) return;
     const call = this.calls.of(session.userId);
     if (call) {
@@ -244,6 +325,30 @@ export class SignalingHub {
       type: "call:end",
       payload: { ...payload, reason },
     });
+  }
+
+  /** Answers a message over a limit; a client that keeps on is disconnected. */
+  #refuse(session: Session, state: SessionState, inReplyTo?: string): void {
+    if (!state.refusals.take()) {
+      session.socket.close(CLOSE_CODES.policy, "rate limit exceeded");
+      return;
+    }
+    this.#error(session, "rate-limited", undefined, inReplyTo);
+  }
+
+  #scheduleIceRefresh(session: Session, refresh: IceRefresh): unknown {
+    return this.#timers.set(async () => {
+      const state = this.#sessions.get(session);
+      if (!state) return;
+      state.timers.push(this.#scheduleIceRefresh(session, refresh));
+      const iceServers = await refresh.forUser(session.userId);
+      if (this.#sessions.has(session)) {
+        send(session.socket, {
+          type: "session:ice-servers",
+          payload: { iceServers },
+        });
+      }
+    }, refresh.everyMs);
   }
 
   #ringTimedOut(call: Call): void {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { CLOSE_ID_IN_USE, SignalingHub } from "./hub.ts";
+import { SignalingHub } from "./hub.ts";
+import { CLOSE_CODES } from "../protocol.ts";
 import type { Session } from "./session.ts";
 import { FakeSocket } from "../../tests/support/fake_socket.ts";
 import { ManualTimers } from "../../tests/support/fake_webrtc.ts";
@@ -9,7 +10,6 @@ const RING_MS = 1_000;
 function setup() {
   const timers = new ManualTimers();
   const hub = new SignalingHub({
-    iceServers: [{ urls: "stun:127.0.0.1:3478" }],
     ringTimeoutMs: RING_MS,
     timers: { set: timers.setTimeout, clear: timers.clearTimeout },
   });
@@ -48,12 +48,18 @@ Deno.test("joining: ready, presence, and a refused second connection", () => {
   const { hub, join } = setup();
   const alice = join("alice");
   const socket = new FakeSocket();
-  const bob = hub.connect("bob", socket);
+  const bob = hub.connect("bob", socket, {
+    iceServers: [{ urls: "stun:127.0.0.1:3478" }],
+  });
   assert.ok(bob);
   assert.deepEqual(socket.take(), [
     {
       type: "session:ready",
-      payload: { userId: "bob", iceServers: [{ urls: "stun:127.0.0.1:3478" }] },
+      payload: {
+        userId: "bob",
+        iceServers: [{ urls: "stun:127.0.0.1:3478" }],
+        iceTransportPolicy: "all",
+      },
     },
     { type: "presence:list", payload: { users: ["alice", "bob"] } },
   ]);
@@ -66,7 +72,7 @@ Deno.test("joining: ready, presence, and a refused second connection", () => {
   assert.equal(hub.connect("alice", second), undefined);
   assert.equal(second.take()[0].type, "error");
   assert.deepEqual(second.closed, {
-    code: CLOSE_ID_IN_USE,
+    code: CLOSE_CODES.idInUse,
     reason: "user id already connected",
   });
   assert.equal(

@@ -1,10 +1,29 @@
-/** The Deno side of signaling: upgrades `/ws` requests and wires sockets to the hub. */
+/**
+ * The Deno side of signaling: checks a `/ws` handshake (upgrade, origin,
+ * identity, connection caps), upgrades it and wires the socket to the hub.
+ * Every refusal is an HTTP status with a sentence, before any upgrade.
+ * @module
+ */
 import { isUserId } from "../protocol.ts";
+import { verifyToken } from "./auth.ts";
+import type { ConnectionLimits } from "./connection_limits.ts";
 import type { SignalingHub } from "./hub.ts";
 import type { Session } from "./session.ts";
 
 /** Seconds without a pong after which Deno closes a socket as dead. */
 const IDLE_TIMEOUT_S = 30;
+
+/** Everything a `/ws` handshake is checked against. */
+export interface SignalingEndpoint {
+  hub: SignalingHub;
+  /** When set, the user id comes from an HS256 JWT in `?token=`, never from the client. */
+  jwtSecret: string | null;
+  /** Origins allowed to open a socket; empty means the server's own host. */
+  allowedOrigins: string[];
+  limits: ConnectionLimits;
+  /** The ICE servers a user is handed on joining. */
+  iceServersFor(userId: string): Promise<RTCIceServer[]>;
+}
 
 function plain(
   status: number,
@@ -18,10 +37,32 @@ function plain(
 }
 
 /**
- * Answers a request for `/ws`: upgrades it to a WebSocket joined to `hub`
- * under `?userId=`, or explains in a sentence why not.
+ * Whether a browser page at `origin` may open a socket. Requests without an
+ * Origin header come from programs, not pages, and cannot be cross-site
+ * hijacked; by default a page must be on the server's own host (any scheme,
+ * so a TLS-terminating proxy in front changes nothing).
  */
-export function upgradeSignaling(req: Request, hub: SignalingHub): Response {
+function originAllowed(req: Request, allowed: string[]): boolean {
+  const origin = req.headers.get("origin");
+  if (origin === null) return true;
+  if (allowed.length > 0) return allowed.includes(origin);
+  try {
+    return new URL(origin).host ===
+      (req.headers.get("host") ?? new URL(req.url).host);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Answers a request for `/ws` from `ip`: upgrades it to a WebSocket joined to
+ * the hub, or explains in a sentence why not.
+ */
+export async function upgradeSignaling(
+  req: Request,
+  ip: string,
+  endpoint: SignalingEndpoint,
+): Promise<Response> {
   if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     return plain(
       426,
@@ -29,26 +70,79 @@ export function upgradeSignaling(req: Request, hub: SignalingHub): Response {
       { upgrade: "websocket" },
     );
   }
-  const userId = new URL(req.url).searchParams.get("userId");
-  if (!isUserId(userId)) {
+  if (!originAllowed(req, endpoint.allowedOrigins)) {
     return plain(
-      400,
-      "The userId query parameter must be 1–64 of A–Z a–z 0–9 . _ ~ -.",
+      403,
+      "Pages from this origin may not open the signaling socket.",
     );
   }
-  const { socket, response } = Deno.upgradeWebSocket(req, {
-    idleTimeout: IDLE_TIMEOUT_S,
-  });
-  let session: Session | undefined;
-  socket.onopen = () => {
-    session = hub.connect(userId, socket);
+  const params = new URL(req.url).searchParams;
+  let userId: string;
+  let expiresAt: number | undefined;
+  if (endpoint.jwtSecret !== null) {
+    const check = await verifyToken(params.get("token"), endpoint.jwtSecret);
+    if (!check.ok) {
+      return plain(401, check.reason, { "www-authenticate": "Bearer" });
+    }
+    const claimed = params.get("userId");
+    if (claimed !== null && claimed !== check.userId) {
+      return plain(
+        401,
+        `The token is for ${check.userId}, not ${claimed.slice(0, 64)}.`,
+      );
+    }
+    userId = check.userId;
+    expiresAt = check.expiresAt;
+  } else {
+    const claimed = params.get("userId");
+    if (!isUserId(claimed)) {
+      return plain(
+        400,
+        "The userId query parameter must be 1–64 of A–Z a–z 0–9 . _ ~ -.",
+      );
+    }
+    userId = claimed;
+  }
+  const admitted = endpoint.limits.acquire(ip);
+  if (admitted === "total") {
+    return plain(
+      503,
+      "The server has as many connections as it takes; try again later.",
+      { "retry-after": "30" },
+    );
+  }
+  if (admitted === "per-ip") {
+    return plain(429, "Too many connections from your address.", {
+      "retry-after": "30",
+    });
+  }
+  let released = false;
+  const release = () => {
+    if (!released) endpoint.limits.release(ip);
+    released = true;
   };
-  socket.onmessage = (event) => {
-    if (session) hub.receive(session, event.data);
-  };
-  socket.onclose = () => {
-    if (session) hub.disconnect(session);
-    session = undefined;
-  };
+  let response: Response;
+  let socket: WebSocket;
+  try {
+    const iceServers = await endpoint.iceServersFor(userId);
+    ({ socket, response } = Deno.upgradeWebSocket(req, {
+      idleTimeout: IDLE_TIMEOUT_S,
+    }));
+    let session: Session | undefined;
+    socket.onopen = () => {
+      session = endpoint.hub.connect(userId, socket, { iceServers, expiresAt });
+    };
+    socket.onmessage = (event) => {
+      if (session) endpoint.hub.receive(session, event.data);
+    };
+    socket.onclose = () => {
+      release();
+      if (session) endpoint.hub.disconnect(session);
+      session = undefined;
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
   return response;
 }

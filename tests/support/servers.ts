@@ -5,8 +5,12 @@ import { createHandler } from "$fresh/server.ts";
 import { build } from "../../lib/fresh/src/build.ts";
 import { collectFiles } from "../../lib/fresh/src/manifest.ts";
 import { type HubOptions, SignalingHub } from "../../lib/signaling/hub.ts";
-import { upgradeSignaling } from "../../lib/signaling/websocket.ts";
-import { signalingHub } from "../../lib/signaling/instance.ts";
+import {
+  type SignalingEndpoint,
+  upgradeSignaling,
+} from "../../lib/signaling/websocket.ts";
+import { signalingEndpoint } from "../../lib/signaling/instance.ts";
+import { ConnectionLimits } from "../../lib/signaling/connection_limits.ts";
 
 /** A running server and how to reach it. */
 export interface RunningServer {
@@ -18,30 +22,65 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function serve(handler: Deno.ServeHandler, hub: SignalingHub): RunningServer {
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    handler,
-  );
+/** A PEM certificate and key to serve HTTPS and WSS. */
+export interface Tls {
+  cert: string;
+  key: string;
+}
+
+function serve(
+  handler: Deno.ServeHandler,
+  hub: SignalingHub,
+  tls?: Tls,
+): RunningServer {
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen() {},
+    ...tls,
+  }, handler);
   const { port } = server.addr;
+  const secure = tls ? "s" : "";
   return {
-    http: `http://127.0.0.1:${port}`,
-    ws: `ws://127.0.0.1:${port}/ws`,
+    http: `http${secure}://127.0.0.1:${port}`,
+    ws: `ws${secure}://127.0.0.1:${port}/ws`,
     hub,
     close: () => server.shutdown(),
   };
 }
 
+/** How a test's signaling server differs from the defaults. */
+export interface SignalingOptions
+  extends Partial<Omit<SignalingEndpoint, "hub" | "limits">> {
+  hub?: Partial<HubOptions>;
+  maxConnections?: number;
+  maxConnectionsPerIp?: number;
+  tls?: Tls;
+}
+
 /** The signaling endpoint alone, with its own hub, e.g. for a short ring timeout. */
-export function startSignaling(
-  options: Partial<HubOptions> = {},
-): RunningServer {
-  const hub = new SignalingHub({
-    iceServers: [],
-    ringTimeoutMs: 60_000,
-    ...options,
-  });
-  return serve((req) => upgradeSignaling(req, hub), hub);
+export function startSignaling(options: SignalingOptions = {}): RunningServer {
+  const hub = new SignalingHub({ ringTimeoutMs: 60_000, ...options.hub });
+  const endpoint: SignalingEndpoint = {
+    hub,
+    jwtSecret: options.jwtSecret ?? null,
+    allowedOrigins: options.allowedOrigins ?? [],
+    limits: new ConnectionLimits(
+      options.maxConnections ?? 10_000,
+      options.maxConnectionsPerIp ?? 256,
+    ),
+    iceServersFor: options.iceServersFor ?? (() => Promise.resolve([])),
+  };
+  return serve(
+    (req, info) =>
+      upgradeSignaling(
+        req,
+        (info.remoteAddr as Deno.NetAddr).hostname,
+        endpoint,
+      ),
+    hub,
+    options.tls,
+  );
 }
 
 const root = new URL("../../", import.meta.url);
@@ -71,5 +110,5 @@ export async function startApp(): Promise<RunningServer> {
     ...config,
     build: { outDir },
   });
-  return serve(handler, signalingHub());
+  return serve(handler, signalingEndpoint().hub);
 }

@@ -54,6 +54,9 @@ export interface FreshConfig {
     port?: number;
     hostname?: string;
     onListen?: (addr: Deno.NetAddr) => void;
+    /** PEM certificate and key: serve HTTPS (and WSS) directly. */
+    cert?: string;
+    key?: string;
     signal?: AbortSignal;
   };
 }
