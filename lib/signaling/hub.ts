@@ -62,6 +62,8 @@ interface SessionState {
   callRequests: TokenBucket;
   refusals: TokenBucket;
   timers: unknown[];
+  /** The hub has closed this socket; what still arrives is not read. */
+  closing: boolean;
 }
 
 type Route<T extends RelayedType> = (
@@ -156,6 +158,7 @@ export class SignalingHub {
         this.#now,
       ),
       timers: [],
+      closing: false,
     };
     this.#sessions.set(session, state);
     if (join.expiresAt !== undefined) {
@@ -186,7 +189,7 @@ export class SignalingHub {
   /** Handles one frame from a session: text frames only. */
   receive(session: Session, frame: unknown): void {
     const state = this.#sessions.get(session);
-    if (!state) return;
+    if (!state || state.closing) return;
     if (!state.messages.take()) return this.#refuse(session, state);
     if (typeof frame !== "string") {
       this.#error(session, "binary-frame");
@@ -330,6 +333,7 @@ export class SignalingHub {
   /** Answers a message over a limit; a client that keeps on is disconnected. */
   #refuse(session: Session, state: SessionState, inReplyTo?: string): void {
     if (!state.refusals.take()) {
+      state.closing = true;
       session.socket.close(CLOSE_CODES.policy, "rate limit exceeded");
       return;
     }

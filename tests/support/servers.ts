@@ -104,11 +104,11 @@ function buildOnce(): Promise<string> {
 }
 
 /** The whole app, as `deno task start` serves it, on a free port. */
-export async function startApp(): Promise<RunningServer> {
+export async function startApp(tls?: Tls): Promise<RunningServer> {
   const outDir = await buildOnce();
   const handler = await createHandler(manifest, {
     ...config,
     build: { outDir },
   });
-  return serve(handler, signalingEndpoint().hub);
+  return serve(handler, signalingEndpoint().hub, tls);
 }

@@ -1,0 +1,682 @@
+/**
+ * Security over real sockets: verified identities, origins, per-message
+ * authorization, bad input, limits and TLS. See SECURITY.md.
+ */
+import assert from "node:assert/strict";
+import { SignJWT } from "jose";
+import { mintToken } from "../lib/signaling/auth.ts";
+import { CLOSE_CODES, MAX_FRAME_BYTES } from "../lib/protocol.ts";
+import { DEFAULT_LIMITS } from "../lib/signaling/rate_limit.ts";
+import { needsPermissions } from "./support/environment.ts";
+import {
+  type RunningServer,
+  type SignalingOptions,
+  startApp,
+  startSignaling,
+} from "./support/servers.ts";
+import { openRaw } from "./support/raw_websocket.ts";
+import { runAppUntilExit } from "./support/app_process.ts";
+import { settle, TestClient } from "./support/ws_client.ts";
+
+const SECRET = "test-secret-of-at-least-32-bytes-0123456789";
+const encoder = new TextEncoder();
+const offer = { type: "offer", sdp: "v=0\r\n" };
+const answer = { type: "answer", sdp: "v=0\r\n" };
+const candidate = {
+  candidate: "candidate:1 1 udp 2122260223 127.0.0.1 54400 typ host",
+  sdpMid: "0",
+};
+
+/** Runs `fn` against a signaling server made with `options`, then checks nothing is left. */
+function secured(
+  name: string,
+  options: SignalingOptions,
+  fn: (server: RunningServer) => Promise<void>,
+) {
+  Deno.test({
+    name,
+    ignore: needsPermissions(),
+    async fn() {
+      const server = startSignaling(options);
+      try {
+        await fn(server);
+      } finally {
+        await server.close();
+      }
+      assert.equal(
+        server.hub.registry.size,
+        0,
+        "every session left the registry",
+      );
+      assert.equal(server.hub.calls.size, 0, "no call is left behind");
+    },
+  });
+}
+
+/** The HTTP answer to a WebSocket handshake, for handshakes the server refuses. */
+async function handshake(url: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url.replace(/^ws/, "http"), {
+    headers: { upgrade: "websocket", connection: "upgrade", ...headers },
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+function base64url(value: unknown): string {
+  return btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-")
+    .replace(/\//g, "_");
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+secured("token mode: each bad token is refused with 401 and a sentence", {
+  jwtSecret: SECRET,
+}, async (server) => {
+  const key = encoder.encode(SECRET);
+  const cases: [string, string | null, RegExp, string?][] = [
+    ["no token", null, /needs a sign-in token/],
+    ["garbage", "not.a.jwt", /not a valid JWT/],
+    [
+      "bad signature",
+      await mintToken("another-secret-that-is-32-bytes-long!!", "alice", 60),
+      /signature does not match/,
+    ],
+    [
+      "expired",
+      await new SignJWT().setProtectedHeader({ alg: "HS256" }).setSubject(
+        "alice",
+      ).setExpirationTime(now() - 120)
+        .sign(key),
+      /expired/,
+    ],
+    [
+      "alg none",
+      `${base64url({ alg: "none", typ: "JWT" })}.${
+        base64url({ sub: "alice", exp: now() + 60 })
+      }.`,
+      /HS256|not a valid JWT/,
+    ],
+    [
+      "wrong algorithm",
+      await new SignJWT().setProtectedHeader({ alg: "HS512" }).setSubject(
+        "alice",
+      ).setExpirationTime("1m").sign(key),
+      /must be signed with HS256/,
+    ],
+    [
+      "no exp",
+      await new SignJWT().setProtectedHeader({ alg: "HS256" }).setSubject(
+        "alice",
+      ).sign(key),
+      /exp claim/,
+    ],
+    [
+      "sub not a user id",
+      await new SignJWT().setProtectedHeader({ alg: "HS256" }).setSubject("a b")
+        .setExpirationTime("1m").sign(key),
+      /sub must be a user id/,
+    ],
+    [
+      "token for a different id",
+      await mintToken(SECRET, "alice", 60),
+      /token is for alice, not bob/,
+      "bob",
+    ],
+  ];
+  for (const [name, token, sentence, claimed] of cases) {
+    const query = new URLSearchParams();
+    if (token !== null) query.set("token", token);
+    if (claimed) query.set("userId", claimed);
+    const { status, text } = await handshake(`${server.ws}?${query}`);
+    assert.equal(status, 401, name);
+    assert.match(text, sentence, name);
+  }
+  assert.equal(
+    (await handshake(`${server.ws}?userId=alice`)).status,
+    401,
+    "open-mode joining is off",
+  );
+});
+
+secured(
+  "token mode: the id comes from the token, and from is stamped with it",
+  { jwtSecret: SECRET },
+  async (server) => {
+    const alice = await TestClient.join(
+      `${server.ws}?token=${await mintToken(SECRET, "alice", 60)}&x=`,
+      "alice",
+    );
+    const bob = await TestClient.join(
+      `${server.ws}?token=${await mintToken(SECRET, "bob", 60)}&x=`,
+      "bob",
+    );
+    alice.send("call:request", {
+      from: "bob",
+      to: "bob",
+      hasVideo: true,
+      hasAudio: true,
+    });
+    assert.equal((await bob.expect("call:request")).payload.from, "alice");
+    alice.send("call:end", { to: "bob" });
+    await bob.expect("call:end");
+    await alice.close();
+    await bob.close();
+  },
+);
+
+secured(
+  "token mode: a socket whose token expires is closed with 1008 and a reason",
+  { jwtSecret: SECRET },
+  async (server) => {
+    const token = await new SignJWT().setProtectedHeader({ alg: "HS256" })
+      .setSubject("alice")
+      .setExpirationTime(now() + 2).sign(encoder.encode(SECRET));
+    const alice = await TestClient.join(
+      `${server.ws}?token=${token}&x=`,
+      "alice",
+    );
+    const closed = await alice.closed;
+    assert.equal(closed.code, CLOSE_CODES.policy);
+    assert.equal(closed.reason, "token expired");
+  },
+);
+
+secured(
+  "origin: by default only pages of the server's own host may connect",
+  {},
+  async (server) => {
+    const port = new URL(server.ws).port;
+    const evil = await handshake(`${server.ws}?userId=alice`, {
+      origin: "https://evil.example",
+    });
+    assert.equal(evil.status, 403);
+    assert.match(evil.text, /may not open the signaling socket/);
+    for (
+      const origin of [
+        `http://127.0.0.1:${port}`,
+        `https://127.0.0.1:${port}`,
+        undefined,
+      ]
+    ) {
+      const raw = await openRaw(
+        `${server.ws}?userId=origin-ok`,
+        origin ? { Origin: origin } : {},
+      );
+      assert.equal(raw.status, 101, `origin ${origin}`);
+      raw.close();
+      await waitUntil(() => server.hub.registry.size === 0);
+    }
+  },
+);
+
+secured(
+  "origin: with NEXUS_ALLOWED_ORIGINS, exactly those origins",
+  { allowedOrigins: ["https://call.example.org"] },
+  async (server) => {
+    const port = new URL(server.ws).port;
+    assert.equal(
+      (await handshake(`${server.ws}?userId=a`, {
+        origin: `http://127.0.0.1:${port}`,
+      })).status,
+      403,
+    );
+    assert.equal(
+      (await handshake(`${server.ws}?userId=a`, {
+        origin: "https://call.example.org.evil",
+      })).status,
+      403,
+    );
+    const raw = await openRaw(`${server.ws}?userId=allowed`, {
+      Origin: "https://call.example.org",
+    });
+    assert.equal(raw.status, 101);
+    raw.close();
+    await waitUntil(() => server.hub.registry.size === 0);
+  },
+);
+
+async function waitUntil(done: () => boolean) {
+  const deadline = Date.now() + 5_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("condition not reached");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+secured(
+  "40 bad inputs each get their answer while a call beside them completes",
+  { hub: { limits: { ...DEFAULT_LIMITS, callRequestBurst: 10 } } },
+  async (server) => {
+    const alice = await TestClient.join(server.ws, "alice");
+    const bob = await TestClient.join(server.ws, "bob");
+    const carol = await TestClient.join(server.ws, "carol");
+    const mallory = await TestClient.join(server.ws, "mallory");
+    alice.send("call:request", { to: "bob", hasVideo: true, hasAudio: true });
+    await bob.expect("call:request");
+    bob.send("call:response", { to: "alice", accepted: true });
+    await alice.expect("call:response");
+
+    const frame = (type: unknown, payload?: unknown) =>
+      JSON.stringify({ type, payload });
+    const end = (to: unknown) => frame("call:end", { to });
+    const table: [string, string | Uint8Array<ArrayBuffer>, string][] = [
+      ["malformed JSON", "{", "invalid-json"],
+      ["truncated JSON", '{"type":"call:end"', "invalid-json"],
+      ["empty frame", "", "invalid-json"],
+      ["a number", "42", "invalid-message"],
+      ["an array", "[1,2]", "invalid-message"],
+      ["null", "null", "invalid-message"],
+      ["a string", '"call:end"', "invalid-message"],
+      [
+        "no type",
+        JSON.stringify({ payload: { to: "bob" } }),
+        "invalid-message",
+      ],
+      ["numeric type", frame(7, { to: "bob" }), "invalid-message"],
+      ["null type", frame(null, { to: "bob" }), "invalid-message"],
+      ["unknown type", frame("call:teleport", { to: "bob" }), "unknown-type"],
+      ["__proto__ type", frame("__proto__", {}), "unknown-type"],
+      ["constructor type", frame("constructor", {}), "unknown-type"],
+      ["no payload", frame("call:end"), "invalid-message"],
+      ["payload array", frame("call:end", ["bob"]), "invalid-message"],
+      ["payload string", frame("call:end", "bob"), "invalid-message"],
+      ["missing to", frame("call:end", {}), "invalid-message"],
+      ["numeric to", end(5), "invalid-message"],
+      ["empty id", end(""), "invalid-message"],
+      ["65-character id", end("b".repeat(65)), "invalid-message"],
+      ["id with a space", end("bob smith"), "invalid-message"],
+      ["id with a right-to-left override", end("bob\u202e"), "invalid-message"],
+      ["id with an emoji", end("bob😀"), "invalid-message"],
+      ["id with a NUL", end("bob\u0000"), "invalid-message"],
+      [
+        "hasVideo a string",
+        frame("call:request", { to: "carol", hasVideo: "yes", hasAudio: true }),
+        "invalid-message",
+      ],
+      [
+        "response without accepted",
+        frame("call:response", { to: "carol" }),
+        "invalid-message",
+      ],
+      [
+        "unknown reason",
+        frame("call:end", { to: "bob", reason: "bored" }),
+        "invalid-message",
+      ],
+      [
+        "offer missing",
+        frame("webrtc:offer", { to: "bob" }),
+        "invalid-message",
+      ],
+      [
+        "SDP over 60,000 characters",
+        frame("webrtc:offer", {
+          to: "bob",
+          offer: { type: "offer", sdp: "x".repeat(60_001) },
+        }),
+        "invalid-message",
+      ],
+      [
+        "candidate a string",
+        frame("webrtc:candidate", { to: "bob", candidate: "c" }),
+        "invalid-message",
+      ],
+      [
+        "candidate over 2,048 characters",
+        frame("webrtc:candidate", {
+          to: "bob",
+          candidate: { candidate: "c".repeat(2_049) },
+        }),
+        "invalid-message",
+      ],
+      [
+        "negative m-line index",
+        frame("webrtc:candidate", {
+          to: "bob",
+          candidate: { sdpMLineIndex: -1 },
+        }),
+        "invalid-message",
+      ],
+      [
+        "from an object",
+        frame("call:end", { to: "bob", from: { id: "alice" } }),
+        "invalid-message",
+      ],
+      [
+        "frame over 64 KiB",
+        frame("call:end", { to: "bob", pad: "x".repeat(MAX_FRAME_BYTES) }),
+        "too-large",
+      ],
+      [
+        "frame over 64 KiB in multibyte text",
+        frame("call:end", {
+          to: "bob",
+          pad: "€".repeat(MAX_FRAME_BYTES / 3 + 1),
+        }),
+        "too-large",
+      ],
+      ["binary frame", new Uint8Array([0x7b, 0x7d]), "binary-frame"],
+      [
+        "calling yourself",
+        frame("call:request", {
+          to: "mallory",
+          hasVideo: true,
+          hasAudio: true,
+        }),
+        "self-call",
+      ],
+      [
+        "calling someone offline",
+        frame("call:request", { to: "nobody", hasVideo: true, hasAudio: true }),
+        "peer-unavailable",
+      ],
+      [
+        "an offer to someone not in a call with you",
+        frame("webrtc:offer", { to: "bob", offer }),
+        "not-in-call",
+      ],
+      [
+        "a candidate into someone else's call",
+        frame("webrtc:candidate", { to: "alice", candidate }),
+        "not-in-call",
+      ],
+      [
+        "answering a call nobody made",
+        frame("call:response", { to: "alice", accepted: true }),
+        "not-in-call",
+      ],
+      [
+        "ending someone else's call",
+        frame("call:end", { to: "bob" }),
+        "not-in-call",
+      ],
+    ];
+    assert.ok(table.length >= 30);
+    for (const [name, data, code] of table) {
+      mallory.sendRaw(data);
+      const { payload } = await mallory.expect("error");
+      assert.equal(payload.code, code, name);
+      assert.ok(payload.message.length > 0, name);
+    }
+
+    // Spoofed from: delivered, but stamped with the sender's own id.
+    mallory.send("call:request", {
+      from: "alice",
+      to: "carol",
+      hasVideo: true,
+      hasAudio: true,
+    });
+    assert.equal((await carol.expect("call:request")).payload.from, "mallory");
+    // Signaling before the call is accepted.
+    mallory.send("webrtc:offer", { to: "carol", offer });
+    assert.equal((await mallory.expect("error")).payload.code, "not-in-call");
+    assert.deepEqual(carol.inbox, []);
+    mallory.send("call:end", { to: "carol" });
+    assert.equal((await carol.expect("call:end")).payload.reason, "cancelled");
+
+    // Invalid UTF-8 in a text frame fails the connection (RFC 6455 §8.1): Deno drops it.
+    const raw = await openRaw(`${server.ws}?userId=garbler`);
+    assert.equal(raw.status, 101);
+    await raw.send(0x1, new Uint8Array([0x7b, 0xc3, 0x28, 0x7d]));
+    assert.ok(
+      [1006, 1007].includes(await raw.closeCode()),
+      "the connection is failed",
+    );
+    raw.close();
+
+    // The call beside all this completes, and nothing of it reached alice or bob.
+    alice.send("webrtc:offer", { to: "bob", offer });
+    assert.deepEqual((await bob.expect("webrtc:offer")).payload.offer, offer);
+    bob.send("webrtc:answer", { to: "alice", answer });
+    await alice.expect("webrtc:answer");
+    bob.send("webrtc:candidate", { to: "alice", candidate });
+    await alice.expect("webrtc:candidate");
+    alice.send("call:end", { to: "bob" });
+    assert.equal((await bob.expect("call:end")).payload.reason, "hangup");
+    await settle(server.ws, alice, bob);
+    assert.deepEqual(alice.inbox, []);
+    assert.deepEqual(bob.inbox, []);
+    for (const client of [alice, bob, carol, mallory]) await client.close();
+  },
+);
+
+secured(
+  "ring spam is limited; a flood is refused and then cut off, while another call sets up",
+  {},
+  async (server) => {
+    const mallory = await TestClient.join(server.ws, "mallory");
+    for (let i = 0; i < DEFAULT_LIMITS.callRequestBurst; i++) {
+      mallory.send("call:request", {
+        to: `ghost${i}`,
+        hasVideo: true,
+        hasAudio: true,
+      });
+      assert.equal(
+        (await mallory.expect("error")).payload.code,
+        "peer-unavailable",
+      );
+    }
+    mallory.send("call:request", {
+      to: "ghost",
+      hasVideo: true,
+      hasAudio: true,
+    });
+    const spam = (await mallory.expect("error")).payload;
+    assert.equal(spam.code, "rate-limited");
+    assert.equal(spam.inReplyTo, "call:request");
+
+    const carol = await TestClient.join(server.ws, "carol");
+    const dave = await TestClient.join(server.ws, "dave");
+    const flood = JSON.stringify({
+      type: "webrtc:candidate",
+      payload: { to: "carol", candidate },
+    });
+    // Bursts of 50 as fast as the socket takes them, until the server hangs up.
+    const flooding = (async () => {
+      for (
+        let sent = 0;
+        sent < 3_000 && mallory.socket.readyState === WebSocket.OPEN;
+        sent += 50
+      ) {
+        for (let i = 0; i < 50; i++) mallory.sendRaw(flood);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    })();
+    carol.send("call:request", { to: "dave", hasVideo: true, hasAudio: true });
+    await dave.expect("call:request");
+    dave.send("call:response", { to: "carol", accepted: true });
+    await carol.expect("call:response");
+    carol.send("webrtc:offer", { to: "dave", offer });
+    await dave.expect("webrtc:offer");
+    dave.send("webrtc:answer", { to: "carol", answer });
+    await carol.expect("webrtc:answer");
+    carol.send("call:end", { to: "dave" });
+    await dave.expect("call:end");
+
+    await flooding;
+    // Frames still in flight when the server closes make the kernel reset the
+    // connection, so a blind flooder sees it dropped rather than a close frame.
+    await mallory.closed;
+    await waitUntil(() => server.hub.registry.get("mallory") === undefined);
+    const codes = new Set(
+      mallory.inbox.map((m) => m.type === "error" && m.payload.code),
+    );
+    assert.ok(
+      codes.has("rate-limited"),
+      "the flood was refused before the socket was closed",
+    );
+    assert.deepEqual(carol.inbox, [], "nothing of the flood reached carol");
+    await carol.close();
+    await dave.close();
+  },
+);
+
+secured(
+  "a client that keeps on over the limit is closed with 1008 and a reason",
+  {},
+  async (server) => {
+    const mallory = await TestClient.join(server.ws, "mallory");
+    const frame = JSON.stringify({
+      type: "webrtc:candidate",
+      payload: { to: "nobody", candidate },
+    });
+    const codes: string[] = [];
+    while (mallory.socket.readyState === WebSocket.OPEN) {
+      mallory.sendRaw(frame);
+      const reply = await Promise.race([
+        mallory.next(),
+        mallory.closed.then(() => null),
+      ]);
+      if (reply?.type === "error") codes.push(reply.payload.code);
+    }
+    const closed = await mallory.closed;
+    assert.equal(closed.code, CLOSE_CODES.policy);
+    assert.equal(closed.reason, "rate limit exceeded");
+    assert.ok(
+      codes.filter((c) => c === "not-in-call").length >=
+        DEFAULT_LIMITS.messageBurst - 2,
+    );
+    assert.ok(
+      codes.filter((c) => c === "rate-limited").length >=
+        DEFAULT_LIMITS.refusalsBeforeClose,
+    );
+  },
+);
+
+secured("connection caps: per address (429) and in all (503)", {
+  maxConnectionsPerIp: 2,
+  maxConnections: 3,
+}, async (server) => {
+  const a = await TestClient.join(server.ws, "cap-a");
+  const b = await TestClient.join(server.ws, "cap-b");
+  const third = await handshake(`${server.ws}?userId=cap-c`);
+  assert.equal(third.status, 429);
+  assert.match(third.text, /Too many connections from your address/);
+  await a.close();
+  await waitUntil(() => server.hub.registry.size === 1);
+  const c = await TestClient.join(server.ws, "cap-c");
+  await b.close();
+  await c.close();
+});
+
+secured("connection caps: in all", { maxConnections: 1 }, async (server) => {
+  const a = await TestClient.join(server.ws, "total-a");
+  const refused = await handshake(`${server.ws}?userId=total-b`);
+  assert.equal(refused.status, 503);
+  assert.match(refused.text, /as many connections as it takes/);
+  await a.close();
+});
+
+Deno.test({
+  name: "TLS: HTTPS and WSS with a certificate made here",
+  ignore: needsPermissions(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "nexus-tls-" });
+    try {
+      const openssl = await new Deno.Command("openssl", {
+        args: [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-keyout",
+          `${dir}/key.pem`,
+          "-out",
+          `${dir}/cert.pem`,
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+          "-addext",
+          "basicConstraints=critical,CA:FALSE",
+          "-addext",
+          "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.ok(openssl.success, new TextDecoder().decode(openssl.stderr));
+      const cert = await Deno.readTextFile(`${dir}/cert.pem`);
+      const key = await Deno.readTextFile(`${dir}/key.pem`);
+      const server = await startApp({ cert, key });
+      const client = Deno.createHttpClient({ caCerts: [cert] });
+      try {
+        assert.ok(server.ws.startsWith("wss://"));
+        const page = await fetch(`${server.http}/`, { client } as RequestInit);
+        assert.equal(page.status, 200);
+        assert.match(await page.text(), /frsh-callinterface_default/);
+        const join = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "eval",
+            `--cert=${dir}/cert.pem`,
+            `const ws = new WebSocket(${
+              JSON.stringify(`${server.ws}?userId=tls-alice`)
+            });
+             ws.onmessage = (e) => { console.log(e.data); ws.close(); };
+             ws.onerror = (e) => { console.error(e.message); Deno.exit(1); };`,
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const said = new TextDecoder().decode(join.stdout);
+        assert.ok(join.success, new TextDecoder().decode(join.stderr));
+        assert.equal(JSON.parse(said.split("\n")[0]).type, "session:ready");
+      } finally {
+        client.close();
+        await server.close();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a missing TLS file stops the server with a sentence",
+  ignore: needsPermissions(),
+  async fn() {
+    const { code, stderr } = await runAppUntilExit({
+      NEXUS_TLS_CERT: "/nonexistent/cert.pem",
+      NEXUS_TLS_KEY: "/nonexistent/key.pem",
+    });
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /NEXUS_TLS_CERT names \/nonexistent\/cert\.pem, which cannot be read/,
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "page headers: CSP with only the app's scripts, permissions, no sniffing, no referrer, no framing",
+  ignore: needsPermissions(),
+  async fn() {
+    const server = await startApp();
+    try {
+      const page = await fetch(`${server.http}/`);
+      const html = await page.text();
+      const csp = page.headers.get("content-security-policy") ?? "";
+      assert.match(csp, /script-src 'self'(;|$)/);
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.match(
+        page.headers.get("permissions-policy") ?? "",
+        /camera=\(self\), microphone=\(self\)/,
+      );
+      assert.equal(page.headers.get("x-content-type-options"), "nosniff");
+      assert.equal(page.headers.get("referrer-policy"), "no-referrer");
+      for (const script of html.matchAll(/<script([^>]*)>([^<]*)<\/script>/g)) {
+        const [, attributes, body] = script;
+        assert.ok(
+          attributes.includes('type="application/json"') ||
+            (attributes.includes("src=") && body === ""),
+          `no inline JavaScript: <script${attributes}>`,
+        );
+      }
+    } finally {
+      await server.close();
+    }
+  },
+});
