@@ -523,7 +523,7 @@ secured(
     while (mallory.socket.readyState === WebSocket.OPEN) {
       mallory.sendRaw(frame);
       const reply = await Promise.race([
-        mallory.next(),
+        mallory.next().catch(() => null),
         mallory.closed.then(() => null),
       ]);
       if (reply?.type === "error") codes.push(reply.payload.code);
