@@ -4,6 +4,7 @@
  * and media streams so tests can read `getStats` and track states.
  */
 import { type Browser, chromium, type Page } from "playwright-core";
+import assert from "node:assert/strict";
 import { CHROMIUM } from "./environment.ts";
 
 /** The flags every browser test launches Chromium with. */
@@ -55,6 +56,52 @@ export async function openAs(
   await page.getByRole("status").filter({ hasText: `Signed in as ${userId}` })
     .waitFor();
   return page;
+}
+
+/** Opens a sign-in link (token mode) in a context of its own and waits until signed in. */
+export async function openLink(
+  browser: Browser,
+  link: string,
+  userId: string,
+): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.addInitScript(PROBE);
+  await page.goto(link);
+  await page.getByRole("status").filter({ hasText: `Signed in as ${userId}` })
+    .waitFor();
+  assert(
+    await page.getByRole("textbox", { name: /your id/i }).count() === 0,
+    "token mode hides the id box",
+  );
+  return page;
+}
+
+/** The candidate types of the page's selected candidate pair: [local, remote]. */
+export function selectedPair(page: Page): Promise<[string, string] | null> {
+  return page.evaluate(async () => {
+    const pc = (window as unknown as { __peerConnections: RTCPeerConnection[] })
+      .__peerConnections.at(-1);
+    if (!pc) return null;
+    const stats = await pc.getStats();
+    let pair:
+      | { localCandidateId: string; remoteCandidateId: string }
+      | undefined;
+    stats.forEach((report) => {
+      if (report.type === "transport" && report.selectedCandidatePairId) {
+        pair = stats.get(report.selectedCandidatePairId);
+      }
+    });
+    if (!pair) return null;
+    return [
+      stats.get(pair.localCandidateId).candidateType,
+      stats.get(pair.remoteCandidateId).candidateType,
+    ] as [
+      string,
+      string,
+    ];
+  });
 }
 
 /** Inbound RTP counters of the page's newest peer connection, for one kind of media. */

@@ -47,17 +47,29 @@ export const CHROMIUM: Service = {
   install: "apt-get install chromium",
 };
 
-/** `ignore` for a test that needs `service`: never in CI, where a missing one fails. */
-export function needsService(service: Service): boolean {
+/** Debian's coturn, the TURN server the relay tests start. */
+export const COTURN: Service = {
+  name: "coturn",
+  path: "/usr/bin/turnserver",
+  install: "apt-get install coturn",
+};
+
+/** `ignore` for a test that needs these services: never in CI, where a missing one fails. */
+export function needsService(...services: Service[]): boolean {
   if (needsPermissions()) return true;
   if (inCI) return false;
-  try {
-    Deno.statSync(service.path);
-    return false;
-  } catch {
+  const missing = services.filter((service) => {
+    try {
+      Deno.statSync(service.path);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  for (const service of missing) {
     noteOnce(
       `${service.name} not found at ${service.path}; its tests are ignored. Install it: ${service.install}`,
     );
-    return true;
   }
+  return missing.length > 0;
 }

@@ -1,0 +1,80 @@
+/** A real coturn on a loopback port, with coturn's REST credentials (`use-auth-secret`). */
+import { COTURN } from "./environment.ts";
+
+/** A running coturn. */
+export interface Coturn {
+  port: number;
+  /** `turn:127.0.0.1:PORT?transport=udp` */
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** Starts coturn with `secret` as its static auth secret, relaying on loopback only. */
+export async function startCoturn(secret: string): Promise<Coturn> {
+  const port = await freePort();
+  const dir = await Deno.makeTempDir({ prefix: "nexus-coturn-" });
+  const child = new Deno.Command(COTURN.path, {
+    args: [
+      "-n",
+      "--listening-ip=127.0.0.1",
+      "--relay-ip=127.0.0.1",
+      `--listening-port=${port}`,
+      "--min-port=49160",
+      "--max-port=49260",
+      "--use-auth-secret",
+      `--static-auth-secret=${secret}`,
+      "--realm=nexus.test",
+      "--allow-loopback-peers",
+      "--no-cli",
+      "--no-tls",
+      "--no-dtls",
+      "--fingerprint",
+      "--no-software-attribute",
+      `--pidfile=${dir}/turnserver.pid`,
+      `--userdb=${dir}/turndb`,
+      "--log-file=stdout",
+      "--simple-log",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let log = "";
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      log += decoder.decode(chunk, { stream: true });
+    }
+  };
+  const done = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await child.status;
+    await done;
+    await Deno.remove(dir, { recursive: true });
+  };
+  const deadline = Date.now() + 10_000;
+  while (true) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`coturn did not start on port ${port}:\n${log}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return { port, url: `turn:127.0.0.1:${port}?transport=udp`, stop };
+}
