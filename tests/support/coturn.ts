@@ -9,7 +9,7 @@ export interface Coturn {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
@@ -18,7 +18,7 @@ async function freePort(): Promise<number> {
 
 /** Starts coturn with `secret` as its static auth secret, relaying on loopback only. */
 export async function startCoturn(secret: string): Promise<Coturn> {
-  const port = await freePort();
+  const port = freePort();
   const dir = await Deno.makeTempDir({ prefix: "nexus-coturn-" });
   const child = new Deno.Command(COTURN.path, {
     args: [
