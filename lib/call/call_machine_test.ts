@@ -51,7 +51,8 @@ function setup() {
     peers,
     sent,
     server,
-    dropConnection: (code = 1006) => handlers!.onClose(code, ""),
+    dropConnection: (code = 1006, reason = "") =>
+      handlers!.onClose(code, reason),
     closedByClient: () => closedByClient,
     /** Resolves pending promise callbacks. */
     settle: () => new Promise((resolve) => setTimeout(resolve, 0)),
@@ -135,6 +136,22 @@ Deno.test("signing in", async (t) => {
       s.machine.status.value,
       "alice is already signed in on another page.",
     );
+  });
+  await t.step("the server's reasons for closing are said in words", () => {
+    const reasons: [number, string, RegExp][] = [
+      [1008, "token expired", /Your sign-in has expired/],
+      [
+        1008,
+        "rate limit exceeded",
+        /closed the connection: rate limit exceeded/,
+      ],
+      [1006, "", /Lost the connection to the server/],
+    ];
+    for (const [code, reason, sentence] of reasons) {
+      const s = setup();
+      s.dropConnection(code, reason);
+      assert.match(s.machine.status.value, sentence);
+    }
   });
   await t.step("signing out closes the connection", () => {
     const s = setup();

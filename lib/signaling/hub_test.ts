@@ -339,3 +339,55 @@ Deno.test("an answered or cancelled call stops its ring timer", () => {
   });
   assert.equal(t.timers.size, 0);
 });
+
+Deno.test("sessions get fresh ICE servers before the old ones expire, until they leave", async () => {
+  const timers = new ManualTimers();
+  let issued = 0;
+  const hub = new SignalingHub({
+    ringTimeoutMs: RING_MS,
+    timers: { set: timers.setTimeout, clear: timers.clearTimeout },
+    iceRefresh: {
+      forUser: (userId) =>
+        Promise.resolve([{
+          urls: "turn:127.0.0.1",
+          username: `${++issued}:${userId}`,
+        }]),
+      everyMs: 1_000,
+    },
+  });
+  const socket = new FakeSocket();
+  const session = hub.connect("alice", socket)!;
+  socket.take();
+  for (const round of [1, 2]) {
+    timers.advance(1_000);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual(socket.take(), [{
+      type: "session:ice-servers",
+      payload: {
+        iceServers: [{ urls: "turn:127.0.0.1", username: `${round}:alice` }],
+      },
+    }]);
+  }
+  hub.disconnect(session);
+  assert.equal(timers.size, 0, "no timer outlives the session");
+});
+
+Deno.test("a session whose token expires is closed with 1008", () => {
+  const timers = new ManualTimers();
+  let now = 10_000;
+  const hub = new SignalingHub({
+    ringTimeoutMs: RING_MS,
+    timers: { set: timers.setTimeout, clear: timers.clearTimeout },
+    now: () => now,
+  });
+  const socket = new FakeSocket();
+  hub.connect("alice", socket, { expiresAt: 15_000 });
+  now = 14_999;
+  timers.advance(4_999);
+  assert.equal(socket.closed, null);
+  timers.advance(1);
+  assert.deepEqual(socket.closed, {
+    code: CLOSE_CODES.policy,
+    reason: "token expired",
+  });
+});
