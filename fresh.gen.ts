@@ -6,7 +6,10 @@ import * as $_404 from "./routes/_404.tsx";
 import * as $_500 from "./routes/_500.tsx";
 import * as $_app from "./routes/_app.tsx";
 import * as $_middleware from "./routes/_middleware.ts";
+import * as $healthz from "./routes/healthz.ts";
 import * as $index from "./routes/index.tsx";
+import * as $metrics from "./routes/metrics.ts";
+import * as $readyz from "./routes/readyz.ts";
 import * as $ws from "./routes/ws.ts";
 import * as $CallInterface from "./islands/CallInterface.tsx";
 
@@ -18,7 +21,10 @@ const manifest = {
     "./routes/_500.tsx": $_500,
     "./routes/_app.tsx": $_app,
     "./routes/_middleware.ts": $_middleware,
+    "./routes/healthz.ts": $healthz,
     "./routes/index.tsx": $index,
+    "./routes/metrics.ts": $metrics,
+    "./routes/readyz.ts": $readyz,
     "./routes/ws.ts": $ws,
   },
   islands: {

@@ -1,17 +1,27 @@
 /// <reference lib="deno.ns" />
+/**
+ * The server: reads its settings, serves the app from the ahead-of-time
+ * build, logs one JSON line per event, and shuts down gracefully.
+ */
 import { start } from "$fresh/server.ts";
 import manifest from "./fresh.gen.ts";
 import config from "./lib/fresh_config.ts";
-import { ConfigError, serverConfig } from "./lib/config.ts";
+import { ConfigError } from "./lib/config.ts";
+import { server, type ServerParts } from "./lib/server.ts";
+import { CLOSE_CODES } from "./lib/protocol.ts";
 
-let settings;
+/** Deno Deploy stops an instance 5 s after SIGINT; finish well before. */
+const SHUTDOWN_GRACE_MS = 4_000;
+
+let parts: ServerParts;
 try {
-  settings = serverConfig();
+  parts = server();
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`Nexus Call cannot start: ${error.message}`);
   Deno.exit(1);
 }
+const { config: settings, log } = parts;
 
 async function readPem(variable: string, path: string): Promise<string> {
   try {
@@ -31,4 +41,39 @@ const tls = settings.tls && {
   key: await readPem("NEXUS_TLS_KEY", settings.tls.keyFile),
 };
 
-await start(manifest, { ...config, server: { port: settings.port, ...tls } });
+const shutdown = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => {
+    if (shutdown.signal.aborted) return;
+    log.info("server.stopping", { signal });
+    parts.drain();
+    parts.signaling.hub.closeAll(CLOSE_CODES.restarting, "server restarting");
+    shutdown.abort();
+    setTimeout(() => Deno.exit(0), SHUTDOWN_GRACE_MS).unref?.();
+  });
+}
+
+await start(manifest, {
+  ...config,
+  onError: (error, req) =>
+    log.error("request.failed", {
+      method: req.method,
+      path: new URL(req.url).pathname,
+      error: error instanceof Error
+        ? error.stack ?? error.message
+        : String(error),
+    }),
+  server: {
+    port: settings.port,
+    ...tls,
+    signal: shutdown.signal,
+    onListen: ({ hostname, port }) =>
+      log.info("server.listening", {
+        url: `${tls ? "https" : "http"}://${
+          hostname === "0.0.0.0" ? "localhost" : hostname
+        }:${port}/`,
+      }),
+  },
+});
+log.info("server.stopped");
+Deno.exit(0);

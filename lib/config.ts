@@ -4,6 +4,7 @@
  * @module
  */
 import * as v from "valibot";
+import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
 /** Every setting the server reads. */
 export interface ServerConfig {
@@ -27,6 +28,10 @@ export interface ServerConfig {
   maxConnections: number;
   /** `NEXUS_MAX_CONNECTIONS_PER_IP`: signaling connections from one address. */
   maxConnectionsPerIp: number;
+  /** `NEXUS_LOG_LEVEL`: the least severe log lines written. */
+  logLevel: LogLevel;
+  /** `NEXUS_METRICS_TOKEN`: when set, `/metrics` wants `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
 }
 
 /** A setting with a bad value; the message names the variable. */
@@ -161,6 +166,18 @@ function tls(env: Env): ServerConfig["tls"] {
   return { certFile, keyFile };
 }
 
+function logLevel(env: Env): LogLevel {
+  const value = text(env, "NEXUS_LOG_LEVEL") ?? "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new ConfigError(
+      `NEXUS_LOG_LEVEL must be one of ${
+        LOG_LEVELS.join(", ")
+      }, not "${value}".`,
+    );
+  }
+  return value as LogLevel;
+}
+
 function transportPolicy(env: Env): RTCIceTransportPolicy {
   const value = text(env, "NEXUS_ICE_TRANSPORT_POLICY") ?? "all";
   if (value !== "all" && value !== "relay") {
@@ -197,6 +214,8 @@ export function loadConfig(env: Env): ServerConfig {
       1,
       1_000_000,
     ),
+    logLevel: logLevel(env),
+    metricsToken: text(env, "NEXUS_METRICS_TOKEN"),
   };
 }
 

@@ -15,6 +15,8 @@ Deno.test("defaults", () => {
     tls: null,
     maxConnections: 10_000,
     maxConnectionsPerIp: 256,
+    logLevel: "info",
+    metricsToken: null,
   });
 });
 
@@ -67,11 +69,56 @@ Deno.test("a bad value is refused with a sentence naming the variable", () => {
       { NEXUS_ICE_SERVERS: '[{"url":"stun:x"}]' },
       /^NEXUS_ICE_SERVERS must be an array/,
     ],
+    [
+      { NEXUS_JWT_SECRET: "short" },
+      /^NEXUS_JWT_SECRET must be at least 32 bytes long\.$/,
+    ],
+    [
+      { NEXUS_ALLOWED_ORIGINS: "call.example.org" },
+      /^NEXUS_ALLOWED_ORIGINS: "call\.example\.org" is not an origin/,
+    ],
+    [
+      { NEXUS_ALLOWED_ORIGINS: "https://a.example/path" },
+      /must be an origin only/,
+    ],
+    [
+      { NEXUS_TURN_URLS: "turn:127.0.0.1:3478" },
+      /^NEXUS_TURN_URLS and NEXUS_TURN_SECRET go together/,
+    ],
+    [
+      {
+        NEXUS_TURN_URLS: "stun:x",
+        NEXUS_TURN_SECRET: SECRET,
+        NEXUS_JWT_SECRET: SECRET,
+      },
+      /is not a turn: or turns: URL/,
+    ],
+    [
+      { NEXUS_TURN_URLS: "turn:x", NEXUS_TURN_SECRET: SECRET },
+      /^NEXUS_TURN_SECRET needs NEXUS_JWT_SECRET/,
+    ],
+    [
+      { NEXUS_TLS_CERT: "cert.pem" },
+      /^NEXUS_TLS_CERT and NEXUS_TLS_KEY go together/,
+    ],
+    [
+      { NEXUS_ICE_TRANSPORT_POLICY: "none" },
+      /^NEXUS_ICE_TRANSPORT_POLICY must be "all" or "relay"/,
+    ],
+    [
+      { NEXUS_MAX_CONNECTIONS: "0" },
+      /^NEXUS_MAX_CONNECTIONS must be a whole number from 1/,
+    ],
+    [
+      { NEXUS_LOG_LEVEL: "loud" },
+      /^NEXUS_LOG_LEVEL must be one of debug, info, warn, error, not "loud"\.$/,
+    ],
   ];
   for (const [env, message] of cases) {
     assert.throws(
       () => loadConfig(env),
       (e: Error) => e instanceof ConfigError && message.test(e.message),
+      JSON.stringify(env),
     );
   }
 });

@@ -42,6 +42,8 @@ export const CLOSE_CODES = {
   idInUse: 4409,
   /** Policy: the token expired, or the client kept flooding. */
   policy: 1008,
+  /** The server is restarting: reconnect at once. */
+  restarting: 1012,
 } as const;
 
 /** A machine-readable error code. */
@@ -132,6 +134,11 @@ type ClientPayload<T extends RelayedType> = KnownFields<
   v.InferOutput<typeof payloads[T]>
 >;
 
+/** Whether `type` is one of the six relayed message types. */
+export function isRelayedType(type: string): type is RelayedType {
+  return Object.hasOwn(payloads, type);
+}
+
 /** A relayed message as a client sends it (`from` optional and ignored). */
 export type ClientMessage = {
   [T in RelayedType]: { type: T; payload: ClientPayload<T> };
@@ -210,14 +217,14 @@ export function parseClientFrame(frame: string): ParseResult {
       message: 'The message needs a string "type".',
     };
   }
-  if (!Object.hasOwn(payloads, type)) {
+  if (!isRelayedType(type)) {
     return {
       ok: false,
       code: "unknown-type",
       message: `Unknown message type "${type.slice(0, 64)}".`,
     };
   }
-  const schema = payloads[type as RelayedType];
+  const schema = payloads[type];
   const result = v.safeParse(schema, payload);
   if (!result.success) {
     const issue = result.issues[0];

@@ -142,12 +142,14 @@ secured(
   { jwtSecret: SECRET },
   async (server) => {
     const alice = await TestClient.join(
-      `${server.ws}?token=${await mintToken(SECRET, "alice", 60)}&x=`,
+      server.ws,
       "alice",
+      `token=${await mintToken(SECRET, "alice", 60)}`,
     );
     const bob = await TestClient.join(
-      `${server.ws}?token=${await mintToken(SECRET, "bob", 60)}&x=`,
+      server.ws,
       "bob",
+      `token=${await mintToken(SECRET, "bob", 60)}`,
     );
     alice.send("call:request", {
       from: "bob",
@@ -170,10 +172,7 @@ secured(
     const token = await new SignJWT().setProtectedHeader({ alg: "HS256" })
       .setSubject("alice")
       .setExpirationTime(now() + 2).sign(encoder.encode(SECRET));
-    const alice = await TestClient.join(
-      `${server.ws}?token=${token}&x=`,
-      "alice",
-    );
+    const alice = await TestClient.join(server.ws, "alice", `token=${token}`);
     const closed = await alice.closed;
     assert.equal(closed.code, CLOSE_CODES.policy);
     assert.equal(closed.reason, "token expired");

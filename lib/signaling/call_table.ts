@@ -54,6 +54,15 @@ export class CallTable {
     }
   }
 
+  /** How many calls are in each phase. */
+  countByPhase(): Record<Call["phase"], number> {
+    const counts = { ringing: 0, active: 0 };
+    for (const [userId, call] of this.#byUser) {
+      if (call.caller === userId) counts[call.phase]++;
+    }
+    return counts;
+  }
+
   /** How many calls are ringing or active. */
   get size(): number {
     return this.#byUser.size / 2;

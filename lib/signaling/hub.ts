@@ -6,8 +6,10 @@
  */
 import {
   CLOSE_CODES,
+  type EndReason,
   ERROR_CODES,
   type ErrorCode,
+  isRelayedType,
   parseClientFrame,
   type PayloadOf,
   type RelayedType,
@@ -35,6 +37,20 @@ export interface IceRefresh {
   everyMs: number;
 }
 
+/** What the hub reports as it works, for metrics and logs. */
+export interface HubObserver {
+  sessionOpened(userId: string): void;
+  sessionClosed(userId: string): void;
+  callRinging(call: Call): void;
+  callAnswered(call: Call): void;
+  /** A call ended, or a call attempt was answered busy. */
+  callEnded(caller: string, callee: string, reason: EndReason): void;
+  /** A message was delivered, `seconds` after its frame arrived. */
+  relayed(type: RelayedType, seconds: number): void;
+  /** A message was refused with an error. */
+  refused(code: ErrorCode, userId: string): void;
+}
+
 /** How the hub behaves. */
 export interface HubOptions {
   /** How long an unanswered call rings before it ends with `no-answer`. */
@@ -44,6 +60,7 @@ export interface HubOptions {
   /** Keeps each session's ICE servers fresh, when they expire. */
   iceRefresh?: IceRefresh;
   limits?: MessageLimits;
+  observer?: Partial<HubObserver>;
   timers?: Timers;
   /** The clock in milliseconds; `Date.now` unless a test says otherwise. */
   now?: () => number;
@@ -109,11 +126,15 @@ export class SignalingHub {
   #limits: MessageLimits;
   #ringTimers = new Map<Call, unknown>();
   #sessions = new Map<Session, SessionState>();
+  #observer: Partial<HubObserver>;
+  /** When the frame being handled arrived (`performance.now()`). */
+  #frameArrived = 0;
 
   constructor(options: HubOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#limits = options.limits ?? DEFAULT_LIMITS;
+    this.#observer = options.observer ?? {};
     this.#timers = options.timers ?? {
       set: (callback, ms) => setTimeout(callback, ms),
       clear: (handle) => clearTimeout(handle as number),
@@ -167,6 +188,7 @@ export class SignalingHub {
         Math.max(0, join.expiresAt - this.#now()),
       ));
     }
+    this.#observer.sessionOpened?.(userId);
     const refresh = this.#options.iceRefresh;
     if (refresh) state.timers.push(this.#scheduleIceRefresh(session, refresh));
     send(socket, {
@@ -188,6 +210,7 @@ export class SignalingHub {
 
   /** Handles one frame from a session: text frames only. */
   receive(session: Session, frame: unknown): void {
+    this.#frameArrived = performance.now();
     const state = this.#sessions.get(session);
     if (!state || state.closing) return;
     if (!state.messages.take()) return this.#refuse(session, state);
@@ -210,6 +233,13 @@ export class SignalingHub {
     } as PayloadOf<typeof type>);
   }
 
+  /** Closes every socket, e.g. with 1012 when the server restarts. */
+  closeAll(code: number, reason: string): void {
+    for (const session of this.registry.sessions()) {
+      session.socket.close(code, reason);
+    }
+  }
+
   /** Removes a session whose socket closed; its call ends with `peer-gone`. */
   disconnect(session: Session): void {
     for (const timer of this.#sessions.get(session)?.timers ?? []) {
@@ -217,10 +247,11 @@ export class SignalingHub {
     }
     this.#sessions.delete(session);
     if (!this.registry.remove(session)) return;
+    this.#observer.sessionClosed?.(session.userId);
     const call = this.calls.of(session.userId);
     if (call) {
       const peer = peerOf(call, session.userId);
-      this.#finish(call);
+      this.#finish(call, "peer-gone");
       this.#deliver(peer, {
         type: "call:end",
         payload: { from: session.userId, to: peer, reason: "peer-gone" },
@@ -250,6 +281,7 @@ export class SignalingHub {
       );
     }
     if (this.calls.of(to)) {
+      this.#observer.callEnded?.(session.userId, to, "busy");
       send(session.socket, {
         type: "call:response",
         payload: {
@@ -262,6 +294,7 @@ export class SignalingHub {
       return;
     }
     const call = this.calls.ring(session.userId, to, payload);
+    this.#observer.callRinging?.(call);
     this.#ringTimers.set(
       call,
       this.#timers.set(
@@ -286,8 +319,9 @@ export class SignalingHub {
     if (payload.accepted) {
       call.phase = "active";
       this.#clearRingTimer(call);
+      this.#observer.callAnswered?.(call);
     } else {
-      this.#finish(call);
+      this.#finish(call, payload.reason ?? "declined");
     }
     this.#deliver(payload.to, { type: "call:response", payload });
   }
@@ -321,9 +355,9 @@ export class SignalingHub {
         "call:end",
       );
     }
-    this.#finish(call);
     const reason = payload.reason ??
       (call.phase === "ringing" ? "cancelled" : "hangup");
+    this.#finish(call, reason);
     this.#deliver(payload.to, {
       type: "call:end",
       payload: { ...payload, reason },
@@ -358,7 +392,7 @@ export class SignalingHub {
   #ringTimedOut(call: Call): void {
     this.#ringTimers.delete(call);
     if (this.calls.of(call.caller) !== call || call.phase !== "ringing") return;
-    this.#finish(call);
+    this.#finish(call, "no-answer");
     for (
       const [from, to] of [[call.callee, call.caller], [
         call.caller,
@@ -372,9 +406,10 @@ export class SignalingHub {
     }
   }
 
-  #finish(call: Call): void {
+  #finish(call: Call, reason: EndReason): void {
     this.#clearRingTimer(call);
     this.calls.end(call);
+    this.#observer.callEnded?.(call.caller, call.callee, reason);
   }
 
   #clearRingTimer(call: Call): void {
@@ -385,7 +420,14 @@ export class SignalingHub {
 
   #deliver(userId: string, message: ServerMessage): void {
     const target = this.registry.get(userId);
-    if (target) send(target.socket, message);
+    if (!target) return;
+    send(target.socket, message);
+    if (this.#observer.relayed && isRelayedType(message.type)) {
+      this.#observer.relayed(
+        message.type,
+        (performance.now() - this.#frameArrived) / 1000,
+      );
+    }
   }
 
   #broadcast(except: Session, message: ServerMessage): void {
@@ -401,6 +443,7 @@ export class SignalingHub {
     message?: string,
     inReplyTo?: string,
   ): void {
+    this.#observer.refused?.(code, session.userId);
     send(session.socket, {
       type: "error",
       payload: {

@@ -23,18 +23,19 @@ export interface SignalingEndpoint {
   limits: ConnectionLimits;
   /** The ICE servers a user is handed on joining. */
   iceServersFor(userId: string): Promise<RTCIceServer[]>;
+  /** Told of every refused handshake. */
+  refused?(status: number, reason: string, ip: string): void;
 }
 
-function plain(
-  status: number,
-  sentence: string,
-  headers: HeadersInit = {},
-): Response {
-  return new Response(sentence + "\n", {
-    status,
-    headers: { "content-type": "text/plain; charset=utf-8", ...headers },
-  });
+/** A handshake refused: the status and the sentence that says why. */
+interface Refusal {
+  status: number;
+  sentence: string;
+  headers?: HeadersInit;
 }
+
+/** Who a handshake may join as, or why it may not. */
+type Admission = { userId: string; expiresAt?: number } | Refusal;
 
 /**
  * Whether a browser page at `origin` may open a socket. Requests without an
@@ -54,6 +55,55 @@ function originAllowed(req: Request, allowed: string[]): boolean {
   }
 }
 
+async function admit(
+  req: Request,
+  endpoint: SignalingEndpoint,
+): Promise<Admission> {
+  if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    return {
+      status: 426,
+      sentence:
+        "This is the Nexus Call signaling endpoint: open it with a WebSocket client, e.g. ws://HOST/ws?userId=alice.",
+      headers: { upgrade: "websocket" },
+    };
+  }
+  if (!originAllowed(req, endpoint.allowedOrigins)) {
+    return {
+      status: 403,
+      sentence: "Pages from this origin may not open the signaling socket.",
+    };
+  }
+  const params = new URL(req.url).searchParams;
+  const claimed = params.get("userId");
+  if (endpoint.jwtSecret === null) {
+    if (!isUserId(claimed)) {
+      return {
+        status: 400,
+        sentence:
+          "The userId query parameter must be 1–64 of A–Z a–z 0–9 . _ ~ -.",
+      };
+    }
+    return { userId: claimed };
+  }
+  const check = await verifyToken(params.get("token"), endpoint.jwtSecret);
+  if (!check.ok) {
+    return {
+      status: 401,
+      sentence: check.reason,
+      headers: { "www-authenticate": "Bearer" },
+    };
+  }
+  if (claimed !== null && claimed !== check.userId) {
+    return {
+      status: 401,
+      sentence: `The token is for ${check.userId}, not ${
+        claimed.slice(0, 64)
+      }.`,
+    };
+  }
+  return { userId: check.userId, expiresAt: check.expiresAt };
+}
+
 /**
  * Answers a request for `/ws` from `ip`: upgrades it to a WebSocket joined to
  * the hub, or explains in a sentence why not.
@@ -63,71 +113,45 @@ export async function upgradeSignaling(
   ip: string,
   endpoint: SignalingEndpoint,
 ): Promise<Response> {
-  if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-    return plain(
-      426,
-      "This is the Nexus Call signaling endpoint: open it with a WebSocket client, e.g. ws://HOST/ws?userId=alice.",
-      { upgrade: "websocket" },
-    );
-  }
-  if (!originAllowed(req, endpoint.allowedOrigins)) {
-    return plain(
-      403,
-      "Pages from this origin may not open the signaling socket.",
-    );
-  }
-  const params = new URL(req.url).searchParams;
-  let userId: string;
-  let expiresAt: number | undefined;
-  if (endpoint.jwtSecret !== null) {
-    const check = await verifyToken(params.get("token"), endpoint.jwtSecret);
-    if (!check.ok) {
-      return plain(401, check.reason, { "www-authenticate": "Bearer" });
+  let admission = await admit(req, endpoint);
+  if ("userId" in admission) {
+    const capped = endpoint.limits.acquire(ip);
+    if (capped === "total") {
+      admission = {
+        status: 503,
+        sentence:
+          "The server has as many connections as it takes; try again later.",
+        headers: { "retry-after": "30" },
+      };
+    } else if (capped === "per-ip") {
+      admission = {
+        status: 429,
+        sentence: "Too many connections from your address.",
+        headers: { "retry-after": "30" },
+      };
     }
-    const claimed = params.get("userId");
-    if (claimed !== null && claimed !== check.userId) {
-      return plain(
-        401,
-        `The token is for ${check.userId}, not ${claimed.slice(0, 64)}.`,
-      );
-    }
-    userId = check.userId;
-    expiresAt = check.expiresAt;
-  } else {
-    const claimed = params.get("userId");
-    if (!isUserId(claimed)) {
-      return plain(
-        400,
-        "The userId query parameter must be 1–64 of A–Z a–z 0–9 . _ ~ -.",
-      );
-    }
-    userId = claimed;
   }
-  const admitted = endpoint.limits.acquire(ip);
-  if (admitted === "total") {
-    return plain(
-      503,
-      "The server has as many connections as it takes; try again later.",
-      { "retry-after": "30" },
-    );
-  }
-  if (admitted === "per-ip") {
-    return plain(429, "Too many connections from your address.", {
-      "retry-after": "30",
+  if (!("userId" in admission)) {
+    endpoint.refused?.(admission.status, admission.sentence, ip);
+    return new Response(admission.sentence + "\n", {
+      status: admission.status,
+      headers: {
+        "content-type": "text/plain; charset=utf-8",
+        ...admission.headers,
+      },
     });
   }
+  const { userId, expiresAt } = admission;
   let released = false;
   const release = () => {
     if (!released) endpoint.limits.release(ip);
     released = true;
   };
-  let response: Response;
-  let socket: WebSocket;
   try {
     const iceServers = await endpoint.iceServersFor(userId);
-    ({ socket, response } = Deno.upgradeWebSocket(req, {
+    const { socket, response } = Deno.upgradeWebSocket(req, {
       idleTimeout: IDLE_TIMEOUT_S,
-    }));
+    });
     let session: Session | undefined;
     socket.onopen = () => {
       session = endpoint.hub.connect(userId, socket, { iceServers, expiresAt });
@@ -140,9 +164,9 @@ export async function upgradeSignaling(
       if (session) endpoint.hub.disconnect(session);
       session = undefined;
     };
+    return response;
   } catch (error) {
     release();
     throw error;
   }
-  return response;
 }

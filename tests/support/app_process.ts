@@ -42,7 +42,7 @@ export async function startAppProcess(
   const done = Promise.all([collect(child.stdout), collect(child.stderr)]);
   const deadline = Date.now() + 15_000;
   let match: RegExpMatchArray | null = null;
-  while (!(match = printed.match(/Listening on (https?):\/\/[^:]+:(\d+)\//))) {
+  while (!(match = printed.match(/"url":"(https?):\/\/[^:]+:(\d+)\/"/))) {
     if (Date.now() > deadline) {
       child.kill();
       throw new Error(`the app did not start:\n${printed}`);

@@ -9,7 +9,7 @@ import {
   type SignalingEndpoint,
   upgradeSignaling,
 } from "../../lib/signaling/websocket.ts";
-import { signalingEndpoint } from "../../lib/signaling/instance.ts";
+import { server } from "../../lib/server.ts";
 import { ConnectionLimits } from "../../lib/signaling/connection_limits.ts";
 
 /** A running server and how to reach it. */
@@ -110,5 +110,5 @@ export async function startApp(tls?: Tls): Promise<RunningServer> {
     ...config,
     build: { outDir },
   });
-  return serve(handler, signalingEndpoint().hub, tls);
+  return serve(handler, server().signaling.hub, tls);
 }

@@ -35,12 +35,16 @@ export class TestClient {
     return new TestClient(userId, new WebSocket(url));
   }
 
-  /** Joins `base` (e.g. `ws://127.0.0.1:1234/ws`) as `userId` and waits for session:ready. */
-  static async join(base: string, userId: string): Promise<TestClient> {
-    const client = TestClient.open(
-      `${base}?userId=${encodeURIComponent(userId)}`,
-      userId,
-    );
+  /**
+   * Joins `base` (e.g. `ws://127.0.0.1:1234/ws`) as `userId` and waits for
+   * session:ready; `query` replaces `userId=…`, e.g. with `token=…`.
+   */
+  static async join(
+    base: string,
+    userId: string,
+    query = `userId=${encodeURIComponent(userId)}`,
+  ): Promise<TestClient> {
+    const client = TestClient.open(`${base}?${query}`, userId);
     const ready = await client.next();
     if (ready.type !== "session:ready") {
       throw new Error(

@@ -301,7 +301,11 @@ export async function createHandler(
     try {
       return await run(0);
     } catch (error) {
-      console.error(`Error answering ${req.method} ${url.pathname}:`, error);
+      if (config.onError) config.onError(error, req);
+      else {console.error(
+          `Error answering ${req.method} ${url.pathname}:`,
+          error,
+        );}
       ctx.error = error;
       try {
         return render(ctx, errorPage, 500);

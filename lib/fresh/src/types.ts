@@ -46,6 +46,8 @@ export interface Plugin {
 /** The app's configuration, as given to `start`, `createHandler` and `dev`. */
 export interface FreshConfig {
   plugins?: Plugin[];
+  /** Told of every error a request's handler threw; logged to stderr by default. */
+  onError?(error: unknown, req: Request): void;
   build?: {
     /** Where `deno task build` writes the bundles; relative to the app's root. Default `_fresh`. */
     outDir?: string;

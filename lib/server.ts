@@ -1,0 +1,83 @@
+/**
+ * The parts of this server process, made once from its settings: the logger,
+ * the metrics and the signaling endpoint with its hub.
+ * @module
+ */
+import { type ServerConfig, serverConfig } from "./config.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { ConnectionLimits } from "./signaling/connection_limits.ts";
+import { SignalingHub } from "./signaling/hub.ts";
+import {
+  combineObservers,
+  createMetrics,
+  type HubMetrics,
+  logObserver,
+} from "./signaling/observers.ts";
+import { TURN_TTL_S, turnCredentials } from "./signaling/turn.ts";
+import type { SignalingEndpoint } from "./signaling/websocket.ts";
+
+/** The server's parts. */
+export interface ServerParts {
+  config: ServerConfig;
+  log: Logger;
+  metrics: HubMetrics;
+  signaling: SignalingEndpoint;
+  /** Why the server does not take new sessions now, or `null` when it does. */
+  notReady(): string | null;
+  /** Stops taking new sessions, e.g. while shutting down. */
+  drain(): void;
+}
+
+let parts: ServerParts | undefined;
+
+function assemble(config: ServerConfig): ServerParts {
+  const log = createLogger(config.logLevel);
+  const metrics = createMetrics(() => signaling.hub);
+  const turn = config.turn;
+  const iceServersFor = turn
+    ? async (userId: string) => [
+      ...config.iceServers,
+      await turnCredentials(turn.urls, turn.secret, userId, Date.now()),
+    ]
+    : () => Promise.resolve(config.iceServers);
+  const hub = new SignalingHub({
+    ringTimeoutMs: config.ringTimeoutMs,
+    iceTransportPolicy: config.iceTransportPolicy,
+    // Fresh credentials at half their lifetime, so a client never holds expired ones.
+    iceRefresh: turn
+      ? { forUser: iceServersFor, everyMs: (TURN_TTL_S * 1000) / 2 }
+      : undefined,
+    observer: combineObservers(logObserver(log), metrics.observer),
+  });
+  const signaling: SignalingEndpoint = {
+    hub,
+    jwtSecret: config.jwtSecret,
+    allowedOrigins: config.allowedOrigins,
+    limits: new ConnectionLimits(
+      config.maxConnections,
+      config.maxConnectionsPerIp,
+    ),
+    iceServersFor,
+    refused(status, reason, ip) {
+      metrics.handshakeRefused(status);
+      log.info("handshake.refused", { status, reason });
+      log.debug("handshake.refused.from", { status, ip });
+    },
+  };
+  let draining = false;
+  return {
+    config,
+    log,
+    metrics,
+    signaling,
+    notReady: () => draining ? "shutting down" : null,
+    drain: () => {
+      draining = true;
+    },
+  };
+}
+
+/** This process's parts, assembled on first use. */
+export function server(): ServerParts {
+  return parts ??= assemble(serverConfig());
+}
