@@ -49,7 +49,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     parts.drain();
     parts.signaling.hub.closeAll(CLOSE_CODES.restarting, "server restarting");
     shutdown.abort();
-    setTimeout(() => Deno.exit(0), SHUTDOWN_GRACE_MS).unref?.();
+    setTimeout(() => Deno.exit(0), SHUTDOWN_GRACE_MS);
   });
 }
 
