@@ -30,6 +30,7 @@ function createMachine(): CallMachine {
     createPeerConnection: (config) => new RTCPeerConnection(config),
     setTimeout: (callback, ms) => setTimeout(callback, ms),
     clearTimeout: (handle) => clearTimeout(handle as number),
+    random: Math.random,
   });
 }
 
@@ -50,7 +51,8 @@ export default function CallInterface(props: CallInterfaceProps) {
   }, [machine]);
 
   const state = machine.state.value;
-  const session = machine.session.value;
+  const session = machine.signaling.state.value;
+  const signedIn = session === "signed-in" || session === "reconnecting";
   const peer = machine.peerId.value ?? "";
   const inCall = state === "calling" || state === "active";
 
@@ -61,9 +63,9 @@ export default function CallInterface(props: CallInterfaceProps) {
     >
       <header class="flex flex-wrap items-center gap-3 justify-between">
         <h1 class="text-2xl font-bold">Nexus Call</h1>
-        {session === "signed-in" && (
+        {signedIn && (
           <p class="text-sm text-gray-600">
-            Signed in as <strong>{machine.selfId.value}</strong>{" "}
+            Signed in as <strong>{machine.signaling.selfId.value}</strong>{" "}
             {!inCall && state !== "ringing" && (
               <Button
                 class="ml-2"
@@ -78,7 +80,7 @@ export default function CallInterface(props: CallInterfaceProps) {
       <p role="status" aria-live="polite" class="text-lg min-h-[1.75rem]">
         {machine.status.value}
       </p>
-      {session !== "signed-in" && props.tokenMode && (
+      {!signedIn && props.tokenMode && (
         <Button
           tone="primary"
           class="self-start"
@@ -88,7 +90,7 @@ export default function CallInterface(props: CallInterfaceProps) {
           Join
         </Button>
       )}
-      {session !== "signed-in" && !props.tokenMode && (
+      {!signedIn && !props.tokenMode && (
         <JoinForm
           userId={userId.value}
           busy={session === "connecting"}
@@ -96,7 +98,7 @@ export default function CallInterface(props: CallInterfaceProps) {
           onJoin={() => machine.join(userId.value)}
         />
       )}
-      {session === "signed-in" && (state === "idle" || state === "ended") && (
+      {signedIn && (state === "idle" || state === "ended") && (
         <>
           <Dialer
             target={target.value}
@@ -104,7 +106,7 @@ export default function CallInterface(props: CallInterfaceProps) {
             onCall={(video) => machine.call(target.value, video)}
           />
           <OnlineList
-            users={machine.online.value}
+            users={machine.signaling.online.value}
             onCall={(user) => machine.call(user, true)}
           />
         </>
@@ -113,7 +115,8 @@ export default function CallInterface(props: CallInterfaceProps) {
         <IncomingCall
           caller={peer}
           video={machine.withVideo.value}
-          onAccept={() => machine.accept()}
+          mediaProblem={machine.mediaProblem.value}
+          onAccept={(mode) => machine.accept(mode)}
           onDecline={() => machine.decline()}
         />
       )}

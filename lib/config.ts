@@ -16,6 +16,10 @@ export interface ServerConfig {
   iceTransportPolicy: RTCIceTransportPolicy;
   /** `NEXUS_RING_TIMEOUT_MS`: how long an unanswered call rings. */
   ringTimeoutMs: number;
+  /** `NEXUS_RESUME_GRACE_MS`: how long a call waits for a party whose connection dropped. */
+  resumeGraceMs: number;
+  /** `NEXUS_IDLE_TIMEOUT_S`: a socket that answers no ping for this long is closed as dead. */
+  idleTimeoutS: number;
   /** `NEXUS_JWT_SECRET`: when set, `/ws` requires an HS256 JWT. */
   jwtSecret: string | null;
   /** `NEXUS_ALLOWED_ORIGINS`: origins allowed to open `/ws`; empty means the server's own. */
@@ -214,6 +218,8 @@ export function loadConfig(env: Env): ServerConfig {
       1,
       1_000_000,
     ),
+    resumeGraceMs: integer(env, "NEXUS_RESUME_GRACE_MS", 12_000, 100, 600_000),
+    idleTimeoutS: integer(env, "NEXUS_IDLE_TIMEOUT_S", 30, 1, 3_600),
     logLevel: logLevel(env),
     metricsToken: text(env, "NEXUS_METRICS_TOKEN"),
   };

@@ -17,6 +17,8 @@ Deno.test("defaults", () => {
     maxConnectionsPerIp: 256,
     logLevel: "info",
     metricsToken: null,
+    resumeGraceMs: 12_000,
+    idleTimeoutS: 30,
   });
 });
 

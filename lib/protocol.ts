@@ -12,6 +12,14 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 /** What a user id may be: 1–64 of `A–Z a–z 0–9 . _ ~ -`. */
 export const USER_ID_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
 
+/** What a device id may be: 1–64 of `A–Z a–z 0–9 _ -`. */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Whether `id` is a valid device id. */
+export function isDeviceId(id: unknown): id is string {
+  return typeof id === "string" && DEVICE_ID_PATTERN.test(id);
+}
+
 /** Whether `id` is a valid user id. */
 export function isUserId(id: unknown): id is string {
   return typeof id === "string" && USER_ID_PATTERN.test(id);
@@ -32,14 +40,13 @@ export const ERROR_CODES = {
     "That message needs a call in progress between you and that user.",
   "already-in-call": "You are already in a call; end it first.",
   "self-call": "You cannot call yourself.",
-  "id-in-use": "That user id is already connected elsewhere.",
   "rate-limited": "Too many messages: slow down.",
 } as const;
 
 /** WebSocket close codes the server uses, with the reason it gives. */
 export const CLOSE_CODES = {
-  /** A second connection under an id that is connected. */
-  idInUse: 4409,
+  /** The same device connected again; this older connection is replaced. */
+  replaced: 4409,
   /** Policy: the token expired, or the client kept flooding. */
   policy: 1008,
   /** The server is restarting: reconnect at once. */
@@ -59,6 +66,8 @@ export const END_REASONS = [
   "peer-gone",
   "ice-failed",
   "media-failed",
+  "answered-elsewhere",
+  "glare",
 ] as const;
 
 /** One of `END_REASONS`. */
@@ -122,16 +131,29 @@ const payloads = {
   "call:end": v.looseObject({ from: ClaimedFrom, to: UserId, reason: Reason }),
 };
 
+/** Messages between a client and the server alone. */
+const controls = {
+  /** A heartbeat: the server answers `pong`. */
+  ping: v.optional(v.looseObject({}), {}),
+  /** After reconnecting (even to a restarted server): "I am still in a call with `to`". */
+  "call:resume": v.looseObject({ from: ClaimedFrom, to: UserId }),
+};
+
+const clientPayloads = { ...payloads, ...controls };
+
 /** The six message types a client sends, each relayed to the user in `to`. */
 export type RelayedType = keyof typeof payloads;
+
+/** Every message type a client may send. */
+export type ClientType = keyof typeof clientPayloads;
 
 /** The relayed message types, in protocol order. */
 export const RELAYED_TYPES = Object.keys(payloads) as RelayedType[];
 
 // Loose payloads infer an index signature; the protocol's types name only the known fields.
 type KnownFields<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
-type ClientPayload<T extends RelayedType> = KnownFields<
-  v.InferOutput<typeof payloads[T]>
+type ClientPayload<T extends ClientType> = KnownFields<
+  v.InferOutput<typeof clientPayloads[T]>
 >;
 
 /** Whether `type` is one of the six relayed message types. */
@@ -139,10 +161,10 @@ export function isRelayedType(type: string): type is RelayedType {
   return Object.hasOwn(payloads, type);
 }
 
-/** A relayed message as a client sends it (`from` optional and ignored). */
+/** A message as a client sends it (`from` optional and ignored). */
 export type ClientMessage = {
-  [T in RelayedType]: { type: T; payload: ClientPayload<T> };
-}[RelayedType];
+  [T in ClientType]: { type: T; payload: ClientPayload<T> };
+}[ClientType];
 
 /** A relayed message as the server delivers it: `from` is the sender's id. */
 export type RelayedMessage<T extends RelayedType = RelayedType> = {
@@ -152,8 +174,10 @@ export type RelayedMessage<T extends RelayedType = RelayedType> = {
   };
 }[T];
 
-/** The payload of a delivered message of type `T`. */
-export type PayloadOf<T extends RelayedType> = RelayedMessage<T>["payload"];
+/** The payload of a client's message of type `T`, with `from` stamped by the server. */
+export type PayloadOf<T extends ClientType> = Omit<ClientPayload<T>, "from"> & {
+  from: string;
+};
 
 /** Messages only the server sends. */
 export type ServerNotice =
@@ -165,11 +189,14 @@ export type ServerNotice =
     type: "session:ready";
     payload: {
       userId: string;
+      /** This connection's device: a reconnect presenting it resumes the device's call. */
+      deviceId: string;
       iceServers: RTCIceServer[];
       iceTransportPolicy: RTCIceTransportPolicy;
     };
   }
   | { type: "session:ice-servers"; payload: { iceServers: RTCIceServer[] } }
+  | { type: "pong"; payload: Record<string, never> }
   | { type: "presence:list"; payload: { users: string[] } }
   | { type: "presence:update"; payload: { userId: string; online: boolean } };
 
@@ -217,14 +244,14 @@ export function parseClientFrame(frame: string): ParseResult {
       message: 'The message needs a string "type".',
     };
   }
-  if (!isRelayedType(type)) {
+  if (!Object.hasOwn(clientPayloads, type)) {
     return {
       ok: false,
       code: "unknown-type",
       message: `Unknown message type "${type.slice(0, 64)}".`,
     };
   }
-  const schema = payloads[type];
+  const schema = clientPayloads[type as ClientType];
   const result = v.safeParse(schema, payload);
   if (!result.success) {
     const issue = result.issues[0];

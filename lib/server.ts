@@ -42,6 +42,7 @@ function assemble(config: ServerConfig): ServerParts {
     : () => Promise.resolve(config.iceServers);
   const hub = new SignalingHub({
     ringTimeoutMs: config.ringTimeoutMs,
+    resumeGraceMs: config.resumeGraceMs,
     iceTransportPolicy: config.iceTransportPolicy,
     // Fresh credentials at half their lifetime, so a client never holds expired ones.
     iceRefresh: turn
@@ -53,6 +54,7 @@ function assemble(config: ServerConfig): ServerParts {
     hub,
     jwtSecret: config.jwtSecret,
     allowedOrigins: config.allowedOrigins,
+    idleTimeoutS: config.idleTimeoutS,
     limits: new ConnectionLimits(
       config.maxConnections,
       config.maxConnectionsPerIp,

@@ -4,30 +4,27 @@
  * (reject, cancel, timeout, peer gone, network lost, error) passes through
  * `ended`, which releases the camera and microphone and closes the peer
  * connection, and then returns to `idle`.
+ *
+ * A call survives the signaling socket dropping: media is peer to peer, the
+ * session reconnects, and the call is resumed. When the media path breaks,
+ * the caller restarts ICE; a path that does not come back ends the call.
  * @module
  */
 import { computed, signal } from "@preact/signals";
 import {
   type ClientMessage,
-  CLOSE_CODES,
   type EndReason,
   isUserId,
   type PayloadOf,
   type ServerMessage,
 } from "../protocol.ts";
 import { describeMediaError, type MediaWish, stopStream } from "./media.ts";
-import type {
-  Credentials,
-  SignalingConnection,
-  SignalingConnector,
-} from "./signaling_client.ts";
+import type { SignalingConnector } from "./signaling_client.ts";
+import { SignalingSession } from "./signaling_session.ts";
 import { type PeerConnectionFactory, WebRTCService } from "./webrtc_service.ts";
 
 /** Where a call is. */
 export type CallState = "idle" | "calling" | "ringing" | "active" | "ended";
-
-/** Whether this page is signed in to the signaling server. */
-export type SessionState = "signed-out" | "connecting" | "signed-in";
 
 /** What the machine needs from the browser; tests hand in fakes. */
 export interface CallMachineDeps {
@@ -36,10 +33,19 @@ export interface CallMachineDeps {
   createPeerConnection: PeerConnectionFactory;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /** A number in [0, 1), for reconnect jitter. */
+  random(): number;
 }
+
+/** How an incoming call is answered when the camera or microphone fails. */
+export type AnswerMode = "full" | "audio-only" | "receive-only";
 
 /** How long the sentence of an ended call shows before the page is idle again. */
 export const ENDED_DISPLAY_MS = 2_000;
+/** How long the media path may stay `disconnected` before the caller restarts ICE. */
+export const ICE_RESTART_AFTER_MS = 2_000;
+/** How long a broken media path may take to come back before the call ends. */
+export const ICE_RECOVERY_MS = 30_000;
 
 const HINT_USER_ID = "1–64 of A–Z a–z 0–9 . _ ~ -";
 
@@ -65,6 +71,10 @@ function endSentence(
       return `The connection to ${peer} failed; the call ended.`;
     case "media-failed":
       return `${peer} could not start their camera or microphone.`;
+    case "answered-elsewhere":
+      return `The call from ${peer} was answered on another device.`;
+    case "glare":
+      return `The call with ${peer} goes on on another device.`;
     default:
       return `${peer} ended the call.`;
   }
@@ -74,10 +84,6 @@ function endSentence(
 export class CallMachine {
   /** The call's state. */
   readonly state = signal<CallState>("idle");
-  /** The signaling session's state. */
-  readonly session = signal<SessionState>("signed-out");
-  /** The id this page is signed in under. */
-  readonly selfId = signal<string | null>(null);
   /** The other party of the current call. */
   readonly peerId = signal<string | null>(null);
   /** Whether the current call has video. */
@@ -86,52 +92,77 @@ export class CallMachine {
   readonly remoteStream = signal<MediaStream | null>(null);
   /** Microphone muted by the user. */
   readonly micMuted = signal(false);
-  /** Camera turned off by the user. */
+  /** Camera turned off by the user (or unplugged). */
   readonly cameraOff = signal(false);
   /** The peer connection's state while active. */
   readonly connectionState = signal<RTCPeerConnectionState>("new");
   /** The last thing worth telling the user: why a call ended, what failed. */
   readonly notice = signal("");
-  /** Who else is online. */
-  readonly online = signal<string[]>([]);
+  /** Set while ringing when the camera or microphone could not be started. */
+  readonly mediaProblem = signal("");
+  /** The connection to the signaling server. */
+  readonly signaling: SignalingSession;
 
   /** The call's status in words. */
   readonly status = computed(() => {
     const peer = this.peerId.value;
+    const session = this.signaling.state.value;
+    const reconnecting = session === "reconnecting"
+      ? " (reconnecting to the server…)"
+      : "";
     switch (this.state.value) {
       case "calling":
-        return `Calling ${peer}…`;
+        return `Calling ${peer}…${reconnecting}`;
       case "ringing":
         return `${peer} is calling you${
           this.withVideo.value ? " (video)" : " (audio)"
         }…`;
-      case "active":
-        return this.connectionState.value === "connected"
+      case "active": {
+        const path = this.connectionState.value;
+        const base = path === "connected"
           ? `In call with ${peer}`
+          : path === "disconnected" || path === "failed"
+          ? `Reconnecting to ${peer}…`
           : `Connecting to ${peer}…`;
+        return base + reconnecting +
+          (this.notice.value ? ` ${this.notice.value}` : "");
+      }
       case "ended":
         return this.notice.value || "Call ended.";
       default:
-        if (this.session.value === "connecting") return "Signing in…";
-        if (this.session.value === "signed-out") {
+        if (session === "connecting") return "Signing in…";
+        if (session === "reconnecting") return "Reconnecting to the server…";
+        if (session === "signed-out") {
           return this.notice.value || "Not signed in.";
         }
         return this.notice.value ||
-          `Signed in as ${this.selfId.value}. Ready to call.`;
+          `Signed in as ${this.signaling.selfId.value}. Ready to call.`;
     }
   });
 
   #deps: CallMachineDeps;
-  #connection: SignalingConnection | null = null;
-  #iceServers: RTCIceServer[] = [];
-  #iceTransportPolicy: RTCIceTransportPolicy = "all";
   #webrtc: WebRTCService | null = null;
-  /** Bumped whenever a call ends, so late async work of an old call is dropped. */
+  /** Each call attempt's number; async work of an older one is dropped. */
   #callSeq = 0;
   #idleTimer: unknown = null;
+  /** Timers of the current call, cleared when it ends. */
+  #callTimers = new Map<"restart" | "recovery", unknown>();
 
   constructor(deps: CallMachineDeps) {
     this.#deps = deps;
+    this.signaling = new SignalingSession(deps, {
+      onMessage: (message) => this.handleMessage(message),
+      onReady: (resumed) => {
+        const peer = this.peerId.value;
+        if (resumed && this.state.value === "active" && peer) {
+          this.#send({ type: "call:resume", payload: { to: peer } });
+        }
+      },
+      onSignedOut: (sentence) => {
+        if (this.#isFree()) this.notice.value = sentence;
+        else this.#end(sentence);
+      },
+    });
   }
 
   /** Signs in under `userId` (open mode). */
@@ -141,42 +172,32 @@ export class CallMachine {
       this.notice.value = `Your id must be ${HINT_USER_ID}.`;
       return;
     }
-    this.#open({ userId: id });
+    this.notice.value = "";
+    this.signaling.open({ userId: id });
   }
 
   /** Signs in with a token from the page's sign-in link (token mode). */
   joinWithToken(token: string): void {
-    this.#open({ token });
-  }
-
-  #open(credentials: Credentials): void {
-    if (this.session.value !== "signed-out") return;
     this.notice.value = "";
-    this.session.value = "connecting";
-    this.#connection = this.#deps.connect(credentials, {
-      onMessage: (message) => this.handleMessage(message),
-      onClose: (code, reason) => this.#handleClose(code, reason, credentials),
-    });
+    this.signaling.open({ token });
   }
 
   /** Signs out, ending any call. */
   leave(): void {
-    if (this.state.value !== "idle" && this.state.value !== "ended") {
-      this.hangUp();
-    }
-    this.#connection?.close();
-    this.#signedOut("Signed out.");
+    if (!this.#isFree()) this.hangUp();
+    this.signaling.close();
+    this.notice.value = "Signed out.";
   }
 
   /** Calls `peer`, with or without video. */
   async call(peer: string, video: boolean): Promise<void> {
     const id = peer.trim();
-    if (this.session.value !== "signed-in" || !this.#isFree()) return;
+    if (this.signaling.state.value !== "signed-in" || !this.#isFree()) return;
     if (!isUserId(id)) {
       this.notice.value = `Enter the id of the user to call: ${HINT_USER_ID}.`;
       return;
     }
-    if (id === this.selfId.value) {
+    if (id === this.signaling.selfId.value) {
       this.notice.value = "You cannot call yourself.";
       return;
     }
@@ -190,17 +211,33 @@ export class CallMachine {
     });
   }
 
-  /** Accepts the ringing call. */
-  async accept(): Promise<void> {
+  /**
+   * Accepts the ringing call. When the camera or microphone fails, the call
+   * keeps ringing and `mediaProblem` says why; it can then be answered
+   * audio-only or receive-only.
+   */
+  async accept(mode: AnswerMode = "full"): Promise<void> {
     const peer = this.peerId.value;
     if (this.state.value !== "ringing" || !peer) return;
     const seq = this.#callSeq;
-    const stream = await this.#acquire(seq, {
-      video: this.withVideo.value,
-      audio: true,
-    }, peer);
-    if (!stream) return;
-    this.#startPeer(peer);
+    if (mode !== "receive-only" && !this.localStream.value) {
+      const wish = {
+        video: this.withVideo.value && mode === "full",
+        audio: true,
+      };
+      let stream: MediaStream;
+      try {
+        stream = await this.#deps.getUserMedia(wish);
+      } catch (error) {
+        if (seq !== this.#callSeq) return;
+        this.mediaProblem.value = describeMediaError(error, wish);
+        return;
+      }
+      if (seq !== this.#callSeq) return stopStream(stream);
+      this.#useLocalStream(stream);
+    }
+    this.mediaProblem.value = "";
+    this.#startPeer(peer, true);
     this.state.value = "active";
     this.#send({
       type: "call:response",
@@ -276,7 +313,9 @@ export class CallMachine {
       return;
     }
     if (seq !== this.#callSeq) return stopStream(camera);
+    this.notice.value = "";
     const [track] = camera.getVideoTracks();
+    this.#watchTrack(track);
     this.localStream.value = new MediaStream([
       ...stream.getAudioTracks(),
       track,
@@ -290,32 +329,9 @@ export class CallMachine {
     return this.#webrtc?.peerConnection ?? null;
   }
 
-  /** Handles one message from the server. */
+  /** Handles one call message from the server. */
   handleMessage(message: ServerMessage): void {
     switch (message.type) {
-      case "session:ready":
-        this.session.value = "signed-in";
-        this.selfId.value = message.payload.userId;
-        this.#iceServers = message.payload.iceServers;
-        this.#iceTransportPolicy = message.payload.iceTransportPolicy;
-        return;
-      case "session:ice-servers":
-        this.#iceServers = message.payload.iceServers;
-        this.#webrtc?.setIceServers(message.payload.iceServers);
-        return;
-      case "presence:list":
-        this.online.value = message.payload.users.filter((u) =>
-          u !== this.selfId.value
-        ).sort();
-        return;
-      case "presence:update": {
-        const { userId, online } = message.payload;
-        const others = this.online.value.filter((u) => u !== userId);
-        this.online.value = online && userId !== this.selfId.value
-          ? [...others, userId].sort()
-          : others;
-        return;
-      }
       case "call:request":
         return this.#onRequest(message.payload);
       case "call:response":
@@ -332,29 +348,24 @@ export class CallMachine {
         }
         return;
       case "webrtc:offer":
+      case "webrtc:answer": {
+        const description = message.type === "webrtc:offer"
+          ? message.payload.offer
+          : message.payload.answer;
         if (this.#inCallWith(message.payload.from)) {
-          this.#negotiate(async (webrtc, peer) => {
-            const answer = await webrtc.acceptOffer(message.payload.offer);
-            this.#send({
-              type: "webrtc:answer",
-              payload: { to: peer, answer },
-            });
-          });
+          this.#negotiate((webrtc) => webrtc.receiveDescription(description));
         }
         return;
-      case "webrtc:answer":
-        if (this.#inCallWith(message.payload.from)) {
-          this.#negotiate((webrtc) =>
-            webrtc.acceptAnswer(message.payload.answer)
-          );
-        }
-        return;
+      }
       case "webrtc:candidate":
         if (this.#inCallWith(message.payload.from)) {
           this.#negotiate((webrtc) =>
             webrtc.addRemoteCandidate(message.payload.candidate)
           );
         }
+        return;
+      case "session:ice-servers":
+        this.#webrtc?.setIceServers(message.payload.iceServers);
         return;
       case "error":
         if (
@@ -370,19 +381,39 @@ export class CallMachine {
   }
 
   #onRequest(payload: PayloadOf<"call:request">): void {
+    const from = payload.from;
+    const self = this.signaling.selfId.value ?? "";
+    if (
+      this.peerId.value === from &&
+      (this.state.value === "ringing" || this.state.value === "active")
+    ) {
+      return; // The same call, rung again after a reconnect.
+    }
+    if (this.state.value === "calling" && this.peerId.value === from) {
+      // Glare: both called at once. The call placed by the lower id stands, on both sides.
+      if (from < self) {
+        const stream = this.localStream.value;
+        this.#beginCall(from, payload.hasVideo);
+        if (stream) this.#useLocalStream(stream);
+        this.state.value = "ringing";
+        void this.accept();
+      }
+      return;
+    }
     if (!this.#isFree()) {
       this.#send({
         type: "call:response",
-        payload: { to: payload.from, accepted: false, reason: "busy" },
+        payload: { to: from, accepted: false, reason: "busy" },
       });
       return;
     }
-    this.#beginCall(payload.from, payload.hasVideo);
+    this.#beginCall(from, payload.hasVideo);
     this.state.value = "ringing";
   }
 
   #onResponse(payload: PayloadOf<"call:response">): void {
     if (this.state.value !== "calling" || !this.#fromPeer(payload.from)) return;
+    if (payload.reason === "glare") return; // The peer's call stands; its request comes or came.
     if (!payload.accepted) {
       this.#end(
         endSentence(
@@ -394,11 +425,7 @@ export class CallMachine {
       return;
     }
     this.state.value = "active";
-    this.#startPeer(payload.from);
-    this.#negotiate(async (webrtc, peer) => {
-      const offer = await webrtc.createOffer();
-      this.#send({ type: "webrtc:offer", payload: { to: peer, offer } });
-    });
+    this.#startPeer(payload.from, false);
   }
 
   #beginCall(peer: string, video: boolean): number {
@@ -410,44 +437,67 @@ export class CallMachine {
     this.cameraOff.value = false;
     this.connectionState.value = "new";
     this.notice.value = "";
-    return this.#callSeq;
+    this.mediaProblem.value = "";
+    return ++this.#callSeq;
   }
 
-  async #acquire(
-    seq: number,
-    wish: MediaWish,
-    answerTo?: string,
-  ): Promise<MediaStream | null> {
+  async #acquire(seq: number, wish: MediaWish): Promise<MediaStream | null> {
     let stream: MediaStream;
     try {
       stream = await this.#deps.getUserMedia(wish);
     } catch (error) {
-      if (seq !== this.#callSeq) return null;
-      if (answerTo) {
-        this.#send({
-          type: "call:response",
-          payload: { to: answerTo, accepted: false, reason: "media-failed" },
-        });
-      }
-      this.#end(describeMediaError(error, wish));
+      if (seq === this.#callSeq) this.#end(describeMediaError(error, wish));
       return null;
     }
     if (seq !== this.#callSeq) {
       stopStream(stream);
       return null;
     }
-    this.localStream.value = stream;
+    this.#useLocalStream(stream);
     return stream;
   }
 
-  #startPeer(peer: string): void {
+  #useLocalStream(stream: MediaStream): void {
+    for (const track of stream.getTracks()) this.#watchTrack(track);
+    this.localStream.value = stream;
+  }
+
+  /** A device unplugged mid-call ends its track, not the call. */
+  #watchTrack(track: MediaStreamTrack): void {
+    const seq = this.#callSeq;
+    track.addEventListener("ended", () => {
+      if (seq !== this.#callSeq || this.#isFree()) return;
+      if (track.kind === "video") {
+        this.cameraOff.value = true;
+        this.notice.value =
+          "Your camera stopped. Press Camera off to turn it on again.";
+      } else {
+        this.notice.value =
+          "Your microphone stopped. Check that it is connected.";
+      }
+    });
+  }
+
+  #startPeer(peer: string, polite: boolean): void {
     const webrtc = new WebRTCService(
       this.#deps.createPeerConnection,
       {
-        iceServers: this.#iceServers,
-        iceTransportPolicy: this.#iceTransportPolicy,
+        iceServers: this.signaling.iceServers,
+        iceTransportPolicy: this.signaling.iceTransportPolicy,
       },
       {
+        onDescription: (description) =>
+          this.#send(
+            description.type === "offer"
+              ? {
+                type: "webrtc:offer",
+                payload: { to: peer, offer: description },
+              }
+              : {
+                type: "webrtc:answer",
+                payload: { to: peer, answer: description },
+              },
+          ),
         onLocalCandidate: (candidate) =>
           this.#send({
             type: "webrtc:candidate",
@@ -456,53 +506,57 @@ export class CallMachine {
         onRemoteStream: (stream) => {
           this.remoteStream.value = stream;
         },
-        onConnectionState: (state) => {
-          this.connectionState.value = state;
-          if (state === "failed") this.#connectionFailed(peer, webrtc);
-        },
+        onConnectionState: (state) =>
+          this.#pathChanged(state, peer, webrtc, polite),
         onNoCandidates: () => this.#connectionFailed(peer, webrtc),
+        onError: (error) => this.#negotiationFailed(peer, error),
       },
+      { polite },
     );
-    if (this.localStream.value) webrtc.addStream(this.localStream.value);
     this.#webrtc = webrtc;
+    if (this.localStream.value) webrtc.addStream(this.localStream.value);
   }
 
-  /** Runs one negotiation step; a failure ends the call rather than leaving it half set up. */
-  #negotiate(
-    step: (webrtc: WebRTCService, peer: string) => Promise<void>,
+  /**
+   * Watches the media path: when it breaks, the caller (the impolite side)
+   * restarts ICE, after 2 s of `disconnected` or at once on `failed`; a path
+   * that is not back within 30 s ends the call.
+   */
+  #pathChanged(
+    state: RTCPeerConnectionState,
+    peer: string,
+    webrtc: WebRTCService,
+    polite: boolean,
   ): void {
-    const webrtc = this.#webrtc;
-    const peer = this.peerId.value;
-    if (!webrtc || !peer) return;
-    const seq = this.#callSeq;
-    step(webrtc, peer).catch((error) => {
-      if (seq !== this.#callSeq) return;
-      this.#send({
-        type: "call:end",
-        payload: { to: peer, reason: "ice-failed" },
-      });
-      this.#end(
-        `Setting up the connection to ${peer} failed (${
-          error?.message ?? error
-        }).`,
+    this.connectionState.value = state;
+    if (state === "connected") {
+      this.#clearCallTimers();
+      return;
+    }
+    if (state !== "disconnected" && state !== "failed") return;
+    if (!this.#callTimers.has("recovery")) {
+      this.#callTimers.set(
+        "recovery",
+        this.#deps.setTimeout(
+          () => this.#connectionFailed(peer, webrtc),
+          ICE_RECOVERY_MS,
+        ),
       );
-    });
-  }
-
-  #end(sentence: string): void {
-    this.#callSeq++;
-    this.#webrtc?.close();
-    this.#webrtc = null;
-    stopStream(this.localStream.value);
-    this.localStream.value = null;
-    this.remoteStream.value = null;
-    this.notice.value = sentence;
-    this.state.value = "ended";
-    if (this.#idleTimer !== null) this.#deps.clearTimeout(this.#idleTimer);
-    this.#idleTimer = this.#deps.setTimeout(() => {
-      this.#idleTimer = null;
-      if (this.state.value === "ended") this.state.value = "idle";
-    }, ENDED_DISPLAY_MS);
+    }
+    if (polite) return;
+    if (state === "failed") {
+      webrtc.restartIce();
+    } else if (!this.#callTimers.has("restart")) {
+      this.#callTimers.set(
+        "restart",
+        this.#deps.setTimeout(() => {
+          this.#callTimers.delete("restart");
+          if (this.connectionState.value === "disconnected") {
+            webrtc.restartIce();
+          }
+        }, ICE_RESTART_AFTER_MS),
+      );
+    }
   }
 
   /** The network path to the peer could not be made; says why as well as it can. */
@@ -519,43 +573,56 @@ export class CallMachine {
     );
   }
 
-  #handleClose(code: number, reason: string, credentials: Credentials): void {
-    const wasSignedIn = this.session.value === "signed-in";
-    this.#connection = null;
-    let sentence = "Lost the connection to the server.";
-    if (code === CLOSE_CODES.idInUse && "userId" in credentials) {
-      sentence = `${credentials.userId} is already signed in on another page.`;
-    } else if (code === CLOSE_CODES.policy && reason === "token expired") {
-      sentence =
-        "Your sign-in has expired. Open a new sign-in link to continue.";
-    } else if (code === CLOSE_CODES.policy) {
-      sentence = `The server closed the connection: ${
-        reason || "policy violation"
-      }.`;
-    } else if (!wasSignedIn && "token" in credentials) {
-      sentence =
-        "The server refused this sign-in link: it may have expired or been changed.";
-    } else if (!wasSignedIn) {
-      sentence = "Could not reach the server.";
-    }
-    if (this.state.value === "idle" || this.state.value === "ended") {
-      this.#signedOut(sentence);
-    } else {
-      this.#end(sentence);
-      this.#signedOut(sentence);
-    }
+  #negotiationFailed(peer: string, error: unknown): void {
+    this.#send({
+      type: "call:end",
+      payload: { to: peer, reason: "ice-failed" },
+    });
+    this.#end(
+      `Setting up the connection to ${peer} failed (${
+        (error as Error)?.message ?? error
+      }).`,
+    );
   }
 
-  #signedOut(sentence: string): void {
-    this.#connection = null;
-    this.session.value = "signed-out";
-    this.selfId.value = null;
-    this.online.value = [];
+  /** Runs one negotiation step; a failure ends the call rather than leaving it half set up. */
+  #negotiate(step: (webrtc: WebRTCService) => Promise<void>): void {
+    const webrtc = this.#webrtc;
+    const peer = this.peerId.value;
+    if (!webrtc || !peer) return;
+    const seq = this.#callSeq;
+    step(webrtc).catch((error) => {
+      if (seq === this.#callSeq) this.#negotiationFailed(peer, error);
+    });
+  }
+
+  #clearCallTimers(): void {
+    for (const timer of this.#callTimers.values()) {
+      this.#deps.clearTimeout(timer);
+    }
+    this.#callTimers.clear();
+  }
+
+  #end(sentence: string): void {
+    this.#callSeq++;
+    this.#clearCallTimers();
+    this.#webrtc?.close();
+    this.#webrtc = null;
+    stopStream(this.localStream.value);
+    this.localStream.value = null;
+    this.remoteStream.value = null;
+    this.mediaProblem.value = "";
     this.notice.value = sentence;
+    this.state.value = "ended";
+    if (this.#idleTimer !== null) this.#deps.clearTimeout(this.#idleTimer);
+    this.#idleTimer = this.#deps.setTimeout(() => {
+      this.#idleTimer = null;
+      if (this.state.value === "ended") this.state.value = "idle";
+    }, ENDED_DISPLAY_MS);
   }
 
   #send(message: ClientMessage): void {
-    this.#connection?.send(message);
+    this.signaling.send(message);
   }
 
   #isFree(): boolean {

@@ -13,8 +13,10 @@ export interface SignalingHandlers {
   onClose(code: number, reason: string): void;
 }
 
-/** Who joins: an id (open mode) or a token whose `sub` is the id. */
-export type Credentials = { userId: string } | { token: string };
+/** Who joins: an id (open mode) or a token whose `sub` is the id; and from which device. */
+export type Credentials = ({ userId: string } | { token: string }) & {
+  deviceId?: string;
+};
 
 /** Opens a signaling connection; a function so tests can hand in a fake one. */
 export type SignalingConnector = (
@@ -28,9 +30,12 @@ export function signalingUrl(
   credentials: Credentials,
 ): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const query = "token" in credentials
-    ? `token=${encodeURIComponent(credentials.token)}`
-    : `userId=${encodeURIComponent(credentials.userId)}`;
+  const query = new URLSearchParams(
+    "token" in credentials
+      ? { token: credentials.token }
+      : { userId: credentials.userId },
+  );
+  if (credentials.deviceId) query.set("deviceId", credentials.deviceId);
   return `${scheme}//${location.host}/ws?${query}`;
 }
 

@@ -1,7 +1,9 @@
 /**
- * One peer connection of a call: local tracks out, remote stream in, SDP
- * offer and answer, and trickled ICE candidates queued until the remote
- * description is set. Browser-only; it never imports server code.
+ * One peer connection of a call, negotiated by the perfect-negotiation
+ * pattern: either side may renegotiate at any time (an ICE restart, a new
+ * track), and when both offer at once the polite side (the callee) yields.
+ * Remote ICE candidates wait until the remote description is set.
+ * Browser-only; it never imports server code.
  * @module
  */
 
@@ -12,11 +14,21 @@ export type PeerConnectionFactory = (
 
 /** What the service reports about its connection. */
 export interface PeerEvents {
+  /** A description to send to the peer: an offer or an answer. */
+  onDescription(description: RTCSessionDescriptionInit): void;
   onLocalCandidate(candidate: RTCIceCandidateInit): void;
   onRemoteStream(stream: MediaStream): void;
   onConnectionState(state: RTCPeerConnectionState): void;
   /** ICE gathering finished without a single local candidate: no path can exist. */
   onNoCandidates(): void;
+  /** Negotiating failed; the call cannot go on. */
+  onError(error: unknown): void;
+}
+
+/** How this side of the call negotiates. */
+export interface PeerRole {
+  /** The polite side yields when both offer at once; the impolite side restarts ICE. */
+  polite: boolean;
 }
 
 function describe(
@@ -31,8 +43,14 @@ function describe(
 /** The WebRTC side of one call. */
 export class WebRTCService {
   #pc: RTCPeerConnection;
+  #events: PeerEvents;
+  #polite: boolean;
   #pendingCandidates: RTCIceCandidateInit[] = [];
   #senders = new Map<string, RTCRtpSender>();
+  /** The callee's media, added once the caller's offer has made its transceivers. */
+  #unsentStream: MediaStream | null = null;
+  #makingOffer = false;
+  #ignoredOffer = false;
   #closed = false;
   #localCandidates = 0;
   /** A TURN server answered 401: its credentials were refused. */
@@ -42,9 +60,23 @@ export class WebRTCService {
     create: PeerConnectionFactory,
     config: RTCConfiguration,
     events: PeerEvents,
+    role: PeerRole,
   ) {
     const pc = create(config);
     this.#pc = pc;
+    this.#events = events;
+    this.#polite = role.polite;
+    pc.onnegotiationneeded = async () => {
+      try {
+        this.#makingOffer = true;
+        await pc.setLocalDescription();
+        if (!this.#closed) events.onDescription(describe(pc.localDescription));
+      } catch (error) {
+        if (!this.#closed) events.onError(error);
+      } finally {
+        this.#makingOffer = false;
+      }
+    };
     pc.onicecandidate = (event) => {
       if (event.candidate) {
         this.#localCandidates++;
@@ -65,16 +97,23 @@ export class WebRTCService {
       }
     };
     pc.ontrack = (event) => {
-      const stream = event.streams[0] ?? new MediaStream([event.track]);
-      events.onRemoteStream(stream);
+      events.onRemoteStream(event.streams[0] ?? new MediaStream([event.track]));
     };
     pc.onconnectionstatechange = () => {
       if (!this.#closed) events.onConnectionState(pc.connectionState);
     };
   }
 
-  /** Sends every track of `stream` to the peer. */
+  /**
+   * Sends every track of `stream` to the peer. The caller's tracks start the
+   * negotiation; the callee's wait for the caller's offer, so they fill the
+   * transceivers it made instead of asking for a second round.
+   */
   addStream(stream: MediaStream): void {
+    if (this.#polite && !this.#pc.remoteDescription) {
+      this.#unsentStream = stream;
+      return;
+    }
     for (const track of stream.getTracks()) {
       this.#senders.set(track.kind, this.#pc.addTrack(track, stream));
     }
@@ -88,37 +127,41 @@ export class WebRTCService {
     await this.#senders.get(kind)?.replaceTrack(track);
   }
 
-  /** Uses new ICE servers (fresh TURN credentials) from now on. */
-  setIceServers(iceServers: RTCIceServer[]): void {
-    this.#pc.setConfiguration({ ...this.#pc.getConfiguration(), iceServers });
-  }
-
-  /** Makes the offer, as the caller. */
-  async createOffer(): Promise<RTCSessionDescriptionInit> {
-    await this.#pc.setLocalDescription(await this.#pc.createOffer());
-    return describe(this.#pc.localDescription);
-  }
-
-  /** Takes the caller's offer and makes the answer, as the callee. */
-  async acceptOffer(
-    offer: RTCSessionDescriptionInit,
-  ): Promise<RTCSessionDescriptionInit> {
-    await this.#pc.setRemoteDescription(offer);
-    await this.#addPendingCandidates();
-    await this.#pc.setLocalDescription(await this.#pc.createAnswer());
-    return describe(this.#pc.localDescription);
-  }
-
-  /** Takes the callee's answer, as the caller. */
-  async acceptAnswer(answer: RTCSessionDescriptionInit): Promise<void> {
-    await this.#pc.setRemoteDescription(answer);
-    await this.#addPendingCandidates();
+  /** Takes a description from the peer: an offer (answered) or an answer. */
+  async receiveDescription(
+    description: RTCSessionDescriptionInit,
+  ): Promise<void> {
+    const pc = this.#pc;
+    const collision = description.type === "offer" &&
+      (this.#makingOffer || pc.signalingState !== "stable");
+    this.#ignoredOffer = !this.#polite && collision;
+    if (this.#ignoredOffer) return;
+    await pc.setRemoteDescription(description);
+    if (description.type === "offer") {
+      const stream = this.#unsentStream;
+      this.#unsentStream = null;
+      if (stream) this.addStream(stream);
+      await pc.setLocalDescription();
+      this.#events.onDescription(describe(pc.localDescription));
+    }
+    const pending = this.#pendingCandidates.splice(0);
+    for (const candidate of pending) await this.#addCandidate(candidate);
   }
 
   /** Adds a candidate from the peer, or keeps it until the remote description is set. */
   async addRemoteCandidate(candidate: RTCIceCandidateInit): Promise<void> {
-    if (this.#pc.remoteDescription) await this.#pc.addIceCandidate(candidate);
+    if (this.#pc.remoteDescription) await this.#addCandidate(candidate);
     else this.#pendingCandidates.push(candidate);
+  }
+
+  /** Starts an ICE restart: new candidates are gathered and a new offer is made. */
+  restartIce(): void {
+    this.#pc.restartIce();
+  }
+
+  /** Uses new ICE servers (fresh TURN credentials) from now on. */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    this.#pc.setConfiguration({ ...this.#pc.getConfiguration(), iceServers });
   }
 
   /** How many peer candidates wait for the remote description. */
@@ -129,12 +172,14 @@ export class WebRTCService {
   /** Closes the connection; its events stop. */
   close(): void {
     this.#closed = true;
-    this.#pc.onicecandidate = null;
-    this.#pc.ontrack = null;
-    this.#pc.onconnectionstatechange = null;
-    this.#pc.onicecandidateerror = null;
-    this.#pc.onicegatheringstatechange = null;
-    this.#pc.close();
+    const pc = this.#pc;
+    pc.onnegotiationneeded = null;
+    pc.onicecandidate = null;
+    pc.onicecandidateerror = null;
+    pc.onicegatheringstatechange = null;
+    pc.ontrack = null;
+    pc.onconnectionstatechange = null;
+    pc.close();
   }
 
   /** The peer connection, for statistics. */
@@ -142,8 +187,12 @@ export class WebRTCService {
     return this.#pc;
   }
 
-  async #addPendingCandidates(): Promise<void> {
-    const pending = this.#pendingCandidates.splice(0);
-    for (const candidate of pending) await this.#pc.addIceCandidate(candidate);
+  async #addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    try {
+      await this.#pc.addIceCandidate(candidate);
+    } catch (error) {
+      // Candidates of an offer this side ignored in a collision are expected to fail.
+      if (!this.#ignoredOffer) throw error;
+    }
   }
 }

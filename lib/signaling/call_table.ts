@@ -1,9 +1,13 @@
-/** The calls the server knows of: who rings whom, and who talks with whom. */
+/** The calls the server knows of: who rings whom, and who talks with whom, on which device. */
 
 /** A call between two users: ringing until the callee accepts, then active. */
 export interface Call {
   readonly caller: string;
   readonly callee: string;
+  /** The caller's device that placed the call. */
+  callerDevice: string;
+  /** The callee's device that answered; `null` while every device rings. */
+  calleeDevice: string | null;
   phase: "ringing" | "active";
   readonly hasVideo: boolean;
   readonly hasAudio: boolean;
@@ -14,6 +18,11 @@ export function peerOf(call: Call, userId: string): string {
   return call.caller === userId ? call.callee : call.caller;
 }
 
+/** The device a user takes part in a call on; `null` for a callee whose devices all ring. */
+export function deviceOf(call: Call, userId: string): string | null {
+  return call.caller === userId ? call.callerDevice : call.calleeDevice;
+}
+
 /** Calls by user: each user is in at most one call. */
 export class CallTable {
   #byUser = new Map<string, Call>();
@@ -21,15 +30,40 @@ export class CallTable {
   /** Starts ringing; both users must be free. */
   ring(
     caller: string,
+    callerDevice: string,
     callee: string,
     media: { hasVideo: boolean; hasAudio: boolean },
   ): Call {
     if (this.#byUser.has(caller) || this.#byUser.has(callee)) {
       throw new Error(`${caller} or ${callee} is already in a call`);
     }
-    const call: Call = { caller, callee, phase: "ringing", ...media };
+    const call: Call = {
+      caller,
+      callee,
+      callerDevice,
+      calleeDevice: null,
+      phase: "ringing",
+      hasVideo: media.hasVideo,
+      hasAudio: media.hasAudio,
+    };
     this.#byUser.set(caller, call);
     this.#byUser.set(callee, call);
+    return call;
+  }
+
+  /** Records an active call whose parties both resumed it (e.g. after a server restart). */
+  resume(
+    caller: string,
+    callerDevice: string,
+    callee: string,
+    calleeDevice: string,
+  ): Call {
+    const call = this.ring(caller, callerDevice, callee, {
+      hasVideo: true,
+      hasAudio: true,
+    });
+    call.calleeDevice = calleeDevice;
+    call.phase = "active";
     return call;
   }
 

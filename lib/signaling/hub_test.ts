@@ -6,16 +6,18 @@ import { FakeSocket } from "../../tests/support/fake_socket.ts";
 import { ManualTimers } from "../../tests/support/fake_webrtc.ts";
 
 const RING_MS = 1_000;
+const GRACE_MS = 5_000;
 
 function setup() {
   const timers = new ManualTimers();
   const hub = new SignalingHub({
     ringTimeoutMs: RING_MS,
+    resumeGraceMs: GRACE_MS,
     timers: { set: timers.setTimeout, clear: timers.clearTimeout },
   });
-  const join = (userId: string) => {
+  const join = (userId: string, deviceId?: string) => {
     const socket = new FakeSocket();
-    const session = hub.connect(userId, socket)!;
+    const session = hub.connect(userId, socket, { deviceId });
     socket.take();
     return { session, socket };
   };
@@ -44,19 +46,20 @@ function inCall() {
   return { ...t, alice, bob };
 }
 
-Deno.test("joining: ready, presence, and a refused second connection", () => {
+Deno.test("joining: ready with a device id, presence once per user, and more devices", () => {
   const { hub, join } = setup();
-  const alice = join("alice");
+  const alice = join("alice", "laptop");
   const socket = new FakeSocket();
-  const bob = hub.connect("bob", socket, {
+  hub.connect("bob", socket, {
+    deviceId: "phone",
     iceServers: [{ urls: "stun:127.0.0.1:3478" }],
   });
-  assert.ok(bob);
   assert.deepEqual(socket.take(), [
     {
       type: "session:ready",
       payload: {
         userId: "bob",
+        deviceId: "phone",
         iceServers: [{ urls: "stun:127.0.0.1:3478" }],
         iceTransportPolicy: "all",
       },
@@ -68,19 +71,24 @@ Deno.test("joining: ready, presence, and a refused second connection", () => {
     payload: { userId: "bob", online: true },
   }]);
 
-  const second = new FakeSocket();
-  assert.equal(hub.connect("alice", second), undefined);
-  assert.equal(second.take()[0].type, "error");
-  assert.deepEqual(second.closed, {
-    code: CLOSE_CODES.idInUse,
-    reason: "user id already connected",
-  });
-  assert.equal(
-    hub.registry.get("alice"),
-    alice.session,
-    "the first connection stays",
+  const tablet = join("alice", "tablet");
+  assert.equal(hub.registry.devices("alice").length, 2);
+  assert.deepEqual(
+    alice.socket.take(),
+    [],
+    "a second device is not news to anyone",
   );
-  assert.deepEqual(alice.socket.take(), []);
+  assert.deepEqual(socket.take(), []);
+  hub.disconnect(tablet.session);
+  assert.deepEqual(socket.take(), [], "alice is still online on her laptop");
+
+  const anonymous = new FakeSocket();
+  const made = hub.connect("carol", anonymous);
+  assert.match(
+    made.deviceId,
+    /^[a-z0-9]{18}$/,
+    "a device id is made when none is given",
+  );
 });
 
 Deno.test("a whole call's signaling, with from stamped by the server", () => {
@@ -273,27 +281,249 @@ Deno.test("bad frames get errors and the socket stays open", () => {
   assert.equal(t.hub.calls.between("alice", "bob")?.phase, "active");
 });
 
-Deno.test("a closed socket ends its call with peer-gone and leaves nothing behind", () => {
+Deno.test("a party whose socket closes has the grace period to come back, then the call ends", () => {
   const t = inCall();
   t.hub.disconnect(t.alice.session);
-  assert.deepEqual(t.bob.socket.take(), [
-    {
-      type: "call:end",
-      payload: { from: "alice", to: "bob", reason: "peer-gone" },
-    },
-    { type: "presence:update", payload: { userId: "alice", online: false } },
-  ]);
+  assert.deepEqual(t.bob.socket.take(), [{
+    type: "presence:update",
+    payload: { userId: "alice", online: false },
+  }]);
+  t.timers.advance(GRACE_MS - 1);
+  assert.equal(t.hub.calls.size, 1, "the call waits");
+  t.timers.advance(1);
+  assert.deepEqual(t.bob.socket.take(), [{
+    type: "call:end",
+    payload: { from: "alice", to: "bob", reason: "peer-gone" },
+  }]);
   t.hub.disconnect(t.bob.session);
   assert.equal(t.hub.registry.size, 0);
   assert.equal(t.hub.calls.size, 0);
+  assert.equal(t.timers.size, 0, "no timer is left");
 });
 
-Deno.test("a late close of a refused connection does not evict the joined one", () => {
+Deno.test("a device that comes back in time keeps its call", () => {
+  const t = inCall();
+  const device = t.alice.session.deviceId;
+  t.hub.disconnect(t.alice.session);
+  const back = t.join("alice", device);
+  t.frame(back.session, "call:resume", { to: "bob" });
+  t.timers.advance(GRACE_MS * 2);
+  assert.equal(t.hub.calls.between("alice", "bob")?.phase, "active");
+  t.frame(t.bob.session, "webrtc:candidate", {
+    to: "alice",
+    candidate: { candidate: "c" },
+  });
+  assert.equal(
+    back.socket.take().at(-1)?.type,
+    "webrtc:candidate",
+    "signaling reaches the new socket",
+  );
+});
+
+Deno.test("a reconnect that arrives before the old socket's close replaces it, and the late close changes nothing", () => {
+  const t = inCall();
+  const device = t.alice.session.deviceId;
+  const back = t.join("alice", device);
+  assert.deepEqual(t.alice.socket.closed, {
+    code: CLOSE_CODES.replaced,
+    reason: "replaced by a newer connection",
+  });
+  t.hub.disconnect(t.alice.session);
+  assert.equal(t.hub.registry.get("alice", device), back.session);
+  t.timers.advance(GRACE_MS * 2);
+  assert.equal(
+    t.hub.calls.between("alice", "bob")?.phase,
+    "active",
+    "no grace was started",
+  );
+  assert.deepEqual(t.bob.socket.take(), []);
+});
+
+Deno.test("after a server restart, a call both parties resume is restored; one nobody resumes ends", () => {
+  const t = setup();
+  const alice = t.join("alice", "a1");
+  const bob = t.join("bob", "b1");
+  t.frame(alice.session, "call:resume", { to: "bob" });
+  assert.equal(t.hub.calls.size, 0, "one side alone is not a call");
+  t.frame(bob.session, "call:resume", { to: "alice" });
+  assert.equal(t.hub.calls.between("alice", "bob")?.phase, "active");
+  t.frame(bob.session, "call:end", { to: "alice" });
+  assert.equal(
+    alice.socket.take().at(-1)?.type,
+    "call:end",
+    "the restored call hangs up",
+  );
+
+  const carol = t.join("carol");
+  t.frame(carol.session, "call:resume", { to: "dave" });
+  t.timers.advance(GRACE_MS);
+  assert.deepEqual(carol.socket.take().at(-1), {
+    type: "call:end",
+    payload: { from: "dave", to: "carol", reason: "peer-gone" },
+  });
+});
+
+Deno.test("a late close of a replaced connection does not evict its successor", () => {
   const { hub, join } = setup();
-  const alice = join("alice");
-  const imposter: Session = { userId: "alice", socket: new FakeSocket() };
-  hub.disconnect(imposter);
-  assert.equal(hub.registry.get("alice"), alice.session);
+  const first = join("alice", "tab");
+  const second = join("alice", "tab");
+  hub.disconnect(first.session);
+  assert.equal(hub.registry.get("alice", "tab"), second.session);
+});
+
+Deno.test("many devices: every device rings, the first to answer gets the call", () => {
+  const t = setup();
+  const alice = t.join("alice");
+  const phone = t.join("bob", "phone");
+  const laptop = t.join("bob", "laptop");
+  t.frame(alice.session, "call:request", {
+    to: "bob",
+    hasVideo: true,
+    hasAudio: true,
+  });
+  assert.equal(phone.socket.take().at(-1)?.type, "call:request");
+  assert.equal(laptop.socket.take().at(-1)?.type, "call:request");
+  const tablet = t.join("bob", "tablet");
+  t.frame(laptop.session, "call:response", { to: "alice", accepted: true });
+  assert.equal(alice.socket.take().at(-1)?.type, "call:response");
+  for (const device of [phone, tablet]) {
+    assert.deepEqual(device.socket.take(), [
+      {
+        type: "call:end",
+        payload: { from: "alice", to: "bob", reason: "answered-elsewhere" },
+      },
+    ]);
+  }
+  t.frame(phone.session, "call:response", { to: "alice", accepted: true });
+  assert.equal(
+    (phone.socket.take()[0] as { payload: { code: string } }).payload.code,
+    "not-in-call",
+  );
+  t.frame(phone.session, "webrtc:candidate", { to: "alice", candidate: {} });
+  assert.equal(
+    (phone.socket.take()[0] as { payload: { code: string } }).payload.code,
+    "not-in-call",
+  );
+  t.frame(alice.session, "webrtc:offer", {
+    to: "bob",
+    offer: { type: "offer", sdp: "v=0" },
+  });
+  assert.equal(
+    laptop.socket.take().at(-1)?.type,
+    "webrtc:offer",
+    "signaling goes to the device that answered",
+  );
+  assert.deepEqual(phone.socket.take(), []);
+  assert.deepEqual(tablet.socket.take(), []);
+});
+
+Deno.test("many devices: a decline on one declines the call everywhere", () => {
+  const t = setup();
+  const alice = t.join("alice");
+  const phone = t.join("bob", "phone");
+  const laptop = t.join("bob", "laptop");
+  t.frame(alice.session, "call:request", {
+    to: "bob",
+    hasVideo: true,
+    hasAudio: true,
+  });
+  phone.socket.take();
+  laptop.socket.take();
+  t.frame(phone.session, "call:response", {
+    to: "alice",
+    accepted: false,
+    reason: "declined",
+  });
+  assert.equal(
+    (alice.socket.take().at(-1) as { payload: { accepted: boolean } }).payload
+      .accepted,
+    false,
+  );
+  assert.deepEqual(laptop.socket.take(), [
+    {
+      type: "call:end",
+      payload: { from: "alice", to: "bob", reason: "declined" },
+    },
+  ]);
+  assert.equal(t.hub.calls.size, 0);
+});
+
+Deno.test("a device that joins while its user is being called rings too", () => {
+  const t = setup();
+  const alice = t.join("alice");
+  t.join("bob", "phone");
+  t.frame(alice.session, "call:request", {
+    to: "bob",
+    hasVideo: false,
+    hasAudio: true,
+  });
+  const socket = new FakeSocket();
+  t.hub.connect("bob", socket, { deviceId: "laptop" });
+  assert.deepEqual(socket.take().at(-1), {
+    type: "call:request",
+    payload: { from: "alice", to: "bob", hasVideo: false, hasAudio: true },
+  });
+});
+
+Deno.test("glare: two users calling each other at once end up in one call, the lower id's", async (t) => {
+  for (const first of ["alice", "bob"]) {
+    await t.step(`${first}'s request arrives first`, () => {
+      const s = setup();
+      const users = { alice: s.join("alice"), bob: s.join("bob") };
+      const second = first === "alice" ? "bob" : "alice";
+      s.frame(users[first as "alice"].session, "call:request", {
+        to: second,
+        hasVideo: true,
+        hasAudio: true,
+      });
+      s.frame(users[second as "bob"].session, "call:request", {
+        to: first,
+        hasVideo: true,
+        hasAudio: true,
+      });
+      const call = s.hub.calls.between("alice", "bob");
+      assert.equal(call?.caller, "alice");
+      assert.equal(call?.phase, "ringing");
+      assert.equal(s.hub.calls.size, 1);
+      const toBob = users.bob.socket.take();
+      assert.ok(
+        toBob.some((m) =>
+          m.type === "call:request" && m.payload.from === "alice"
+        ),
+        "bob is rung by alice",
+      );
+      if (first === "bob") {
+        assert.ok(
+          toBob.some((m) =>
+            m.type === "call:response" && m.payload.reason === "glare"
+          ),
+        );
+      } else {
+        assert.deepEqual(
+          toBob.filter((m) => m.type === "call:response").map((m) => m.payload),
+          [
+            { from: "alice", to: "bob", accepted: false, reason: "glare" },
+          ],
+        );
+      }
+      s.frame(users.bob.session, "call:response", {
+        to: "alice",
+        accepted: true,
+      });
+      assert.equal(s.hub.calls.between("alice", "bob")?.phase, "active");
+    });
+  }
+});
+
+Deno.test("ping is answered pong", () => {
+  const t = setup();
+  const alice = t.join("alice");
+  t.frame(alice.session, "ping", {});
+  t.hub.receive(alice.session, '{"type":"ping"}');
+  assert.deepEqual(alice.socket.take(), [{ type: "pong", payload: {} }, {
+    type: "pong",
+    payload: {},
+  }]);
 });
 
 Deno.test("an unanswered call ends with no-answer on both sides", () => {

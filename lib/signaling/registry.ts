@@ -1,35 +1,60 @@
 import type { Session } from "./session.ts";
 
-/** The connected users: at most one session per user id. */
+/** The connected users, each on one or more devices. */
 export class Registry {
-  #sessions = new Map<string, Session>();
+  #users = new Map<string, Map<string, Session>>();
+  #size = 0;
 
-  /** Registers a session; false when its user id is already connected. */
-  add(session: Session): boolean {
-    if (this.#sessions.has(session.userId)) return false;
-    this.#sessions.set(session.userId, session);
-    return true;
+  /**
+   * Registers a session. A session for a device that is already connected
+   * replaces it (the page reconnected); the replaced session is returned.
+   */
+  add(session: Session): Session | undefined {
+    let devices = this.#users.get(session.userId);
+    if (!devices) this.#users.set(session.userId, devices = new Map());
+    const replaced = devices.get(session.deviceId);
+    if (!replaced) this.#size++;
+    devices.set(session.deviceId, session);
+    return replaced;
   }
 
-  /** Removes a session; false when it is not the one registered for its id. */
+  /** Removes a session; false when it is not the one registered for its device. */
   remove(session: Session): boolean {
-    if (this.#sessions.get(session.userId) !== session) return false;
-    this.#sessions.delete(session.userId);
+    const devices = this.#users.get(session.userId);
+    if (devices?.get(session.deviceId) !== session) return false;
+    devices.delete(session.deviceId);
+    if (devices.size === 0) this.#users.delete(session.userId);
+    this.#size--;
     return true;
   }
 
-  /** The session of a user id, if connected. */
-  get(userId: string): Session | undefined {
-    return this.#sessions.get(userId);
+  /** The session of one device of a user, if connected. */
+  get(userId: string, deviceId: string): Session | undefined {
+    return this.#users.get(userId)?.get(deviceId);
+  }
+
+  /** Every connected device of a user. */
+  devices(userId: string): Session[] {
+    return [...this.#users.get(userId)?.values() ?? []];
+  }
+
+  /** Whether a user is connected on any device. */
+  has(userId: string): boolean {
+    return this.#users.has(userId);
+  }
+
+  /** Every connected user's id. */
+  users(): string[] {
+    return [...this.#users.keys()];
   }
 
   /** Every connected session. */
-  sessions(): IterableIterator<Session> {
-    return this.#sessions.values();
+  *sessions(): IterableIterator<Session> {
+    for (const devices of this.#users.values()) yield* devices.values();
   }
 
-  /** How many users are connected. */
+  /** How many sessions (devices) are connected. */
   get size(): number {
-    return this.#sessions.size;
+    return this.#size;
   }
 }

@@ -1,4 +1,4 @@
-/** A connected user as the signaling core sees it: an id and a socket. */
+/** A connected device as the signaling core sees it: a user id, a device id and a socket. */
 
 /** The part of a WebSocket the signaling core uses. */
 export interface SignalingSocket {
@@ -6,8 +6,10 @@ export interface SignalingSocket {
   close(code: number, reason: string): void;
 }
 
-/** One connection, joined under a user id. */
+/** One connection: a user on one device (a tab, a phone). */
 export interface Session {
   readonly userId: string;
+  /** Stable across reconnects of the same page, so a reconnect resumes its call. */
+  readonly deviceId: string;
   readonly socket: SignalingSocket;
 }

@@ -4,14 +4,11 @@
  * Every refusal is an HTTP status with a sentence, before any upgrade.
  * @module
  */
-import { isUserId } from "../protocol.ts";
+import { isDeviceId, isUserId } from "../protocol.ts";
 import { verifyToken } from "./auth.ts";
 import type { ConnectionLimits } from "./connection_limits.ts";
 import type { SignalingHub } from "./hub.ts";
 import type { Session } from "./session.ts";
-
-/** Seconds without a pong after which Deno closes a socket as dead. */
-const IDLE_TIMEOUT_S = 30;
 
 /** Everything a `/ws` handshake is checked against. */
 export interface SignalingEndpoint {
@@ -21,6 +18,8 @@ export interface SignalingEndpoint {
   /** Origins allowed to open a socket; empty means the server's own host. */
   allowedOrigins: string[];
   limits: ConnectionLimits;
+  /** Seconds without a pong after which Deno closes a socket as dead. */
+  idleTimeoutS: number;
   /** The ICE servers a user is handed on joining. */
   iceServersFor(userId: string): Promise<RTCIceServer[]>;
   /** Told of every refused handshake. */
@@ -35,7 +34,9 @@ interface Refusal {
 }
 
 /** Who a handshake may join as, or why it may not. */
-type Admission = { userId: string; expiresAt?: number } | Refusal;
+type Admission =
+  | { userId: string; deviceId?: string; expiresAt?: number }
+  | Refusal;
 
 /**
  * Whether a browser page at `origin` may open a socket. Requests without an
@@ -74,6 +75,13 @@ async function admit(
     };
   }
   const params = new URL(req.url).searchParams;
+  const deviceId = params.get("deviceId") ?? undefined;
+  if (deviceId !== undefined && !isDeviceId(deviceId)) {
+    return {
+      status: 400,
+      sentence: "The deviceId query parameter must be 1–64 of A–Z a–z 0–9 _ -.",
+    };
+  }
   const claimed = params.get("userId");
   if (endpoint.jwtSecret === null) {
     if (!isUserId(claimed)) {
@@ -83,7 +91,7 @@ async function admit(
           "The userId query parameter must be 1–64 of A–Z a–z 0–9 . _ ~ -.",
       };
     }
-    return { userId: claimed };
+    return { userId: claimed, deviceId };
   }
   const check = await verifyToken(params.get("token"), endpoint.jwtSecret);
   if (!check.ok) {
@@ -101,7 +109,7 @@ async function admit(
       }.`,
     };
   }
-  return { userId: check.userId, expiresAt: check.expiresAt };
+  return { userId: check.userId, deviceId, expiresAt: check.expiresAt };
 }
 
 /**
@@ -141,7 +149,7 @@ export async function upgradeSignaling(
       },
     });
   }
-  const { userId, expiresAt } = admission;
+  const { userId, deviceId, expiresAt } = admission;
   let released = false;
   const release = () => {
     if (!released) endpoint.limits.release(ip);
@@ -150,11 +158,15 @@ export async function upgradeSignaling(
   try {
     const iceServers = await endpoint.iceServersFor(userId);
     const { socket, response } = Deno.upgradeWebSocket(req, {
-      idleTimeout: IDLE_TIMEOUT_S,
+      idleTimeout: endpoint.idleTimeoutS,
     });
     let session: Session | undefined;
     socket.onopen = () => {
-      session = endpoint.hub.connect(userId, socket, { iceServers, expiresAt });
+      session = endpoint.hub.connect(userId, socket, {
+        deviceId,
+        iceServers,
+        expiresAt,
+      });
     };
     socket.onmessage = (event) => {
       if (session) endpoint.hub.receive(session, event.data);

@@ -4,13 +4,20 @@
  * check that every track was stopped and every connection closed.
  */
 
-/** A media track that records being stopped. */
-export class FakeTrack {
+/** A media track that records being stopped, and can be unplugged. */
+export class FakeTrack extends EventTarget {
   enabled = true;
   readyState: "live" | "ended" = "live";
-  constructor(readonly kind: "audio" | "video") {}
+  constructor(readonly kind: "audio" | "video") {
+    super();
+  }
   stop(): void {
     this.readyState = "ended";
+  }
+  /** The device went away: the track ends by itself and says so. */
+  unplug(): void {
+    this.readyState = "ended";
+    this.dispatchEvent(new Event("ended"));
   }
 }
 
@@ -43,45 +50,81 @@ export class FakeSender {
   }
 }
 
-/** A peer connection that keeps descriptions and candidates and can be driven by the test. */
+/**
+ * A peer connection with the signaling states of the real one: implicit
+ * descriptions, rollback of a local offer when a remote one arrives, and
+ * `negotiationneeded` when tracks are added or ICE restarts while stable.
+ */
 export class FakePeerConnection {
   localDescription: RTCSessionDescriptionInit | null = null;
   remoteDescription: RTCSessionDescriptionInit | null = null;
+  signalingState: RTCSignalingState = "stable";
   connectionState: RTCPeerConnectionState = "new";
+  iceGatheringState: RTCIceGatheringState = "new";
   closed = false;
   senders: FakeSender[] = [];
   addedCandidates: RTCIceCandidateInit[] = [];
+  iceRestarts = 0;
   failNextRemoteDescription = false;
+  onnegotiationneeded: (() => void) | null = null;
   onicecandidate:
     | ((event: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void)
     | null = null;
+  onicecandidateerror: ((event: { errorCode: number }) => void) | null = null;
+  onicegatheringstatechange: (() => void) | null = null;
   ontrack:
     | ((event: { streams: FakeMediaStream[]; track: FakeTrack }) => void)
     | null = null;
   onconnectionstatechange: (() => void) | null = null;
+  #offers = 0;
 
-  constructor(readonly config: RTCConfiguration) {}
+  constructor(public config: RTCConfiguration) {}
 
+  getConfiguration(): RTCConfiguration {
+    return this.config;
+  }
+  setConfiguration(config: RTCConfiguration): void {
+    this.config = config;
+  }
   addTrack(track: FakeTrack): FakeSender {
     const sender = new FakeSender(track);
     this.senders.push(sender);
+    this.#negotiationNeeded();
     return sender;
   }
-  createOffer(): Promise<RTCSessionDescriptionInit> {
-    return Promise.resolve({ type: "offer", sdp: "v=0 fake offer" });
+  restartIce(): void {
+    this.iceRestarts++;
+    this.#negotiationNeeded();
   }
-  createAnswer(): Promise<RTCSessionDescriptionInit> {
-    return Promise.resolve({ type: "answer", sdp: "v=0 fake answer" });
-  }
-  setLocalDescription(description: RTCSessionDescriptionInit): Promise<void> {
-    this.localDescription = description;
+  setLocalDescription(description?: RTCSessionDescriptionInit): Promise<void> {
+    const type = description?.type ??
+      (this.signalingState === "have-remote-offer" ? "answer" : "offer");
+    this.localDescription = { type, sdp: `v=0 fake ${type} ${++this.#offers}` };
+    this.signalingState = type === "offer" ? "have-local-offer" : "stable";
     return Promise.resolve();
   }
   setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
     if (this.failNextRemoteDescription) {
+      this.failNextRemoteDescription = false;
       return Promise.reject(new Error("bad description"));
     }
+    if (
+      description.type === "answer" &&
+      this.signalingState !== "have-local-offer"
+    ) {
+      return Promise.reject(
+        new Error(`answer in state ${this.signalingState}`),
+      );
+    }
+    if (
+      description.type === "offer" && this.signalingState === "have-local-offer"
+    ) {
+      this.localDescription = null; // implicit rollback
+    }
     this.remoteDescription = description;
+    this.signalingState = description.type === "offer"
+      ? "have-remote-offer"
+      : "stable";
     return Promise.resolve();
   }
   addIceCandidate(candidate: RTCIceCandidateInit): Promise<void> {
@@ -93,6 +136,7 @@ export class FakePeerConnection {
   }
   close(): void {
     this.closed = true;
+    this.signalingState = "closed";
     this.connectionState = "closed";
   }
 
@@ -108,6 +152,20 @@ export class FakePeerConnection {
   setState(state: RTCPeerConnectionState): void {
     this.connectionState = state;
     this.onconnectionstatechange?.();
+  }
+  /** Ends ICE gathering, with or without candidates found before. */
+  finishGathering(): void {
+    this.iceGatheringState = "complete";
+    this.onicegatheringstatechange?.();
+  }
+
+  #negotiationNeeded(): void {
+    if (this.signalingState !== "stable") return;
+    queueMicrotask(() => {
+      if (!this.closed && this.signalingState === "stable") {
+        this.onnegotiationneeded?.();
+      }
+    });
   }
 }
 

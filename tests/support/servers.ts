@@ -58,13 +58,37 @@ export interface SignalingOptions
   tls?: Tls;
 }
 
+/** The grace period of test servers: short, so that a test's calls are gone soon after it. */
+export const TEST_GRACE_MS = 300;
+
+/**
+ * Waits until a hub has no session and no call left: calls whose parties
+ * left wait out the grace period first.
+ */
+export async function drained(hub: SignalingHub): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (hub.registry.size > 0 || hub.calls.size > 0) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${hub.registry.size} sessions and ${hub.calls.size} calls are left behind`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** The signaling endpoint alone, with its own hub, e.g. for a short ring timeout. */
 export function startSignaling(options: SignalingOptions = {}): RunningServer {
-  const hub = new SignalingHub({ ringTimeoutMs: 60_000, ...options.hub });
+  const hub = new SignalingHub({
+    ringTimeoutMs: 60_000,
+    resumeGraceMs: TEST_GRACE_MS,
+    ...options.hub,
+  });
   const endpoint: SignalingEndpoint = {
     hub,
     jwtSecret: options.jwtSecret ?? null,
     allowedOrigins: options.allowedOrigins ?? [],
+    idleTimeoutS: options.idleTimeoutS ?? 30,
     limits: new ConnectionLimits(
       options.maxConnections ?? 10_000,
       options.maxConnectionsPerIp ?? 256,
