@@ -8,6 +8,7 @@ import { collectFiles } from "../../lib/fresh/src/manifest.ts";
 
 const root = decodeURIComponent(new URL("../../", import.meta.url).pathname)
   .replace(/\/$/, "");
+const MAIN = ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts"];
 let built: Promise<unknown> | undefined;
 
 /** A running app process. */
@@ -17,18 +18,32 @@ export interface AppProcess {
   port: number;
   /** Everything the process printed so far. */
   output(): string;
+  /** Stops the process with SIGTERM, as a service manager would. */
   stop(): Promise<void>;
+  /** Kills the process with SIGKILL: no goodbye to anyone. */
+  kill(): Promise<void>;
 }
 
-/** Starts `main.ts` with `env` on a free port, once `deno task build` has run. */
+/** A loopback port no one listens on now. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/**
+ * Starts `main.ts` with `env` (on a free port unless `env.PORT` names one),
+ * once `deno task build` has run.
+ */
 export async function startAppProcess(
   env: Record<string, string>,
 ): Promise<AppProcess> {
   await (built ??= build(root, await collectFiles(root, "islands"), config));
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts"],
+    args: MAIN,
     cwd: root,
-    env: { ...env, PORT: "0", NO_COLOR: "1" },
+    env: { PORT: "0", ...env, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -40,11 +55,20 @@ export async function startAppProcess(
     }
   };
   const done = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  const end = async (signal: Deno.Signal) => {
+    try {
+      child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+    await child.status;
+    await done;
+  };
   const deadline = Date.now() + 15_000;
   let match: RegExpMatchArray | null = null;
   while (!(match = printed.match(/"url":"(https?):\/\/[^:]+:(\d+)\/"/))) {
     if (Date.now() > deadline) {
-      child.kill();
+      await end("SIGKILL");
       throw new Error(`the app did not start:\n${printed}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -54,15 +78,8 @@ export async function startAppProcess(
     http: `${match[1]}://localhost:${port}`,
     port,
     output: () => printed,
-    stop: async () => {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // Already gone.
-      }
-      await child.status;
-      await done;
-    },
+    stop: () => end("SIGTERM"),
+    kill: () => end("SIGKILL"),
   };
 }
 
@@ -71,7 +88,7 @@ export async function runAppUntilExit(
   env: Record<string, string>,
 ): Promise<{ code: number; stderr: string }> {
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts"],
+    args: MAIN,
     cwd: root,
     env: { ...env, NO_COLOR: "1" },
     stdout: "null",

@@ -1,5 +1,6 @@
 /** A real coturn on a loopback port, with coturn's REST credentials (`use-auth-secret`). */
 import { COTURN } from "./environment.ts";
+import { freePort } from "./app_process.ts";
 
 /** A running coturn. */
 export interface Coturn {
@@ -7,13 +8,6 @@ export interface Coturn {
   /** `turn:127.0.0.1:PORT?transport=udp` */
   url: string;
   stop(): Promise<void>;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** Starts coturn with `secret` as its static auth secret, relaying on loopback only. */
