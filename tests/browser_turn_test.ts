@@ -26,7 +26,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    const coturn = await startCoturn(TURN_SECRET);
+    let coturn = await startCoturn(TURN_SECRET);
     let browser: Browser | undefined;
     try {
       browser = await launchChromium();
@@ -78,13 +78,51 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "the relay restarts mid-call: an ICE restart brings the call back",
+        async () => {
+          const { alice, bob, close } = await call(TURN_SECRET);
+          try {
+            await alice.getByRole("status").filter({
+              hasText: "In call with bob",
+            }).waitFor();
+            await waitForRise(bob, "video", "framesDecoded", 10);
+            await coturn.stop();
+            await alice.getByRole("status").filter({
+              hasText: "Reconnecting to bob",
+            }).waitFor({ timeout: 20_000 });
+            coturn = await startCoturn(TURN_SECRET, coturn.port);
+            await alice.getByRole("status").filter({
+              hasText: /^In call with bob$/,
+            }).waitFor({ timeout: 25_000 });
+            for (const page of [alice, bob]) {
+              await waitForRise(page, "video", "framesDecoded", 10);
+              assert.deepEqual(await selectedPair(page), ["relay", "relay"]);
+            }
+            assert.ok(
+              await alice.evaluate(() =>
+                (window as unknown as {
+                  __peerConnections: RTCPeerConnection[];
+                }).__peerConnections.length === 1
+              ),
+              "the same peer connection recovered",
+            );
+            await alice.getByRole("button", { name: /end call/i }).click();
+            await waitForCallState(bob, "idle");
+          } finally {
+            await close();
+          }
+        },
+      );
+
       await t.step("a wrong TURN secret fails cleanly, in words", async () => {
         const { alice, bob, close } = await call(
           "a-different-turn-secret-0123456789abcdef",
         );
         try {
           await alice.getByRole("status").filter({
-            hasText: "relay (TURN) server refused",
+            hasText:
+              /the relay \(TURN\) server (refused this app's credentials|could not be used)/,
           }).waitFor();
           await waitForCallState(alice, "idle");
           await waitForCallState(bob, "idle");

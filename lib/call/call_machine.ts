@@ -508,7 +508,7 @@ export class CallMachine {
         },
         onConnectionState: (state) =>
           this.#pathChanged(state, peer, webrtc, polite),
-        onNoCandidates: () => this.#connectionFailed(peer, webrtc),
+        onNoCandidates: () => this.#connectionFailed(peer, webrtc, true),
         onError: (error) => this.#negotiationFailed(peer, error),
       },
       { polite },
@@ -559,16 +559,27 @@ export class CallMachine {
     }
   }
 
-  /** The network path to the peer could not be made; says why as well as it can. */
-  #connectionFailed(peer: string, webrtc: WebRTCService): void {
+  /**
+   * The network path to the peer could not be made; says why as well as it
+   * can. With relay-only ICE and no candidate at all, the relay is the cause,
+   * whether or not its 401 arrived before gathering ended.
+   */
+  #connectionFailed(
+    peer: string,
+    webrtc: WebRTCService,
+    noCandidates = false,
+  ): void {
     if (this.#webrtc !== webrtc) return;
     this.#send({
       type: "call:end",
       payload: { to: peer, reason: "ice-failed" },
     });
+    const relayOnly = this.signaling.iceTransportPolicy === "relay";
     this.#end(
       webrtc.relayRefusedCredentials
         ? `Could not connect to ${peer}: the relay (TURN) server refused this app's credentials. Ask the administrator to check NEXUS_TURN_SECRET.`
+        : noCandidates && relayOnly
+        ? `Could not connect to ${peer}: the relay (TURN) server could not be used. Ask the administrator to check NEXUS_TURN_URLS and NEXUS_TURN_SECRET.`
         : endSentence("ice-failed", peer, this.state.value),
     );
   }

@@ -490,6 +490,28 @@ Deno.test("a broken media path: the caller restarts ICE, and a path that stays b
     assert.equal(s.peers[0].iceRestarts, 0);
   });
   await t.step(
+    "relay-only with no candidate at all: the call ends at once, naming the relay",
+    async () => {
+      const s = setup();
+      s.server({
+        type: "session:ready",
+        payload: {
+          userId: "alice",
+          deviceId: "d",
+          iceServers: ICE,
+          iceTransportPolicy: "relay",
+        },
+      });
+      await outgoingActive(s);
+      s.peers[0].finishGathering();
+      assert.match(
+        s.machine.status.value,
+        /the relay \(TURN\) server could not be used/,
+      );
+      assertReleased(s);
+    },
+  );
+  await t.step(
     "no candidate at all (relay refused): the call ends at once",
     async () => {
       const s = setup();

@@ -10,9 +10,11 @@ export interface Coturn {
   stop(): Promise<void>;
 }
 
-/** Starts coturn with `secret` as its static auth secret, relaying on loopback only. */
-export async function startCoturn(secret: string): Promise<Coturn> {
-  const port = freePort();
+/** Starts coturn with `secret` as its static auth secret, relaying on loopback only, on `port`. */
+export async function startCoturn(
+  secret: string,
+  port = freePort(),
+): Promise<Coturn> {
   const dir = await Deno.makeTempDir({ prefix: "nexus-coturn-" });
   const child = new Deno.Command(COTURN.path, {
     args: [

@@ -1,0 +1,195 @@
+/**
+ * Calls that behave like a phone, in headless Chromium against the app run
+ * as users run it (`main.ts` in its own process), driven by accessible names.
+ */
+import assert from "node:assert/strict";
+import type { Browser, Page } from "playwright-core";
+import { CHROMIUM, needsService } from "./support/environment.ts";
+import { freePort, startAppProcess } from "./support/app_process.ts";
+import {
+  launchChromium,
+  mediaState,
+  openAs,
+  riseOver,
+  waitForCallState,
+  waitForRise,
+} from "./support/browser.ts";
+
+const RING_TIMEOUT_MS = 2_000;
+
+async function dial(page: Page, user: string, kind = /video call/i) {
+  await page.getByRole("textbox", { name: /user to call/i }).fill(user);
+  await page.getByRole("button", { name: kind }).click();
+}
+
+const status = (page: Page, text: string) =>
+  page.getByRole("status").filter({ hasText: text }).waitFor();
+
+/** Peer connections the page still has open. */
+async function openConnections(page: Page): Promise<number> {
+  return (await mediaState(page)).connections.filter((state) =>
+    state !== "closed"
+  ).length;
+}
+
+Deno.test({
+  name: "calls that behave like a phone, in a real browser",
+  ignore: needsService(CHROMIUM),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const env = {
+      PORT: String(freePort()),
+      NEXUS_RING_TIMEOUT_MS: String(RING_TIMEOUT_MS),
+    };
+    let app = await startAppProcess(env);
+    let browser: Browser | undefined;
+    try {
+      browser = await launchChromium();
+      const alice = await openAs(browser, app.http, "alice");
+      const bob = await openAs(browser, app.http, "bob");
+
+      await t.step(
+        "an unanswered call stops ringing on both sides",
+        async () => {
+          await dial(alice, "bob");
+          await bob.getByRole("button", { name: /accept/i }).waitFor();
+          await status(alice, "bob did not answer.");
+          await status(bob, "Missed call from alice.");
+          await waitForCallState(alice, "idle");
+          await waitForCallState(bob, "idle");
+        },
+      );
+
+      await t.step(
+        "a caller who hangs up while ringing stops the callee's ringing",
+        async () => {
+          await dial(alice, "bob");
+          await bob.getByRole("button", { name: /accept/i }).waitFor();
+          await alice.getByRole("button", { name: /end call/i }).click();
+          await status(bob, "Missed call from alice: they hung up.");
+          assert.equal(
+            await bob.getByRole("button", { name: /accept/i }).count(),
+            0,
+          );
+          await waitForCallState(bob, "idle");
+          await waitForCallState(alice, "idle");
+        },
+      );
+
+      await t.step(
+        "calling someone in a call answers busy, and their call goes on",
+        async () => {
+          const carol = await openAs(browser!, app.http, "carol");
+          await dial(alice, "bob");
+          await bob.getByRole("button", { name: /accept/i }).click();
+          await status(alice, "In call with bob");
+          await dial(carol, "bob");
+          await status(carol, "bob is busy in another call.");
+          await waitForRise(bob, "video", "framesDecoded", 5);
+          assert.equal(
+            await bob.getByRole("button", { name: /accept/i }).count(),
+            0,
+          );
+          await alice.getByRole("button", { name: /end call/i }).click();
+          await waitForCallState(bob, "idle");
+          await carol.context().close();
+        },
+      );
+
+      await t.step(
+        "glare, 8 times: both press call at once, one call results, the same on both sides",
+        async () => {
+          // Two pairs take turns, so that nobody places calls faster than the ring-spam limit allows.
+          const carol = await openAs(browser!, app.http, "carol");
+          const dave = await openAs(browser!, app.http, "dave");
+          for (let round = 0; round < 8; round++) {
+            const [low, high, lowId, highId] = round % 2
+              ? [carol, dave, "carol", "dave"]
+              : [alice, bob, "alice", "bob"];
+            await low.getByRole("textbox", { name: /user to call/i }).fill(
+              highId,
+            );
+            await high.getByRole("textbox", { name: /user to call/i }).fill(
+              lowId,
+            );
+            await Promise.all([
+              low.getByRole("button", { name: /video call/i }).click(),
+              high.getByRole("button", { name: /video call/i }).click(),
+            ]);
+            await status(low, `In call with ${highId}`);
+            await status(high, `In call with ${lowId}`);
+            assert.equal(
+              await openConnections(low),
+              1,
+              `round ${round}: ${lowId} has one call`,
+            );
+            assert.equal(
+              await openConnections(high),
+              1,
+              `round ${round}: ${highId} has one call`,
+            );
+            await waitForRise(low, "video", "framesDecoded", 3);
+            await (round % 4 < 2 ? low : high).getByRole("button", {
+              name: /end call/i,
+            }).click();
+            await waitForCallState(low, "idle");
+            await waitForCallState(high, "idle");
+          }
+          await carol.context().close();
+          await dave.context().close();
+        },
+      );
+
+      await t.step(
+        "two tabs of one user: both ring, the first to accept wins, the other stops",
+        async () => {
+          const bob2 = await openAs(browser!, app.http, "bob");
+          await dial(alice, "bob");
+          await bob.getByRole("button", { name: /accept/i }).waitFor();
+          await bob2.getByRole("button", { name: /accept/i }).click();
+          await status(bob, "answered on another device");
+          await status(alice, "In call with bob");
+          await waitForRise(bob2, "video", "framesDecoded", 5);
+          await waitForCallState(bob, "idle");
+          await alice.getByRole("button", { name: /end call/i }).click();
+          await waitForCallState(bob2, "idle");
+          await bob2.context().close();
+        },
+      );
+
+      await t.step(
+        "the server is killed mid-call: media goes on, the clients come back and can hang up",
+        async () => {
+          await dial(alice, "bob");
+          await bob.getByRole("button", { name: /accept/i }).click();
+          await status(alice, "In call with bob");
+          await waitForRise(bob, "video", "framesDecoded", 5);
+          await app.kill();
+          await status(alice, "reconnecting to the server");
+          assert.ok(
+            await riseOver(bob, "video", "framesDecoded", 1_500, 0) > 0,
+            "video still decodes with no server",
+          );
+          assert.ok(
+            await riseOver(alice, "video", "framesDecoded", 1_500, 0) > 0,
+          );
+          app = await startAppProcess(env);
+          await alice.getByRole("status").filter({
+            hasText: /^In call with bob$/,
+          }).waitFor({ timeout: 20_000 });
+          await bob.getByRole("status").filter({
+            hasText: /^In call with alice$/,
+          }).waitFor({ timeout: 20_000 });
+          await alice.getByRole("button", { name: /end call/i }).click();
+          await status(bob, "alice ended the call.");
+          await waitForCallState(alice, "idle");
+          await waitForCallState(bob, "idle");
+        },
+      );
+    } finally {
+      await browser?.close();
+      await app.stop();
+    }
+  },
+});
