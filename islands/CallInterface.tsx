@@ -105,10 +105,12 @@ export default function CallInterface(props: CallInterfaceProps) {
             onInput={(value) => target.value = value}
             onCall={(video) => machine.call(target.value, video)}
           />
-          <OnlineList
-            users={machine.signaling.online.value}
-            onCall={(user) => machine.call(user, true)}
-          />
+          {machine.signaling.presence.value && (
+            <OnlineList
+              users={machine.signaling.online.value}
+              onCall={(user) => machine.call(user, true)}
+            />
+          )}
         </>
       )}
       {state === "ringing" && (

@@ -32,6 +32,11 @@ export interface ServerConfig {
   maxConnections: number;
   /** `NEXUS_MAX_CONNECTIONS_PER_IP`: signaling connections from one address. */
   maxConnectionsPerIp: number;
+  /** `NEXUS_PRESENCE`: `off` keeps the directory of who is online to the server. */
+  presence: boolean;
+  /** `NEXUS_MESSAGES_PER_SECOND` and `NEXUS_MESSAGE_BURST`: each connection's message limit. */
+  messagesPerSecond: number;
+  messageBurst: number;
   /** `NEXUS_LOG_LEVEL`: the least severe log lines written. */
   logLevel: LogLevel;
   /** `NEXUS_METRICS_TOKEN`: when set, `/metrics` wants `Authorization: Bearer <token>`. */
@@ -170,6 +175,15 @@ function tls(env: Env): ServerConfig["tls"] {
   return { certFile, keyFile };
 }
 
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const value = text(env, name);
+  if (value === null) return fallback;
+  if (value !== "on" && value !== "off") {
+    throw new ConfigError(`${name} must be "on" or "off", not "${value}".`);
+  }
+  return value === "on";
+}
+
 function logLevel(env: Env): LogLevel {
   const value = text(env, "NEXUS_LOG_LEVEL") ?? "info";
   if (!(LOG_LEVELS as readonly string[]).includes(value)) {
@@ -220,6 +234,15 @@ export function loadConfig(env: Env): ServerConfig {
     ),
     resumeGraceMs: integer(env, "NEXUS_RESUME_GRACE_MS", 12_000, 100, 600_000),
     idleTimeoutS: integer(env, "NEXUS_IDLE_TIMEOUT_S", 30, 1, 3_600),
+    presence: onOff(env, "NEXUS_PRESENCE", true),
+    messagesPerSecond: integer(
+      env,
+      "NEXUS_MESSAGES_PER_SECOND",
+      30,
+      1,
+      1_000_000,
+    ),
+    messageBurst: integer(env, "NEXUS_MESSAGE_BURST", 60, 1, 1_000_000),
     logLevel: logLevel(env),
     metricsToken: text(env, "NEXUS_METRICS_TOKEN"),
   };

@@ -19,6 +19,9 @@ Deno.test("defaults", () => {
     metricsToken: null,
     resumeGraceMs: 12_000,
     idleTimeoutS: 30,
+    presence: true,
+    messagesPerSecond: 30,
+    messageBurst: 60,
   });
 });
 
@@ -110,6 +113,10 @@ Deno.test("a bad value is refused with a sentence naming the variable", () => {
     [
       { NEXUS_MAX_CONNECTIONS: "0" },
       /^NEXUS_MAX_CONNECTIONS must be a whole number from 1/,
+    ],
+    [
+      { NEXUS_PRESENCE: "maybe" },
+      /^NEXUS_PRESENCE must be "on" or "off", not "maybe"\.$/,
     ],
     [
       { NEXUS_LOG_LEVEL: "loud" },

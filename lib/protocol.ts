@@ -193,6 +193,8 @@ export type ServerNotice =
       deviceId: string;
       iceServers: RTCIceServer[];
       iceTransportPolicy: RTCIceTransportPolicy;
+      /** Whether this server tells who is online (`presence:*`). */
+      presence: boolean;
     };
   }
   | { type: "session:ice-servers"; payload: { iceServers: RTCIceServer[] } }

@@ -14,6 +14,7 @@ import {
   logObserver,
 } from "./signaling/observers.ts";
 import { TURN_TTL_S, turnCredentials } from "./signaling/turn.ts";
+import { DEFAULT_LIMITS } from "./signaling/rate_limit.ts";
 import type { SignalingEndpoint } from "./signaling/websocket.ts";
 
 /** The server's parts. */
@@ -44,6 +45,12 @@ function assemble(config: ServerConfig): ServerParts {
     ringTimeoutMs: config.ringTimeoutMs,
     resumeGraceMs: config.resumeGraceMs,
     iceTransportPolicy: config.iceTransportPolicy,
+    presence: config.presence,
+    limits: {
+      ...DEFAULT_LIMITS,
+      messagesPerSecond: config.messagesPerSecond,
+      messageBurst: config.messageBurst,
+    },
     // Fresh credentials at half their lifetime, so a client never holds expired ones.
     iceRefresh: turn
       ? { forUser: iceServersFor, everyMs: (TURN_TTL_S * 1000) / 2 }

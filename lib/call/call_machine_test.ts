@@ -59,6 +59,7 @@ function setup(self = "alice") {
         deviceId: machine.signaling.deviceId,
         iceServers: ICE,
         iceTransportPolicy: "all",
+        presence: true,
       },
     });
   machine.join(self);
@@ -500,6 +501,7 @@ Deno.test("a broken media path: the caller restarts ICE, and a path that stays b
           deviceId: "d",
           iceServers: ICE,
           iceTransportPolicy: "relay",
+          presence: true,
         },
       });
       await outgoingActive(s);

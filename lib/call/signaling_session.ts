@@ -66,6 +66,8 @@ export class SignalingSession {
   readonly selfId = signal<string | null>(null);
   /** Who else is online. */
   readonly online = signal<string[]>([]);
+  /** Whether the server tells who is online. */
+  readonly presence = signal(true);
   /** This page's device id, the same across reconnects. */
   readonly deviceId: string;
   iceServers: RTCIceServer[] = [];
@@ -138,6 +140,7 @@ export class SignalingSession {
         this.selfId.value = message.payload.userId;
         this.iceServers = message.payload.iceServers;
         this.iceTransportPolicy = message.payload.iceTransportPolicy;
+        this.presence.value = message.payload.presence;
         this.#scheduleHeartbeat();
         this.#events.onReady(resumed);
         return;

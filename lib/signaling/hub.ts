@@ -66,6 +66,8 @@ export interface HubOptions {
   resumeGraceMs?: number;
   /** Handed to clients: `relay` hides their own addresses from each other. */
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Whether clients learn who is online; `false` keeps the directory to the server. */
+  presence?: boolean;
   /** Keeps each session's ICE servers fresh, when they expire. */
   iceRefresh?: IceRefresh;
   limits?: MessageLimits;
@@ -236,13 +238,17 @@ export class SignalingHub {
         deviceId: session.deviceId,
         iceServers: join.iceServers ?? [],
         iceTransportPolicy: this.#options.iceTransportPolicy ?? "all",
+        presence: this.#options.presence ?? true,
       },
     });
-    send(socket, {
-      type: "presence:list",
-      payload: { users: this.registry.users() },
-    });
-    if (!wasOnline) {
+    const presence = this.#options.presence ?? true;
+    if (presence) {
+      send(socket, {
+        type: "presence:list",
+        payload: { users: this.registry.users() },
+      });
+    }
+    if (presence && !wasOnline) {
       this.#broadcast(session, {
         type: "presence:update",
         payload: { userId, online: true },
@@ -307,7 +313,7 @@ export class SignalingHub {
     ) {
       this.#startGrace(userId, call);
     }
-    if (!this.registry.has(userId)) {
+    if (!this.registry.has(userId) && (this.#options.presence ?? true)) {
       this.#broadcast(session, {
         type: "presence:update",
         payload: { userId, online: false },

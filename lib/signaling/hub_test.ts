@@ -62,6 +62,7 @@ Deno.test("joining: ready with a device id, presence once per user, and more dev
         deviceId: "phone",
         iceServers: [{ urls: "stun:127.0.0.1:3478" }],
         iceTransportPolicy: "all",
+        presence: true,
       },
     },
     { type: "presence:list", payload: { users: ["alice", "bob"] } },
@@ -620,4 +621,27 @@ Deno.test("a session whose token expires is closed with 1008", () => {
     code: CLOSE_CODES.policy,
     reason: "token expired",
   });
+});
+
+Deno.test("with presence off, nobody learns who is online, and calling by id still works", () => {
+  const hub = new SignalingHub({ ringTimeoutMs: RING_MS, presence: false });
+  const alice = new FakeSocket();
+  const bob = new FakeSocket();
+  const aliceSession = hub.connect("alice", alice);
+  hub.connect("bob", bob);
+  assert.deepEqual(alice.take().map((m) => m.type), ["session:ready"]);
+  assert.equal(
+    (bob.take()[0].payload as { presence: boolean }).presence,
+    false,
+  );
+  hub.receive(
+    aliceSession,
+    JSON.stringify({
+      type: "call:request",
+      payload: { to: "bob", hasVideo: true, hasAudio: true },
+    }),
+  );
+  assert.deepEqual(bob.take().map((m) => m.type), ["call:request"]);
+  hub.disconnect(aliceSession);
+  assert.deepEqual(bob.take(), []);
 });
