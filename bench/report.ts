@@ -1,0 +1,205 @@
+/** Turns a run's results into `bench/README.md` and `bench/results/chart.svg`. */
+import { ROOT } from "./support.ts";
+
+interface Relay {
+  target: string;
+  pairs: number;
+  offered: number;
+  achieved: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  serverCpuUsPerMessage: number;
+}
+
+interface Results {
+  date: string;
+  seconds: number;
+  machine: { cores: number; deno: string; node: string; chromium: string };
+  relay: Relay[];
+  connections: {
+    target: string;
+    sessions: number;
+    acceptMs: number;
+    rssPerSessionKiB: number;
+  }[];
+  callSetup: {
+    calls: number;
+    medianMs: number;
+    floorMedianMs: number;
+    ratio: number;
+  };
+  pageWeight: {
+    nexusGzipBytes: number;
+    reactZustandGzipBytes: number;
+    ratio: number;
+  };
+  coldStart: { medianMs: number };
+}
+
+const NAMES: Record<string, string> = {
+  nexus: "Nexus `/ws`",
+  bare: "bare Deno relay",
+  peerjs: "PeerJS (Node)",
+};
+const COLORS: Record<string, string> = {
+  nexus: "#2563eb",
+  bare: "#9ca3af",
+  peerjs: "#f59e0b",
+};
+
+function find(
+  results: Results,
+  target: string,
+  pairs: number,
+  offered: number,
+): Relay | undefined {
+  return results.relay.find((r) =>
+    r.target === target && r.pairs === pairs && r.offered === offered
+  );
+}
+
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+
+/** A grouped bar chart of server CPU per relayed message, by step and server. */
+function chart(results: Results): string {
+  const steps = [
+    ...new Set(results.relay.map((r) => `${r.pairs}:${r.offered}`)),
+  ];
+  const targets = ["nexus", "bare", "peerjs"];
+  const max = Math.max(...results.relay.map((r) => r.serverCpuUsPerMessage));
+  const width = 120 + steps.length * 130;
+  const height = 300;
+  const scale = (value: number) => (value / max) * 200;
+  const bars = steps.flatMap((step, i) => {
+    const [pairs, offered] = step.split(":").map(Number);
+    return targets.map((target, j) => {
+      const r = find(results, target, pairs, offered);
+      if (!r) return "";
+      const x = 80 + i * 130 + j * 34;
+      const h = scale(r.serverCpuUsPerMessage);
+      return `<rect x="${x}" y="${250 - h}" width="30" height="${h}" fill="${
+        COLORS[target]
+      }"/>` +
+        `<text x="${x + 15}" y="${
+          245 - h
+        }" font-size="10" text-anchor="middle">${
+          r.serverCpuUsPerMessage.toFixed(1)
+        }</text>`;
+    });
+  });
+  const labels = steps.map((step, i) => {
+    const [pairs, offered] = step.split(":");
+    return `<text x="${
+      80 + i * 130 + 51
+    }" y="268" font-size="11" text-anchor="middle">${pairs} pairs</text>` +
+      `<text x="${
+        80 + i * 130 + 51
+      }" y="282" font-size="11" text-anchor="middle">${
+        Number(offered) / 1000
+      }k msg/s</text>`;
+  });
+  const legend = targets.map((target, i) =>
+    `<rect x="${80 + i * 150}" y="8" width="12" height="12" fill="${
+      COLORS[target]
+    }"/>` +
+    `<text x="${96 + i * 150}" y="18" font-size="12">${
+      NAMES[target].replace(/`/g, "")
+    }</text>`
+  );
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
+<text x="10" y="140" font-size="12" transform="rotate(-90 14 140)">server CPU µs per message</text>
+<line x1="70" y1="250" x2="${width - 10}" y2="250" stroke="#333"/>
+${legend.join("\n")}
+${bars.join("\n")}
+${labels.join("\n")}
+</svg>
+`;
+}
+
+/** Writes the README and the chart of a full run. */
+export async function renderReport(results: Results): Promise<void> {
+  const rows = results.relay.map((r) =>
+    `| ${NAMES[r.target]} | ${r.pairs} | ${r.offered} | ${r.achieved} | ${
+      r.p50Ms.toFixed(2)
+    } | ${r.p99Ms.toFixed(2)} | ${r.p999Ms.toFixed(2)} | ${
+      r.serverCpuUsPerMessage.toFixed(1)
+    } |`
+  );
+  const ratios = [
+    ...new Set(results.relay.map((r) => `${r.pairs}:${r.offered}`)),
+  ].map((step) => {
+    const [pairs, offered] = step.split(":").map(Number);
+    const [nexus, bare, peerjs] = ["nexus", "bare", "peerjs"].map((t) =>
+      find(results, t, pairs, offered)!
+    );
+    return `| ${pairs} × ${offered} msg/s | ${
+      ratio(nexus.serverCpuUsPerMessage, bare.serverCpuUsPerMessage)
+    } | ${ratio(nexus.serverCpuUsPerMessage, peerjs.serverCpuUsPerMessage)} | ${
+      nexus.p99Ms.toFixed(2)
+    } vs ${peerjs.p99Ms.toFixed(2)} |`;
+  });
+  const connections = results.connections.map((c) =>
+    `| ${NAMES[c.target]} | ${c.sessions} | ${c.acceptMs} | ${
+      c.rssPerSessionKiB.toFixed(1)
+    } |`
+  );
+  const { callSetup, pageWeight, coldStart, machine } = results;
+  const markdown = `# Benchmarks
+
+\`deno task bench\` measures everything below in one run on one machine (${machine.cores} cores; Deno ${machine.deno},
+Node ${machine.node}, ${machine.chromium}), servers pinned to core 0 and load generators to core 1, and rewrites this page
+and [results/latest.json](results/latest.json). \`deno task bench --quick\` runs a small version of each (CI runs it to
+prove the harness works; no test asserts a timing). This run: ${results.date}, ${results.seconds} s.
+
+## Signaling relay
+
+Pairs of clients in accepted calls exchange 200-byte \`webrtc:candidate\` messages (PeerJS: \`CANDIDATE\` with \`dst\`) at
+each offered rate for the step; latency from a timestamp in each message, in an HDR histogram; server CPU from
+\`/proc/PID/stat\` (utime + stime) over the step, divided by the messages relayed. Nexus runs \`main.ts\` in open mode with
+every validation and authorization on (its per-connection limits raised so the limiter is not what is measured); the
+bare relay is [bare_relay.ts](bare_relay.ts) (parse, look up \`to\`, send); PeerJS is \`peer\` 1.0.2 on Node.
+
+| server | pairs | offered msg/s | achieved msg/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/msg |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${rows.join("\n")}
+
+![server CPU per relayed message](results/chart.svg)
+
+| step | Nexus / bare (goal ≤ 1.20) | Nexus / PeerJS (goal ≤ 0.80) | p99 ms, Nexus vs PeerJS |
+| --- | --- | --- | --- |
+${ratios.join("\n")}
+
+## Idle connections
+
+Sessions that join and stay idle (Nexus with \`NEXUS_PRESENCE=off\`: with presence on, every join is news to every
+other session), opened from several processes over 127.0.0.1–4. This machine allows 20,000 open files per process and
+will not raise it, so the largest step is 19,500.
+
+| server | sessions | time to accept all, ms | server RSS per session, KiB (goal ≤ 25) |
+| --- | --- | --- | --- |
+${connections.join("\n")}
+
+## Call setup
+
+From pressing **Accept** to the first remote video frame on both sides (\`requestVideoFrameCallback\`), headless
+Chromium with fake devices, two pages, median of ${callSetup.calls} calls: **${callSetup.medianMs} ms**. The machine's floor, two
+peer connections wired directly inside one page (from the callee's \`getUserMedia\` to the first frame on both):
+**${callSetup.floorMedianMs} ms**. Ratio **${callSetup.ratio}** (goal ≤ 1.5).
+
+## Page weight and start
+
+| | JavaScript, gzip |
+| --- | --- |
+| Nexus call page (everything it loads) | ${kb(pageWeight.nexusGzipBytes)} KB |
+| React 19 + react-dom + Zustand, a store and one component ([react_app.ts](react_app.ts)) | ${
+    kb(pageWeight.reactZustandGzipBytes)
+  } KB |
+
+Nexus is ${pageWeight.ratio} of the React bundle (goal: the call page ≤ 30 KB). Cold start, from spawning \`main.ts\` to
+the first 200 for \`/\`: median **${coldStart.medianMs} ms**.
+`;
+  await Deno.writeTextFile(`${ROOT}/bench/README.md`, markdown);
+  await Deno.writeTextFile(`${ROOT}/bench/results/chart.svg`, chart(results));
+}

@@ -1,0 +1,407 @@
+/**
+ * `deno task bench [--quick]`: every benchmark, side by side with a bare
+ * Deno relay and PeerJS, measured in one run on this machine. Servers run on
+ * core 0 and load generators on core 1. Writes `bench/results/latest.json`
+ * and `bench/README.md` (table and chart); `--quick` runs a small version of
+ * everything, to prove the harness works, into `bench/results/quick.json`.
+ */
+import { gzipSync } from "node:zlib";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../tests/support/browser.ts";
+import { gzippedSize, pageScripts } from "../tests/support/page_weight.ts";
+import {
+  freePort,
+  median,
+  prepare,
+  ROOT,
+  rssKiB,
+  runPinned,
+  startServer,
+  type Target,
+} from "./support.ts";
+
+const quick = Deno.args.includes("--quick");
+const SERVER_CORE = 0;
+const LOAD_CORE = 1;
+
+const plan = quick
+  ? {
+    relay: [{ pairs: 20, rates: [2_000] }],
+    seconds: 1,
+    connections: [400],
+    calls: 2,
+    coldStarts: 2,
+  }
+  : {
+    relay: [{ pairs: 100, rates: [5_000, 10_000, 20_000] }, {
+      pairs: 1_000,
+      rates: [10_000, 20_000],
+    }],
+    seconds: 5,
+    // The machine allows 20,000 open files per process, so the largest step stays below it.
+    connections: [10_000, 19_500],
+    calls: 10,
+    coldStarts: 5,
+  };
+
+interface RelayResult {
+  target: Target;
+  pairs: number;
+  offered: number;
+  achieved: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  serverCpuUsPerMessage: number;
+}
+
+function log(message: string) {
+  console.error(`[bench] ${message}`);
+}
+
+async function relay(): Promise<RelayResult[]> {
+  const results: RelayResult[] = [];
+  for (const { pairs, rates } of plan.relay) {
+    for (const target of ["nexus", "bare", "peerjs"] as const) {
+      log(`relay: ${target}, ${pairs} pairs, ${rates.join(" / ")} msg/s`);
+      const server = await startServer(target, SERVER_CORE);
+      try {
+        const lines = await runPinned(LOAD_CORE, "bench/relay_load.ts", [
+          target,
+          String(server.port),
+          String(server.pid),
+          String(pairs),
+          String(plan.seconds),
+          rates.join(","),
+        ]);
+        results.push(...lines as RelayResult[]);
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  return results;
+}
+
+interface ConnectionsResult {
+  target: Target;
+  sessions: number;
+  acceptMs: number;
+  rssPerSessionKiB: number;
+}
+
+async function connections(): Promise<ConnectionsResult[]> {
+  const results: ConnectionsResult[] = [];
+  for (const sessions of plan.connections) {
+    for (const target of ["nexus", "bare"] as const) {
+      log(`connections: ${target}, ${sessions} idle sessions`);
+      const server = await startServer(target, SERVER_CORE);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const before = rssKiB(server.pid);
+        const generators = Math.max(1, Math.ceil(sessions / 5_000));
+        const share = Math.ceil(sessions / generators);
+        const started = performance.now();
+        const children = Array.from(
+          { length: generators },
+          (_, g) =>
+            new Deno.Command("taskset", {
+              args: [
+                "-c",
+                String(LOAD_CORE),
+                Deno.execPath(),
+                "run",
+                "-A",
+                "bench/connections_load.ts",
+                target,
+                String(server.port),
+                String(g * share),
+                String(Math.min(share, sessions - g * share)),
+                "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4",
+              ],
+              cwd: ROOT,
+              stdin: "piped",
+              stdout: "piped",
+              stderr: "inherit",
+            }).spawn(),
+        );
+        await Promise.all(children.map(async (child) => {
+          const reader = child.stdout.pipeThrough(new TextDecoderStream())
+            .getReader();
+          let text = "";
+          while (!text.includes("\n")) {
+            const { value, done } = await reader.read();
+            if (done) throw new Error("a connections generator stopped early");
+            text += value;
+          }
+          reader.releaseLock();
+        }));
+        const acceptMs = Math.round(performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        const after = rssKiB(server.pid);
+        results.push({
+          target,
+          sessions,
+          acceptMs,
+          rssPerSessionKiB: Math.round(((after - before) / sessions) * 100) /
+            100,
+        });
+        for (const child of children) {
+          await child.stdin.close();
+          await child.stdout.cancel().catch(() => {});
+          child.kill("SIGKILL");
+          await child.status;
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  return results;
+}
+
+// Registers, in every page, a callback on the first frame of the remote video of each call.
+const FIRST_FRAME_PROBE = `
+  window.__firstRemoteFrame = null;
+  setInterval(() => {
+    const video = document.querySelector('[data-testid="remote-video"]');
+    if (!video || video.__watched) return;
+    video.__watched = true;
+    video.requestVideoFrameCallback(() => {
+      window.__firstRemoteFrame ??= performance.timeOrigin + performance.now();
+    });
+  }, 2);
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("button")?.textContent.includes("Accept")) {
+      window.__acceptedAt = performance.timeOrigin + performance.now();
+    }
+  }, true);
+`;
+
+async function userPage(
+  browser: Browser,
+  base: string,
+  id: string,
+): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.addInitScript(FIRST_FRAME_PROBE);
+  await page.goto(base);
+  await page.getByRole("textbox", { name: /your id/i }).fill(id);
+  await page.getByRole("button", { name: /join/i }).click();
+  await page.getByRole("status").filter({ hasText: `Signed in as ${id}` })
+    .waitFor();
+  return page;
+}
+
+/** In one page: two peer connections wired directly, from the callee's camera to the first frame on both sides. */
+const FLOOR = async () => {
+  const caller = await navigator.mediaDevices.getUserMedia({
+    video: true,
+    audio: true,
+  });
+  const started = performance.now();
+  const callee = await navigator.mediaDevices.getUserMedia({
+    video: true,
+    audio: true,
+  });
+  const a = new RTCPeerConnection();
+  const b = new RTCPeerConnection();
+  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+  const frame = (pc: RTCPeerConnection) =>
+    new Promise<number>((resolve) => {
+      pc.ontrack = (e) => {
+        if (e.track.kind !== "video") return;
+        const video = document.createElement("video");
+        video.muted = true;
+        video.srcObject = e.streams[0];
+        document.body.append(video);
+        video.play();
+        video.requestVideoFrameCallback(() => resolve(performance.now()));
+      };
+    });
+  const frames = Promise.all([frame(a), frame(b)]);
+  for (const track of caller.getTracks()) a.addTrack(track, caller);
+  for (const track of callee.getTracks()) b.addTrack(track, callee);
+  await a.setLocalDescription();
+  await b.setRemoteDescription(a.localDescription!);
+  await b.setLocalDescription();
+  await a.setRemoteDescription(b.localDescription!);
+  const done = Math.max(...await frames);
+  for (const track of [...caller.getTracks(), ...callee.getTracks()]) {
+    track.stop();
+  }
+  a.close();
+  b.close();
+  document.querySelectorAll("video").forEach((video) => video.remove());
+  return done - started;
+};
+
+async function callSetup() {
+  const app = await startServer("nexus", SERVER_CORE);
+  const browser = await launchChromium();
+  try {
+    const base = `http://localhost:${app.port}/`;
+    const alice = await userPage(browser, base, "alice");
+    const bob = await userPage(browser, base, "bob");
+    const setups: number[] = [];
+    for (let i = 0; i < plan.calls; i++) {
+      log(`call setup: call ${i + 1} of ${plan.calls}`);
+      for (const page of [alice, bob]) {
+        await page.evaluate(() =>
+          (window as unknown as Record<string, unknown>).__firstRemoteFrame =
+            null
+        );
+      }
+      await alice.getByRole("textbox", { name: /user to call/i }).fill("bob");
+      await alice.getByRole("button", { name: /video call/i }).click();
+      await bob.getByRole("button", { name: /accept/i }).click();
+      const read = (page: Page, name: string) =>
+        page.waitForFunction(
+          (name) => (window as unknown as Record<string, number>)[name],
+          name,
+        ).then((h) => h.jsonValue() as Promise<number>);
+      const acceptedAt = await read(bob, "__acceptedAt");
+      const frames = await Promise.all([
+        read(alice, "__firstRemoteFrame"),
+        read(bob, "__firstRemoteFrame"),
+      ]);
+      setups.push(Math.max(...frames) - acceptedAt);
+      await alice.getByRole("button", { name: /end call/i }).click();
+      for (const page of [alice, bob]) {
+        await page.locator('[data-call-state="idle"]').waitFor();
+      }
+    }
+    const floorPage = await (await browser.newContext()).newPage();
+    await floorPage.goto(base);
+    const floors: number[] = [];
+    for (let i = 0; i < plan.calls; i++) {
+      floors.push(await floorPage.evaluate(FLOOR));
+    }
+    return {
+      calls: plan.calls,
+      medianMs: Math.round(median(setups)),
+      floorMedianMs: Math.round(median(floors)),
+      ratio: Math.round((median(setups) / median(floors)) * 100) / 100,
+      samplesMs: setups.map(Math.round),
+      floorSamplesMs: floors.map(Math.round),
+    };
+  } finally {
+    await browser.close();
+    await app.stop();
+  }
+}
+
+async function pageWeight() {
+  const app = await startServer("nexus", SERVER_CORE);
+  let nexus: number;
+  try {
+    nexus = gzippedSize(
+      (await pageScripts(`http://127.0.0.1:${app.port}`)).values(),
+    );
+  } finally {
+    await app.stop();
+  }
+  const out = await Deno.makeTempFile({ suffix: ".js" });
+  try {
+    const bundled = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--platform=browser",
+        "--format=esm",
+        "--minify",
+        `--output=${out}`,
+        "bench/react_app.ts",
+      ],
+      cwd: ROOT,
+      env: { NODE_ENV: "production" },
+    }).output();
+    if (!bundled.success) {
+      throw new Error(new TextDecoder().decode(bundled.stderr));
+    }
+    const react = gzipSync(await Deno.readFile(out), { level: 9 }).length;
+    return {
+      nexusGzipBytes: nexus,
+      reactZustandGzipBytes: react,
+      ratio: Math.round((nexus / react) * 100) / 100,
+    };
+  } finally {
+    await Deno.remove(out);
+  }
+}
+
+async function coldStart() {
+  const samples: number[] = [];
+  for (let i = 0; i < plan.coldStarts; i++) {
+    const port = freePort();
+    const started = performance.now();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts"],
+      cwd: ROOT,
+      env: { PORT: String(port), NEXUS_LOG_LEVEL: "warn" },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    while (true) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/`);
+        await response.body?.cancel();
+        if (response.status === 200) break;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+    samples.push(performance.now() - started);
+    child.kill("SIGKILL");
+    await child.status;
+  }
+  return {
+    medianMs: Math.round(median(samples)),
+    samplesMs: samples.map(Math.round),
+  };
+}
+
+function version(args: string[]): string {
+  try {
+    return new TextDecoder().decode(
+      new Deno.Command(args[0], { args: args.slice(1) }).outputSync().stdout,
+    ).trim()
+      .split("\n")[0];
+  } catch {
+    return "unknown";
+  }
+}
+
+const started = performance.now();
+await prepare();
+log(quick ? "quick run: a small version of every benchmark" : "full run");
+/** Everything one run measured. */
+export type BenchResults = typeof results;
+
+const results = {
+  date: new Date().toISOString(),
+  quick,
+  machine: {
+    cores: navigator.hardwareConcurrency,
+    deno: Deno.version.deno,
+    node: version(["node", "--version"]),
+    chromium: version(["/usr/bin/chromium", "--version"]),
+  },
+  relay: await relay(),
+  connections: await connections(),
+  callSetup: await callSetup(),
+  pageWeight: await pageWeight(),
+  coldStart: await coldStart(),
+  seconds: 0,
+};
+results.seconds = Math.round((performance.now() - started) / 1000);
+
+const file = `${ROOT}/bench/results/${quick ? "quick" : "latest"}.json`;
+await Deno.writeTextFile(file, JSON.stringify(results, null, 2) + "\n");
+log(`wrote ${file} after ${results.seconds} s`);
+if (!quick) {
+  const { renderReport } = await import("./report.ts");
+  await renderReport(results);
+  log("wrote bench/README.md and bench/results/chart.svg");
+}
