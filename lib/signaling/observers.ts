@@ -1,6 +1,7 @@
 /** Hub observers: what the hub reports, turned into log lines and Prometheus metrics. */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { HubObserver, SignalingHub } from "./hub.ts";
+import { RELAYED_TYPES, type RelayedType } from "../protocol.ts";
 import type { Logger } from "../log.ts";
 
 /** Calls every observer in turn. */
@@ -96,6 +97,13 @@ export function createMetrics(hub: () => SignalingHub): HubMetrics {
     labelNames: ["type"],
     registers,
   });
+  // Labelled children resolved once: this runs for every relayed message.
+  const relayedByType = Object.fromEntries(
+    RELAYED_TYPES.map((type) => [type, relayed.labels(type)]),
+  ) as Record<
+    RelayedType,
+    Counter.Internal
+  >;
   const refused = new Counter({
     name: "nexus_errors_total",
     help: "Messages refused with an error, by code.",
@@ -130,7 +138,7 @@ export function createMetrics(hub: () => SignalingHub): HubMetrics {
       callAnswered: () => answered.inc(),
       callEnded: (_caller, _callee, reason) => ended.inc({ reason }),
       relayed: (type, seconds) => {
-        relayed.inc({ type });
+        relayedByType[type].inc();
         latency.observe(seconds);
       },
       refused: (code) => refused.inc({ code }),
