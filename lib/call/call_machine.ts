@@ -19,6 +19,19 @@ import {
   type ServerMessage,
 } from "../protocol.ts";
 import { describeMediaError, type MediaWish, stopStream } from "./media.ts";
+import {
+  type ChoiceStore,
+  constraintsFor,
+  type DeviceChoice,
+  loadChoices,
+  saveChoices,
+} from "./devices.ts";
+import {
+  type CallQuality,
+  type QualitySnapshot,
+  readQuality,
+} from "./quality.ts";
+import type { Recording } from "./recorder.ts";
 import type { SignalingConnector } from "./signaling_client.ts";
 import { SignalingSession } from "./signaling_session.ts";
 import { type PeerConnectionFactory, WebRTCService } from "./webrtc_service.ts";
@@ -30,12 +43,42 @@ export type CallState = "idle" | "calling" | "ringing" | "active" | "ended";
 export interface CallMachineDeps {
   connect: SignalingConnector;
   getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream>;
+  /** Screen capture; absent where the browser has none. */
+  getDisplayMedia?(
+    constraints: DisplayMediaStreamOptions,
+  ): Promise<MediaStream>;
+  /** Starts recording a call; absent where the browser cannot. */
+  recordCall?(remote: MediaStream, local: MediaStream | null): Recording;
+  /** Hands a finished recording to the person. */
+  download?(file: Blob, name: string): void;
+  /** Where device choices are remembered. */
+  store?: ChoiceStore;
   createPeerConnection: PeerConnectionFactory;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
   /** A number in [0, 1), for reconnect jitter. */
   random(): number;
 }
+
+/** A chat message in the call, sent peer to peer. */
+export interface ChatMessage {
+  mine: boolean;
+  text: string;
+  at: number;
+}
+
+/** What each side tells the other about its media, over the data channel. */
+export interface PeerState {
+  muted: boolean;
+  cameraOff: boolean;
+  sharing: boolean;
+  recording: boolean;
+}
+
+/** How often the call's quality is read from `getStats`. */
+export const QUALITY_EVERY_MS = 2_000;
+/** The longest chat message. */
+export const MAX_CHAT_LENGTH = 2_000;
 
 /** How an incoming call is answered when the camera or microphone fails. */
 export type AnswerMode = "full" | "audio-only" | "receive-only";
@@ -99,9 +142,29 @@ export class CallMachine {
   /** The last thing worth telling the user: why a call ended, what failed. */
   readonly notice = signal("");
   /** Set while ringing when the camera or microphone could not be started. */
-  readonly mediaProblem = signal("");
-  /** The connection to the signaling server. */
+  readonly mediaProblem = signal(
+    "",
+  ); /** The connection to the signaling server. */
   readonly signaling: SignalingSession;
+  /** The call's chat, oldest first. */
+  readonly chat = signal<ChatMessage[]>([]);
+  /** What the peer says about its media. */
+  readonly peerState = signal<PeerState>({
+    muted: false,
+    cameraOff: false,
+    sharing: false,
+    recording: false,
+  });
+  /** Sharing the screen instead of the camera. */
+  readonly sharing = signal(false);
+  /** Recording this call. */
+  readonly recording = signal(false);
+  /** The latest reading of the call's quality. */
+  readonly quality = signal<CallQuality | null>(null);
+  /** When media first flowed (ms since the epoch), for the call timer. */
+  readonly connectedAt = signal<number | null>(null);
+  /** The chosen camera, microphone and speaker. */
+  readonly devices = signal<DeviceChoice>({});
 
   /** The call's status in words. */
   readonly status = computed(() => {
@@ -144,12 +207,14 @@ export class CallMachine {
   #webrtc: WebRTCService | null = null;
   /** Each call attempt's number; async work of an older one is dropped. */
   #callSeq = 0;
-  #idleTimer: unknown = null;
-  /** Timers of the current call, cleared when it ends. */
-  #callTimers = new Map<"restart" | "recovery", unknown>();
-
+  #idleTimer: unknown =
+    null; /** Timers of the current call, cleared when it ends. */
+  #callTimers = new Map<"restart" | "recovery" | "quality", unknown>();
+  #recordingInProgress: Recording | null = null;
+  #qualitySnapshot: QualitySnapshot | null = null;
   constructor(deps: CallMachineDeps) {
     this.#deps = deps;
+    this.devices.value = loadChoices(deps.store);
     this.signaling = new SignalingSession(deps, {
       onMessage: (message) => this.handleMessage(message),
       onReady: (resumed) => {
@@ -227,7 +292,9 @@ export class CallMachine {
       };
       let stream: MediaStream;
       try {
-        stream = await this.#deps.getUserMedia(wish);
+        stream = await this.#deps.getUserMedia(
+          constraintsFor(wish, this.devices.value),
+        );
       } catch (error) {
         if (seq !== this.#callSeq) return;
         this.mediaProblem.value = describeMediaError(error, wish);
@@ -285,6 +352,112 @@ export class CallMachine {
       track.enabled = !muted;
     }
     this.micMuted.value = muted;
+    this.#publishState();
+  }
+
+  /** Sends a chat message to the peer, peer to peer; false when it cannot go now. */
+  sendChat(text: string): boolean {
+    const message = text.trim().slice(0, MAX_CHAT_LENGTH);
+    if (
+      !message || !this.#webrtc?.sendToPeer({ type: "chat", text: message })
+    ) return false;
+    this.chat.value = [...this.chat.value, {
+      mine: true,
+      text: message,
+      at: Date.now(),
+    }];
+    return true;
+  }
+
+  /**
+   * Chooses a camera, microphone or speaker, remembered for next time. In a
+   * call, a new camera or microphone is swapped in without renegotiating.
+   */
+  async chooseDevice(
+    kind: keyof DeviceChoice,
+    deviceId: string,
+  ): Promise<void> {
+    this.devices.value = {
+      ...this.devices.value,
+      [kind]: deviceId || undefined,
+    };
+    saveChoices(this.#deps.store, this.devices.value);
+    const stream = this.localStream.value;
+    const trackKind = kind === "camera"
+      ? "video"
+      : kind === "microphone"
+      ? "audio"
+      : null;
+    if (!stream || !trackKind || this.state.value !== "active") return;
+    if (
+      trackKind === "video" &&
+      (this.cameraOff.value || this.sharing.value || !this.withVideo.value)
+    ) return;
+    const seq = this.#callSeq;
+    const wish = { video: trackKind === "video", audio: trackKind === "audio" };
+    let fresh: MediaStream;
+    try {
+      fresh = await this.#deps.getUserMedia(
+        constraintsFor(wish, this.devices.value),
+      );
+    } catch (error) {
+      this.notice.value = describeMediaError(error, wish);
+      return;
+    }
+    if (seq !== this.#callSeq) return stopStream(fresh);
+    const [track] = trackKind === "video"
+      ? fresh.getVideoTracks()
+      : fresh.getAudioTracks();
+    track.enabled = trackKind === "video" || !this.micMuted.value;
+    this.#watchTrack(track);
+    await this.#swapTrack(trackKind, track);
+  }
+
+  /** Shares the screen instead of the camera, or goes back to the camera. */
+  async toggleScreenShare(): Promise<void> {
+    const stream = this.localStream.value;
+    if (!stream || this.state.value !== "active" || !this.withVideo.value) {
+      return;
+    }
+    if (this.sharing.value) return this.#stopSharing();
+    if (!this.#deps.getDisplayMedia) {
+      this.notice.value = "This browser cannot share its screen.";
+      return;
+    }
+    const seq = this.#callSeq;
+    let display: MediaStream;
+    try {
+      display = await this.#deps.getDisplayMedia({ video: true, audio: false });
+    } catch {
+      this.notice.value = "Screen sharing was not started.";
+      return;
+    }
+    if (seq !== this.#callSeq) return stopStream(display);
+    const [track] = display.getVideoTracks();
+    track.addEventListener("ended", () => {
+      if (seq === this.#callSeq && this.sharing.value) void this.#stopSharing();
+    });
+    this.sharing.value = true;
+    this.cameraOff.value = false;
+    await this.#swapTrack("video", track);
+    this.#publishState();
+  }
+
+  /** Starts recording the call (both voices, the peer's video), or stops and downloads it. */
+  async toggleRecording(): Promise<void> {
+    if (this.#recordingInProgress) return this.#finishRecording();
+    const remote = this.remoteStream.value;
+    if (!remote || this.state.value !== "active") return;
+    if (!this.#deps.recordCall) {
+      this.notice.value = "This browser cannot record calls.";
+      return;
+    }
+    this.#recordingInProgress = this.#deps.recordCall(
+      remote,
+      this.localStream.value,
+    );
+    this.recording.value = true;
+    this.#publishState();
   }
 
   /**
@@ -297,14 +470,18 @@ export class CallMachine {
     const seq = this.#callSeq;
     if (!this.cameraOff.value) {
       this.cameraOff.value = true;
+      this.sharing.value = false;
       for (const track of stream.getVideoTracks()) track.stop();
       this.localStream.value = new MediaStream(stream.getAudioTracks());
+      this.#publishState();
       await this.#webrtc?.replaceTrack("video", null);
       return;
     }
     let camera: MediaStream;
     try {
-      camera = await this.#deps.getUserMedia({ video: true });
+      camera = await this.#deps.getUserMedia(
+        constraintsFor({ video: true, audio: false }, this.devices.value),
+      );
     } catch (error) {
       this.notice.value = describeMediaError(error, {
         video: true,
@@ -316,12 +493,120 @@ export class CallMachine {
     this.notice.value = "";
     const [track] = camera.getVideoTracks();
     this.#watchTrack(track);
-    this.localStream.value = new MediaStream([
-      ...stream.getAudioTracks(),
-      track,
-    ]);
     this.cameraOff.value = false;
-    await this.#webrtc?.replaceTrack("video", track);
+    await this.#swapTrack("video", track);
+    this.#publishState();
+  }
+
+  /** Puts a new track in place of the local one of its kind: sent at once, shown in the preview. */
+  async #swapTrack(
+    kind: "audio" | "video",
+    track: MediaStreamTrack,
+  ): Promise<void> {
+    const stream = this.localStream.value;
+    if (!stream) return;
+    for (
+      const previous of kind === "video"
+        ? stream.getVideoTracks()
+        : stream.getAudioTracks()
+    ) previous.stop();
+    const kept = kind === "video"
+      ? stream.getAudioTracks()
+      : stream.getVideoTracks();
+    this.localStream.value = new MediaStream([...kept, track]);
+    await this.#webrtc?.replaceTrack(kind, track);
+  }
+
+  async #stopSharing(): Promise<void> {
+    this.sharing.value = false;
+    this.#publishState();
+    const seq = this.#callSeq;
+    let camera: MediaStream;
+    try {
+      camera = await this.#deps.getUserMedia(
+        constraintsFor({ video: true, audio: false }, this.devices.value),
+      );
+    } catch (error) {
+      this.cameraOff.value = true;
+      this.notice.value = describeMediaError(error, {
+        video: true,
+        audio: false,
+      });
+      return;
+    }
+    if (seq !== this.#callSeq) return stopStream(camera);
+    const [track] = camera.getVideoTracks();
+    this.#watchTrack(track);
+    await this.#swapTrack("video", track);
+  }
+
+  async #finishRecording(): Promise<void> {
+    const recording = this.#recordingInProgress;
+    this.#recordingInProgress = null;
+    this.recording.value = false;
+    this.#publishState();
+    if (!recording) return;
+    const file = await recording.stop();
+    const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, "-");
+    this.#deps.download?.(
+      file,
+      `nexus-call-${this.peerId.value ?? "call"}-${stamp}.webm`,
+    );
+  }
+
+  /** Tells the peer about this side's media. */
+  #publishState(): void {
+    const state: PeerState = {
+      muted: this.micMuted.value,
+      cameraOff: this.cameraOff.value,
+      sharing: this.sharing.value,
+      recording: this.recording.value,
+    };
+    this.#webrtc?.sendToPeer({ type: "state", ...state });
+  }
+
+  #peerMessage(message: unknown): void {
+    const data = message as
+      & { type?: unknown; text?: unknown }
+      & Partial<PeerState>;
+    if (data.type === "chat" && typeof data.text === "string") {
+      const text = data.text.slice(0, MAX_CHAT_LENGTH);
+      this.chat.value = [...this.chat.value, {
+        mine: false,
+        text,
+        at: Date.now(),
+      }];
+    } else if (data.type === "state") {
+      this.peerState.value = {
+        muted: data.muted === true,
+        cameraOff: data.cameraOff === true,
+        sharing: data.sharing === true,
+        recording: data.recording === true,
+      };
+    }
+  }
+
+  #sampleQuality(webrtc: WebRTCService): void {
+    this.#callTimers.set(
+      "quality",
+      this.#deps.setTimeout(async () => {
+        if (this.#webrtc !== webrtc) return;
+        try {
+          const stats = await webrtc.peerConnection.getStats();
+          if (this.#webrtc !== webrtc) return;
+          const reading = readQuality(
+            stats as unknown as Parameters<typeof readQuality>[0],
+            Date.now(),
+            this.#qualitySnapshot,
+          );
+          this.#qualitySnapshot = reading.snapshot;
+          this.quality.value = reading.quality;
+        } catch {
+          // Statistics are best effort; the next reading may work.
+        }
+        if (this.#webrtc === webrtc) this.#sampleQuality(webrtc);
+      }, QUALITY_EVERY_MS),
+    );
   }
 
   /** The current call's peer connection, for statistics. */
@@ -438,13 +723,25 @@ export class CallMachine {
     this.connectionState.value = "new";
     this.notice.value = "";
     this.mediaProblem.value = "";
+    this.chat.value = [];
+    this.peerState.value = {
+      muted: false,
+      cameraOff: false,
+      sharing: false,
+      recording: false,
+    };
+    this.sharing.value = false;
+    this.quality.value = null;
+    this.connectedAt.value = null;
+    this.#qualitySnapshot = null;
     return ++this.#callSeq;
   }
-
   async #acquire(seq: number, wish: MediaWish): Promise<MediaStream | null> {
     let stream: MediaStream;
     try {
-      stream = await this.#deps.getUserMedia(wish);
+      stream = await this.#deps.getUserMedia(
+        constraintsFor(wish, this.devices.value),
+      );
     } catch (error) {
       if (seq === this.#callSeq) this.#end(describeMediaError(error, wish));
       return null;
@@ -509,6 +806,8 @@ export class CallMachine {
         onConnectionState: (state) =>
           this.#pathChanged(state, peer, webrtc, polite),
         onNoCandidates: () => this.#connectionFailed(peer, webrtc, true),
+        onChannelOpen: () => this.#publishState(),
+        onPeerMessage: (message) => this.#peerMessage(message),
         onError: (error) => this.#negotiationFailed(peer, error),
       },
       { polite },
@@ -530,7 +829,16 @@ export class CallMachine {
   ): void {
     this.connectionState.value = state;
     if (state === "connected") {
-      this.#clearCallTimers();
+      for (const name of ["restart", "recovery"] as const) {
+        if (this.#callTimers.has(name)) {
+          this.#deps.clearTimeout(this.#callTimers.get(name));
+        }
+        this.#callTimers.delete(name);
+      }
+      if (this.connectedAt.value === null) {
+        this.connectedAt.value = Date.now();
+        this.#sampleQuality(webrtc);
+      }
       return;
     }
     if (state !== "disconnected" && state !== "failed") return;
@@ -613,10 +921,12 @@ export class CallMachine {
     }
     this.#callTimers.clear();
   }
-
   #end(sentence: string): void {
+    if (this.#recordingInProgress) void this.#finishRecording();
     this.#callSeq++;
     this.#clearCallTimers();
+    this.sharing.value = false;
+    this.connectedAt.value = null;
     this.#webrtc?.close();
     this.#webrtc = null;
     stopStream(this.localStream.value);

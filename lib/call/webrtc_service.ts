@@ -23,6 +23,10 @@ export interface PeerEvents {
   onNoCandidates(): void;
   /** Negotiating failed; the call cannot go on. */
   onError(error: unknown): void;
+  /** A message from the peer over the call's data channel. */
+  onPeerMessage(message: unknown): void;
+  /** The data channel opened: messages can be sent. */
+  onChannelOpen(): void;
 }
 
 /** How this side of the call negotiates. */
@@ -53,6 +57,7 @@ export class WebRTCService {
   #ignoredOffer = false;
   #closed = false;
   #localCandidates = 0;
+  #channel: RTCDataChannel;
   /** A TURN server answered 401: its credentials were refused. */
   relayRefusedCredentials = false;
 
@@ -102,6 +107,23 @@ export class WebRTCService {
     pc.onconnectionstatechange = () => {
       if (!this.#closed) events.onConnectionState(pc.connectionState);
     };
+    // Negotiated on both sides with the same id: no extra round of signaling, and the server never sees it.
+    this.#channel = pc.createDataChannel("nexus", { negotiated: true, id: 0 });
+    this.#channel.onopen = () => events.onChannelOpen();
+    this.#channel.onmessage = (event) => {
+      try {
+        events.onPeerMessage(JSON.parse(event.data));
+      } catch {
+        // Not ours to read.
+      }
+    };
+  }
+
+  /** Sends a message to the peer over the data channel, if it is open. */
+  sendToPeer(message: unknown): boolean {
+    if (this.#channel.readyState !== "open") return false;
+    this.#channel.send(JSON.stringify(message));
+    return true;
   }
 
   /**
@@ -179,6 +201,8 @@ export class WebRTCService {
     pc.onicegatheringstatechange = null;
     pc.ontrack = null;
     pc.onconnectionstatechange = null;
+    this.#channel.onopen = null;
+    this.#channel.onmessage = null;
     pc.close();
   }
 

@@ -41,6 +41,26 @@ export class FakeMediaStream {
 // The machine makes new streams when the camera is switched; Deno has no MediaStream.
 (globalThis as Record<string, unknown>).MediaStream ??= FakeMediaStream;
 
+/** A data channel that records what is sent and can be opened and fed by the test. */
+export class FakeDataChannel {
+  readyState: RTCDataChannelState = "connecting";
+  sent: unknown[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((event: { data: string }) => void) | null = null;
+  send(data: string): void {
+    this.sent.push(JSON.parse(data));
+  }
+  /** Opens the channel, as when the peer connection connects. */
+  open(): void {
+    this.readyState = "open";
+    this.onopen?.();
+  }
+  /** A message arrives from the peer. */
+  receive(message: unknown): void {
+    this.onmessage?.({ data: JSON.stringify(message) });
+  }
+}
+
 /** A sender whose track can be replaced. */
 export class FakeSender {
   constructor(public track: FakeTrack | null) {}
@@ -77,8 +97,13 @@ export class FakePeerConnection {
     | null = null;
   onconnectionstatechange: (() => void) | null = null;
   #offers = 0;
+  channel = new FakeDataChannel();
 
   constructor(public config: RTCConfiguration) {}
+
+  createDataChannel(): FakeDataChannel {
+    return this.channel;
+  }
 
   getConfiguration(): RTCConfiguration {
     return this.config;
