@@ -1,42 +1,66 @@
+import type { ComponentChildren } from "preact";
 import { Button } from "./Button.tsx";
 
-const PRESSED = "ring-2 ring-red-500 bg-red-100";
+const PRESSED = "ring-2 ring-red-500 bg-red-100 dark:bg-red-900";
+
+function Toggle(
+  props: { pressed: boolean; onClick(): void; children: ComponentChildren },
+) {
+  return (
+    <Button
+      aria-pressed={props.pressed}
+      class={props.pressed ? PRESSED : ""}
+      onClick={props.onClick}
+    >
+      {props.children}
+    </Button>
+  );
+}
 
 /**
- * In-call controls. Mute and Camera off are toggle buttons whose names stay
- * the same; `aria-pressed` says whether the microphone is muted and whether
- * the camera is off.
+ * In-call controls. Toggle buttons keep their names; `aria-pressed` says
+ * whether the microphone is muted, the camera off, the screen shared, the
+ * call recorded.
  */
 export function CallControls(
   props: {
     muted: boolean;
     cameraOff: boolean;
+    sharing: boolean;
+    recording: boolean;
     showToggles: boolean;
-    showCamera: boolean;
+    showVideoControls: boolean;
+    canPictureInPicture: boolean;
     onMute(): void;
     onCamera(): void;
+    onShare(): void;
+    onRecord(): void;
+    onPictureInPicture(): void;
     onEnd(): void;
   },
 ) {
   return (
-    <div class="flex flex-wrap gap-2 justify-center">
+    <div class="flex flex-wrap gap-2 justify-center sticky bottom-0 py-2 bg-white/90 dark:bg-gray-950/90">
       {props.showToggles && (
-        <Button
-          aria-pressed={props.muted}
-          class={props.muted ? PRESSED : ""}
-          onClick={props.onMute}
-        >
-          Mute
-        </Button>
+        <Toggle pressed={props.muted} onClick={props.onMute}>Mute</Toggle>
       )}
-      {props.showToggles && props.showCamera && (
-        <Button
-          aria-pressed={props.cameraOff}
-          class={props.cameraOff ? PRESSED : ""}
-          onClick={props.onCamera}
-        >
+      {props.showToggles && props.showVideoControls && (
+        <Toggle pressed={props.cameraOff} onClick={props.onCamera}>
           Camera off
-        </Button>
+        </Toggle>
+      )}
+      {props.showToggles && props.showVideoControls && (
+        <Toggle pressed={props.sharing} onClick={props.onShare}>
+          Share screen
+        </Toggle>
+      )}
+      {props.showToggles && (
+        <Toggle pressed={props.recording} onClick={props.onRecord}>
+          Record
+        </Toggle>
+      )}
+      {props.showToggles && props.canPictureInPicture && (
+        <Button onClick={props.onPictureInPicture}>Picture in picture</Button>
       )}
       <Button tone="danger" onClick={props.onEnd}>End call</Button>
     </div>

@@ -1,3 +1,4 @@
+import type { Ref } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 
 /** A video element showing a stream; `muted` for the local preview. */
@@ -8,9 +9,13 @@ export function VideoTile(
     label: string;
     testId: string;
     class?: string;
+    /** Where the element is handed to whoever needs it (e.g. for picture-in-picture). */
+    videoRef?: Ref<HTMLVideoElement>;
   },
 ) {
-  const ref = useRef<HTMLVideoElement>(null);
+  const own = useRef<HTMLVideoElement>(null);
+  const ref =
+    (props.videoRef as { current: HTMLVideoElement | null } | undefined) ?? own;
   useEffect(() => {
     if (ref.current && ref.current.srcObject !== props.stream) {
       ref.current.srcObject = props.stream;

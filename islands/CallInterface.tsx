@@ -1,15 +1,28 @@
 import { useSignal } from "@preact/signals";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import { IS_BROWSER } from "$fresh/runtime.ts";
-import { useEffect, useMemo } from "preact/hooks";
-import { browserGetUserMedia, CallMachine } from "../lib/call/call_machine.ts";
+import {
+  type AnswerMode,
+  browserGetUserMedia,
+  CallMachine,
+} from "../lib/call/call_machine.ts";
 import { connectWebSocket } from "../lib/call/signaling_client.ts";
+import { createRinger } from "../lib/call/ringer.ts";
+import { download, recordCall } from "../lib/call/recorder.ts";
+import type { DeviceChoice } from "../lib/call/devices.ts";
+import { Button } from "../components/Button.tsx";
 import { CallControls } from "../components/CallControls.tsx";
+import { CallTimer } from "../components/CallTimer.tsx";
+import { ChatPanel } from "../components/ChatPanel.tsx";
+import { DevicePicker } from "../components/DevicePicker.tsx";
 import { Dialer } from "../components/Dialer.tsx";
 import { IncomingCall } from "../components/IncomingCall.tsx";
 import { JoinForm } from "../components/JoinForm.tsx";
+import { LevelMeter } from "../components/LevelMeter.tsx";
 import { OnlineList } from "../components/OnlineList.tsx";
+import { PeerBadges } from "../components/PeerBadges.tsx";
+import { QualityIndicator } from "../components/QualityIndicator.tsx";
 import { VideoTile } from "../components/VideoTile.tsx";
-import { Button } from "../components/Button.tsx";
 
 /** Props the page hands to the island. */
 export interface CallInterfaceProps {
@@ -19,6 +32,10 @@ export interface CallInterfaceProps {
   tokenMode?: boolean;
 }
 
+const SHORTCUTS =
+  "Shortcuts: M mute · V camera · E end call · A accept · D decline";
+const THEME_KEY = "nexus-call.theme";
+
 function tokenFromPage(): string | null {
   return IS_BROWSER ? new URLSearchParams(location.search).get("token") : null;
 }
@@ -27,6 +44,11 @@ function createMachine(): CallMachine {
   return new CallMachine({
     connect: connectWebSocket,
     getUserMedia: browserGetUserMedia,
+    getDisplayMedia: navigator.mediaDevices?.getDisplayMedia &&
+      ((constraints) => navigator.mediaDevices.getDisplayMedia(constraints)),
+    recordCall: typeof MediaRecorder === "undefined" ? undefined : recordCall,
+    download,
+    store: localStorage,
     createPeerConnection: (config) => new RTCPeerConnection(config),
     setTimeout: (callback, ms) => setTimeout(callback, ms),
     clearTimeout: (handle) => clearTimeout(handle as number),
@@ -34,11 +56,49 @@ function createMachine(): CallMachine {
   });
 }
 
+/** The devices the browser offers, by the kind the picker shows. */
+async function listDevices() {
+  const devices = await navigator.mediaDevices?.enumerateDevices() ?? [];
+  const of = (kind: MediaDeviceKind) =>
+    devices.filter((d) => d.kind === kind && d.deviceId);
+  return [
+    { kind: "camera" as const, label: "Camera", devices: of("videoinput") },
+    {
+      kind: "microphone" as const,
+      label: "Microphone",
+      devices: of("audioinput"),
+    },
+    // Choosing a speaker needs setSinkId, which not every browser has.
+    {
+      kind: "speaker" as const,
+      label: "Speaker",
+      devices: "setSinkId" in HTMLMediaElement.prototype
+        ? of("audiooutput")
+        : [],
+    },
+  ];
+}
+
 /** The calling page: sign in, see who is online, call, answer, talk. */
 export default function CallInterface(props: CallInterfaceProps) {
   const machine = useMemo(createMachine, []);
+  const ringer = useMemo(() => createRinger(() => new AudioContext()), []);
   const userId = useSignal(props.defaultUserId ?? "");
   const target = useSignal("");
+  const silenced = useSignal(false);
+  const dark = useSignal(false);
+  const preview = useSignal<MediaStream | null>(null);
+  const deviceLists = useSignal<Awaited<ReturnType<typeof listDevices>>>([]);
+  const bitrates = useSignal<number[]>([]);
+  const remoteVideo = useRef<HTMLVideoElement>(null);
+
+  const state = machine.state.value;
+  const session = machine.signaling.state.value;
+  const signedIn = session === "signed-in" || session === "reconnecting";
+  const peer = machine.peerId.value ?? "";
+  const inCall = state === "calling" || state === "active";
+  const free = state === "idle" || state === "ended";
+
   useEffect(() => {
     const token = props.tokenMode ? tokenFromPage() : null;
     if (props.tokenMode && !token) {
@@ -47,38 +107,156 @@ export default function CallInterface(props: CallInterfaceProps) {
     } else if (token) {
       machine.joinWithToken(token);
     }
+    dark.value = (localStorage.getItem(THEME_KEY) ??
+      (matchMedia("(prefers-color-scheme: dark)").matches
+        ? "dark"
+        : "light")) === "dark";
     return () => machine.leave();
   }, [machine]);
 
-  const state = machine.state.value;
-  const session = machine.signaling.state.value;
-  const signedIn = session === "signed-in" || session === "reconnecting";
-  const peer = machine.peerId.value ?? "";
-  const inCall = state === "calling" || state === "active";
+  useEffect(() => {
+    document.documentElement.classList.toggle("dark", dark.value);
+  }, [dark.value]);
+
+  // Ringtone while ringing, ringback while calling; a title and a notification when the tab is hidden.
+  useEffect(() => {
+    const sound = state === "ringing"
+      ? "ringtone"
+      : state === "calling"
+      ? "ringback"
+      : null;
+    if (sound && !silenced.value) ringer.play(sound);
+    else ringer.stop();
+    if (state === "ringing" && document.hidden) {
+      const title = document.title;
+      document.title = `Incoming call from ${peer} — Nexus Call`;
+      const notification = globalThis.Notification?.permission === "granted"
+        ? new Notification("Incoming call", {
+          body: `${peer} is calling you`,
+          tag: "nexus-call",
+        })
+        : null;
+      return () => {
+        document.title = title;
+        notification?.close();
+      };
+    }
+  }, [state, silenced.value]);
+
+  useEffect(() => {
+    if (state !== "ringing" && state !== "calling") silenced.value = false;
+  }, [state]);
+
+  // Before a call: a preview of the chosen camera and microphone.
+  useEffect(() => {
+    if (!signedIn || !free) return;
+    let stream: MediaStream | null = null;
+    let stopped = false;
+    const choice = machine.devices.value;
+    navigator.mediaDevices?.getUserMedia({
+      video: choice.camera ? { deviceId: { exact: choice.camera } } : true,
+      audio: choice.microphone
+        ? { deviceId: { exact: choice.microphone } }
+        : true,
+    }).then(async (s) => {
+      if (stopped) return s.getTracks().forEach((t) => t.stop());
+      stream = s;
+      preview.value = s;
+      deviceLists.value = await listDevices();
+    }).catch(() => preview.value = null);
+    return () => {
+      stopped = true;
+      stream?.getTracks().forEach((t) => t.stop());
+      preview.value = null;
+    };
+  }, [
+    signedIn,
+    free,
+    machine.devices.value.camera,
+    machine.devices.value.microphone,
+  ]);
+
+  useEffect(() => {
+    const kbps = machine.quality.value?.bitrateKbps;
+    if (kbps == null) return;
+    bitrates.value = [...bitrates.value.slice(-29), kbps];
+  }, [machine.quality.value]);
+
+  useEffect(() => {
+    const sink = machine.devices.value.speaker;
+    const video = remoteVideo.current as
+      | (HTMLVideoElement & { setSinkId?(id: string): Promise<void> })
+      | null;
+    if (sink && video?.setSinkId) video.setSinkId(sink).catch(() => {});
+  }, [machine.devices.value.speaker, machine.remoteStream.value]);
+
+  // Keyboard shortcuts, not while typing.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if ((event.target as HTMLElement)?.closest?.("input, textarea, select")) {
+        return;
+      }
+      const actions: Record<string, () => unknown> = {
+        m: () => machine.state.value === "active" && machine.toggleMute(),
+        v: () => machine.state.value === "active" && machine.toggleCamera(),
+        e: () => machine.hangUp(),
+        a: () => machine.accept(),
+        d: () => machine.decline(),
+      };
+      const action = actions[event.key.toLowerCase()];
+      if (action) {
+        event.preventDefault();
+        action();
+      }
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, [machine]);
+
+  const join = () => {
+    globalThis.Notification?.permission === "default" &&
+      Notification.requestPermission().catch(() => {});
+    machine.join(userId.value);
+  };
+  const choose = (kind: keyof DeviceChoice, id: string) =>
+    machine.chooseDevice(kind, id);
 
   return (
     <main
-      class="max-w-3xl mx-auto p-4 flex flex-col gap-4"
+      class="max-w-3xl mx-auto p-4 flex flex-col gap-4 min-h-screen dark:bg-gray-950 dark:text-gray-100"
       data-call-state={state}
     >
       <header class="flex flex-wrap items-center gap-3 justify-between">
         <h1 class="text-2xl font-bold">Nexus Call</h1>
-        {signedIn && (
-          <p class="text-sm text-gray-600">
-            Signed in as <strong>{machine.signaling.selfId.value}</strong>{" "}
-            {!inCall && state !== "ringing" && (
-              <Button
-                class="ml-2"
-                onClick={() => machine.leave()}
-              >
-                Sign out
-              </Button>
-            )}
-          </p>
-        )}
+        <div class="flex items-center gap-2 text-sm text-gray-600 dark:text-gray-300">
+          {signedIn && (
+            <span>
+              Signed in as <strong>{machine.signaling.selfId.value}</strong>
+            </span>
+          )}
+          <Button
+            aria-pressed={dark.value}
+            onClick={() => {
+              dark.value = !dark.value;
+              localStorage.setItem(THEME_KEY, dark.value ? "dark" : "light");
+            }}
+          >
+            Dark theme
+          </Button>
+          {signedIn && free && (
+            <Button onClick={() => machine.leave()}>Sign out</Button>
+          )}
+        </div>
       </header>
       <p role="status" aria-live="polite" class="text-lg min-h-[1.75rem]">
         {machine.status.value}
+        {state === "active" && machine.connectedAt.value !== null && (
+          <>
+            {" "}
+            <CallTimer since={machine.connectedAt.value} />
+          </>
+        )}
       </p>
       {!signedIn && props.tokenMode && (
         <Button
@@ -95,10 +273,10 @@ export default function CallInterface(props: CallInterfaceProps) {
           userId={userId.value}
           busy={session === "connecting"}
           onInput={(value) => userId.value = value}
-          onJoin={() => machine.join(userId.value)}
+          onJoin={join}
         />
       )}
-      {signedIn && (state === "idle" || state === "ended") && (
+      {signedIn && free && (
         <>
           <Dialer
             target={target.value}
@@ -108,9 +286,32 @@ export default function CallInterface(props: CallInterfaceProps) {
           {machine.signaling.presence.value && (
             <OnlineList
               users={machine.signaling.online.value}
+              inCall={machine.signaling.inCall.value}
               onCall={(user) => machine.call(user, true)}
             />
           )}
+          <details class="border rounded-xl p-3 dark:border-gray-700">
+            <summary class="cursor-pointer font-medium">
+              Camera, microphone and speaker
+            </summary>
+            <div class="flex flex-wrap gap-4 items-start mt-3">
+              <VideoTile
+                testId="preview-video"
+                label="Camera preview"
+                stream={preview.value}
+                muted
+                class="w-48 aspect-video"
+              />
+              <div class="flex flex-col gap-3">
+                <DevicePicker
+                  lists={deviceLists.value}
+                  choice={machine.devices.value}
+                  onChoose={choose}
+                />
+                <LevelMeter stream={preview.value} />
+              </div>
+            </div>
+          </details>
         </>
       )}
       {state === "ringing" && (
@@ -118,9 +319,18 @@ export default function CallInterface(props: CallInterfaceProps) {
           caller={peer}
           video={machine.withVideo.value}
           mediaProblem={machine.mediaProblem.value}
-          onAccept={(mode) => machine.accept(mode)}
+          onAccept={(mode: AnswerMode) => machine.accept(mode)}
           onDecline={() => machine.decline()}
         />
+      )}
+      {(state === "ringing" || state === "calling") && (
+        <Button
+          class="self-start"
+          aria-pressed={silenced.value}
+          onClick={() => silenced.value = !silenced.value}
+        >
+          Silence ringing
+        </Button>
       )}
       {inCall && (
         <section aria-label="Call" class="flex flex-col gap-3">
@@ -131,26 +341,54 @@ export default function CallInterface(props: CallInterfaceProps) {
               stream={machine.remoteStream.value}
               muted={false}
               class="w-full aspect-video"
+              videoRef={remoteVideo}
             />
+            {state === "active" && (
+              <PeerBadges
+                state={machine.peerState.value}
+                recordingHere={machine.recording.value}
+              />
+            )}
             <VideoTile
               testId="local-video"
               label="Your camera"
               stream={machine.localStream.value}
               muted
-              class="absolute bottom-2 right-2 w-1/4 aspect-video border-2 border-white"
+              class="absolute bottom-2 right-2 w-1/4 min-w-[6rem] aspect-video border-2 border-white"
             />
           </div>
+          {state === "active" && (
+            <QualityIndicator
+              quality={machine.quality.value}
+              bitrates={bitrates.value}
+            />
+          )}
           <CallControls
             muted={machine.micMuted.value}
             cameraOff={machine.cameraOff.value}
+            sharing={machine.sharing.value}
+            recording={machine.recording.value}
             showToggles={state === "active"}
-            showCamera={machine.withVideo.value}
+            showVideoControls={machine.withVideo.value}
+            canPictureInPicture={IS_BROWSER && document.pictureInPictureEnabled}
             onMute={() => machine.toggleMute()}
             onCamera={() => machine.toggleCamera()}
+            onShare={() => machine.toggleScreenShare()}
+            onRecord={() => machine.toggleRecording()}
+            onPictureInPicture={() =>
+              remoteVideo.current?.requestPictureInPicture().catch(() => {})}
             onEnd={() => machine.hangUp()}
           />
+          {state === "active" && (
+            <ChatPanel
+              peer={peer}
+              messages={machine.chat.value}
+              onSend={(text) => machine.sendChat(text)}
+            />
+          )}
         </section>
       )}
+      <p class="text-xs text-gray-500 dark:text-gray-400">{SHORTCUTS}</p>
     </main>
   );
 }

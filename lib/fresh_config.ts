@@ -4,5 +4,7 @@ import twind from "$fresh/plugins/twindv1.ts";
 import presetTailwind from "@twind/preset-tailwind";
 
 export default defineConfig({
-  plugins: [twind({ config: { presets: [presetTailwind()] } })],
+  plugins: [
+    twind({ config: { presets: [presetTailwind()], darkMode: "class" } }),
+  ],
 });

@@ -199,8 +199,11 @@ export type ServerNotice =
   }
   | { type: "session:ice-servers"; payload: { iceServers: RTCIceServer[] } }
   | { type: "pong"; payload: Record<string, never> }
-  | { type: "presence:list"; payload: { users: string[] } }
-  | { type: "presence:update"; payload: { userId: string; online: boolean } };
+  | { type: "presence:list"; payload: { users: string[]; inCall: string[] } }
+  | {
+    type: "presence:update";
+    payload: { userId: string; online: boolean; inCall?: boolean };
+  };
 
 /** Anything the server sends. */
 export type ServerMessage = RelayedMessage | ServerNotice;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   CallMachine,
+  type CallMachineDeps,
   ENDED_DISPLAY_MS,
   ICE_RECOVERY_MS,
   ICE_RESTART_AFTER_MS,
@@ -24,6 +25,11 @@ const ICE: RTCIceServer[] = [{ urls: "stun:127.0.0.1:3478" }];
 
 /** A machine wired to fakes, signed in as `self` with bob online. */
 function setup(self = "alice") {
+  return setupWith({}, self);
+}
+
+/** `setup`, with some of the machine's optional browser parts. */
+function setupWith(extra: Partial<CallMachineDeps>, self = "alice") {
   const media = new FakeMedia();
   const timers = new ManualTimers();
   const peers: FakePeerConnection[] = [];
@@ -49,6 +55,7 @@ function setup(self = "alice") {
     setTimeout: timers.setTimeout,
     clearTimeout: timers.clearTimeout,
     random: () => 0.5,
+    ...extra,
   });
   const server = (message: ServerMessage) => handlers!.onMessage(message);
   const ready = () =>
@@ -64,7 +71,10 @@ function setup(self = "alice") {
     });
   machine.join(self);
   ready();
-  server({ type: "presence:list", payload: { users: [self, "bob"] } });
+  server({
+    type: "presence:list",
+    payload: { users: [self, "bob"], inCall: [] },
+  });
   return {
     machine,
     media,
@@ -817,4 +827,129 @@ Deno.test("bad ids to call are explained, not sent", async () => {
   assert.equal(s.machine.notice.value, "You cannot call yourself.");
   assert.equal(s.machine.state.value, "idle");
   assert.equal(s.sent.length, 0);
+});
+
+Deno.test("the call's data channel: chat both ways and each side's media state", async () => {
+  const s = setup();
+  await outgoingActive(s);
+  const channel = s.peers[0].channel;
+  assert.equal(
+    s.machine.sendChat("too early"),
+    false,
+    "nothing is sent before the channel opens",
+  );
+  channel.open();
+  assert.deepEqual(channel.sent.at(-1), {
+    type: "state",
+    muted: false,
+    cameraOff: false,
+    sharing: false,
+    recording: false,
+  });
+  assert.equal(s.machine.sendChat("  hello bob  "), true);
+  assert.deepEqual(channel.sent.at(-1), { type: "chat", text: "hello bob" });
+  channel.receive({ type: "chat", text: "hi alice" });
+  assert.deepEqual(s.machine.chat.value.map((m) => [m.mine, m.text]), [[
+    true,
+    "hello bob",
+  ], [false, "hi alice"]]);
+  s.machine.toggleMute();
+  assert.deepEqual(channel.sent.at(-1), {
+    type: "state",
+    muted: true,
+    cameraOff: false,
+    sharing: false,
+    recording: false,
+  });
+  channel.receive({
+    type: "state",
+    muted: true,
+    cameraOff: true,
+    sharing: false,
+    recording: true,
+  });
+  assert.deepEqual(s.machine.peerState.value, {
+    muted: true,
+    cameraOff: true,
+    sharing: false,
+    recording: true,
+  });
+  assert.ok(
+    !s.sent.some((m) => JSON.stringify(m).includes("hello bob")),
+    "the server never sees the chat",
+  );
+});
+
+Deno.test("screen share swaps the sent track and goes back to the camera", async () => {
+  const s = setup();
+  const display = new FakeMediaStream([new FakeTrack("video")]);
+  await outgoingActive(s);
+  // The machine got no getDisplayMedia: it says so.
+  await s.machine.toggleScreenShare();
+  assert.equal(s.machine.notice.value, "This browser cannot share its screen.");
+  const t = setupWith({
+    getDisplayMedia: () => Promise.resolve(display as unknown as MediaStream),
+  });
+  await outgoingActive(t);
+  const sender = t.peers[0].senders.find((x) => x.track?.kind === "video")!;
+  await t.machine.toggleScreenShare();
+  assert.equal(t.machine.sharing.value, true);
+  assert.equal(sender.track, display.getVideoTracks()[0]);
+  display.getVideoTracks()[0].unplug(); // the browser's "Stop sharing"
+  await t.settle();
+  assert.equal(t.machine.sharing.value, false);
+  assert.equal(
+    sender.track,
+    t.media.streams.at(-1)!.getVideoTracks()[0],
+    "the camera is back",
+  );
+});
+
+Deno.test("choosing a device is remembered, and in a call swaps the track", async () => {
+  const saved = new Map<string, string>();
+  const s = setupWith({
+    store: {
+      getItem: (k) => saved.get(k) ?? null,
+      setItem: (k, v) => void saved.set(k, v),
+    },
+  });
+  await outgoingActive(s);
+  const sender = s.peers[0].senders.find((x) => x.track?.kind === "audio")!;
+  s.machine.toggleMute();
+  await s.machine.chooseDevice("microphone", "mic-2");
+  assert.deepEqual(s.media.requests.at(-1), {
+    video: false,
+    audio: { deviceId: { exact: "mic-2" } },
+  });
+  const fresh = s.media.streams.at(-1)!.getAudioTracks()[0];
+  assert.equal(sender.track, fresh);
+  assert.equal(fresh.enabled, false, "a new microphone stays muted");
+  assert.equal(
+    s.media.streams[0].getAudioTracks()[0].readyState,
+    "ended",
+    "the old one is released",
+  );
+  assert.deepEqual(JSON.parse(saved.get("nexus-call.devices")!), {
+    microphone: "mic-2",
+  });
+});
+
+Deno.test("recording tells the peer, and stopping hands over the file", async () => {
+  const files: [Blob, string][] = [];
+  const s = setupWith({
+    recordCall: () => ({ stop: () => Promise.resolve(new Blob(["webm"])) }),
+    download: (file, name) => void files.push([file, name]),
+  });
+  await outgoingActive(s);
+  s.peers[0].emitTrack(new FakeMediaStream([new FakeTrack("video")]));
+  s.peers[0].channel.open();
+  await s.machine.toggleRecording();
+  assert.equal(s.machine.recording.value, true);
+  assert.equal(
+    (s.peers[0].channel.sent.at(-1) as { recording: boolean }).recording,
+    true,
+  );
+  await s.machine.toggleRecording();
+  assert.equal(files.length, 1);
+  assert.match(files[0][1], /^nexus-call-bob-.*\.webm$/);
 });

@@ -65,9 +65,12 @@ export class SignalingSession {
   /** The id this page is signed in under. */
   readonly selfId = signal<string | null>(null);
   /** Who else is online. */
-  readonly online = signal<string[]>([]);
-  /** Whether the server tells who is online. */
+  readonly online = signal<string[]>(
+    [],
+  ); /** Whether the server tells who is online. */
   readonly presence = signal(true);
+  /** Who of those online is in a call. */
+  readonly inCall = signal<string[]>([]);
   /** This page's device id, the same across reconnects. */
   readonly deviceId: string;
   iceServers: RTCIceServer[] = [];
@@ -152,9 +155,12 @@ export class SignalingSession {
         this.online.value = message.payload.users.filter((u) =>
           u !== this.selfId.value
         ).sort();
+        this.inCall.value = message.payload.inCall ?? [];
         return;
       case "presence:update": {
-        const { userId, online } = message.payload;
+        const { userId, online, inCall } = message.payload;
+        const busy = this.inCall.value.filter((u) => u !== userId);
+        this.inCall.value = online && inCall ? [...busy, userId] : busy;
         const others = this.online.value.filter((u) => u !== userId);
         this.online.value = online && userId !== this.selfId.value
           ? [...others, userId].sort()

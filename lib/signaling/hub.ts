@@ -243,10 +243,11 @@ export class SignalingHub {
     });
     const presence = this.#options.presence ?? true;
     if (presence) {
-      send(socket, {
-        type: "presence:list",
-        payload: { users: this.registry.users() },
-      });
+      const users = this.registry.users();
+      const inCall = users.filter((user) =>
+        this.calls.of(user)?.phase === "active"
+      );
+      send(socket, { type: "presence:list", payload: { users, inCall } });
     }
     if (presence && !wasOnline) {
       this.#broadcast(session, {
@@ -388,6 +389,7 @@ export class SignalingHub {
     }
     this.#toParty(call, call.caller, { type: "call:response", payload });
     this.#stopRinging(call, session, reason);
+    if (payload.accepted) this.#announceInCall(call, true);
   }
 
   /** `webrtc:*`: only between the two devices of an accepted call. */
@@ -433,8 +435,11 @@ export class SignalingHub {
     this.#toParty(call, payload.to, {
       type: "call:end",
       payload: { ...payload, reason },
-    });
-    if (ringing) this.#stopRinging(call, session, reason);
+    }); // A callee that declines from one device stops its other devices ringing; the caller's
+    // cancel has already reached them all as the addressee.
+    if (ringing && call.callee === session.userId) {
+      this.#stopRinging(call, session, reason);
+    }
   }
 
   /**
@@ -461,7 +466,10 @@ export class SignalingHub {
     if (theirs?.peer === userId && !this.calls.of(peer)) {
       this.#timers.clear(theirs.timer);
       this.#resumeClaims.delete(peer);
-      this.calls.resume(peer, theirs.deviceId, userId, deviceId);
+      this.#announceInCall(
+        this.calls.resume(peer, theirs.deviceId, userId, deviceId),
+        true,
+      );
       return;
     }
     const previous = this.#resumeClaims.get(userId);
@@ -637,10 +645,10 @@ export class SignalingHub {
       payload: { from: call.caller, to: call.callee, reason: "no-answer" },
     });
   }
-
   #finish(call: Call, reason: EndReason): void {
     this.#clearRingTimer(call);
     this.calls.end(call);
+    if (call.phase === "active") this.#announceInCall(call, false);
     for (const user of [call.caller, call.callee]) this.#cancelGrace(user);
     this.#observer.callEnded?.(call.caller, call.callee, reason);
   }
@@ -667,6 +675,18 @@ export class SignalingHub {
         message.type,
         (performance.now() - this.#frameArrived) / 1000,
       );
+    }
+  } /** Tells everyone whether the two parties of a call are in a call now (with presence on). */
+  #announceInCall(call: Call, inCall: boolean): void {
+    if (!(this.#options.presence ?? true)) return;
+    for (const userId of [call.caller, call.callee]) {
+      const text = JSON.stringify({
+        type: "presence:update",
+        payload: { userId, online: this.registry.has(userId), inCall },
+      });
+      for (const session of this.registry.sessions()) {
+        sendText(session.socket, text);
+      }
     }
   }
 

@@ -125,7 +125,14 @@ const wellFormed = fc.oneof(
   }),
 ).map((message) => JSON.stringify(message));
 
+// Calls to the one free user are rare among random frames; these make deliveries common.
+const callErin = fc.record({ hasVideo: fc.boolean(), hasAudio: fc.boolean() })
+  .map((media) =>
+    JSON.stringify({ type: "call:request", payload: { to: "erin", ...media } })
+  );
+
 const frame = fc.oneof(
+  callErin,
   wellFormed,
   structured,
   fc.jsonValue().map((value) => JSON.stringify(value)),

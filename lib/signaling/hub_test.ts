@@ -65,7 +65,7 @@ Deno.test("joining: ready with a device id, presence once per user, and more dev
         presence: true,
       },
     },
-    { type: "presence:list", payload: { users: ["alice", "bob"] } },
+    { type: "presence:list", payload: { users: ["alice", "bob"], inCall: [] } },
   ]);
   assert.deepEqual(alice.socket.take(), [{
     type: "presence:update",
@@ -96,19 +96,19 @@ Deno.test("a whole call's signaling, with from stamped by the server", () => {
   const { hub, join, frame } = setup();
   const alice = join("alice");
   const bob = join("bob");
-  alice.socket.take();
+  alice.socket.takeCalls();
   frame(alice.session, "call:request", {
     from: "mallory",
     to: "bob",
     hasVideo: true,
     hasAudio: true,
   });
-  assert.deepEqual(bob.socket.take(), [{
+  assert.deepEqual(bob.socket.takeCalls(), [{
     type: "call:request",
     payload: { from: "alice", to: "bob", hasVideo: true, hasAudio: true },
   }]);
   frame(bob.session, "call:response", { to: "alice", accepted: true });
-  assert.deepEqual(alice.socket.take(), [{
+  assert.deepEqual(alice.socket.takeCalls(), [{
     type: "call:response",
     payload: { to: "alice", accepted: true, from: "bob" },
   }]);
@@ -125,18 +125,18 @@ Deno.test("a whole call's signaling, with from stamped by the server", () => {
     candidate: { candidate: "c", sdpMid: "0" },
   });
   assert.deepEqual(
-    bob.socket.take().map((
+    bob.socket.takeCalls().map((
       m,
     ) => [m.type, "from" in m.payload && m.payload.from]),
     [["webrtc:offer", "alice"]],
   );
-  assert.deepEqual(alice.socket.take().map((m) => m.type), [
+  assert.deepEqual(alice.socket.takeCalls().map((m) => m.type), [
     "webrtc:answer",
     "webrtc:candidate",
   ]);
 
   frame(bob.session, "call:end", { to: "alice" });
-  assert.deepEqual(alice.socket.take(), [{
+  assert.deepEqual(alice.socket.takeCalls(), [{
     type: "call:end",
     payload: { to: "alice", from: "bob", reason: "hangup" },
   }]);
@@ -292,7 +292,7 @@ Deno.test("a party whose socket closes has the grace period to come back, then t
   t.timers.advance(GRACE_MS - 1);
   assert.equal(t.hub.calls.size, 1, "the call waits");
   t.timers.advance(1);
-  assert.deepEqual(t.bob.socket.take(), [{
+  assert.deepEqual(t.bob.socket.takeCalls(), [{
     type: "call:end",
     payload: { from: "alice", to: "bob", reason: "peer-gone" },
   }]);
@@ -386,9 +386,9 @@ Deno.test("many devices: every device rings, the first to answer gets the call",
   assert.equal(laptop.socket.take().at(-1)?.type, "call:request");
   const tablet = t.join("bob", "tablet");
   t.frame(laptop.session, "call:response", { to: "alice", accepted: true });
-  assert.equal(alice.socket.take().at(-1)?.type, "call:response");
+  assert.equal(alice.socket.takeCalls().at(-1)?.type, "call:response");
   for (const device of [phone, tablet]) {
-    assert.deepEqual(device.socket.take(), [
+    assert.deepEqual(device.socket.takeCalls(), [
       {
         type: "call:end",
         payload: { from: "alice", to: "bob", reason: "answered-elsewhere" },
@@ -397,12 +397,12 @@ Deno.test("many devices: every device rings, the first to answer gets the call",
   }
   t.frame(phone.session, "call:response", { to: "alice", accepted: true });
   assert.equal(
-    (phone.socket.take()[0] as { payload: { code: string } }).payload.code,
+    (phone.socket.takeCalls()[0] as { payload: { code: string } }).payload.code,
     "not-in-call",
   );
   t.frame(phone.session, "webrtc:candidate", { to: "alice", candidate: {} });
   assert.equal(
-    (phone.socket.take()[0] as { payload: { code: string } }).payload.code,
+    (phone.socket.takeCalls()[0] as { payload: { code: string } }).payload.code,
     "not-in-call",
   );
   t.frame(alice.session, "webrtc:offer", {
@@ -410,12 +410,12 @@ Deno.test("many devices: every device rings, the first to answer gets the call",
     offer: { type: "offer", sdp: "v=0" },
   });
   assert.equal(
-    laptop.socket.take().at(-1)?.type,
+    laptop.socket.takeCalls().at(-1)?.type,
     "webrtc:offer",
     "signaling goes to the device that answered",
   );
-  assert.deepEqual(phone.socket.take(), []);
-  assert.deepEqual(tablet.socket.take(), []);
+  assert.deepEqual(phone.socket.takeCalls(), []);
+  assert.deepEqual(tablet.socket.takeCalls(), []);
 });
 
 Deno.test("many devices: a decline on one declines the call everywhere", () => {
@@ -644,4 +644,48 @@ Deno.test("with presence off, nobody learns who is online, and calling by id sti
   assert.deepEqual(bob.take().map((m) => m.type), ["call:request"]);
   hub.disconnect(aliceSession);
   assert.deepEqual(bob.take(), []);
+});
+
+Deno.test("presence says who is in a call, from answer to hang-up", () => {
+  const t = inCall();
+  const carol = new FakeSocket();
+  t.hub.connect("carol", carol);
+  assert.deepEqual(carol.take()[1], {
+    type: "presence:list",
+    payload: { users: ["alice", "bob", "carol"], inCall: ["alice", "bob"] },
+  });
+  t.frame(t.alice.session, "call:end", { to: "bob" });
+  assert.deepEqual(carol.take(), [
+    {
+      type: "presence:update",
+      payload: { userId: "alice", online: true, inCall: false },
+    },
+    {
+      type: "presence:update",
+      payload: { userId: "bob", online: true, inCall: false },
+    },
+  ]);
+});
+
+Deno.test("a caller who cancels reaches each of the callee's ringing devices once", () => {
+  const t = setup();
+  const alice = t.join("alice");
+  const phone = t.join("bob", "phone");
+  const laptop = t.join("bob", "laptop");
+  t.frame(alice.session, "call:request", {
+    to: "bob",
+    hasVideo: true,
+    hasAudio: true,
+  });
+  phone.socket.take();
+  laptop.socket.take();
+  t.frame(alice.session, "call:end", { to: "bob" });
+  for (const device of [phone, laptop]) {
+    assert.deepEqual(device.socket.take(), [
+      {
+        type: "call:end",
+        payload: { to: "bob", from: "alice", reason: "cancelled" },
+      },
+    ]);
+  }
 });

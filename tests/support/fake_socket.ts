@@ -12,9 +12,15 @@ export class FakeSocket implements SignalingSocket {
   }
   close(code: number, reason: string): void {
     this.closed = { code, reason };
-  }
-  /** Messages received so far, and forgets them. */
+  } /** Messages received so far, and forgets them. */
   take(): ServerMessage[] {
     return this.sent.splice(0);
+  }
+
+  /** Like `take`, leaving out presence: the messages about calls. */
+  takeCalls(): ServerMessage[] {
+    return this.take().filter((message) =>
+      !message.type.startsWith("presence:")
+    );
   }
 }

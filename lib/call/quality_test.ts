@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { readQuality } from "./quality.ts";
+
+function stats(reports: Record<string, unknown>[]) {
+  const byId = new Map(reports.map((r) => [r.id as string, r]));
+  return {
+    forEach: (callback: (r: never) => void) =>
+      reports.forEach((r) => callback(r as never)),
+    get: (id: string) => byId.get(id) as never,
+  };
+}
+
+const pair = [
+  { id: "T", type: "transport", selectedCandidatePairId: "P" },
+  {
+    id: "P",
+    type: "candidate-pair",
+    localCandidateId: "L",
+    remoteCandidateId: "R",
+    currentRoundTripTime: 0.042,
+  },
+  { id: "L", type: "local-candidate", candidateType: "host" },
+  { id: "R", type: "remote-candidate", candidateType: "relay" },
+];
+
+Deno.test("quality: rates between two readings, round trip, resolution and path", () => {
+  const first = readQuality(
+    stats([...pair, {
+      id: "V",
+      type: "inbound-rtp",
+      kind: "video",
+      bytesReceived: 1_000,
+      packetsReceived: 100,
+      packetsLost: 0,
+    }]),
+    0,
+    null,
+  );
+  assert.deepEqual(first.quality, {
+    rttMs: 42,
+    lossPercent: null,
+    bitrateKbps: null,
+    resolution: null,
+    path: "relayed",
+  });
+  const second = readQuality(
+    stats([
+      ...pair,
+      {
+        id: "V",
+        type: "inbound-rtp",
+        kind: "video",
+        bytesReceived: 251_000,
+        packetsReceived: 290,
+        packetsLost: 10,
+        frameWidth: 640,
+        frameHeight: 480,
+      },
+      {
+        id: "A",
+        type: "inbound-rtp",
+        kind: "audio",
+        bytesReceived: 0,
+        packetsReceived: 0,
+        packetsLost: 0,
+      },
+    ]),
+    2_000,
+    first.snapshot,
+  );
+  assert.deepEqual(second.quality, {
+    rttMs: 42,
+    lossPercent: 5,
+    bitrateKbps: 1_000,
+    resolution: "640×480",
+    path: "relayed",
+  });
+});
+
+Deno.test("quality: nothing known yet is said as unknown, not as zero", () => {
+  const { quality } = readQuality(stats([]), 0, null);
+  assert.deepEqual(quality, {
+    rttMs: null,
+    lossPercent: null,
+    bitrateKbps: null,
+    resolution: null,
+    path: null,
+  });
+});
