@@ -88,6 +88,7 @@ export default function CallInterface(props: CallInterfaceProps) {
   const silenced = useSignal(false);
   const dark = useSignal(false);
   const preview = useSignal<MediaStream | null>(null);
+  const devicesOpen = useSignal(false);
   const deviceLists = useSignal<Awaited<ReturnType<typeof listDevices>>>([]);
   const bitrates = useSignal<number[]>([]);
   const remoteVideo = useRef<HTMLVideoElement>(null);
@@ -149,7 +150,7 @@ export default function CallInterface(props: CallInterfaceProps) {
 
   // Before a call: a preview of the chosen camera and microphone.
   useEffect(() => {
-    if (!signedIn || !free) return;
+    if (!signedIn || !free || !devicesOpen.value) return;
     let stream: MediaStream | null = null;
     let stopped = false;
     const choice = machine.devices.value;
@@ -172,9 +173,16 @@ export default function CallInterface(props: CallInterfaceProps) {
   }, [
     signedIn,
     free,
+    devicesOpen.value,
     machine.devices.value.camera,
     machine.devices.value.microphone,
   ]);
+
+  useEffect(() => {
+    if (state === "active") {
+      listDevices().then((lists) => deviceLists.value = lists);
+    }
+  }, [state]);
 
   useEffect(() => {
     const kbps = machine.quality.value?.bitrateKbps;
@@ -249,15 +257,14 @@ export default function CallInterface(props: CallInterfaceProps) {
           )}
         </div>
       </header>
-      <p role="status" aria-live="polite" class="text-lg min-h-[1.75rem]">
-        {machine.status.value}
+      <div class="flex items-baseline gap-3 min-h-[1.75rem]">
+        <p role="status" aria-live="polite" class="text-lg">
+          {machine.status.value}
+        </p>
         {state === "active" && machine.connectedAt.value !== null && (
-          <>
-            {" "}
-            <CallTimer since={machine.connectedAt.value} />
-          </>
+          <CallTimer since={machine.connectedAt.value} />
         )}
-      </p>
+      </div>
       {!signedIn && props.tokenMode && (
         <Button
           tone="primary"
@@ -290,7 +297,11 @@ export default function CallInterface(props: CallInterfaceProps) {
               onCall={(user) => machine.call(user, true)}
             />
           )}
-          <details class="border rounded-xl p-3 dark:border-gray-700">
+          <details
+            class="border rounded-xl p-3 dark:border-gray-700"
+            open={devicesOpen.value}
+            onToggle={(event) => devicesOpen.value = event.currentTarget.open}
+          >
             <summary class="cursor-pointer font-medium">
               Camera, microphone and speaker
             </summary>
@@ -379,6 +390,20 @@ export default function CallInterface(props: CallInterfaceProps) {
               remoteVideo.current?.requestPictureInPicture().catch(() => {})}
             onEnd={() => machine.hangUp()}
           />
+          {state === "active" && (
+            <details class="border rounded-xl p-3 dark:border-gray-700">
+              <summary class="cursor-pointer font-medium">
+                Switch camera, microphone or speaker
+              </summary>
+              <div class="mt-3">
+                <DevicePicker
+                  lists={deviceLists.value}
+                  choice={machine.devices.value}
+                  onChoose={choose}
+                />
+              </div>
+            </details>
+          )}
           {state === "active" && (
             <ChatPanel
               peer={peer}

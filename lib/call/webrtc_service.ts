@@ -57,7 +57,7 @@ export class WebRTCService {
   #ignoredOffer = false;
   #closed = false;
   #localCandidates = 0;
-  #channel: RTCDataChannel;
+  #channel: RTCDataChannel | null = null;
   /** A TURN server answered 401: its credentials were refused. */
   relayRefusedCredentials = false;
 
@@ -106,22 +106,33 @@ export class WebRTCService {
     };
     pc.onconnectionstatechange = () => {
       if (!this.#closed) events.onConnectionState(pc.connectionState);
-    };
-    // Negotiated on both sides with the same id: no extra round of signaling, and the server never sees it.
-    this.#channel = pc.createDataChannel("nexus", { negotiated: true, id: 0 });
-    this.#channel.onopen = () => events.onChannelOpen();
-    this.#channel.onmessage = (event) => {
+    }; // The caller's channel goes into its first offer; the callee's waits for that offer.
+    if (!this.#polite) this.#openChannel();
+  }
+
+  /**
+   * The call's data channel, negotiated on both sides with the same id: it
+   * needs no signaling of its own, and the server never sees what it carries.
+   */
+  #openChannel(): void {
+    const channel = this.#pc.createDataChannel("nexus", {
+      negotiated: true,
+      id: 0,
+    });
+    channel.onopen = () => this.#events.onChannelOpen();
+    channel.onmessage = (event) => {
       try {
-        events.onPeerMessage(JSON.parse(event.data));
+        this.#events.onPeerMessage(JSON.parse(event.data));
       } catch {
         // Not ours to read.
       }
     };
+    this.#channel = channel;
   }
 
   /** Sends a message to the peer over the data channel, if it is open. */
   sendToPeer(message: unknown): boolean {
-    if (this.#channel.readyState !== "open") return false;
+    if (this.#channel?.readyState !== "open") return false;
     this.#channel.send(JSON.stringify(message));
     return true;
   }
@@ -160,6 +171,7 @@ export class WebRTCService {
     if (this.#ignoredOffer) return;
     await pc.setRemoteDescription(description);
     if (description.type === "offer") {
+      if (!this.#channel) this.#openChannel();
       const stream = this.#unsentStream;
       this.#unsentStream = null;
       if (stream) this.addStream(stream);
@@ -201,8 +213,7 @@ export class WebRTCService {
     pc.onicegatheringstatechange = null;
     pc.ontrack = null;
     pc.onconnectionstatechange = null;
-    this.#channel.onopen = null;
-    this.#channel.onmessage = null;
+    if (this.#channel) this.#channel.onopen = this.#channel.onmessage = null;
     pc.close();
   }
 
