@@ -40,7 +40,7 @@ export function CallControls(
   },
 ) {
   return (
-    <div class="flex flex-wrap gap-2 justify-center sticky bottom-0 py-2 bg-white/90 dark:bg-gray-950/90">
+    <div class="flex flex-wrap gap-2 justify-center sticky bottom-0 py-2 bg-white/90 dark:bg-gray-900/90">
       {props.showToggles && (
         <Toggle pressed={props.muted} onClick={props.onMute}>Mute</Toggle>
       )}

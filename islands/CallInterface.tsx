@@ -232,7 +232,7 @@ export default function CallInterface(props: CallInterfaceProps) {
 
   return (
     <main
-      class="max-w-3xl mx-auto p-4 flex flex-col gap-4 min-h-screen dark:bg-gray-950 dark:text-gray-100"
+      class="max-w-3xl mx-auto p-4 flex flex-col gap-4 min-h-screen dark:bg-gray-900 dark:text-gray-100"
       data-call-state={state}
     >
       <header class="flex flex-wrap items-center gap-3 justify-between">

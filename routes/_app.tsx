@@ -10,7 +10,7 @@ export default function App({ Component }: PageProps) {
         <title>Nexus Call</title>
         <link rel="icon" href={asset("/favicon.svg")} type="image/svg+xml" />
       </head>
-      <body class="bg-white text-gray-900">
+      <body class="bg-white text-gray-900 dark:bg-gray-900 dark:text-gray-100">
         <Component />
       </body>
     </html>

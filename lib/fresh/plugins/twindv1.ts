@@ -77,7 +77,10 @@ export default function twindPlugin<Theme, Presets extends AnyPreset[]>(
       return [...tokens].sort();
     },
     render({ html, buildData }) {
-      if (!primed && Array.isArray(buildData)) tw(buildData.join(" "));
+      if (!primed && Array.isArray(buildData)) {
+        // One at a time: joined, a token such as `Math.max(1,` opens a twind group that swallows the rest.
+        for (const candidate of buildData) tw(String(candidate));
+      }
       primed = true;
       const { css } = extract(html, tw);
       return { styles: [{ cssText: css, id: "__FRSH_TWIND" }] };

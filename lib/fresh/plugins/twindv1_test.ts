@@ -11,6 +11,16 @@ Deno.test("class names are found in string literals of any quoting", () => {
   }
 });
 
+Deno.test("a candidate with an open parenthesis does not swallow the ones after it", () => {
+  const plugin = twind({ config: { presets: [presetTailwind()] } });
+  const { styles } = plugin.render!({
+    html: "<p>x</p>",
+    buildData: ["Math.max(1,", "absolute", "bottom-2"],
+  });
+  assert.match(styles![0].cssText, /\.absolute\{position:absolute\}/);
+  assert.match(styles![0].cssText, /\.bottom-2\{/);
+});
+
 Deno.test("each page's sheet has the page's classes and those islands may add later", () => {
   const plugin = twind({ config: { presets: [presetTailwind()] } });
   const { styles } = plugin.render!({

@@ -1,0 +1,304 @@
+/**
+ * The call experience in headless Chromium, driven by accessible names:
+ * presence, devices, screen share, chat, the peer's state, quality,
+ * recording, keyboard shortcuts, a phone-sized screen.
+ */
+import assert from "node:assert/strict";
+import type { Browser, Page } from "playwright-core";
+import { CHROMIUM, needsService } from "./support/environment.ts";
+import { startAppProcess } from "./support/app_process.ts";
+import {
+  launchChromium,
+  openAs,
+  riseOver,
+  waitForCallState,
+  waitForRise,
+} from "./support/browser.ts";
+
+const status = (page: Page, text: string | RegExp) =>
+  page.getByRole("status").filter({ hasText: text }).waitFor();
+const badges = (page: Page) => page.getByRole("list", { name: "Peer status" });
+
+async function connect(caller: Page, callee: Page, calleeId: string) {
+  await caller.getByRole("textbox", { name: /user to call/i }).fill(calleeId);
+  await caller.getByRole("button", { name: /video call/i }).click();
+  await callee.getByRole("button", { name: /accept/i }).click();
+  await status(caller, `In call with ${calleeId}`);
+  await waitForRise(callee, "video", "framesDecoded", 5);
+}
+
+Deno.test({
+  name: "the call experience in a real browser",
+  ignore: needsService(CHROMIUM),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const app = await startAppProcess({});
+    let browser: Browser | undefined;
+    try {
+      browser = await launchChromium();
+      const alice = await openAs(browser, app.http, "alice");
+      const bob = await openAs(browser, app.http, "bob");
+
+      await t.step(
+        "presence: joins, leaves and calls show up live, both ways",
+        async () => {
+          const carol = await openAs(browser!, app.http, "carol");
+          await alice.getByRole("button", { name: "carol", exact: true })
+            .waitFor();
+          await carol.getByRole("button", { name: "alice", exact: true })
+            .waitFor();
+          await connect(alice, bob, "bob");
+          await carol.getByText("in a call").first().waitFor();
+          await alice.getByRole("button", { name: /end call/i }).click();
+          await waitForCallState(bob, "idle");
+          await carol.getByText("in a call").first().waitFor({
+            state: "detached",
+          });
+          await carol.context().close();
+          await alice.getByRole("button", { name: "carol", exact: true })
+            .waitFor({ state: "detached" });
+        },
+      );
+
+      await t.step(
+        "before the call: a preview, a level meter and remembered device choices",
+        async () => {
+          await alice.getByText("Camera, microphone and speaker").click();
+          const preview = alice.getByTestId("preview-video");
+          await alice.waitForFunction(() =>
+            (document.querySelector(
+              '[data-testid="preview-video"]',
+            ) as HTMLVideoElement)?.videoWidth > 0
+          );
+          assert.ok(await preview.isVisible());
+          await alice.getByText("Microphone level").waitFor();
+          const camera = alice.getByRole("combobox", { name: "Camera" });
+          const choice = await camera.locator("option").nth(1).getAttribute(
+            "value",
+          );
+          await camera.selectOption(choice!);
+          await alice.reload();
+          await alice.getByRole("textbox", { name: /your id/i }).fill("alice");
+          await alice.getByRole("button", { name: /join/i }).click();
+          await alice.getByText("Camera, microphone and speaker").click();
+          assert.equal(
+            await alice.getByRole("combobox", { name: "Camera" }).inputValue(),
+            choice,
+            "remembered",
+          );
+          await alice.getByText("Camera, microphone and speaker").click();
+          await alice.waitForFunction(() =>
+            !(document.querySelector('[data-testid="preview-video"]') as
+              | HTMLVideoElement
+              | null)?.srcObject
+          );
+        },
+      );
+
+      await t.step(
+        "switching camera and microphone mid-call keeps media flowing, without renegotiating",
+        async () => {
+          await connect(alice, bob, "bob");
+          await alice.getByText("Switch camera, microphone or speaker").click();
+          const offers = await alice.evaluate(() =>
+            (window as unknown as { __peerConnections: RTCPeerConnection[] })
+              .__peerConnections.at(-1)!
+              .localDescription?.sdp
+          );
+          const camera = alice.getByRole("combobox", { name: "Camera" });
+          await camera.selectOption(
+            await camera.locator("option").nth(1).getAttribute("value") ?? "",
+          );
+          const microphone = alice.getByRole("combobox", {
+            name: "Microphone",
+          });
+          await microphone.selectOption(
+            await microphone.locator("option").nth(1).getAttribute("value") ??
+              "",
+          );
+          await waitForRise(bob, "video", "framesDecoded", 10);
+          await waitForRise(bob, "audio", "packetsReceived", 10);
+          assert.equal(
+            await alice.evaluate(() =>
+              (window as unknown as { __peerConnections: RTCPeerConnection[] })
+                .__peerConnections.at(-1)!
+                .localDescription?.sdp
+            ),
+            offers,
+            "no new offer was made",
+          );
+        },
+      );
+
+      await t.step(
+        "screen share swaps what the peer receives, and back to the camera",
+        async () => {
+          const share = (pressed: boolean) =>
+            alice.getByRole("button", { name: /share screen/i, pressed });
+          await share(false).click();
+          await share(true).waitFor();
+          await badges(bob).getByText("Sharing screen").waitFor();
+          const label = await alice.evaluate(() =>
+            ((document.querySelector(
+              '[data-testid="local-video"]',
+            ) as HTMLVideoElement).srcObject as MediaStream)
+              .getVideoTracks()[0].label
+          );
+          assert.doesNotMatch(
+            label,
+            /fake_device/,
+            `the screen is sent, not the camera (${label})`,
+          );
+          await waitForRise(bob, "video", "framesDecoded", 5);
+          await share(true).click();
+          await share(false).waitFor();
+          await badges(bob).getByText("Sharing screen").waitFor({
+            state: "detached",
+          });
+          await waitForRise(bob, "video", "framesDecoded", 5);
+        },
+      );
+
+      await t.step("chat goes both ways, peer to peer", async () => {
+        await alice.getByRole("textbox", { name: "Chat message" }).fill(
+          "hello bob",
+        );
+        await alice.getByRole("button", { name: "Send" }).click();
+        await bob.getByRole("list", { name: "Chat messages" }).getByText(
+          "hello bob",
+        ).waitFor();
+        await bob.getByRole("textbox", { name: "Chat message" }).fill(
+          "hi alice",
+        );
+        await bob.getByRole("textbox", { name: "Chat message" }).press("Enter");
+        await alice.getByRole("list", { name: "Chat messages" }).getByText(
+          "hi alice",
+        ).waitFor();
+      });
+
+      await t.step(
+        "the peer's tile follows its microphone and camera",
+        async () => {
+          await alice.getByRole("button", { name: /mute/i, pressed: false })
+            .click();
+          await badges(bob).getByText("Microphone muted").waitFor();
+          await alice.getByRole("button", { name: /camera/i, pressed: false })
+            .click();
+          await badges(bob).getByText("Camera off").waitFor();
+          await alice.getByRole("button", { name: /mute/i, pressed: true })
+            .click();
+          await alice.getByRole("button", { name: /camera/i, pressed: true })
+            .click();
+          await badges(bob).getByText("Microphone muted").waitFor({
+            state: "detached",
+          });
+          await badges(bob).getByText("Camera off").waitFor({
+            state: "detached",
+          });
+          assert.ok(await riseOver(bob, "video", "framesDecoded", 1_000) > 0);
+        },
+      );
+
+      await t.step("the quality panel shows numbers", async () => {
+        await bob.getByRole("button", { name: /call details/i }).click();
+        const panel = bob.getByRole("definition").filter({
+          hasText: /kbit\/s/,
+        });
+        await panel.waitFor({ timeout: 10_000 });
+        await bob.getByText(/^\d+ ms$/).waitFor({ timeout: 10_000 });
+        await bob.getByText(/^\d+×\d+$/).waitFor();
+        await bob.getByText(/^direct$/).waitFor();
+      });
+
+      await t.step(
+        "recording is shown to both and produces a file",
+        async () => {
+          const download = alice.waitForEvent("download");
+          await alice.getByRole("button", { name: /record/i, pressed: false })
+            .click();
+          await badges(bob).getByText("Recording").waitFor();
+          await badges(alice).getByText("Recording").waitFor();
+          await new Promise((resolve) => setTimeout(resolve, 2_500));
+          await alice.getByRole("button", { name: /record/i, pressed: true })
+            .click();
+          const file = await (await download).path();
+          assert.ok(
+            file && (await Deno.stat(file)).size > 1_000,
+            "a recording with content",
+          );
+          await badges(bob).getByText("Recording").waitFor({
+            state: "detached",
+          });
+        },
+      );
+
+      await t.step("keyboard shortcuts: M, V, E, A, D", async () => {
+        await alice.keyboard.press("m");
+        await alice.getByRole("button", { name: /mute/i, pressed: true })
+          .waitFor();
+        await alice.keyboard.press("m");
+        await alice.keyboard.press("v");
+        await alice.getByRole("button", { name: /camera/i, pressed: true })
+          .waitFor();
+        await alice.keyboard.press("e");
+        await waitForCallState(bob, "idle");
+        await waitForCallState(alice, "idle");
+        await alice.getByRole("textbox", { name: /user to call/i }).fill("bob");
+        await alice.getByRole("button", { name: /video call/i }).click();
+        await bob.getByRole("button", { name: /accept/i }).waitFor();
+        await bob.keyboard.press("a");
+        await status(alice, "In call with bob");
+        await bob.keyboard.press("e");
+        await waitForCallState(alice, "idle");
+        await waitForCallState(bob, "idle");
+        await bob.getByRole("textbox", { name: /user to call/i }).fill("alice");
+        await bob.getByRole("button", { name: /audio call/i }).click();
+        await alice.getByRole("button", { name: /accept/i }).waitFor();
+        await alice.keyboard.press("d");
+        await status(bob, "alice declined the call.");
+        assert.ok(
+          await alice.getByText(/Shortcuts: M mute/).isVisible(),
+          "the shortcuts are listed",
+        );
+        await waitForCallState(bob, "idle");
+      });
+
+      await t.step(
+        "a phone-sized screen has every control in view",
+        async () => {
+          for (const page of [alice, bob]) {
+            await page.setViewportSize({ width: 390, height: 844 });
+          }
+          await connect(alice, bob, "bob");
+          for (
+            const name of [
+              /mute/i,
+              /camera/i,
+              /share screen/i,
+              /record/i,
+              /end call/i,
+            ]
+          ) {
+            const control = alice.getByRole("button", { name });
+            assert.ok(await control.isVisible(), `${name} is visible`);
+            const box = (await control.boundingBox())!;
+            assert.ok(
+              box.x >= 0 && box.x + box.width <= 390,
+              `${name} fits the width`,
+            );
+            assert.ok(
+              box.y + box.height <= 844,
+              `${name} is on screen without scrolling`,
+            );
+          }
+          await alice.getByRole("button", { name: /end call/i }).click();
+          await waitForCallState(bob, "idle");
+        },
+      );
+    } finally {
+      await browser?.close();
+      await app.stop();
+    }
+  },
+});
