@@ -445,7 +445,7 @@ export class CallMachine {
 
   /** Starts recording the call (both voices, the peer's video), or stops and downloads it. */
   async toggleRecording(): Promise<void> {
-    if (this.#recordingInProgress) return this.#finishRecording();
+    if (this.#recordingInProgress) return await this.#finishRecording();
     const remote = this.remoteStream.value;
     if (!remote || this.state.value !== "active") return;
     if (!this.#deps.recordCall) {
