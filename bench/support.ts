@@ -153,7 +153,7 @@ export function clientUrl(
 ): string {
   switch (target) {
     case "nexus":
-      return `ws://${host}:${port}/ws?userId=${id}`;
+      return `ws://${host}:${port}/ws?userId=${id}&heartbeat=1`;
     case "bare":
       return `ws://${host}:${port}/?id=${id}`;
     case "peerjs":

@@ -48,9 +48,10 @@ export const CLOSE_CODES = {
   /** The same device connected again; this older connection is replaced. */
   replaced: 4409,
   /** Policy: the token expired, or the client kept flooding. */
-  policy: 1008,
-  /** The server is restarting: reconnect at once. */
+  policy: 1008, /** The server is restarting: reconnect at once. */
   restarting: 1012,
+  /** A heartbeat client went silent: the connection counts as dead. */
+  silent: 4408,
 } as const;
 
 /** A machine-readable error code. */

@@ -44,6 +44,7 @@ function assemble(config: ServerConfig): ServerParts {
   const hub = new SignalingHub({
     ringTimeoutMs: config.ringTimeoutMs,
     resumeGraceMs: config.resumeGraceMs,
+    heartbeatTimeoutMs: config.idleTimeoutS * 1000,
     iceTransportPolicy: config.iceTransportPolicy,
     presence: config.presence,
     limits: {

@@ -94,7 +94,11 @@ phone(
     await alice.close();
     await bob.close();
   },
-  { hub: { limits: { ...DEFAULT_LIMITS, callRequestBurst: 200 } } },
+  {
+    hub: {
+      limits: { ...DEFAULT_LIMITS, callRequestBurst: 200, messageBurst: 1_000 },
+    },
+  },
 );
 
 phone(
@@ -146,6 +150,21 @@ phone(
     await bob.close();
   },
   { idleTimeoutS: 1 },
+);
+
+phone(
+  "a heartbeat client that goes silent is closed as dead",
+  async (server) => {
+    const quiet = TestClient.open(
+      `${server.ws}?userId=quiet&heartbeat=1`,
+      "quiet",
+    );
+    await quiet.expect("session:ready");
+    const closed = await quiet.closed;
+    assert.equal(closed.code, CLOSE_CODES.silent);
+    assert.equal(closed.reason, "no heartbeat");
+  },
+  { hub: { heartbeatTimeoutMs: 600 } },
 );
 
 phone(

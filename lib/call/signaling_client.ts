@@ -36,6 +36,8 @@ export function signalingUrl(
       : { userId: credentials.userId },
   );
   if (credentials.deviceId) query.set("deviceId", credentials.deviceId);
+  // This client pings every 15 s, so the server need not ping it.
+  query.set("heartbeat", "1");
   return `${scheme}//${location.host}/ws?${query}`;
 }
 

@@ -72,19 +72,29 @@ export interface HubOptions {
   iceRefresh?: IceRefresh;
   limits?: MessageLimits;
   observer?: Partial<HubObserver>;
-  timers?: Timers;
-  /** The clock in milliseconds; `Date.now` unless a test says otherwise. */
+  timers?:
+    Timers; /** The clock in milliseconds; `Date.now` unless a test says otherwise. */
   now?: () => number;
+  /** Heartbeat sessions silent for this long are closed as dead. */
+  heartbeatTimeoutMs?: number;
 }
 
 /** What a session brings when it joins. */
 export interface JoinOptions {
   /** The page's device id; a new one is made when absent. */
   deviceId?: string;
-  iceServers?: RTCIceServer[];
-  /** When its token expires (ms since the epoch); the socket is closed then. */
+  iceServers?:
+    RTCIceServer[]; /** When its token expires (ms since the epoch); the socket is closed then. */
   expiresAt?: number;
+  /**
+   * The client sends `ping` regularly, so the hub watches its silence itself
+   * instead of the socket pinging it (which costs a timer per message).
+   */
+  heartbeat?: boolean;
 }
+
+/** How long a heartbeat session may stay silent before it is closed as dead. */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 30_000;
 
 /** The grace period a call gives a party whose connection dropped. */
 export const DEFAULT_RESUME_GRACE_MS = 12_000;
@@ -94,9 +104,11 @@ interface SessionState {
   messages: TokenBucket;
   callRequests: TokenBucket;
   refusals: TokenBucket;
-  timers: unknown[];
-  /** The hub has closed this socket; what still arrives is not read. */
+  timers:
+    unknown[]; /** The hub has closed this socket; what still arrives is not read. */
   closing: boolean;
+  /** When the hub last heard from a heartbeat session (ms), or `null` for others. */
+  lastHeard: number | null;
 }
 
 /** A party that resumed a call the server does not know (it restarted), waiting for the other. */
@@ -163,6 +175,7 @@ export class SignalingHub {
   /** Users in a call whose device is gone, and the timer that ends their call. */
   #graceTimers = new Map<string, unknown>();
   #resumeClaims = new Map<string, ResumeClaim>();
+  #heartbeatSweep: unknown = null;
   /** When the frame being handled arrived (`performance.now()`). */
   #frameArrived = 0;
 
@@ -220,7 +233,9 @@ export class SignalingHub {
       ),
       timers: [],
       closing: false,
+      lastHeard: join.heartbeat ? this.#now() : null,
     };
+    if (join.heartbeat) this.#watchHeartbeats();
     this.#sessions.set(session, state);
     if (join.expiresAt !== undefined) {
       state.timers.push(this.#timers.set(
@@ -277,6 +292,7 @@ export class SignalingHub {
     this.#frameArrived = performance.now();
     const state = this.#sessions.get(session);
     if (!state || state.closing) return;
+    if (state.lastHeard !== null) state.lastHeard = this.#now();
     if (!state.messages.take()) return this.#refuse(session, state);
     if (typeof frame !== "string") return this.#error(session, "binary-frame");
     const parsed = parseClientFrame(frame);
@@ -320,6 +336,26 @@ export class SignalingHub {
         payload: { userId, online: false },
       });
     }
+  } /** One sweep for all heartbeat sessions, while there are any: a timer per session would cost more. */
+  #watchHeartbeats(): void {
+    if (this.#heartbeatSweep !== null) return;
+    const timeout = this.#options.heartbeatTimeoutMs ??
+      DEFAULT_HEARTBEAT_TIMEOUT_MS;
+    this.#heartbeatSweep = this.#timers.set(() => {
+      this.#heartbeatSweep = null;
+      const now = this.#now();
+      let watched = false;
+      for (const [session, state] of this.#sessions) {
+        if (state.lastHeard === null || state.closing) continue;
+        if (now - state.lastHeard > timeout) {
+          state.closing = true;
+          session.socket.close(CLOSE_CODES.silent, "no heartbeat");
+        } else {
+          watched = true;
+        }
+      }
+      if (watched) this.#watchHeartbeats();
+    }, timeout / 3);
   }
 
   /** Closes every socket, e.g. with 1012 when the server restarts. */

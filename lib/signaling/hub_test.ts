@@ -689,3 +689,35 @@ Deno.test("a caller who cancels reaches each of the callee's ringing devices onc
     ]);
   }
 });
+
+Deno.test("heartbeat sessions that go silent are closed; the ones that ping stay", () => {
+  const timers = new ManualTimers();
+  let now = 0;
+  const hub = new SignalingHub({
+    ringTimeoutMs: RING_MS,
+    heartbeatTimeoutMs: 3_000,
+    now: () => now,
+    timers: { set: timers.setTimeout, clear: timers.clearTimeout },
+  });
+  const chatty = new FakeSocket();
+  const silent = new FakeSocket();
+  const other = new FakeSocket();
+  const chattySession = hub.connect("alice", chatty, { heartbeat: true });
+  hub.connect("bob", silent, { heartbeat: true });
+  hub.connect("carol", other);
+  for (let second = 1; second <= 4; second++) {
+    now = second * 1_000;
+    hub.receive(chattySession, JSON.stringify({ type: "ping", payload: {} }));
+    timers.advance(1_000);
+  }
+  assert.deepEqual(silent.closed, {
+    code: CLOSE_CODES.silent,
+    reason: "no heartbeat",
+  });
+  assert.equal(chatty.closed, null);
+  assert.equal(
+    other.closed,
+    null,
+    "a socket without heartbeat is the socket's own business",
+  );
+});

@@ -156,9 +156,10 @@ export async function upgradeSignaling(
     released = true;
   };
   try {
-    const iceServers = await endpoint.iceServersFor(userId);
+    const iceServers = await endpoint.iceServersFor(userId); // A heartbeat client is watched by the hub; others are pinged by the socket.
+    const heartbeat = new URL(req.url).searchParams.get("heartbeat") === "1";
     const { socket, response } = Deno.upgradeWebSocket(req, {
-      idleTimeout: endpoint.idleTimeoutS,
+      idleTimeout: heartbeat ? 0 : endpoint.idleTimeoutS,
     });
     let session: Session | undefined;
     socket.onopen = () => {
@@ -166,6 +167,7 @@ export async function upgradeSignaling(
         deviceId,
         iceServers,
         expiresAt,
+        heartbeat,
       });
     };
     socket.onmessage = (event) => {
