@@ -171,6 +171,27 @@ ${rows.join("\n")}
 | --- | --- | --- | --- |
 ${ratios.join("\n")}
 
+### What profiling found
+
+\`--cpu-prof\` of Nexus under 1,000 pairs at 20,000 msg/s showed its JavaScript thread mostly idle: most of the cost of
+a message is the runtime's own WebSocket I/O, which the bare relay pays too. What was Nexus's own:
+
+- Deno's \`idleTimeout\` re-arms a timer on every message: about 3 µs per message, and most of the p99 at 1,000
+  pairs (17.7 ms with it, 4.9 ms without, in an A/B run). Fixed: the page opts in with \`&heartbeat=1\` (it already
+  sends \`ping\` every 15 s); for those sockets the server turns the idle timer off and the hub notes when it last
+  heard each one, with one sweep for all. Other clients keep WebSocket-level pings.
+- prom-client's labelled counter hashed its label object on every message: the labelled children are now resolved
+  once per message type.
+- What remains above the bare relay is the work Nexus exists to do: schema validation of every frame (valibot), the
+  call-table check, and serializing each message again to stamp \`from\`.
+- The PeerJS goal (≤ 0.80×) is this runtime's own floor here: the bare Deno relay, with no validation at all, costs
+  ${
+    ratio(
+      find(results, "bare", 1000, 20_000)?.serverCpuUsPerMessage ?? 0,
+      find(results, "peerjs", 1000, 20_000)?.serverCpuUsPerMessage ?? 1,
+    )
+  }× PeerJS at 1,000 pairs × 20,000 msg/s.
+
 ## Idle connections
 
 Sessions that join and stay idle (Nexus with \`NEXUS_PRESENCE=off\`: with presence on, every join is news to every
