@@ -139,16 +139,14 @@ Deno.test({
           await share(false).click();
           await share(true).waitFor();
           await badges(bob).getByText("Sharing screen").waitFor();
-          const label = await alice.evaluate(() =>
-            ((document.querySelector(
-              '[data-testid="local-video"]',
-            ) as HTMLVideoElement).srcObject as MediaStream)
-              .getVideoTracks()[0].label
-          );
-          assert.doesNotMatch(
-            label,
-            /fake_device/,
-            `the screen is sent, not the camera (${label})`,
+          // The screen's track is what the page now sends and shows as its own video.
+          await alice.waitForFunction(() =>
+            !/fake_device/.test(
+              ((document.querySelector(
+                '[data-testid="local-video"]',
+              ) as HTMLVideoElement).srcObject as MediaStream)
+                .getVideoTracks()[0]?.label ?? "fake_device",
+            )
           );
           await waitForRise(bob, "video", "framesDecoded", 5);
           await share(true).click();
@@ -263,6 +261,41 @@ Deno.test({
         );
         await waitForCallState(bob, "idle");
       });
+
+      await t.step(
+        "ringing: focus on Accept, silenceable, and the title says who calls while the tab is hidden",
+        async () => {
+          await bob.evaluate(() =>
+            Object.defineProperty(document, "hidden", {
+              value: true,
+              configurable: true,
+            })
+          );
+          await alice.getByRole("textbox", { name: /user to call/i }).fill(
+            "bob",
+          );
+          await alice.getByRole("button", { name: /video call/i }).click();
+          await bob.getByRole("button", { name: /accept/i }).waitFor();
+          await bob.waitForFunction(() =>
+            document.title === "Incoming call from alice — Nexus Call"
+          );
+          assert.match(
+            await bob.evaluate(() => document.activeElement?.textContent ?? ""),
+            /Accept call/,
+          );
+          const silence = (page: Page, pressed: boolean) =>
+            page.getByRole("button", { name: /silence ringing/i, pressed });
+          await silence(bob, false).click();
+          await silence(bob, true).waitFor();
+          await silence(alice, false).waitFor();
+          await bob.getByRole("button", { name: /decline/i }).click();
+          await bob.waitForFunction(() => document.title === "Nexus Call");
+          await bob.evaluate(() =>
+            delete (document as unknown as Record<string, unknown>).hidden
+          );
+          await waitForCallState(alice, "idle");
+        },
+      );
 
       await t.step(
         "a phone-sized screen has every control in view",
