@@ -1,22 +1,11 @@
 /** Turns a run's results into `bench/README.md` and `bench/results/chart.svg`. */
-import { ROOT } from "./support.ts";
-
-interface Relay {
-  target: string;
-  pairs: number;
-  offered: number;
-  achieved: number;
-  p50Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-  serverCpuUsPerMessage: number;
-}
+import { type RelayResult, ROOT } from "./support.ts";
 
 interface Results {
   date: string;
   seconds: number;
   machine: { cores: number; deno: string; node: string; chromium: string };
-  relay: Relay[];
+  relay: RelayResult[];
   connections: {
     target: string;
     sessions: number;
@@ -53,7 +42,7 @@ function find(
   target: string,
   pairs: number,
   offered: number,
-): Relay | undefined {
+): RelayResult | undefined {
   return results.relay.find((r) =>
     r.target === target && r.pairs === pairs && r.offered === offered
   );

@@ -13,6 +13,7 @@ import {
   freePort,
   median,
   prepare,
+  type RelayResult,
   ROOT,
   rssKiB,
   runPinned,
@@ -43,17 +44,6 @@ const plan = quick
     calls: 10,
     coldStarts: 5,
   };
-
-interface RelayResult {
-  target: Target;
-  pairs: number;
-  offered: number;
-  achieved: number;
-  p50Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-  serverCpuUsPerMessage: number;
-}
 
 function log(message: string) {
   console.error(`[bench] ${message}`);

@@ -2,6 +2,7 @@
 import { build } from "../lib/fresh/src/build.ts";
 import { collectFiles } from "../lib/fresh/src/manifest.ts";
 import config from "../lib/fresh_config.ts";
+import { waitForPort } from "../tests/support/process.ts";
 
 /** The repository's root folder. */
 export const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname)
@@ -43,6 +44,18 @@ export function freePort(): number {
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
   return port;
+}
+
+/** One step of the relay benchmark, as `relay_load.ts` prints it. */
+export interface RelayResult {
+  target: Target;
+  pairs: number;
+  offered: number;
+  achieved: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  serverCpuUsPerMessage: number;
 }
 
 /** The servers compared: Nexus, a bare Deno relay, and PeerJS on Node. */
@@ -123,15 +136,8 @@ export async function startServer(
     stdout: "null",
     stderr: "inherit",
   }).spawn();
-  const deadline = Date.now() + 20_000;
-  while (true) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${target} did not start`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  if (!await waitForPort(port, 20_000)) {
+    throw new Error(`${target} did not start`);
   }
   return {
     target,

@@ -7,6 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { CHROMIUM, needsService } from "./support/environment.ts";
 import { startApp } from "./support/servers.ts";
 import {
+  dial,
   inbound,
   launchChromium,
   mediaState,
@@ -38,8 +39,7 @@ async function startCall(
   calleeId: string,
   kind: "video call" | "audio call",
 ) {
-  await caller.getByRole("textbox", { name: /user to call/i }).fill(calleeId);
-  await caller.getByRole("button", { name: new RegExp(kind, "i") }).click();
+  await dial(caller, calleeId, new RegExp(kind, "i"));
   await caller.getByRole("status").filter({ hasText: `Calling ${calleeId}` })
     .waitFor();
   await callee.getByRole("button", { name: /accept/i }).waitFor();

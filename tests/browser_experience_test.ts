@@ -8,6 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import { CHROMIUM, needsService } from "./support/environment.ts";
 import { startAppProcess } from "./support/app_process.ts";
 import {
+  dial,
   launchChromium,
   openAs,
   riseOver,
@@ -20,8 +21,7 @@ const status = (page: Page, text: string | RegExp) =>
 const badges = (page: Page) => page.getByRole("list", { name: "Peer status" });
 
 async function connect(caller: Page, callee: Page, calleeId: string) {
-  await caller.getByRole("textbox", { name: /user to call/i }).fill(calleeId);
-  await caller.getByRole("button", { name: /video call/i }).click();
+  await dial(caller, calleeId);
   await callee.getByRole("button", { name: /accept/i }).click();
   await status(caller, `In call with ${calleeId}`);
   await waitForRise(callee, "video", "framesDecoded", 5);

@@ -7,6 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { CHROMIUM, needsService } from "./support/environment.ts";
 import { freePort, startAppProcess } from "./support/app_process.ts";
 import {
+  dial,
   launchChromium,
   mediaState,
   openAs,
@@ -16,11 +17,6 @@ import {
 } from "./support/browser.ts";
 
 const RING_TIMEOUT_MS = 2_000;
-
-async function dial(page: Page, user: string, kind = /video call/i) {
-  await page.getByRole("textbox", { name: /user to call/i }).fill(user);
-  await page.getByRole("button", { name: kind }).click();
-}
 
 const status = (page: Page, text: string) =>
   page.getByRole("status").filter({ hasText: text }).waitFor();

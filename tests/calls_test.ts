@@ -8,8 +8,8 @@ import { CLOSE_CODES } from "../lib/protocol.ts";
 import { DEFAULT_LIMITS } from "../lib/signaling/rate_limit.ts";
 import { needsPermissions } from "./support/environment.ts";
 import {
-  drained,
   type RunningServer,
+  serverTest,
   type SignalingOptions,
   startSignaling,
 } from "./support/servers.ts";
@@ -23,25 +23,12 @@ const candidate = {
   sdpMid: "0",
 };
 
-function phone(
+/** A test against its own signaling server, made with `options`. */
+const phone = (
   name: string,
   fn: (server: RunningServer) => Promise<void>,
   options: SignalingOptions = {},
-) {
-  Deno.test({
-    name,
-    ignore: needsPermissions(),
-    async fn() {
-      const server = startSignaling(options);
-      try {
-        await fn(server);
-      } finally {
-        await server.close();
-      }
-      await drained(server.hub);
-    },
-  });
-}
+) => serverTest(name, fn, () => startSignaling(options));
 
 const join = (server: RunningServer, user: string, device: string) =>
   TestClient.join(server.ws, user, `userId=${user}&deviceId=${device}`);

@@ -9,8 +9,8 @@ import { CLOSE_CODES, MAX_FRAME_BYTES } from "../lib/protocol.ts";
 import { DEFAULT_LIMITS } from "../lib/signaling/rate_limit.ts";
 import { needsPermissions } from "./support/environment.ts";
 import {
-  drained,
   type RunningServer,
+  serverTest,
   type SignalingOptions,
   startApp,
   startSignaling,
@@ -28,26 +28,12 @@ const candidate = {
   sdpMid: "0",
 };
 
-/** Runs `fn` against a signaling server made with `options`, then checks nothing is left. */
-function secured(
+/** A test against its own signaling server, made with `options`. */
+const secured = (
   name: string,
   options: SignalingOptions,
   fn: (server: RunningServer) => Promise<void>,
-) {
-  Deno.test({
-    name,
-    ignore: needsPermissions(),
-    async fn() {
-      const server = startSignaling(options);
-      try {
-        await fn(server);
-      } finally {
-        await server.close();
-      }
-      await drained(server.hub);
-    },
-  });
-}
+) => serverTest(name, fn, () => startSignaling(options));
 
 /** The HTTP answer to a WebSocket handshake, for handshakes the server refuses. */
 async function handshake(url: string, headers: Record<string, string> = {}) {

@@ -4,10 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { MAX_FRAME_BYTES } from "../lib/protocol.ts";
-import { needsPermissions } from "./support/environment.ts";
 import {
-  drained,
   type RunningServer,
+  serverTest,
   startApp,
   startSignaling,
 } from "./support/servers.ts";
@@ -21,26 +20,8 @@ const candidate = {
   sdpMLineIndex: 0,
 };
 
-/** Runs `fn` against a fresh signaling server and checks it is left empty. */
-function withServer(
-  name: string,
-  fn: (server: RunningServer) => Promise<void>,
-  start: () => RunningServer | Promise<RunningServer> = startSignaling,
-) {
-  Deno.test({
-    name,
-    ignore: needsPermissions(),
-    async fn() {
-      const server = await start();
-      try {
-        await fn(server);
-      } finally {
-        await server.close();
-      }
-      await drained(server.hub);
-    },
-  });
-}
+/** A test against a real server, left with no session and no call. */
+const withServer = serverTest;
 
 /** alice calls bob and bob accepts. */
 async function connectedPair(server: RunningServer, a = "alice", b = "bob") {

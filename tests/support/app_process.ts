@@ -5,6 +5,7 @@
 import config from "../../lib/fresh_config.ts";
 import { build } from "../../lib/fresh/src/build.ts";
 import { collectFiles } from "../../lib/fresh/src/manifest.ts";
+import { collectOutput } from "./process.ts";
 
 const root = decodeURIComponent(new URL("../../", import.meta.url).pathname)
   .replace(/\/$/, "");
@@ -47,14 +48,7 @@ export async function startAppProcess(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let printed = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      printed += decoder.decode(chunk, { stream: true });
-    }
-  };
-  const done = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  const output = collectOutput(child);
   const end = async (signal: Deno.Signal) => {
     try {
       child.kill(signal);
@@ -62,14 +56,14 @@ export async function startAppProcess(
       // Already gone.
     }
     await child.status;
-    await done;
+    await output.done;
   };
   const deadline = Date.now() + 15_000;
   let match: RegExpMatchArray | null = null;
-  while (!(match = printed.match(/"url":"(https?):\/\/[^:]+:(\d+)\/"/))) {
+  while (!(match = output.text().match(/"url":"(https?):\/\/[^:]+:(\d+)\/"/))) {
     if (Date.now() > deadline) {
       await end("SIGKILL");
-      throw new Error(`the app did not start:\n${printed}`);
+      throw new Error(`the app did not start:\n${output.text()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -77,7 +71,7 @@ export async function startAppProcess(
   return {
     http: `${match[1]}://localhost:${port}`,
     port,
-    output: () => printed,
+    output: () => output.text(),
     stop: () => end("SIGTERM"),
     kill: () => end("SIGKILL"),
   };

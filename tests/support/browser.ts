@@ -40,17 +40,22 @@ const PROBE = `
   };
 `;
 
+/** A page of its own (its own browser context, so its own device), with the probe, at `url`. */
+async function userPage(browser: Browser, url: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  page.setDefaultTimeout(15_000);
+  await page.addInitScript(PROBE);
+  await page.goto(url);
+  return page;
+}
+
 /** Opens the app in a context of its own and signs in as `userId`. */
 export async function openAs(
   browser: Browser,
   baseUrl: string,
   userId: string,
 ): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await page.addInitScript(PROBE);
-  await page.goto(baseUrl);
+  const page = await userPage(browser, baseUrl);
   await page.getByRole("textbox", { name: /your id/i }).fill(userId);
   await page.getByRole("button", { name: /join/i }).click();
   await page.getByRole("status").filter({ hasText: `Signed in as ${userId}` })
@@ -64,11 +69,7 @@ export async function openLink(
   link: string,
   userId: string,
 ): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await page.addInitScript(PROBE);
-  await page.goto(link);
+  const page = await userPage(browser, link);
   await page.getByRole("status").filter({ hasText: `Signed in as ${userId}` })
     .waitFor();
   assert(
@@ -76,6 +77,16 @@ export async function openLink(
     "token mode hides the id box",
   );
   return page;
+}
+
+/** Types whom to call and presses the call button (video unless `kind` says otherwise). */
+export async function dial(
+  page: Page,
+  calleeId: string,
+  kind: RegExp = /video call/i,
+): Promise<void> {
+  await page.getByRole("textbox", { name: /user to call/i }).fill(calleeId);
+  await page.getByRole("button", { name: kind }).click();
 }
 
 /** The candidate types of the page's selected candidate pair: [local, remote]. */

@@ -1,6 +1,7 @@
 /** A real coturn on a loopback port, with coturn's REST credentials (`use-auth-secret`). */
 import { COTURN } from "./environment.ts";
 import { freePort } from "./app_process.ts";
+import { collectOutput, waitForPort } from "./process.ts";
 
 /** A running coturn. */
 export interface Coturn {
@@ -41,14 +42,7 @@ export async function startCoturn(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let log = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      log += decoder.decode(chunk, { stream: true });
-    }
-  };
-  const done = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  const output = collectOutput(child);
   const stop = async () => {
     try {
       child.kill("SIGTERM");
@@ -56,21 +50,12 @@ export async function startCoturn(
       // Already gone.
     }
     await child.status;
-    await done;
+    await output.done;
     await Deno.remove(dir, { recursive: true });
   };
-  const deadline = Date.now() + 10_000;
-  while (true) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`coturn did not start on port ${port}:\n${log}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  if (!await waitForPort(port, 10_000)) {
+    await stop();
+    throw new Error(`coturn did not start on port ${port}:\n${output.text()}`);
   }
   return { port, url: `turn:127.0.0.1:${port}?transport=udp`, stop };
 }

@@ -10,6 +10,7 @@ import {
   upgradeSignaling,
 } from "../../lib/signaling/websocket.ts";
 import { server } from "../../lib/server.ts";
+import { needsPermissions } from "./environment.ts";
 import { ConnectionLimits } from "../../lib/signaling/connection_limits.ts";
 
 /** A running server and how to reach it. */
@@ -135,4 +136,28 @@ export async function startApp(tls?: Tls): Promise<RunningServer> {
     build: { outDir },
   });
   return serve(handler, server().signaling.hub, tls);
+}
+
+/**
+ * A test against a real server made by `start` (the signaling endpoint alone
+ * by default), which must be left with no session and no call.
+ */
+export function serverTest(
+  name: string,
+  fn: (server: RunningServer) => Promise<void>,
+  start: () => RunningServer | Promise<RunningServer> = startSignaling,
+): void {
+  Deno.test({
+    name,
+    ignore: needsPermissions(),
+    async fn() {
+      const running = await start();
+      try {
+        await fn(running);
+      } finally {
+        await running.close();
+      }
+      await drained(running.hub);
+    },
+  });
 }

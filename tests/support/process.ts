@@ -1,0 +1,35 @@
+/** Helpers for the programs tests and benchmarks start: their output, and their port. */
+
+/** Gathers what a child process prints on stdout and stderr, as it prints it. */
+export function collectOutput(
+  child: Deno.ChildProcess,
+): { text(): string; done: Promise<unknown> } {
+  let printed = "";
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      printed += decoder.decode(chunk, { stream: true });
+    }
+  };
+  return {
+    text: () => printed,
+    done: Promise.all([collect(child.stdout), collect(child.stderr)]),
+  };
+}
+
+/** Waits until something accepts TCP connections on a loopback port; false if nothing did in time. */
+export async function waitForPort(
+  port: number,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return true;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return false;
+}
