@@ -3,7 +3,7 @@
  * context per user, and a probe that records each page's peer connections
  * and media streams so tests can read `getStats` and track states.
  */
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import assert from "node:assert/strict";
 import { CHROMIUM } from "./environment.ts";
 
@@ -17,8 +17,11 @@ export const CHROMIUM_FLAGS = [
 ];
 
 /** Launches Debian's Chromium, headless. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
+export async function launchChromium(): Promise<Browser> {
+  // Loaded here, not at import: playwright-core reads the environment as it loads, which a bare
+  // `deno test` (no permissions) does not allow, and the tests that need it are ignored there.
+  const { chromium } = await import("playwright-core");
+  return await chromium.launch({
     executablePath: CHROMIUM.path,
     args: CHROMIUM_FLAGS,
   });
