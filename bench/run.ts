@@ -9,8 +9,8 @@ import { gzipSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../tests/support/browser.ts";
 import { gzippedSize, pageScripts } from "../tests/support/page_weight.ts";
+import { freePort } from "../tests/support/process.ts";
 import {
-  freePort,
   median,
   prepare,
   type RelayResult,

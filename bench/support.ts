@@ -2,7 +2,7 @@
 import { build } from "../lib/fresh/src/build.ts";
 import { collectFiles } from "../lib/fresh/src/manifest.ts";
 import config from "../lib/fresh_config.ts";
-import { waitForPort } from "../tests/support/process.ts";
+import { freePort, waitForPort } from "../tests/support/process.ts";
 
 /** The repository's root folder. */
 export const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname)
@@ -36,14 +36,6 @@ export function median(values: number[]): number {
   return sorted.length % 2
     ? sorted[middle]
     : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-/** A loopback port no one listens on now. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** One step of the relay benchmark, as `relay_load.ts` prints it. */

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { CHROMIUM, needsService } from "./support/environment.ts";
-import { freePort, startAppProcess } from "./support/app_process.ts";
+import { startAppProcess } from "./support/app_process.ts";
+import { freePort } from "./support/process.ts";
 import {
   dial,
   launchChromium,

@@ -13,7 +13,8 @@ import {
   type SignalingOptions,
   startSignaling,
 } from "./support/servers.ts";
-import { freePort, startAppProcess } from "./support/app_process.ts";
+import { startAppProcess } from "./support/app_process.ts";
+import { freePort } from "./support/process.ts";
 import { openRaw } from "./support/raw_websocket.ts";
 import { settle, TestClient } from "./support/ws_client.ts";
 

@@ -609,11 +609,6 @@ export class CallMachine {
     );
   }
 
-  /** The current call's peer connection, for statistics. */
-  get peerConnection(): RTCPeerConnection | null {
-    return this.#webrtc?.peerConnection ?? null;
-  }
-
   /** Handles one call message from the server. */
   handleMessage(message: ServerMessage): void {
     switch (message.type) {

@@ -198,11 +198,6 @@ export class WebRTCService {
     this.#pc.setConfiguration({ ...this.#pc.getConfiguration(), iceServers });
   }
 
-  /** How many peer candidates wait for the remote description. */
-  get pendingCandidateCount(): number {
-    return this.#pendingCandidates.length;
-  }
-
   /** Closes the connection; its events stop. */
   close(): void {
     this.#closed = true;

@@ -25,14 +25,6 @@ export interface AppProcess {
   kill(): Promise<void>;
 }
 
-/** A loopback port no one listens on now. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
 /**
  * Starts `main.ts` with `env` (on a free port unless `env.PORT` names one),
  * once `deno task build` has run.

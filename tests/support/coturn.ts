@@ -1,7 +1,6 @@
 /** A real coturn on a loopback port, with coturn's REST credentials (`use-auth-secret`). */
 import { COTURN } from "./environment.ts";
-import { freePort } from "./app_process.ts";
-import { collectOutput, waitForPort } from "./process.ts";
+import { collectOutput, freePort, waitForPort } from "./process.ts";
 
 /** A running coturn. */
 export interface Coturn {

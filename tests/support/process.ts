@@ -33,3 +33,11 @@ export async function waitForPort(
   }
   return false;
 }
+
+/** A loopback port no one listens on now. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
