@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   "already-in-call": "You are already in a call; end it first.",
   "self-call": "You cannot call yourself.",
   "rate-limited": "Too many messages: slow down.",
+  unavailable:
+    "The server cannot reach the state it shares with other instances; try again shortly.",
 } as const;
 
 /** WebSocket close codes the server uses, with the reason it gives. */

@@ -1,14 +1,26 @@
 /** The calls the server knows of: who rings whom, and who talks with whom, on which device. */
 
-/** A call between two users: ringing until the callee accepts, then active. */
+/**
+ * A call between two users: ringing until the callee accepts, then active.
+ * Calls are values: a change makes a new one with a higher `version`, so an
+ * engine can swap one for the next atomically, across instances.
+ */
 export interface Call {
+  /** Unique to this call; the same across every instance. */
+  readonly id: string;
+  /** Grows with every change, so a stale copy is never taken for the current one. */
+  readonly version: number;
   readonly caller: string;
   readonly callee: string;
   /** The caller's device that placed the call. */
-  callerDevice: string;
+  readonly callerDevice: string;
+  /** The instance that device is connected to. */
+  readonly callerInstance: string;
   /** The callee's device that answered; `null` while every device rings. */
-  calleeDevice: string | null;
-  phase: "ringing" | "active";
+  readonly calleeDevice: string | null;
+  /** The instance the answering device is connected to; `null` while ringing. */
+  readonly calleeInstance: string | null;
+  readonly phase: "ringing" | "active";
   readonly hasVideo: boolean;
   readonly hasAudio: boolean;
 }
@@ -23,48 +35,29 @@ export function deviceOf(call: Call, userId: string): string | null {
   return call.caller === userId ? call.callerDevice : call.calleeDevice;
 }
 
+/** The instance a user's device in a call is connected to; `null` while the callee's devices ring. */
+export function instanceOf(call: Call, userId: string): string | null {
+  return call.caller === userId ? call.callerInstance : call.calleeInstance;
+}
+
+/** The same call, moved on: `changes` applied and the version raised. */
+export function nextCall(call: Call, changes: Partial<Call>): Call {
+  return { ...call, ...changes, version: call.version + 1 };
+}
+
+/** Whether two copies are the same state of the same call (both absent counts). */
+export function sameCall(a: Call | undefined, b: Call | undefined): boolean {
+  return a?.id === b?.id && a?.version === b?.version;
+}
+
 /** Calls by user: each user is in at most one call. */
 export class CallTable {
   #byUser = new Map<string, Call>();
 
-  /** Starts ringing; both users must be free. */
-  ring(
-    caller: string,
-    callerDevice: string,
-    callee: string,
-    media: { hasVideo: boolean; hasAudio: boolean },
-  ): Call {
-    if (this.#byUser.has(caller) || this.#byUser.has(callee)) {
-      throw new Error(`${caller} or ${callee} is already in a call`);
-    }
-    const call: Call = {
-      caller,
-      callee,
-      callerDevice,
-      calleeDevice: null,
-      phase: "ringing",
-      hasVideo: media.hasVideo,
-      hasAudio: media.hasAudio,
-    };
-    this.#byUser.set(caller, call);
-    this.#byUser.set(callee, call);
-    return call;
-  }
-
-  /** Records an active call whose parties both resumed it (e.g. after a server restart). */
-  resume(
-    caller: string,
-    callerDevice: string,
-    callee: string,
-    calleeDevice: string,
-  ): Call {
-    const call = this.ring(caller, callerDevice, callee, {
-      hasVideo: true,
-      hasAudio: true,
-    });
-    call.calleeDevice = calleeDevice;
-    call.phase = "active";
-    return call;
+  /** Records a call (or its new state) for both of its users. */
+  put(call: Call): void {
+    this.#byUser.set(call.caller, call);
+    this.#byUser.set(call.callee, call);
   }
 
   /** The call a user is in, if any. */
@@ -78,27 +71,38 @@ export class CallTable {
     return call && peerOf(call, userId) === peerId ? call : undefined;
   }
 
-  /** Removes a call; both users are free again. */
-  end(call: Call): void {
-    if (this.#byUser.get(call.caller) === call) {
-      this.#byUser.delete(call.caller);
-    }
-    if (this.#byUser.get(call.callee) === call) {
-      this.#byUser.delete(call.callee);
+  /** Removes a call, whatever its version; both users are free again. */
+  remove(call: Call): void {
+    for (const user of [call.caller, call.callee]) {
+      if (this.#byUser.get(user)?.id === call.id) this.#byUser.delete(user);
     }
   }
 
-  /** How many calls are in each phase. */
-  countByPhase(): Record<Call["phase"], number> {
+  /** How many calls are in each phase: all, or those placed from one instance. */
+  countByPhase(callerInstance?: string): Record<Call["phase"], number> {
     const counts = { ringing: 0, active: 0 };
-    for (const [userId, call] of this.#byUser) {
-      if (call.caller === userId) counts[call.phase]++;
+    for (const call of this.#distinct()) {
+      if (
+        callerInstance === undefined || call.callerInstance === callerInstance
+      ) {
+        counts[call.phase]++;
+      }
     }
     return counts;
   }
 
   /** How many calls are ringing or active. */
   get size(): number {
-    return this.#byUser.size / 2;
+    return this.#distinct().size;
+  }
+
+  #distinct(): Set<Call> {
+    const calls = new Set<Call>();
+    const seen = new Set<string>();
+    for (const call of this.#byUser.values()) {
+      if (!seen.has(call.id)) calls.add(call);
+      seen.add(call.id);
+    }
+    return calls;
   }
 }

@@ -8,6 +8,11 @@
  * A device that loses its connection keeps its call for a grace period, and
  * takes it back when it reconnects; two users calling each other at once end
  * up in exactly one call, the one placed by the lower user id.
+ *
+ * The hub holds this instance's sockets. Who is connected where, and which
+ * calls exist, live in its engine, so that these rules hold across instances:
+ * every change of a call is an atomic swap there, retried when another
+ * instance changed the call first.
  * @module
  */
 import {
@@ -22,7 +27,16 @@ import {
   type RelayedType,
   type ServerMessage,
 } from "../protocol.ts";
-import { type Call, CallTable, deviceOf, peerOf } from "./call_table.ts";
+import {
+  type Call,
+  CallTable,
+  deviceOf,
+  instanceOf,
+  nextCall,
+  peerOf,
+} from "./call_table.ts";
+import type { EngineInbox, Envelope, SignalingEngine } from "./engine.ts";
+import { MemoryEngine } from "./memory_engine.ts";
 import { Registry } from "./registry.ts";
 import {
   DEFAULT_LIMITS,
@@ -56,6 +70,8 @@ export interface HubObserver {
   relayed(type: RelayedType, seconds: number): void;
   /** A message was refused with an error. */
   refused(code: ErrorCode, userId: string): void;
+  /** The engine failed at something the hub asked of it. */
+  engineFailed(operation: string, error: unknown): void;
 }
 
 /** How the hub behaves. */
@@ -72,19 +88,22 @@ export interface HubOptions {
   iceRefresh?: IceRefresh;
   limits?: MessageLimits;
   observer?: Partial<HubObserver>;
-  timers?:
-    Timers; /** The clock in milliseconds; `Date.now` unless a test says otherwise. */
+  /** Timers; `setTimeout` unless a test says otherwise. */
+  timers?: Timers;
+  /** The clock in milliseconds; `Date.now` unless a test says otherwise. */
   now?: () => number;
   /** Heartbeat sessions silent for this long are closed as dead. */
   heartbeatTimeoutMs?: number;
+  /** Where users and calls are shared; in this process's memory by default. */
+  engine?: SignalingEngine;
 }
 
 /** What a session brings when it joins. */
 export interface JoinOptions {
   /** The page's device id; a new one is made when absent. */
   deviceId?: string;
-  iceServers?:
-    RTCIceServer[]; /** When its token expires (ms since the epoch); the socket is closed then. */
+  iceServers?: RTCIceServer[];
+  /** When its token expires (ms since the epoch); the socket is closed then. */
   expiresAt?: number;
   /**
    * The client sends `ping` regularly, so the hub watches its silence itself
@@ -99,16 +118,21 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 30_000;
 /** The grace period a call gives a party whose connection dropped. */
 export const DEFAULT_RESUME_GRACE_MS = 12_000;
 
+/** How often a change of a call is tried again when other instances keep changing it first. */
+const SWAP_ATTEMPTS = 5;
+
 /** What the hub keeps per session besides the registry entry. */
 interface SessionState {
   messages: TokenBucket;
   callRequests: TokenBucket;
   refusals: TokenBucket;
-  timers:
-    unknown[]; /** The hub has closed this socket; what still arrives is not read. */
+  timers: unknown[];
+  /** The hub has closed this socket; what still arrives is not read. */
   closing: boolean;
   /** When the hub last heard from a heartbeat session (ms), or `null` for others. */
   lastHeard: number | null;
+  /** The session's frames still being handled, in order; `null` when none is. */
+  pending: Promise<void> | null;
 }
 
 /** A party that resumed a call the server does not know (it restarted), waiting for the other. */
@@ -122,7 +146,7 @@ type Route<T extends ClientType> = (
   hub: SignalingHub,
   session: Session,
   payload: PayloadOf<T>,
-) => void;
+) => void | Promise<void>;
 
 const routes: { [T in ClientType]: Route<T> } = {
   "call:request": (hub, session, payload) => hub.requestCall(session, payload),
@@ -161,17 +185,21 @@ function newDeviceId(): string {
 
 /** The signaling hub of one server. */
 export class SignalingHub {
-  /** The connected users and their devices. */
+  /** This instance's connected users and their devices. */
   readonly registry = new Registry();
-  /** The calls ringing or in progress. */
+  /** The calls of this instance's users, as last seen: what relaying checks against. */
   readonly calls = new CallTable();
+  /** Where users and calls are shared with other instances. */
+  readonly engine: SignalingEngine;
   #options: HubOptions;
   #timers: Timers;
   #now: () => number;
   #limits: MessageLimits;
   #observer: Partial<HubObserver>;
+  #presence: boolean;
   #sessions = new Map<Session, SessionState>();
-  #ringTimers = new Map<Call, unknown>();
+  /** Ring timers of the calls this instance placed, by call id. */
+  #ringTimers = new Map<string, unknown>();
   /** Users in a call whose device is gone, and the timer that ends their call. */
   #graceTimers = new Map<string, unknown>();
   #resumeClaims = new Map<string, ResumeClaim>();
@@ -181,13 +209,34 @@ export class SignalingHub {
 
   constructor(options: HubOptions) {
     this.#options = options;
+    this.engine = options.engine ?? new MemoryEngine();
     this.#now = options.now ?? Date.now;
     this.#limits = options.limits ?? DEFAULT_LIMITS;
     this.#observer = options.observer ?? {};
+    this.#presence = options.presence ?? true;
     this.#timers = options.timers ?? {
       set: (callback, ms) => setTimeout(callback, ms),
       clear: (handle) => clearTimeout(handle as number),
     };
+  }
+
+  /** Starts the engine, so that other instances reach this one. */
+  start(): Promise<void> {
+    const inbox: EngineInbox = {
+      deliver: (envelope) => this.#deliverHere(envelope),
+      broadcast: ({ text, exceptUser }) => this.#sendToAll(text, exceptUser),
+      lost: (devices) => {
+        for (const { user, device, offline } of devices) {
+          this.#inBackground(
+            "device.lost",
+            this.#deviceGone(user, device, offline),
+          );
+        }
+      },
+      devices: () => this.#localDevices(),
+      rebuild: () => this.#rebuild(),
+    };
+    return this.engine.start(inbox);
   }
 
   /**
@@ -205,7 +254,6 @@ export class SignalingHub {
       deviceId: join.deviceId ?? newDeviceId(),
       socket,
     };
-    const wasOnline = this.registry.has(userId);
     const replaced = this.registry.add(session);
     if (replaced) {
       this.#forget(replaced);
@@ -234,6 +282,7 @@ export class SignalingHub {
       timers: [],
       closing: false,
       lastHeard: join.heartbeat ? this.#now() : null,
+      pending: null,
     };
     if (join.heartbeat) this.#watchHeartbeats();
     this.#sessions.set(session, state);
@@ -253,42 +302,21 @@ export class SignalingHub {
         deviceId: session.deviceId,
         iceServers: join.iceServers ?? [],
         iceTransportPolicy: this.#options.iceTransportPolicy ?? "all",
-        presence: this.#options.presence ?? true,
+        presence: this.#presence,
       },
     });
-    const presence = this.#options.presence ?? true;
-    if (presence) {
-      const users = this.registry.users();
-      const inCall = users.filter((user) =>
-        this.calls.of(user)?.phase === "active"
-      );
-      send(socket, { type: "presence:list", payload: { users, inCall } });
-    }
-    if (presence && !wasOnline) {
-      this.#broadcast(session, {
-        type: "presence:update",
-        payload: { userId, online: true },
-      });
-    }
-    const call = this.calls.of(userId);
-    if (call && this.#isPartyDevice(call, session)) this.#cancelGrace(userId);
-    if (call?.phase === "ringing" && call.callee === userId && !replaced) {
-      // A device that comes online while its user is being called rings too.
-      send(socket, {
-        type: "call:request",
-        payload: {
-          from: call.caller,
-          to: userId,
-          hasVideo: call.hasVideo,
-          hasAudio: call.hasAudio,
-        },
-      });
-    }
+    // Frames that arrive meanwhile wait until the device is recorded.
+    this.#inOrder(
+      session,
+      state,
+      "join",
+      () => this.#joined(session, !replaced),
+    );
     return session;
   }
 
-  /** Handles one frame from a session: text frames only. */
-  receive(session: Session, frame: unknown): void {
+  /** Handles one frame from a session: text frames only. Settles when it is handled. */
+  receive(session: Session, frame: unknown): Promise<void> | void {
     this.#frameArrived = performance.now();
     const state = this.#sessions.get(session);
     if (!state || state.closing) return;
@@ -308,54 +336,35 @@ export class SignalingHub {
     if (type === "call:request" && !state.callRequests.take()) {
       return this.#refuse(session, state, "call:request");
     }
-    (routes[type] as Route<typeof type>)(this, session, {
-      ...payload,
-      from: session.userId,
-    } as PayloadOf<typeof type>);
+    return this.#inOrder(
+      session,
+      state,
+      type,
+      () =>
+        (routes[type] as Route<typeof type>)(this, session, {
+          ...payload,
+          from: session.userId,
+        } as PayloadOf<typeof type>),
+    );
   }
 
   /**
    * Removes a session whose socket closed. A call that needed this device
    * waits the grace period for it to come back, then ends with `peer-gone`.
+   * Settles once the engine knows.
    */
-  disconnect(session: Session): void {
+  disconnect(session: Session): Promise<void> | void {
+    const pending = this.#sessions.get(session)?.pending;
     this.#forget(session);
     if (!this.registry.remove(session)) return;
-    const { userId } = session;
+    const { userId, deviceId } = session;
     this.#observer.sessionClosed?.(userId);
-    const call = this.calls.of(userId);
-    if (
-      call && this.#isPartyDevice(call, session) &&
-      !this.#partyConnected(call, userId)
-    ) {
-      this.#startGrace(userId, call);
-    }
-    if (!this.registry.has(userId) && (this.#options.presence ?? true)) {
-      this.#broadcast(session, {
-        type: "presence:update",
-        payload: { userId, online: false },
-      });
-    }
-  } /** One sweep for all heartbeat sessions, while there are any: a timer per session would cost more. */
-  #watchHeartbeats(): void {
-    if (this.#heartbeatSweep !== null) return;
-    const timeout = this.#options.heartbeatTimeoutMs ??
-      DEFAULT_HEARTBEAT_TIMEOUT_MS;
-    this.#heartbeatSweep = this.#timers.set(() => {
-      this.#heartbeatSweep = null;
-      const now = this.#now();
-      let watched = false;
-      for (const [session, state] of this.#sessions) {
-        if (state.lastHeard === null || state.closing) continue;
-        if (now - state.lastHeard > timeout) {
-          state.closing = true;
-          session.socket.close(CLOSE_CODES.silent, "no heartbeat");
-        } else {
-          watched = true;
-        }
-      }
-      if (watched) this.#watchHeartbeats();
-    }, timeout / 3);
+    const left = async () => {
+      await pending;
+      const offline = await this.engine.deviceLeft(userId, deviceId);
+      await this.#deviceGone(userId, deviceId, offline);
+    };
+    return this.#inBackground("device.left", left());
   }
 
   /** Closes every socket, e.g. with 1012 when the server restarts. */
@@ -366,66 +375,100 @@ export class SignalingHub {
   }
 
   /** `call:request`: ring every device of the callee, or answer why not. */
-  requestCall(session: Session, payload: PayloadOf<"call:request">): void {
+  requestCall(
+    session: Session,
+    payload: PayloadOf<"call:request">,
+  ): void | Promise<void> {
     const { userId } = session;
     const { to } = payload;
     if (to === userId) {
       return this.#error(session, "self-call", undefined, "call:request");
     }
-    const mine = this.calls.of(userId);
-    if (
-      mine?.phase === "ringing" && mine.caller === to && mine.callee === userId
-    ) {
-      return this.#glare(session, mine, payload);
-    }
-    if (mine) {
-      return this.#error(session, "already-in-call", undefined, "call:request");
-    }
-    if (!this.registry.has(to)) {
-      return this.#error(
-        session,
-        "peer-unavailable",
-        `${to} is not online.`,
-        "call:request",
-      );
-    }
-    if (this.calls.of(to)) {
-      this.#observer.callEnded?.(userId, to, "busy");
-      send(session.socket, {
-        type: "call:response",
-        payload: { from: to, to: userId, accepted: false, reason: "busy" },
-      });
-      return;
-    }
-    this.#ring(session, payload);
+    return this.#retrying(session, "call:request", async () => {
+      const mine = await this.engine.callOf(userId);
+      if (
+        mine?.phase === "ringing" && mine.caller === to &&
+        mine.callee === userId
+      ) {
+        return this.#glare(session, mine, payload);
+      }
+      if (mine) {
+        this.#error(session, "already-in-call", undefined, "call:request");
+        return true;
+      }
+      const devices = await this.engine.devicesOf(to);
+      if (devices.size === 0) {
+        this.#error(
+          session,
+          "peer-unavailable",
+          `${to} is not online.`,
+          "call:request",
+        );
+        return true;
+      }
+      if (await this.engine.callOf(to)) {
+        this.#observer.callEnded?.(userId, to, "busy");
+        send(session.socket, {
+          type: "call:response",
+          payload: { from: to, to: userId, accepted: false, reason: "busy" },
+        });
+        return true;
+      }
+      const call = this.#newCall(session, to, payload);
+      if (!await this.engine.swapCall([userId, to], undefined, call)) {
+        return false;
+      }
+      this.#ring(call, payload, devices);
+      return true;
+    });
   }
 
   /** `call:response`: a device of the callee answers a ringing call. */
-  respondToCall(session: Session, payload: PayloadOf<"call:response">): void {
+  respondToCall(
+    session: Session,
+    payload: PayloadOf<"call:response">,
+  ): Promise<void> {
     const { userId } = session;
-    const call = this.calls.between(userId, payload.to);
-    if (!call || call.phase !== "ringing" || call.callee !== userId) {
-      return this.#error(
-        session,
-        "not-in-call",
-        `${payload.to} is not calling you.`,
-        "call:response",
-      );
-    }
-    const reason = payload.accepted
-      ? "answered-elsewhere"
-      : payload.reason ?? "declined";
-    if (payload.accepted) {
-      call.phase = "active";
-      call.calleeDevice = session.deviceId;
-      this.#clearRingTimer(call);
-      this.#observer.callAnswered?.(call);
-    } else {
-      this.#finish(call, reason);
-    }
-    this.#toParty(call, call.caller, { type: "call:response", payload });
-    this.#stopRinging(call, session, reason);
-    if (payload.accepted) this.#announceInCall(call, true);
+    return this.#retrying(session, "call:response", async () => {
+      const call = await this.#between(userId, payload.to);
+      if (!call || call.phase !== "ringing" || call.callee !== userId) {
+        this.#error(
+          session,
+          "not-in-call",
+          `${payload.to} is not calling you.`,
+          "call:response",
+        );
+        return true;
+      }
+      if (!payload.accepted) {
+        const reason = payload.reason ?? "declined";
+        if (!await this.#end(call, reason)) return false;
+        await this.#toParty(call, call.caller, {
+          type: "call:response",
+          payload,
+        }, "ended");
+        await this.#stopRinging(call, session, reason, true);
+        return true;
+      }
+      const active = nextCall(call, {
+        phase: "active",
+        calleeDevice: session.deviceId,
+        calleeInstance: this.engine.instanceId,
+      });
+      if (!await this.engine.swapCall([call.caller, userId], call, active)) {
+        return false;
+      }
+      this.calls.put(active);
+      this.#clearRingTimer(call.id);
+      this.#observer.callAnswered?.(active);
+      await this.#toParty(active, call.caller, {
+        type: "call:response",
+        payload,
+      }, "changed");
+      await this.#stopRinging(active, session, "answered-elsewhere", false);
+      await this.#announceInCall(active, true);
+      return true;
+    });
   }
 
   /** `webrtc:*`: only between the two devices of an accepted call. */
@@ -433,81 +476,214 @@ export class SignalingHub {
     session: Session,
     type: "webrtc:offer" | "webrtc:answer" | "webrtc:candidate",
     payload: PayloadOf<"webrtc:offer" | "webrtc:answer" | "webrtc:candidate">,
-  ): void {
-    const call = this.calls.between(session.userId, payload.to);
-    if (
-      !call || call.phase !== "active" ||
-      deviceOf(call, session.userId) !== session.deviceId
-    ) {
-      return this.#error(
-        session,
-        "not-in-call",
-        `You are not in a call with ${payload.to}.`,
-        type,
-      );
+  ): void | Promise<void> {
+    const message = { type, payload } as ServerMessage;
+    // The common case needs no engine: this instance saw the call answered.
+    const known = this.calls.between(session.userId, payload.to);
+    if (known && this.#mayRelay(known, session)) {
+      return this.#toParty(known, payload.to, message);
     }
-    this.#toParty(call, payload.to, { type, payload } as ServerMessage);
+    return (async () => {
+      const call = await this.#between(session.userId, payload.to);
+      if (!call || !this.#mayRelay(call, session)) {
+        return this.#error(
+          session,
+          "not-in-call",
+          `You are not in a call with ${payload.to}.`,
+          type,
+        );
+      }
+      this.calls.put(call);
+      this.#toParty(call, payload.to, message);
+    })();
   }
 
   /** `call:end`: either party hangs up, the caller cancels, or the callee declines. */
-  endCall(session: Session, payload: PayloadOf<"call:end">): void {
-    const call = this.calls.between(session.userId, payload.to);
-    if (!call || !this.#isPartyDevice(call, session)) {
-      return this.#error(
-        session,
-        "not-in-call",
-        `You are not in a call with ${payload.to}.`,
-        "call:end",
-      );
+  endCall(session: Session, payload: PayloadOf<"call:end">): Promise<void> {
+    return this.#retrying(session, "call:end", async () => {
+      const call = await this.#between(session.userId, payload.to);
+      if (!call || !this.#isPartyDevice(call, session)) {
+        this.#error(
+          session,
+          "not-in-call",
+          `You are not in a call with ${payload.to}.`,
+          "call:end",
+        );
+        return true;
+      }
+      const ringing = call.phase === "ringing";
+      const reason = payload.reason ??
+        (!ringing
+          ? "hangup"
+          : call.caller === session.userId
+          ? "cancelled"
+          : "declined");
+      if (!await this.#end(call, reason)) return false;
+      await this.#toParty(call, payload.to, {
+        type: "call:end",
+        payload: { ...payload, reason },
+      }, "ended");
+      // A callee that declines from one device stops its other devices ringing; the caller's
+      // cancel has already reached them all as the addressee.
+      if (ringing && call.callee === session.userId) {
+        await this.#stopRinging(call, session, reason, true);
+      }
+      return true;
+    });
+  }
+
+  /**
+   * `call:resume`: a device reconnected in a call, perhaps to another
+   * instance. The engine may have kept the call (it waited the grace period)
+   * or lost it (the server restarted); then the call is restored once the
+   * other party resumes it too.
+   */
+  resumeCall(
+    session: Session,
+    payload: PayloadOf<"call:resume">,
+  ): Promise<void> {
+    const { userId, deviceId } = session;
+    const peer = payload.to;
+    return this.#retrying(session, "call:resume", async () => {
+      const existing = await this.#between(userId, peer);
+      if (existing?.phase === "active") {
+        const moved = await this.#moveHere(existing, session);
+        if (!moved) return false;
+        this.calls.put(moved);
+        if (this.#isPartyDevice(moved, session)) this.#cancelGrace(userId);
+        return true;
+      }
+      if (await this.engine.callOf(userId)) {
+        this.#error(session, "already-in-call", undefined, "call:resume");
+        return true;
+      }
+      const theirs = this.#resumeClaims.get(peer);
+      if (theirs?.peer === userId && !await this.engine.callOf(peer)) {
+        const call: Call = {
+          ...this.#newCall(
+            { userId: peer, deviceId: theirs.deviceId },
+            userId,
+            {
+              hasVideo: true,
+              hasAudio: true,
+            },
+          ),
+          phase: "active",
+          calleeDevice: deviceId,
+          calleeInstance: this.engine.instanceId,
+        };
+        if (!await this.engine.swapCall([peer, userId], undefined, call)) {
+          return false;
+        }
+        this.#timers.clear(theirs.timer);
+        this.#resumeClaims.delete(peer);
+        this.calls.put(call);
+        await this.#announceInCall(call, true);
+        return true;
+      }
+      this.#claimResume(session, peer);
+      return true;
+    });
+  }
+
+  /** `ping`: the client checks the connection is alive. */
+  pong(session: Session): void {
+    send(session.socket, { type: "pong", payload: {} });
+  }
+
+  /** Stops the engine: other instances no longer reach this one. */
+  stop(): Promise<void> {
+    return this.engine.close();
+  }
+
+  /** The async part of joining: the engine records the device, then presence and a ringing call. */
+  async #joined(session: Session, firstConnection: boolean): Promise<void> {
+    const { userId, socket } = session;
+    const wentOnline = await this.engine.deviceJoined(
+      userId,
+      session.deviceId,
+    );
+    if (this.#presence) {
+      const { users, inCall } = await this.engine.presence();
+      send(socket, { type: "presence:list", payload: { users, inCall } });
+      if (wentOnline) {
+        this.#broadcast(userId, {
+          type: "presence:update",
+          payload: { userId, online: true },
+        });
+      }
     }
-    const ringing = call.phase === "ringing";
-    const reason = payload.reason ??
-      (!ringing
-        ? "hangup"
-        : call.caller === session.userId
-        ? "cancelled"
-        : "declined");
-    this.#finish(call, reason);
-    this.#toParty(call, payload.to, {
-      type: "call:end",
-      payload: { ...payload, reason },
-    }); // A callee that declines from one device stops its other devices ringing; the caller's
-    // cancel has already reached them all as the addressee.
-    if (ringing && call.callee === session.userId) {
-      this.#stopRinging(call, session, reason);
+    const call = await this.engine.callOf(userId);
+    if (!call) return;
+    this.calls.put(call);
+    if (this.#isPartyDevice(call, session)) this.#cancelGrace(userId);
+    if (call.phase === "ringing" && call.callee === userId && firstConnection) {
+      // A device that comes online while its user is being called rings too.
+      send(socket, {
+        type: "call:request",
+        payload: {
+          from: call.caller,
+          to: userId,
+          hasVideo: call.hasVideo,
+          hasAudio: call.hasAudio,
+        },
+      });
     }
   }
 
   /**
-   * `call:resume`: a device reconnected in a call. The server may have kept
-   * the call (it waited the grace period) or lost it (it restarted); then the
-   * call is restored once the other party resumes it too.
+   * A device left, here or on an instance that died: its call waits the
+   * grace period for it, and its user's contacts learn when it was the last.
    */
-  resumeCall(session: Session, payload: PayloadOf<"call:resume">): void {
+  async #deviceGone(
+    userId: string,
+    deviceId: string,
+    offline: boolean,
+  ): Promise<void> {
+    const call = await this.engine.callOf(userId);
+    if (
+      call && (deviceOf(call, userId) ?? deviceId) === deviceId &&
+      !await this.#partyConnected(call, userId)
+    ) {
+      this.#startGrace(userId, call);
+    }
+    if (offline && this.#presence) {
+      this.#broadcast(userId, {
+        type: "presence:update",
+        payload: { userId, online: false },
+      });
+    }
+  }
+
+  /** A resumed call on this session's device and instance, swapped in when it moved. */
+  async #moveHere(call: Call, session: Session): Promise<Call | null> {
     const { userId, deviceId } = session;
-    const peer = payload.to;
-    const existing = this.calls.between(userId, peer);
-    if (existing?.phase === "active") {
-      if (!this.registry.get(userId, deviceOf(existing, userId)!)) {
-        if (existing.caller === userId) existing.callerDevice = deviceId;
-        else existing.calleeDevice = deviceId;
-      }
-      if (this.#isPartyDevice(existing, session)) this.#cancelGrace(userId);
-      return;
+    const device = deviceOf(call, userId);
+    const here = this.engine.instanceId;
+    if (device === deviceId && instanceOf(call, userId) === here) return call;
+    // Another device of the user that is still connected keeps the call.
+    if (
+      device !== deviceId &&
+      (await this.engine.devicesOf(userId)).has(device!)
+    ) {
+      return call;
     }
-    if (this.calls.of(userId)) {
-      return this.#error(session, "already-in-call", undefined, "call:resume");
+    const moved = nextCall(
+      call,
+      call.caller === userId
+        ? { callerDevice: deviceId, callerInstance: here }
+        : { calleeDevice: deviceId, calleeInstance: here },
+    );
+    if (!await this.engine.swapCall([call.caller, call.callee], call, moved)) {
+      return null;
     }
-    const theirs = this.#resumeClaims.get(peer);
-    if (theirs?.peer === userId && !this.calls.of(peer)) {
-      this.#timers.clear(theirs.timer);
-      this.#resumeClaims.delete(peer);
-      this.#announceInCall(
-        this.calls.resume(peer, theirs.deviceId, userId, deviceId),
-        true,
-      );
-      return;
-    }
+    // The peer's instance relays to where this device is now.
+    await this.#toParty(moved, peerOf(moved, userId), undefined, "changed");
+    return moved;
+  }
+
+  #claimResume(session: Session, peer: string): void {
+    const { userId, deviceId } = session;
     const previous = this.#resumeClaims.get(userId);
     if (previous) this.#timers.clear(previous.timer);
     this.#resumeClaims.set(userId, {
@@ -527,17 +703,12 @@ export class SignalingHub {
     });
   }
 
-  /** `ping`: the client checks the connection is alive. */
-  pong(session: Session): void {
-    send(session.socket, { type: "pong", payload: {} });
-  }
-
   /** Two users called each other at once: the call placed by the lower id stands. */
-  #glare(
+  async #glare(
     session: Session,
     theirs: Call,
     payload: PayloadOf<"call:request">,
-  ): void {
+  ): Promise<boolean> {
     const { userId } = session;
     if (theirs.caller < userId) {
       this.#observer.callEnded?.(userId, theirs.caller, "glare");
@@ -550,10 +721,15 @@ export class SignalingHub {
           reason: "glare",
         },
       });
-      return;
+      return true;
     }
-    this.#finish(theirs, "glare");
-    this.#toParty(theirs, theirs.caller, {
+    const mine = this.#newCall(session, payload.to, payload);
+    if (!await this.engine.swapCall([userId, theirs.caller], theirs, mine)) {
+      return false;
+    }
+    this.#forgetCall(theirs);
+    this.#observer.callEnded?.(theirs.caller, theirs.callee, "glare");
+    await this.#toParty(theirs, theirs.caller, {
       type: "call:response",
       payload: {
         from: userId,
@@ -561,38 +737,95 @@ export class SignalingHub {
         accepted: false,
         reason: "glare",
       },
-    });
-    this.#stopRinging(theirs, session, "glare");
-    this.#ring(session, payload);
+    }, "ended");
+    const devices = await this.engine.devicesOf(payload.to);
+    await this.#stopRinging(theirs, session, "glare", true);
+    this.#ring(mine, payload, devices);
+    return true;
   }
 
-  #ring(session: Session, payload: PayloadOf<"call:request">): void {
-    const call = this.calls.ring(
-      session.userId,
-      session.deviceId,
-      payload.to,
-      payload,
-    );
+  /** A new call from a caller's device to `callee`, ringing. */
+  #newCall(
+    caller: { userId: string; deviceId: string },
+    callee: string,
+    media: { hasVideo: boolean; hasAudio: boolean },
+  ): Call {
+    return {
+      id: crypto.randomUUID(),
+      version: 0,
+      caller: caller.userId,
+      callee,
+      callerDevice: caller.deviceId,
+      callerInstance: this.engine.instanceId,
+      calleeDevice: null,
+      calleeInstance: null,
+      phase: "ringing",
+      hasVideo: media.hasVideo,
+      hasAudio: media.hasAudio,
+    };
+  }
+
+  /** Rings every device of the callee (`devices`: where they are connected). */
+  #ring(
+    call: Call,
+    payload: PayloadOf<"call:request">,
+    devices: Map<string, string>,
+  ): void {
+    this.calls.put(call);
     this.#observer.callRinging?.(call);
     this.#ringTimers.set(
-      call,
+      call.id,
       this.#timers.set(
-        () => this.#ringTimedOut(call),
+        () => this.#inBackground("ring.timeout", this.#ringTimedOut(call)),
         this.#options.ringTimeoutMs,
       ),
     );
-    this.#toParty(call, payload.to, { type: "call:request", payload });
+    const text = JSON.stringify({ type: "call:request", payload });
+    for (const instance of new Set(devices.values())) {
+      this.#deliver(instance, {
+        user: call.callee,
+        device: null,
+        text,
+        call,
+      });
+    }
+    this.#relayedNow("call:request");
   }
 
   /** Tells the callee's other devices, which were ringing, that the ring is over. */
-  #stopRinging(call: Call, except: Session, reason: EndReason): void {
-    for (const device of this.registry.devices(call.callee)) {
-      if (device === except || device.deviceId === call.calleeDevice) continue;
-      send(device.socket, {
-        type: "call:end",
-        payload: { from: call.caller, to: call.callee, reason },
+  async #stopRinging(
+    call: Call,
+    except: Session,
+    reason: EndReason,
+    ended: boolean,
+  ): Promise<void> {
+    const text = JSON.stringify({
+      type: "call:end",
+      payload: { from: call.caller, to: call.callee, reason },
+    });
+    const devices = await this.engine.devicesOf(call.callee);
+    for (const instance of new Set(devices.values())) {
+      this.#deliver(instance, {
+        user: call.callee,
+        device: null,
+        except: except.deviceId,
+        text,
+        call,
+        ended,
       });
     }
+  }
+
+  /** The call between two users, as the engine has it now. */
+  async #between(userId: string, peerId: string): Promise<Call | undefined> {
+    const call = await this.engine.callOf(userId);
+    return call && peerOf(call, userId) === peerId ? call : undefined;
+  }
+
+  /** Whether a session may relay WebRTC messages in a call: it is active and on this device. */
+  #mayRelay(call: Call, session: Session): boolean {
+    return call.phase === "active" &&
+      deviceOf(call, session.userId) === session.deviceId;
   }
 
   /** Whether the call needs this session's device. */
@@ -601,12 +834,11 @@ export class SignalingHub {
     return device === null || device === session.deviceId;
   }
 
-  /** Whether a party of a call still has the device the call needs. */
-  #partyConnected(call: Call, userId: string): boolean {
+  /** Whether a party of a call still has the device the call needs, on any instance. */
+  async #partyConnected(call: Call, userId: string): Promise<boolean> {
     const device = deviceOf(call, userId);
-    return device === null
-      ? this.registry.has(userId)
-      : this.registry.get(userId, device) !== undefined;
+    const devices = await this.engine.devicesOf(userId);
+    return device === null ? devices.size > 0 : devices.has(device);
   }
 
   #startGrace(userId: string, call: Call): void {
@@ -615,17 +847,25 @@ export class SignalingHub {
       userId,
       this.#timers.set(() => {
         this.#graceTimers.delete(userId);
-        if (
-          this.calls.of(userId) !== call || this.#partyConnected(call, userId)
-        ) return;
-        const peer = peerOf(call, userId);
-        this.#finish(call, "peer-gone");
-        this.#toParty(call, peer, {
-          type: "call:end",
-          payload: { from: userId, to: peer, reason: "peer-gone" },
-        });
+        this.#inBackground("grace.expired", this.#graceExpired(userId, call));
       }, this.#options.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS),
     );
+  }
+
+  async #graceExpired(userId: string, call: Call): Promise<void> {
+    for (let attempt = 0; attempt < SWAP_ATTEMPTS; attempt++) {
+      const current = await this.engine.callOf(userId);
+      if (
+        current?.id !== call.id || await this.#partyConnected(current, userId)
+      ) return;
+      if (!await this.#end(current, "peer-gone")) continue;
+      const peer = peerOf(current, userId);
+      await this.#toParty(current, peer, {
+        type: "call:end",
+        payload: { from: userId, to: peer, reason: "peer-gone" },
+      }, "ended");
+      return;
+    }
   }
 
   #cancelGrace(userId: string): void {
@@ -641,6 +881,28 @@ export class SignalingHub {
       this.#timers.clear(timer);
     }
     this.#sessions.delete(session);
+  }
+
+  /** One sweep for all heartbeat sessions, while there are any: a timer per session would cost more. */
+  #watchHeartbeats(): void {
+    if (this.#heartbeatSweep !== null) return;
+    const timeout = this.#options.heartbeatTimeoutMs ??
+      DEFAULT_HEARTBEAT_TIMEOUT_MS;
+    this.#heartbeatSweep = this.#timers.set(() => {
+      this.#heartbeatSweep = null;
+      const now = this.#now();
+      let watched = false;
+      for (const [session, state] of this.#sessions) {
+        if (state.lastHeard === null || state.closing) continue;
+        if (now - state.lastHeard > timeout) {
+          state.closing = true;
+          session.socket.close(CLOSE_CODES.silent, "no heartbeat");
+        } else {
+          watched = true;
+        }
+      }
+      if (watched) this.#watchHeartbeats();
+    }, timeout / 3);
   }
 
   /** Answers a message over a limit; a client that keeps on is disconnected. */
@@ -668,69 +930,229 @@ export class SignalingHub {
     }, refresh.everyMs);
   }
 
-  #ringTimedOut(call: Call): void {
-    this.#ringTimers.delete(call);
-    if (this.calls.of(call.caller) !== call || call.phase !== "ringing") return;
-    this.#finish(call, "no-answer");
-    this.#toParty(call, call.caller, {
-      type: "call:end",
-      payload: { from: call.callee, to: call.caller, reason: "no-answer" },
-    });
-    this.#toParty(call, call.callee, {
-      type: "call:end",
-      payload: { from: call.caller, to: call.callee, reason: "no-answer" },
-    });
+  async #ringTimedOut(call: Call): Promise<void> {
+    this.#ringTimers.delete(call.id);
+    for (let attempt = 0; attempt < SWAP_ATTEMPTS; attempt++) {
+      const current = await this.engine.callOf(call.caller);
+      if (current?.id !== call.id || current.phase !== "ringing") return;
+      if (!await this.#end(current, "no-answer")) continue;
+      await this.#toParty(current, call.caller, {
+        type: "call:end",
+        payload: { from: call.callee, to: call.caller, reason: "no-answer" },
+      }, "ended");
+      await this.#toParty(current, call.callee, {
+        type: "call:end",
+        payload: { from: call.caller, to: call.callee, reason: "no-answer" },
+      }, "ended");
+      return;
+    }
   }
-  #finish(call: Call, reason: EndReason): void {
-    this.#clearRingTimer(call);
-    this.calls.end(call);
-    if (call.phase === "active") this.#announceInCall(call, false);
-    for (const user of [call.caller, call.callee]) this.#cancelGrace(user);
+
+  /** Ends a call in the engine; false when it had changed meanwhile. */
+  async #end(call: Call, reason: EndReason): Promise<boolean> {
+    if (
+      !await this.engine.swapCall([call.caller, call.callee], call, undefined)
+    ) {
+      return false;
+    }
+    this.#forgetCall(call);
+    if (call.phase === "active") await this.#announceInCall(call, false);
     this.#observer.callEnded?.(call.caller, call.callee, reason);
+    return true;
   }
 
-  #clearRingTimer(call: Call): void {
-    const handle = this.#ringTimers.get(call);
+  /** Drops this instance's copy of an ended call and its timers. */
+  #forgetCall(call: Call): void {
+    this.calls.remove(call);
+    this.#clearRingTimer(call.id);
+    for (const user of [call.caller, call.callee]) this.#cancelGrace(user);
+  }
+
+  #clearRingTimer(callId: string): void {
+    const handle = this.#ringTimers.get(callId);
     if (handle !== undefined) this.#timers.clear(handle);
-    this.#ringTimers.delete(call);
+    this.#ringTimers.delete(callId);
   }
 
-  /** Delivers to a party of a call: the device it takes part on, or all its devices while ringing. */
-  #toParty(call: Call, userId: string, message: ServerMessage): void {
+  /**
+   * Sends to a party of a call, wherever it is connected: the device it takes
+   * part on, or every device while ringing. `message` may be left out when
+   * only the call's new state is news to the party's instance.
+   */
+  #toParty(
+    call: Call,
+    userId: string,
+    message: ServerMessage | undefined,
+    news?: "changed" | "ended",
+  ): void | Promise<void> {
+    const envelope: Omit<Envelope, "device"> = {
+      user: userId,
+      text: message && JSON.stringify(message),
+      ...(news && { call, ended: news === "ended" }),
+    };
     const device = deviceOf(call, userId);
-    const targets = device === null
-      ? this.registry.devices(userId)
-      : [this.registry.get(userId, device)].filter((s): s is Session =>
-        s !== undefined
-      );
-    if (targets.length === 0) return;
-    const text = JSON.stringify(message);
-    for (const target of targets) sendText(target.socket, text);
-    if (this.#observer.relayed && isRelayedType(message.type)) {
+    const instance = instanceOf(call, userId);
+    if (device !== null && instance !== null) {
+      this.#deliver(instance, { ...envelope, device });
+      if (message) this.#relayedNow(message.type);
+      return;
+    }
+    return this.engine.devicesOf(userId).then((devices) => {
+      for (const at of new Set(devices.values())) {
+        this.#deliver(at, { ...envelope, device: null });
+      }
+      if (message) this.#relayedNow(message.type);
+    });
+  }
+
+  #relayedNow(type: string): void {
+    if (this.#observer.relayed && isRelayedType(type)) {
       this.#observer.relayed(
-        message.type,
+        type,
         (performance.now() - this.#frameArrived) / 1000,
       );
     }
-  } /** Tells everyone whether the two parties of a call are in a call now (with presence on). */
-  #announceInCall(call: Call, inCall: boolean): void {
-    if (!(this.#options.presence ?? true)) return;
-    for (const userId of [call.caller, call.callee]) {
-      const text = JSON.stringify({
-        type: "presence:update",
-        payload: { userId, online: this.registry.has(userId), inCall },
-      });
-      for (const session of this.registry.sessions()) {
-        sendText(session.socket, text);
+  }
+
+  /** Hands an envelope to the instance it is for: this one directly, another through the engine. */
+  #deliver(instance: string, envelope: Envelope): void {
+    if (instance === this.engine.instanceId) this.#deliverHere(envelope);
+    else this.engine.send(instance, envelope);
+  }
+
+  /** An envelope for this instance: the call's news first, then the message to the devices. */
+  #deliverHere(envelope: Envelope): void {
+    const { call, ended } = envelope;
+    if (call && ended) {
+      this.#forgetCall(call);
+    } else if (call) {
+      const known = this.calls.of(envelope.user);
+      if (known?.id !== call.id || known.version <= call.version) {
+        this.calls.put(call);
+      }
+      if (call.phase === "active") this.#clearRingTimer(call.id);
+    }
+    if (envelope.text === undefined) return;
+    if (envelope.device !== null) {
+      const target = this.registry.get(envelope.user, envelope.device);
+      if (target) sendText(target.socket, envelope.text);
+      return;
+    }
+    for (const target of this.registry.devices(envelope.user)) {
+      if (target.deviceId !== envelope.except) {
+        sendText(target.socket, envelope.text);
       }
     }
   }
 
-  #broadcast(except: Session, message: ServerMessage): void {
-    const text = JSON.stringify(message);
-    for (const session of this.registry.sessions()) {
-      if (session.userId !== except.userId) sendText(session.socket, text);
+  /** Tells everyone whether the two parties of a call are in a call now (with presence on). */
+  async #announceInCall(call: Call, inCall: boolean): Promise<void> {
+    if (!this.#presence) return;
+    for (const userId of [call.caller, call.callee]) {
+      const online = (await this.engine.devicesOf(userId)).size > 0;
+      const text = JSON.stringify({
+        type: "presence:update",
+        payload: { userId, online, inCall },
+      });
+      this.#sendToAll(text);
+      this.engine.broadcast({ text });
     }
+  }
+
+  /** Sends to every user on every instance but `userId`. */
+  #broadcast(userId: string, message: ServerMessage): void {
+    const text = JSON.stringify(message);
+    this.#sendToAll(text, userId);
+    this.engine.broadcast({ text, exceptUser: userId });
+  }
+
+  /** Sends to every session of this instance, but those of `exceptUser`. */
+  #sendToAll(text: string, exceptUser?: string): void {
+    for (const session of this.registry.sessions()) {
+      if (session.userId !== exceptUser) sendText(session.socket, text);
+    }
+  }
+
+  *#localDevices(): IterableIterator<{ user: string; device: string }> {
+    for (const session of this.registry.sessions()) {
+      yield { user: session.userId, device: session.deviceId };
+    }
+  }
+
+  /** Records again what this instance holds, after the engine lost it: its devices and their calls. */
+  async #rebuild(): Promise<void> {
+    const calls = new Map<string, Call>();
+    for (const session of this.registry.sessions()) {
+      await this.engine.deviceJoined(session.userId, session.deviceId);
+      const call = this.calls.of(session.userId);
+      if (call) calls.set(call.id, call);
+    }
+    for (const call of calls.values()) {
+      // Both parties' instances may restore the same call; the first one does.
+      await this.engine.swapCall([call.caller, call.callee], undefined, call);
+    }
+  }
+
+  /**
+   * Runs a session's frames one after another: a frame that waits on the
+   * engine holds back the next, so that an answer never overtakes its offer.
+   * A frame that needs no engine runs at once when nothing waits.
+   */
+  #inOrder(
+    session: Session,
+    state: SessionState,
+    operation: string,
+    handle: () => void | Promise<void>,
+  ): Promise<void> | void {
+    const run = () => {
+      try {
+        const result = handle();
+        return result &&
+          result.catch((error) => this.#failed(session, operation, error));
+      } catch (error) {
+        this.#failed(session, operation, error);
+      }
+    };
+    const result = state.pending ? state.pending.then(run) : run();
+    if (!result) return;
+    state.pending = result;
+    result.then(() => {
+      if (state.pending === result) state.pending = null;
+    });
+    return result;
+  }
+
+  /** Runs a change of a call until it is not overtaken by another instance's change. */
+  async #retrying(
+    session: Session,
+    inReplyTo: ClientType,
+    attempt: () => Promise<boolean>,
+  ): Promise<void> {
+    for (let tries = 0; tries < SWAP_ATTEMPTS; tries++) {
+      if (await attempt()) return;
+    }
+    this.#error(
+      session,
+      "unavailable",
+      "The call kept changing under this message; try again.",
+      inReplyTo,
+    );
+  }
+
+  /** The engine failed while handling a session's frame: the session hears of it. */
+  #failed(session: Session, operation: string, error: unknown): void {
+    this.#observer.engineFailed?.(operation, error);
+    if (this.#sessions.has(session)) {
+      const inReplyTo = operation === "join" ? undefined : operation;
+      this.#error(session, "unavailable", undefined, inReplyTo);
+    }
+  }
+
+  /** Runs work nobody waits for; a failure is reported, never thrown. */
+  #inBackground(operation: string, work: Promise<void>): Promise<void> {
+    return work.catch((error) =>
+      this.#observer.engineFailed?.(operation, error)
+    );
   }
 
   #error(

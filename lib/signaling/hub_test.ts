@@ -6,6 +6,9 @@ import { FakeSocket } from "../../tests/support/fake_socket.ts";
 import { ManualTimers } from "../../tests/support/fake_webrtc.ts";
 
 const RING_MS = 1_000;
+
+/** Lets the hub finish what it started: the in-process engine answers within one turn. */
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 const GRACE_MS = 5_000;
 
 function setup() {
@@ -15,45 +18,50 @@ function setup() {
     resumeGraceMs: GRACE_MS,
     timers: { set: timers.setTimeout, clear: timers.clearTimeout },
   });
-  const join = (userId: string, deviceId?: string) => {
+  const join = async (userId: string, deviceId?: string) => {
     const socket = new FakeSocket();
     const session = hub.connect(userId, socket, { deviceId });
+    await tick();
     socket.take();
     return { session, socket };
   };
-  const frame = (
+  const frame = async (
     from: Session,
     type: string,
     payload: Record<string, unknown>,
-  ) => hub.receive(from, JSON.stringify({ type, payload }));
+  ) => {
+    await hub.receive(from, JSON.stringify({ type, payload }));
+    await tick();
+  };
   return { hub, timers, join, frame };
 }
 
 /** alice and bob in an accepted call. */
-function inCall() {
+async function inCall() {
   const t = setup();
-  const alice = t.join("alice");
-  const bob = t.join("bob");
+  const alice = await t.join("alice");
+  const bob = await t.join("bob");
   for (const x of [alice, bob]) x.socket.take();
-  t.frame(alice.session, "call:request", {
+  await t.frame(alice.session, "call:request", {
     to: "bob",
     hasVideo: true,
     hasAudio: true,
   });
-  t.frame(bob.session, "call:response", { to: "alice", accepted: true });
+  await t.frame(bob.session, "call:response", { to: "alice", accepted: true });
   alice.socket.take();
   bob.socket.take();
   return { ...t, alice, bob };
 }
 
-Deno.test("joining: ready with a device id, presence once per user, and more devices", () => {
+Deno.test("joining: ready with a device id, presence once per user, and more devices", async () => {
   const { hub, join } = setup();
-  const alice = join("alice", "laptop");
+  const alice = await join("alice", "laptop");
   const socket = new FakeSocket();
   hub.connect("bob", socket, {
     deviceId: "phone",
     iceServers: [{ urls: "stun:127.0.0.1:3478" }],
   });
+  await tick();
   assert.deepEqual(socket.take(), [
     {
       type: "session:ready",
@@ -72,7 +80,7 @@ Deno.test("joining: ready with a device id, presence once per user, and more dev
     payload: { userId: "bob", online: true },
   }]);
 
-  const tablet = join("alice", "tablet");
+  const tablet = await join("alice", "tablet");
   assert.equal(hub.registry.devices("alice").length, 2);
   assert.deepEqual(
     alice.socket.take(),
@@ -80,7 +88,7 @@ Deno.test("joining: ready with a device id, presence once per user, and more dev
     "a second device is not news to anyone",
   );
   assert.deepEqual(socket.take(), []);
-  hub.disconnect(tablet.session);
+  await hub.disconnect(tablet.session);
   assert.deepEqual(socket.take(), [], "alice is still online on her laptop");
 
   const anonymous = new FakeSocket();
@@ -92,12 +100,12 @@ Deno.test("joining: ready with a device id, presence once per user, and more dev
   );
 });
 
-Deno.test("a whole call's signaling, with from stamped by the server", () => {
+Deno.test("a whole call's signaling, with from stamped by the server", async () => {
   const { hub, join, frame } = setup();
-  const alice = join("alice");
-  const bob = join("bob");
+  const alice = await join("alice");
+  const bob = await join("bob");
   alice.socket.takeCalls();
-  frame(alice.session, "call:request", {
+  await frame(alice.session, "call:request", {
     from: "mallory",
     to: "bob",
     hasVideo: true,
@@ -107,7 +115,7 @@ Deno.test("a whole call's signaling, with from stamped by the server", () => {
     type: "call:request",
     payload: { from: "alice", to: "bob", hasVideo: true, hasAudio: true },
   }]);
-  frame(bob.session, "call:response", { to: "alice", accepted: true });
+  await frame(bob.session, "call:response", { to: "alice", accepted: true });
   assert.deepEqual(alice.socket.takeCalls(), [{
     type: "call:response",
     payload: { to: "alice", accepted: true, from: "bob" },
@@ -115,12 +123,12 @@ Deno.test("a whole call's signaling, with from stamped by the server", () => {
   assert.equal(hub.calls.of("alice")?.phase, "active");
 
   const offer = { type: "offer", sdp: "v=0" };
-  frame(alice.session, "webrtc:offer", { to: "bob", offer });
-  frame(bob.session, "webrtc:answer", {
+  await frame(alice.session, "webrtc:offer", { to: "bob", offer });
+  await frame(bob.session, "webrtc:answer", {
     to: "alice",
     answer: { type: "answer", sdp: "v=0" },
   });
-  frame(bob.session, "webrtc:candidate", {
+  await frame(bob.session, "webrtc:candidate", {
     to: "alice",
     candidate: { candidate: "c", sdpMid: "0" },
   });
@@ -135,7 +143,7 @@ Deno.test("a whole call's signaling, with from stamped by the server", () => {
     "webrtc:candidate",
   ]);
 
-  frame(bob.session, "call:end", { to: "alice" });
+  await frame(bob.session, "call:end", { to: "alice" });
   assert.deepEqual(alice.socket.takeCalls(), [{
     type: "call:end",
     payload: { to: "alice", from: "bob", reason: "hangup" },
@@ -143,16 +151,16 @@ Deno.test("a whole call's signaling, with from stamped by the server", () => {
   assert.equal(hub.calls.size, 0);
 });
 
-Deno.test("declining frees both users", () => {
+Deno.test("declining frees both users", async () => {
   const { hub, join, frame } = setup();
-  const alice = join("alice");
-  const bob = join("bob");
-  frame(alice.session, "call:request", {
+  const alice = await join("alice");
+  const bob = await join("bob");
+  await frame(alice.session, "call:request", {
     to: "bob",
     hasVideo: false,
     hasAudio: true,
   });
-  frame(bob.session, "call:response", {
+  await frame(bob.session, "call:response", {
     to: "alice",
     accepted: false,
     reason: "declined",
@@ -161,15 +169,15 @@ Deno.test("declining frees both users", () => {
   assert.equal(hub.calls.size, 0);
 });
 
-Deno.test("calling someone offline, yourself, or while in a call", () => {
+Deno.test("calling someone offline, yourself, or while in a call", async () => {
   const { join, frame } = setup();
-  const alice = join("alice");
-  frame(alice.session, "call:request", {
+  const alice = await join("alice");
+  await frame(alice.session, "call:request", {
     to: "ghost",
     hasVideo: true,
     hasAudio: true,
   });
-  frame(alice.session, "call:request", {
+  await frame(alice.session, "call:request", {
     to: "alice",
     hasVideo: true,
     hasAudio: true,
@@ -183,9 +191,9 @@ Deno.test("calling someone offline, yourself, or while in a call", () => {
       ["self-call", "call:request"],
     ],
   );
-  const t = inCall();
-  t.join("carol");
-  t.frame(t.alice.session, "call:request", {
+  const t = await inCall();
+  await t.join("carol");
+  await t.frame(t.alice.session, "call:request", {
     to: "carol",
     hasVideo: true,
     hasAudio: true,
@@ -194,11 +202,11 @@ Deno.test("calling someone offline, yourself, or while in a call", () => {
   assert.equal(error.type === "error" && error.payload.code, "already-in-call");
 });
 
-Deno.test("calling someone in a call answers busy and leaves their call alone", () => {
-  const t = inCall();
-  const carol = t.join("carol");
+Deno.test("calling someone in a call answers busy and leaves their call alone", async () => {
+  const t = await inCall();
+  const carol = await t.join("carol");
   t.bob.socket.take();
-  t.frame(carol.session, "call:request", {
+  await t.frame(carol.session, "call:request", {
     to: "bob",
     hasVideo: true,
     hasAudio: true,
@@ -213,9 +221,9 @@ Deno.test("calling someone in a call answers busy and leaves their call alone", 
 
 Deno.test("signaling outside a call is refused with not-in-call and delivered to nobody", async (t) => {
   const s = setup();
-  const alice = s.join("alice");
-  const bob = s.join("bob");
-  const carol = s.join("carol");
+  const alice = await s.join("alice");
+  const bob = await s.join("bob");
+  const carol = await s.join("carol");
   for (const x of [alice, bob, carol]) x.socket.take();
   const attempts: [string, Record<string, unknown>][] = [
     ["webrtc:offer", { to: "bob", offer: { type: "offer", sdp: "v=0" } }],
@@ -224,21 +232,21 @@ Deno.test("signaling outside a call is refused with not-in-call and delivered to
     ["call:end", { to: "bob" }],
   ];
   for (const [type, payload] of attempts) {
-    await t.step(`${type} with no call`, () => {
-      s.frame(alice.session, type, payload);
+    await t.step(`${type} with no call`, async () => {
+      await s.frame(alice.session, type, payload);
       const [reply] = alice.socket.take();
       assert.equal(reply.type === "error" && reply.payload.code, "not-in-call");
       assert.deepEqual(bob.socket.take(), []);
     });
   }
-  await t.step("webrtc:* while still ringing", () => {
-    s.frame(alice.session, "call:request", {
+  await t.step("webrtc:* while still ringing", async () => {
+    await s.frame(alice.session, "call:request", {
       to: "bob",
       hasVideo: true,
       hasAudio: true,
     });
     bob.socket.take();
-    s.frame(alice.session, "webrtc:offer", {
+    await s.frame(alice.session, "webrtc:offer", {
       to: "bob",
       offer: { type: "offer", sdp: "v=0" },
     });
@@ -246,14 +254,20 @@ Deno.test("signaling outside a call is refused with not-in-call and delivered to
     assert.equal(reply.type === "error" && reply.payload.code, "not-in-call");
     assert.deepEqual(bob.socket.take(), []);
   });
-  await t.step("the caller cannot answer their own call", () => {
-    s.frame(alice.session, "call:response", { to: "bob", accepted: true });
+  await t.step("the caller cannot answer their own call", async () => {
+    await s.frame(alice.session, "call:response", {
+      to: "bob",
+      accepted: true,
+    });
     const [reply] = alice.socket.take();
     assert.equal(reply.type === "error" && reply.payload.code, "not-in-call");
   });
-  await t.step("a third user cannot end or join their call", () => {
-    s.frame(carol.session, "call:end", { to: "bob" });
-    s.frame(carol.session, "call:response", { to: "alice", accepted: true });
+  await t.step("a third user cannot end or join their call", async () => {
+    await s.frame(carol.session, "call:end", { to: "bob" });
+    await s.frame(carol.session, "call:response", {
+      to: "alice",
+      accepted: true,
+    });
     assert.deepEqual(
       carol.socket.take().map((m) => m.type === "error" && m.payload.code),
       ["not-in-call", "not-in-call"],
@@ -264,11 +278,14 @@ Deno.test("signaling outside a call is refused with not-in-call and delivered to
   });
 });
 
-Deno.test("bad frames get errors and the socket stays open", () => {
-  const t = inCall();
-  t.hub.receive(t.alice.session, "not json");
-  t.hub.receive(t.alice.session, new Uint8Array([1, 2, 3]));
-  t.hub.receive(t.alice.session, JSON.stringify({ type: "nope", payload: {} }));
+Deno.test("bad frames get errors and the socket stays open", async () => {
+  const t = await inCall();
+  await t.hub.receive(t.alice.session, "not json");
+  await t.hub.receive(t.alice.session, new Uint8Array([1, 2, 3]));
+  await t.hub.receive(
+    t.alice.session,
+    JSON.stringify({ type: "nope", payload: {} }),
+  );
   assert.deepEqual(
     t.alice.socket.take().map((m) => m.type === "error" && m.payload.code),
     [
@@ -282,35 +299,38 @@ Deno.test("bad frames get errors and the socket stays open", () => {
   assert.equal(t.hub.calls.between("alice", "bob")?.phase, "active");
 });
 
-Deno.test("a party whose socket closes has the grace period to come back, then the call ends", () => {
-  const t = inCall();
-  t.hub.disconnect(t.alice.session);
+Deno.test("a party whose socket closes has the grace period to come back, then the call ends", async () => {
+  const t = await inCall();
+  await t.hub.disconnect(t.alice.session);
   assert.deepEqual(t.bob.socket.take(), [{
     type: "presence:update",
     payload: { userId: "alice", online: false },
   }]);
   t.timers.advance(GRACE_MS - 1);
+  await tick();
   assert.equal(t.hub.calls.size, 1, "the call waits");
   t.timers.advance(1);
+  await tick();
   assert.deepEqual(t.bob.socket.takeCalls(), [{
     type: "call:end",
     payload: { from: "alice", to: "bob", reason: "peer-gone" },
   }]);
-  t.hub.disconnect(t.bob.session);
+  await t.hub.disconnect(t.bob.session);
   assert.equal(t.hub.registry.size, 0);
   assert.equal(t.hub.calls.size, 0);
   assert.equal(t.timers.size, 0, "no timer is left");
 });
 
-Deno.test("a device that comes back in time keeps its call", () => {
-  const t = inCall();
+Deno.test("a device that comes back in time keeps its call", async () => {
+  const t = await inCall();
   const device = t.alice.session.deviceId;
-  t.hub.disconnect(t.alice.session);
-  const back = t.join("alice", device);
-  t.frame(back.session, "call:resume", { to: "bob" });
+  await t.hub.disconnect(t.alice.session);
+  const back = await t.join("alice", device);
+  await t.frame(back.session, "call:resume", { to: "bob" });
   t.timers.advance(GRACE_MS * 2);
+  await tick();
   assert.equal(t.hub.calls.between("alice", "bob")?.phase, "active");
-  t.frame(t.bob.session, "webrtc:candidate", {
+  await t.frame(t.bob.session, "webrtc:candidate", {
     to: "alice",
     candidate: { candidate: "c" },
   });
@@ -321,17 +341,18 @@ Deno.test("a device that comes back in time keeps its call", () => {
   );
 });
 
-Deno.test("a reconnect that arrives before the old socket's close replaces it, and the late close changes nothing", () => {
-  const t = inCall();
+Deno.test("a reconnect that arrives before the old socket's close replaces it, and the late close changes nothing", async () => {
+  const t = await inCall();
   const device = t.alice.session.deviceId;
-  const back = t.join("alice", device);
+  const back = await t.join("alice", device);
   assert.deepEqual(t.alice.socket.closed, {
     code: CLOSE_CODES.replaced,
     reason: "replaced by a newer connection",
   });
-  t.hub.disconnect(t.alice.session);
+  await t.hub.disconnect(t.alice.session);
   assert.equal(t.hub.registry.get("alice", device), back.session);
   t.timers.advance(GRACE_MS * 2);
+  await tick();
   assert.equal(
     t.hub.calls.between("alice", "bob")?.phase,
     "active",
@@ -340,52 +361,56 @@ Deno.test("a reconnect that arrives before the old socket's close replaces it, a
   assert.deepEqual(t.bob.socket.take(), []);
 });
 
-Deno.test("after a server restart, a call both parties resume is restored; one nobody resumes ends", () => {
+Deno.test("after a server restart, a call both parties resume is restored; one nobody resumes ends", async () => {
   const t = setup();
-  const alice = t.join("alice", "a1");
-  const bob = t.join("bob", "b1");
-  t.frame(alice.session, "call:resume", { to: "bob" });
+  const alice = await t.join("alice", "a1");
+  const bob = await t.join("bob", "b1");
+  await t.frame(alice.session, "call:resume", { to: "bob" });
   assert.equal(t.hub.calls.size, 0, "one side alone is not a call");
-  t.frame(bob.session, "call:resume", { to: "alice" });
+  await t.frame(bob.session, "call:resume", { to: "alice" });
   assert.equal(t.hub.calls.between("alice", "bob")?.phase, "active");
-  t.frame(bob.session, "call:end", { to: "alice" });
+  await t.frame(bob.session, "call:end", { to: "alice" });
   assert.equal(
     alice.socket.take().at(-1)?.type,
     "call:end",
     "the restored call hangs up",
   );
 
-  const carol = t.join("carol");
-  t.frame(carol.session, "call:resume", { to: "dave" });
+  const carol = await t.join("carol");
+  await t.frame(carol.session, "call:resume", { to: "dave" });
   t.timers.advance(GRACE_MS);
+  await tick();
   assert.deepEqual(carol.socket.take().at(-1), {
     type: "call:end",
     payload: { from: "dave", to: "carol", reason: "peer-gone" },
   });
 });
 
-Deno.test("a late close of a replaced connection does not evict its successor", () => {
+Deno.test("a late close of a replaced connection does not evict its successor", async () => {
   const { hub, join } = setup();
-  const first = join("alice", "tab");
-  const second = join("alice", "tab");
-  hub.disconnect(first.session);
+  const first = await join("alice", "tab");
+  const second = await join("alice", "tab");
+  await hub.disconnect(first.session);
   assert.equal(hub.registry.get("alice", "tab"), second.session);
 });
 
-Deno.test("many devices: every device rings, the first to answer gets the call", () => {
+Deno.test("many devices: every device rings, the first to answer gets the call", async () => {
   const t = setup();
-  const alice = t.join("alice");
-  const phone = t.join("bob", "phone");
-  const laptop = t.join("bob", "laptop");
-  t.frame(alice.session, "call:request", {
+  const alice = await t.join("alice");
+  const phone = await t.join("bob", "phone");
+  const laptop = await t.join("bob", "laptop");
+  await t.frame(alice.session, "call:request", {
     to: "bob",
     hasVideo: true,
     hasAudio: true,
   });
   assert.equal(phone.socket.take().at(-1)?.type, "call:request");
   assert.equal(laptop.socket.take().at(-1)?.type, "call:request");
-  const tablet = t.join("bob", "tablet");
-  t.frame(laptop.session, "call:response", { to: "alice", accepted: true });
+  const tablet = await t.join("bob", "tablet");
+  await t.frame(laptop.session, "call:response", {
+    to: "alice",
+    accepted: true,
+  });
   assert.equal(alice.socket.takeCalls().at(-1)?.type, "call:response");
   for (const device of [phone, tablet]) {
     assert.deepEqual(device.socket.takeCalls(), [
@@ -395,17 +420,23 @@ Deno.test("many devices: every device rings, the first to answer gets the call",
       },
     ]);
   }
-  t.frame(phone.session, "call:response", { to: "alice", accepted: true });
+  await t.frame(phone.session, "call:response", {
+    to: "alice",
+    accepted: true,
+  });
   assert.equal(
     (phone.socket.takeCalls()[0] as { payload: { code: string } }).payload.code,
     "not-in-call",
   );
-  t.frame(phone.session, "webrtc:candidate", { to: "alice", candidate: {} });
+  await t.frame(phone.session, "webrtc:candidate", {
+    to: "alice",
+    candidate: {},
+  });
   assert.equal(
     (phone.socket.takeCalls()[0] as { payload: { code: string } }).payload.code,
     "not-in-call",
   );
-  t.frame(alice.session, "webrtc:offer", {
+  await t.frame(alice.session, "webrtc:offer", {
     to: "bob",
     offer: { type: "offer", sdp: "v=0" },
   });
@@ -418,19 +449,19 @@ Deno.test("many devices: every device rings, the first to answer gets the call",
   assert.deepEqual(tablet.socket.takeCalls(), []);
 });
 
-Deno.test("many devices: a decline on one declines the call everywhere", () => {
+Deno.test("many devices: a decline on one declines the call everywhere", async () => {
   const t = setup();
-  const alice = t.join("alice");
-  const phone = t.join("bob", "phone");
-  const laptop = t.join("bob", "laptop");
-  t.frame(alice.session, "call:request", {
+  const alice = await t.join("alice");
+  const phone = await t.join("bob", "phone");
+  const laptop = await t.join("bob", "laptop");
+  await t.frame(alice.session, "call:request", {
     to: "bob",
     hasVideo: true,
     hasAudio: true,
   });
   phone.socket.take();
   laptop.socket.take();
-  t.frame(phone.session, "call:response", {
+  await t.frame(phone.session, "call:response", {
     to: "alice",
     accepted: false,
     reason: "declined",
@@ -449,17 +480,18 @@ Deno.test("many devices: a decline on one declines the call everywhere", () => {
   assert.equal(t.hub.calls.size, 0);
 });
 
-Deno.test("a device that joins while its user is being called rings too", () => {
+Deno.test("a device that joins while its user is being called rings too", async () => {
   const t = setup();
-  const alice = t.join("alice");
-  t.join("bob", "phone");
-  t.frame(alice.session, "call:request", {
+  const alice = await t.join("alice");
+  await t.join("bob", "phone");
+  await t.frame(alice.session, "call:request", {
     to: "bob",
     hasVideo: false,
     hasAudio: true,
   });
   const socket = new FakeSocket();
   t.hub.connect("bob", socket, { deviceId: "laptop" });
+  await tick();
   assert.deepEqual(socket.take().at(-1), {
     type: "call:request",
     payload: { from: "alice", to: "bob", hasVideo: false, hasAudio: true },
@@ -468,16 +500,16 @@ Deno.test("a device that joins while its user is being called rings too", () => 
 
 Deno.test("glare: two users calling each other at once end up in one call, the lower id's", async (t) => {
   for (const first of ["alice", "bob"]) {
-    await t.step(`${first}'s request arrives first`, () => {
+    await t.step(`${first}'s request arrives first`, async () => {
       const s = setup();
-      const users = { alice: s.join("alice"), bob: s.join("bob") };
+      const users = { alice: await s.join("alice"), bob: await s.join("bob") };
       const second = first === "alice" ? "bob" : "alice";
-      s.frame(users[first as "alice"].session, "call:request", {
+      await s.frame(users[first as "alice"].session, "call:request", {
         to: second,
         hasVideo: true,
         hasAudio: true,
       });
-      s.frame(users[second as "bob"].session, "call:request", {
+      await s.frame(users[second as "bob"].session, "call:request", {
         to: first,
         hasVideo: true,
         hasAudio: true,
@@ -507,7 +539,7 @@ Deno.test("glare: two users calling each other at once end up in one call, the l
           ],
         );
       }
-      s.frame(users.bob.session, "call:response", {
+      await s.frame(users.bob.session, "call:response", {
         to: "alice",
         accepted: true,
       });
@@ -516,31 +548,33 @@ Deno.test("glare: two users calling each other at once end up in one call, the l
   }
 });
 
-Deno.test("ping is answered pong", () => {
+Deno.test("ping is answered pong", async () => {
   const t = setup();
-  const alice = t.join("alice");
-  t.frame(alice.session, "ping", {});
-  t.hub.receive(alice.session, '{"type":"ping"}');
+  const alice = await t.join("alice");
+  await t.frame(alice.session, "ping", {});
+  await t.hub.receive(alice.session, '{"type":"ping"}');
   assert.deepEqual(alice.socket.take(), [{ type: "pong", payload: {} }, {
     type: "pong",
     payload: {},
   }]);
 });
 
-Deno.test("an unanswered call ends with no-answer on both sides", () => {
+Deno.test("an unanswered call ends with no-answer on both sides", async () => {
   const { hub, timers, join, frame } = setup();
-  const alice = join("alice");
-  const bob = join("bob");
+  const alice = await join("alice");
+  const bob = await join("bob");
   alice.socket.take();
-  frame(alice.session, "call:request", {
+  await frame(alice.session, "call:request", {
     to: "bob",
     hasVideo: true,
     hasAudio: true,
   });
   bob.socket.take();
   timers.advance(RING_MS - 1);
+  await tick();
   assert.equal(hub.calls.size, 1);
   timers.advance(1);
+  await tick();
   assert.deepEqual(alice.socket.take(), [{
     type: "call:end",
     payload: { from: "bob", to: "alice", reason: "no-answer" },
@@ -552,18 +586,18 @@ Deno.test("an unanswered call ends with no-answer on both sides", () => {
   assert.equal(hub.calls.size, 0);
 });
 
-Deno.test("an answered or cancelled call stops its ring timer", () => {
-  const t = inCall();
+Deno.test("an answered or cancelled call stops its ring timer", async () => {
+  const t = await inCall();
   assert.equal(t.timers.size, 0);
-  const carol = t.join("carol");
-  const dave = t.join("dave");
-  t.frame(carol.session, "call:request", {
+  const carol = await t.join("carol");
+  const dave = await t.join("dave");
+  await t.frame(carol.session, "call:request", {
     to: "dave",
     hasVideo: true,
     hasAudio: true,
   });
   assert.equal(t.timers.size, 1);
-  t.frame(carol.session, "call:end", { to: "dave" });
+  await t.frame(carol.session, "call:end", { to: "dave" });
   assert.deepEqual(dave.socket.take().at(-1), {
     type: "call:end",
     payload: { to: "dave", from: "carol", reason: "cancelled" },
@@ -588,9 +622,11 @@ Deno.test("sessions get fresh ICE servers before the old ones expire, until they
   });
   const socket = new FakeSocket();
   const session = hub.connect("alice", socket)!;
+  await tick();
   socket.take();
   for (const round of [1, 2]) {
     timers.advance(1_000);
+    await tick();
     await new Promise((resolve) => setTimeout(resolve, 0));
     assert.deepEqual(socket.take(), [{
       type: "session:ice-servers",
@@ -599,11 +635,11 @@ Deno.test("sessions get fresh ICE servers before the old ones expire, until they
       },
     }]);
   }
-  hub.disconnect(session);
+  await hub.disconnect(session);
   assert.equal(timers.size, 0, "no timer outlives the session");
 });
 
-Deno.test("a session whose token expires is closed with 1008", () => {
+Deno.test("a session whose token expires is closed with 1008", async () => {
   const timers = new ManualTimers();
   let now = 10_000;
   const hub = new SignalingHub({
@@ -615,26 +651,29 @@ Deno.test("a session whose token expires is closed with 1008", () => {
   hub.connect("alice", socket, { expiresAt: 15_000 });
   now = 14_999;
   timers.advance(4_999);
+  await tick();
   assert.equal(socket.closed, null);
   timers.advance(1);
+  await tick();
   assert.deepEqual(socket.closed, {
     code: CLOSE_CODES.policy,
     reason: "token expired",
   });
 });
 
-Deno.test("with presence off, nobody learns who is online, and calling by id still works", () => {
+Deno.test("with presence off, nobody learns who is online, and calling by id still works", async () => {
   const hub = new SignalingHub({ ringTimeoutMs: RING_MS, presence: false });
   const alice = new FakeSocket();
   const bob = new FakeSocket();
   const aliceSession = hub.connect("alice", alice);
   hub.connect("bob", bob);
+  await tick();
   assert.deepEqual(alice.take().map((m) => m.type), ["session:ready"]);
   assert.equal(
     (bob.take()[0].payload as { presence: boolean }).presence,
     false,
   );
-  hub.receive(
+  await hub.receive(
     aliceSession,
     JSON.stringify({
       type: "call:request",
@@ -642,19 +681,20 @@ Deno.test("with presence off, nobody learns who is online, and calling by id sti
     }),
   );
   assert.deepEqual(bob.take().map((m) => m.type), ["call:request"]);
-  hub.disconnect(aliceSession);
+  await hub.disconnect(aliceSession);
   assert.deepEqual(bob.take(), []);
 });
 
-Deno.test("presence says who is in a call, from answer to hang-up", () => {
-  const t = inCall();
+Deno.test("presence says who is in a call, from answer to hang-up", async () => {
+  const t = await inCall();
   const carol = new FakeSocket();
   t.hub.connect("carol", carol);
+  await tick();
   assert.deepEqual(carol.take()[1], {
     type: "presence:list",
     payload: { users: ["alice", "bob", "carol"], inCall: ["alice", "bob"] },
   });
-  t.frame(t.alice.session, "call:end", { to: "bob" });
+  await t.frame(t.alice.session, "call:end", { to: "bob" });
   assert.deepEqual(carol.take(), [
     {
       type: "presence:update",
@@ -667,19 +707,19 @@ Deno.test("presence says who is in a call, from answer to hang-up", () => {
   ]);
 });
 
-Deno.test("a caller who cancels reaches each of the callee's ringing devices once", () => {
+Deno.test("a caller who cancels reaches each of the callee's ringing devices once", async () => {
   const t = setup();
-  const alice = t.join("alice");
-  const phone = t.join("bob", "phone");
-  const laptop = t.join("bob", "laptop");
-  t.frame(alice.session, "call:request", {
+  const alice = await t.join("alice");
+  const phone = await t.join("bob", "phone");
+  const laptop = await t.join("bob", "laptop");
+  await t.frame(alice.session, "call:request", {
     to: "bob",
     hasVideo: true,
     hasAudio: true,
   });
   phone.socket.take();
   laptop.socket.take();
-  t.frame(alice.session, "call:end", { to: "bob" });
+  await t.frame(alice.session, "call:end", { to: "bob" });
   for (const device of [phone, laptop]) {
     assert.deepEqual(device.socket.take(), [
       {
@@ -690,7 +730,7 @@ Deno.test("a caller who cancels reaches each of the callee's ringing devices onc
   }
 });
 
-Deno.test("heartbeat sessions that go silent are closed; the ones that ping stay", () => {
+Deno.test("heartbeat sessions that go silent are closed; the ones that ping stay", async () => {
   const timers = new ManualTimers();
   let now = 0;
   const hub = new SignalingHub({
@@ -707,8 +747,12 @@ Deno.test("heartbeat sessions that go silent are closed; the ones that ping stay
   hub.connect("carol", other);
   for (let second = 1; second <= 4; second++) {
     now = second * 1_000;
-    hub.receive(chattySession, JSON.stringify({ type: "ping", payload: {} }));
+    await hub.receive(
+      chattySession,
+      JSON.stringify({ type: "ping", payload: {} }),
+    );
     timers.advance(1_000);
+    await tick();
   }
   assert.deepEqual(silent.closed, {
     code: CLOSE_CODES.silent,

@@ -38,6 +38,11 @@ export function logObserver(log: Logger): Partial<HubObserver> {
       log.info("call.answered", { caller: call.caller, callee: call.callee }),
     callEnded: (caller, callee, reason) =>
       log.info("call.ended", { caller, callee, reason }),
+    engineFailed: (operation, error) =>
+      log.error("engine.failed", {
+        operation,
+        error: error instanceof Error ? error.message : String(error),
+      }),
     ...(log.level === "debug" && {
       relayed: (type, seconds) =>
         log.debug("message.relayed", {
@@ -75,7 +80,8 @@ export function createMetrics(hub: () => SignalingHub): HubMetrics {
     labelNames: ["phase"],
     registers,
     collect() {
-      const phases = hub().calls.countByPhase();
+      // Each call counts on the instance that placed it, so instances add up.
+      const phases = hub().calls.countByPhase(hub().engine.instanceId);
       this.set({ phase: "ringing" }, phases.ringing);
       this.set({ phase: "active" }, phases.active);
     },
@@ -126,6 +132,12 @@ export function createMetrics(hub: () => SignalingHub): HubMetrics {
     ],
     registers,
   });
+  const engineFailures = new Counter({
+    name: "nexus_engine_failures_total",
+    help: "Operations the shared engine (e.g. Redis) failed, by operation.",
+    labelNames: ["operation"],
+    registers,
+  });
   const handshakes = new Counter({
     name: "nexus_handshakes_refused_total",
     help: "Signaling handshakes refused, by HTTP status.",
@@ -142,6 +154,7 @@ export function createMetrics(hub: () => SignalingHub): HubMetrics {
         latency.observe(seconds);
       },
       refused: (code) => refused.inc({ code }),
+      engineFailed: (operation) => engineFailures.inc({ operation }),
     },
     handshakeRefused: (status) => handshakes.inc({ status: String(status) }),
   };

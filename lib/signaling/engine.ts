@@ -1,0 +1,105 @@
+/**
+ * The engine under the hub: where users and calls are recorded, and how a
+ * message reaches a device connected to another instance. The hub keeps its
+ * own sockets; everything two instances must agree on goes through here.
+ *
+ * Three engines implement it: in-process (one instance, the default),
+ * Redis (`NEXUS_REDIS_URL`) and Deno Deploy (BroadcastChannel and Deno KV).
+ * @module
+ */
+import type { Call } from "./call_table.ts";
+
+/** A message for one user's devices on the instance it is sent to. */
+export interface Envelope {
+  /** The user whose devices get it. */
+  user: string;
+  /** One device, or `null` for every device of the user on that instance. */
+  device: string | null;
+  /** A device left out, e.g. the one that answered when the others stop ringing. */
+  except?: string;
+  /** The message as sent on the socket; absent when only `call` is news. */
+  text?: string;
+  /** The call the message goes with, as it is now: the receiving hub updates its copy. */
+  call?: Call;
+  /** Whether `call` has ended. */
+  ended?: boolean;
+}
+
+/** A message for every user on every instance but one user, e.g. a presence update. */
+export interface Broadcast {
+  text: string;
+  /** The user it is about, who does not get it; everyone gets it when absent. */
+  exceptUser?: string;
+}
+
+/** One user's device whose instance stopped renewing it: that instance is gone. */
+export interface LostDevice {
+  user: string;
+  device: string;
+  /** Whether the user has no device left anywhere. */
+  offline: boolean;
+}
+
+/** What an engine hands its hub. */
+export interface EngineInbox {
+  /** An envelope addressed to this instance. */
+  deliver(envelope: Envelope): void;
+  /** A broadcast from another instance. */
+  broadcast(message: Broadcast): void;
+  /** The devices connected to this instance now, which the engine keeps alive. */
+  devices(): Iterable<{ user: string; device: string }>;
+  /** Devices of other instances that expired; each is reported to exactly one instance. */
+  lost(devices: LostDevice[]): void;
+  /** The shared state was lost (e.g. Redis restarted): record again what this instance holds. */
+  rebuild(): Promise<void>;
+}
+
+/** The state and delivery an instance shares with the others. */
+export interface SignalingEngine {
+  /** Which engine this is, for logs and `/readyz`. */
+  readonly name: string;
+  /** This instance's id, unique among the instances sharing the engine. */
+  readonly instanceId: string;
+  /** Starts receiving; resolves once the engine can be used. */
+  start(inbox: EngineInbox): Promise<void>;
+  /** Why the engine cannot be used now, or `null` when it can. */
+  unavailable(): string | null;
+  /** Stops receiving and lets go of connections; what this instance recorded expires. */
+  close(): Promise<void>;
+
+  /** Records a device as connected to this instance; true when its user was offline. */
+  deviceJoined(user: string, device: string): Promise<boolean>;
+  /** Forgets a device of this instance; true when its user has no device left. */
+  deviceLeft(user: string, device: string): Promise<boolean>;
+  /** A user's connected devices, each with the instance it is connected to. */
+  devicesOf(user: string): Promise<Map<string, string>>;
+  /** The users connected anywhere, and those of them in an active call. */
+  presence(): Promise<{ users: string[]; inCall: string[] }>;
+
+  /** The call a user is in, if any. */
+  callOf(user: string): Promise<Call | undefined>;
+  /**
+   * Replaces the call between two users, atomically: only when each of them
+   * is in `expected` (the same id and version), or in no call when it is
+   * `undefined`. `next` is the new state, `undefined` to end the call.
+   * Resolves false when someone else changed it first.
+   */
+  swapCall(
+    users: readonly [string, string],
+    expected: Call | undefined,
+    next: Call | undefined,
+  ): Promise<boolean>;
+
+  /** Delivers an envelope to another instance: one message to that instance alone. */
+  send(instanceId: string, envelope: Envelope): void;
+  /** Delivers a broadcast to every other instance. */
+  broadcast(message: Broadcast): void;
+}
+
+/** How long a device outlives its instance's last renewal, by default: presence expires within it. */
+export const DEFAULT_DEVICE_TTL_MS = 15_000;
+
+/** A new instance id: random, so that instances need no coordination. */
+export function newInstanceId(): string {
+  return crypto.randomUUID().slice(0, 13);
+}
