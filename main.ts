@@ -41,14 +41,24 @@ const tls = settings.tls && {
   key: await readPem("NEXUS_TLS_KEY", settings.tls.keyFile),
 };
 
+// Other instances reach this one once its engine runs; a Redis that is down is waited for.
+const hub = parts.signaling.hub;
+log.info("engine.starting", {
+  engine: hub.engine.name,
+  instance: hub.engine.instanceId,
+});
+await hub.start();
+
 const shutdown = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => {
     if (shutdown.signal.aborted) return;
     log.info("server.stopping", { signal });
     parts.drain();
-    parts.signaling.hub.closeAll(CLOSE_CODES.restarting, "server restarting");
+    hub.closeAll(CLOSE_CODES.restarting, "server restarting");
     shutdown.abort();
+    // The closes are handled first, so this instance's devices leave the engine at once.
+    setTimeout(() => hub.stop(), 200);
     setTimeout(() => Deno.exit(0), SHUTDOWN_GRACE_MS);
   });
 }

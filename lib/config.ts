@@ -41,7 +41,20 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** `NEXUS_METRICS_TOKEN`: when set, `/metrics` wants `Authorization: Bearer <token>`. */
   metricsToken: string | null;
+  /** `NEXUS_ENGINE` and `NEXUS_REDIS_URL`: where instances share users and calls. */
+  engine: EngineConfig;
+  /** `NEXUS_DEVICE_TTL_MS`: how soon a dead instance's users expire, with a shared engine. */
+  deviceTtlMs: number;
 }
+
+/** The engine: in-process (one instance), Redis, or Deno Deploy's BroadcastChannel and KV. */
+export type EngineConfig =
+  | { kind: "memory" }
+  | { kind: "redis"; url: string }
+  | { kind: "deploy" };
+
+/** The engines `NEXUS_ENGINE` names. */
+export const ENGINE_KINDS = ["memory", "redis", "deploy"] as const;
 
 /** A setting with a bad value; the message names the variable. */
 export class ConfigError extends Error {}
@@ -206,6 +219,35 @@ function transportPolicy(env: Env): RTCIceTransportPolicy {
   return value;
 }
 
+/**
+ * The engine: as `NEXUS_ENGINE` says, or else Redis when `NEXUS_REDIS_URL` is
+ * set, Deno Deploy's when running there, in-process otherwise.
+ */
+function engine(env: Env): EngineConfig {
+  const url = text(env, "NEXUS_REDIS_URL");
+  const named = text(env, "NEXUS_ENGINE") ??
+    (url ? "redis" : env.DENO_DEPLOYMENT_ID ? "deploy" : "memory");
+  if (!(ENGINE_KINDS as readonly string[]).includes(named)) {
+    throw new ConfigError(
+      `NEXUS_ENGINE must be one of ${ENGINE_KINDS.join(", ")}, not "${named}".`,
+    );
+  }
+  if (named !== "redis") {
+    if (url) {
+      throw new ConfigError(
+        `NEXUS_REDIS_URL is set but NEXUS_ENGINE is "${named}": unset one of them.`,
+      );
+    }
+    return { kind: named as "memory" | "deploy" };
+  }
+  if (!url || !/^rediss?:\/\/[^/]/.test(url)) {
+    throw new ConfigError(
+      "NEXUS_REDIS_URL must be a URL like redis://127.0.0.1:6379 (or rediss:// for TLS).",
+    );
+  }
+  return { kind: "redis", url };
+}
+
 /** Reads the settings from an environment such as `Deno.env.toObject()`. */
 export function loadConfig(env: Env): ServerConfig {
   const jwtSecret = secret(env, "NEXUS_JWT_SECRET");
@@ -245,6 +287,8 @@ export function loadConfig(env: Env): ServerConfig {
     messageBurst: integer(env, "NEXUS_MESSAGE_BURST", 60, 1, 1_000_000),
     logLevel: logLevel(env),
     metricsToken: text(env, "NEXUS_METRICS_TOKEN"),
+    engine: engine(env),
+    deviceTtlMs: integer(env, "NEXUS_DEVICE_TTL_MS", 15_000, 1_000, 600_000),
   };
 }
 

@@ -22,7 +22,25 @@ Deno.test("defaults", () => {
     presence: true,
     messagesPerSecond: 30,
     messageBurst: 60,
+    engine: { kind: "memory" },
+    deviceTtlMs: 15_000,
   });
+});
+
+Deno.test("the engine: Redis when a URL is set, Deno Deploy's there, or as named", () => {
+  const url = "redis://127.0.0.1:6379";
+  assert.deepEqual(loadConfig({ NEXUS_REDIS_URL: url }).engine, {
+    kind: "redis",
+    url,
+  });
+  assert.deepEqual(loadConfig({ DENO_DEPLOYMENT_ID: "abc123" }).engine, {
+    kind: "deploy",
+  });
+  assert.deepEqual(
+    loadConfig({ NEXUS_ENGINE: "memory", DENO_DEPLOYMENT_ID: "abc123" }).engine,
+    { kind: "memory" },
+  );
+  assert.equal(loadConfig({ NEXUS_DEVICE_TTL_MS: "3000" }).deviceTtlMs, 3000);
 });
 
 Deno.test("values are read", () => {
@@ -121,6 +139,20 @@ Deno.test("a bad value is refused with a sentence naming the variable", () => {
     [
       { NEXUS_LOG_LEVEL: "loud" },
       /^NEXUS_LOG_LEVEL must be one of debug, info, warn, error, not "loud"\.$/,
+    ],
+    [
+      { NEXUS_ENGINE: "etcd" },
+      /^NEXUS_ENGINE must be one of memory, redis, deploy, not "etcd"\.$/,
+    ],
+    [{ NEXUS_ENGINE: "redis" }, /^NEXUS_REDIS_URL must be a URL like redis:/],
+    [{ NEXUS_REDIS_URL: "127.0.0.1:6379" }, /^NEXUS_REDIS_URL must be a URL/],
+    [
+      { NEXUS_REDIS_URL: "redis://x", NEXUS_ENGINE: "memory" },
+      /^NEXUS_REDIS_URL is set but NEXUS_ENGINE is "memory"/,
+    ],
+    [
+      { NEXUS_DEVICE_TTL_MS: "10" },
+      /^NEXUS_DEVICE_TTL_MS must be a whole number from 1000/,
     ],
   ];
   for (const [env, message] of cases) {

@@ -14,6 +14,10 @@ import {
   logObserver,
 } from "./signaling/observers.ts";
 import { TURN_TTL_S, turnCredentials } from "./signaling/turn.ts";
+import type { SignalingEngine } from "./signaling/engine.ts";
+import { MemoryEngine } from "./signaling/memory_engine.ts";
+import { RedisEngine } from "./signaling/redis_engine.ts";
+import { DeployEngine } from "./signaling/deploy_engine.ts";
 import { DEFAULT_LIMITS } from "./signaling/rate_limit.ts";
 import type { SignalingEndpoint } from "./signaling/websocket.ts";
 
@@ -29,6 +33,22 @@ export interface ServerParts {
   drain(): void;
 }
 
+/** The engine the settings name; `onError` hears what fails in its background work. */
+function createEngine(
+  config: ServerConfig,
+  onError: (operation: string, error: unknown) => void,
+): SignalingEngine {
+  const { engine, deviceTtlMs } = config;
+  switch (engine.kind) {
+    case "memory":
+      return new MemoryEngine();
+    case "redis":
+      return new RedisEngine({ url: engine.url, deviceTtlMs, onError });
+    case "deploy":
+      return new DeployEngine({ deviceTtlMs, onError });
+  }
+}
+
 let parts: ServerParts | undefined;
 
 function assemble(config: ServerConfig): ServerParts {
@@ -41,7 +61,13 @@ function assemble(config: ServerConfig): ServerParts {
       await turnCredentials(turn.urls, turn.secret, userId, Date.now()),
     ]
     : () => Promise.resolve(config.iceServers);
+  const observer = combineObservers(logObserver(log), metrics.observer);
+  const engine = createEngine(
+    config,
+    (operation, error) => observer.engineFailed?.(operation, error),
+  );
   const hub = new SignalingHub({
+    engine,
     ringTimeoutMs: config.ringTimeoutMs,
     resumeGraceMs: config.resumeGraceMs,
     heartbeatTimeoutMs: config.idleTimeoutS * 1000,
@@ -56,7 +82,7 @@ function assemble(config: ServerConfig): ServerParts {
     iceRefresh: turn
       ? { forUser: iceServersFor, everyMs: (TURN_TTL_S * 1000) / 2 }
       : undefined,
-    observer: combineObservers(logObserver(log), metrics.observer),
+    observer,
   });
   const signaling: SignalingEndpoint = {
     hub,
@@ -80,7 +106,7 @@ function assemble(config: ServerConfig): ServerParts {
     log,
     metrics,
     signaling,
-    notReady: () => draining ? "shutting down" : null,
+    notReady: () => draining ? "shutting down" : engine.unavailable(),
     drain: () => {
       draining = true;
     },

@@ -385,18 +385,24 @@ export class SignalingHub {
       return this.#error(session, "self-call", undefined, "call:request");
     }
     return this.#retrying(session, "call:request", async () => {
-      const mine = await this.engine.callOf(userId);
+      // Both read together: a call the callee placed to this user a moment
+      // ago shows up on either side, and is glare, not busy.
+      const [mine, theirs, devices] = await Promise.all([
+        this.engine.callOf(userId),
+        this.engine.callOf(to),
+        this.engine.devicesOf(to),
+      ]);
+      const crossing = mine ?? theirs;
       if (
-        mine?.phase === "ringing" && mine.caller === to &&
-        mine.callee === userId
+        crossing?.phase === "ringing" && crossing.caller === to &&
+        crossing.callee === userId
       ) {
-        return this.#glare(session, mine, payload);
+        return this.#glare(session, crossing, payload);
       }
       if (mine) {
         this.#error(session, "already-in-call", undefined, "call:request");
         return true;
       }
-      const devices = await this.engine.devicesOf(to);
       if (devices.size === 0) {
         this.#error(
           session,
@@ -406,7 +412,7 @@ export class SignalingHub {
         );
         return true;
       }
-      if (await this.engine.callOf(to)) {
+      if (theirs) {
         this.#observer.callEnded?.(userId, to, "busy");
         send(session.socket, {
           type: "call:response",

@@ -32,7 +32,10 @@ export interface AppProcess {
 export async function startAppProcess(
   env: Record<string, string>,
 ): Promise<AppProcess> {
-  await (built ??= build(root, await collectFiles(root, "islands"), config));
+  // One build for instances started together: the promise is taken before any await.
+  await (built ??= collectFiles(root, "islands").then((islands) =>
+    build(root, islands, config)
+  ));
   const child = new Deno.Command(Deno.execPath(), {
     args: MAIN,
     cwd: root,

@@ -54,6 +54,13 @@ export const COTURN: Service = {
   install: "apt-get install coturn",
 };
 
+/** Debian's Redis, the shared engine of the scale-out tests. */
+export const REDIS: Service = {
+  name: "Redis",
+  path: "/usr/bin/redis-server",
+  install: "apt-get install redis-server",
+};
+
 /** `ignore` for a test that needs these services: never in CI, where a missing one fails. */
 export function needsService(...services: Service[]): boolean {
   if (needsPermissions()) return true;

@@ -87,6 +87,26 @@ export class TestClient {
     return message as Extract<ServerMessage, { type: T }>;
   }
 
+  /**
+   * Waits for a message that `matches`, wherever it is among those not yet
+   * taken, and takes it: for servers whose messages may arrive in either order.
+   */
+  async find<T extends ServerMessage["type"]>(
+    type: T,
+    matches: (message: Extract<ServerMessage, { type: T }>) => boolean = () =>
+      true,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
+    const index = () =>
+      this.inbox.findIndex((m) =>
+        m.type === type && matches(m as Extract<ServerMessage, { type: T }>)
+      );
+    await this.#until(() => index() >= 0, type);
+    return this.inbox.splice(index(), 1)[0] as Extract<
+      ServerMessage,
+      { type: T }
+    >;
+  }
+
   /** Waits until the presence update for `userId` arrives. */
   async seesPresence(userId: string, online: boolean): Promise<void> {
     await this.#until(

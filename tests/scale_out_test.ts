@@ -1,0 +1,302 @@
+/**
+ * Many instances over one real Redis: three app processes on their own
+ * ports, users spread across them. Calls, busy, glare and many devices hold
+ * across instances; an instance killed with SIGKILL and a Redis restart are
+ * survived.
+ */
+import assert from "node:assert/strict";
+import { needsService, REDIS } from "./support/environment.ts";
+import { type AppProcess, startAppProcess } from "./support/app_process.ts";
+import { type RedisServer, startRedis } from "./support/redis.ts";
+import { TestClient } from "./support/ws_client.ts";
+
+const offer = { type: "offer", sdp: "v=0\r\n" };
+const candidate = {
+  candidate: "candidate:1 1 udp 2122260223 127.0.0.1 54400 typ host",
+  sdpMid: "0",
+};
+
+/** Short enough that a dead instance's users expire within a test's patience. */
+const DEVICE_TTL_MS = 1_500;
+const GRACE_MS = 500;
+
+/** Three instances sharing `redis`. */
+async function startCluster(redis: RedisServer): Promise<AppProcess[]> {
+  const env = {
+    NEXUS_REDIS_URL: redis.url,
+    NEXUS_DEVICE_TTL_MS: String(DEVICE_TTL_MS),
+    NEXUS_RESUME_GRACE_MS: String(GRACE_MS),
+    NEXUS_RING_TIMEOUT_MS: "2000",
+  };
+  return await Promise.all([1, 2, 3].map(() => startAppProcess(env)));
+}
+
+const ws = (instance: AppProcess) =>
+  instance.http.replace(/^http/, "ws") + "/ws";
+
+const join = (instance: AppProcess, user: string, device = user) =>
+  TestClient.join(ws(instance), user, `userId=${user}&deviceId=${device}`);
+
+/** Places a call and has it answered, across whatever instances the two are on. */
+async function connectCall(caller: TestClient, callee: TestClient) {
+  caller.send("call:request", {
+    to: callee.userId,
+    hasVideo: true,
+    hasAudio: true,
+  });
+  await callee.find("call:request", (m) => m.payload.from === caller.userId);
+  callee.send("call:response", { to: caller.userId, accepted: true });
+  const answer = await caller.find("call:response");
+  assert.equal(answer.payload.accepted, true);
+}
+
+/** Waits until every instance says it is ready (its Redis is reachable). */
+async function allReady(instances: AppProcess[]) {
+  const deadline = Date.now() + 10_000;
+  for (const instance of instances) {
+    while (true) {
+      const response = await fetch(`${instance.http}/readyz`);
+      await response.body?.cancel();
+      if (response.ok) break;
+      if (Date.now() > deadline) throw new Error(`${instance.http} not ready`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+Deno.test({
+  name: "many instances over Redis",
+  ignore: needsService(REDIS),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const redis = await startRedis();
+    let cluster: AppProcess[] = [];
+    const clients: TestClient[] = [];
+    const track = async (client: Promise<TestClient>) => {
+      clients.push(await client);
+      return clients.at(-1)!;
+    };
+    try {
+      cluster = await startCluster(redis);
+      const [one, two, three] = cluster;
+
+      await t.step(
+        "users on different instances see each other and complete a call's whole signaling",
+        async () => {
+          const alice = await track(join(one, "alice"));
+          const bob = await track(join(two, "bob"));
+          await alice.seesPresence("bob", true);
+          assert.ok(
+            bob.presence.some((m) =>
+              m.type === "presence:list" && m.payload.users.includes("alice")
+            ),
+            "bob's list, from another instance, has alice",
+          );
+          await connectCall(alice, bob);
+          alice.send("webrtc:offer", { to: "bob", offer });
+          assert.deepEqual((await bob.find("webrtc:offer")).payload, {
+            to: "bob",
+            offer,
+            from: "alice",
+          });
+          bob.send("webrtc:answer", {
+            to: "alice",
+            answer: { type: "answer", sdp: "v=0\r\n" },
+          });
+          await alice.find("webrtc:answer");
+          bob.send("webrtc:candidate", { to: "alice", candidate });
+          assert.deepEqual(
+            (await alice.find("webrtc:candidate")).payload.candidate,
+            candidate,
+          );
+          alice.send("call:end", { to: "bob" });
+          assert.equal((await bob.find("call:end")).payload.reason, "hangup");
+          // Once ended, signaling between them is refused again, on either instance.
+          bob.send("webrtc:candidate", { to: "alice", candidate });
+          assert.equal((await bob.find("error")).payload.code, "not-in-call");
+        },
+      );
+
+      await t.step(
+        "busy holds across instances, and the call beside goes on",
+        async () => {
+          const carol = await track(join(one, "carol"));
+          const dave = await track(join(two, "dave"));
+          const erin = await track(join(three, "erin"));
+          await connectCall(carol, dave);
+          for (const callee of ["carol", "dave"]) {
+            erin.send("call:request", {
+              to: callee,
+              hasVideo: false,
+              hasAudio: true,
+            });
+            const busy = await erin.find("call:response");
+            assert.deepEqual(busy.payload, {
+              from: callee,
+              to: "erin",
+              accepted: false,
+              reason: "busy",
+            });
+          }
+          carol.send("webrtc:candidate", { to: "dave", candidate });
+          await dave.find("webrtc:candidate");
+          dave.send("call:end", { to: "carol" });
+          await carol.find("call:end");
+        },
+      );
+
+      await t.step(
+        "glare across instances, 10 times: one call results, the lower id's",
+        async () => {
+          // A new pair each round: one pair would soon meet the limit on call requests.
+          for (let round = 0; round < 10; round++) {
+            const frank = await track(join(one, `frank-${round}`));
+            const gina = await track(join(three, `gina-${round}`));
+            frank.send("call:request", {
+              to: gina.userId,
+              hasVideo: true,
+              hasAudio: true,
+            });
+            gina.send("call:request", {
+              to: frank.userId,
+              hasVideo: true,
+              hasAudio: true,
+            });
+            // gina's own call loses, whichever request arrived first.
+            const lost = await gina.find("call:response");
+            assert.deepEqual(lost.payload.reason, "glare", `round ${round}`);
+            await gina.find(
+              "call:request",
+              (m) => m.payload.from === frank.userId,
+            );
+            gina.send("call:response", { to: frank.userId, accepted: true });
+            const answer = await frank.find(
+              "call:response",
+              (m) => m.payload.accepted,
+            );
+            assert.equal(answer.payload.from, gina.userId);
+            frank.send("call:end", { to: gina.userId });
+            await gina.find("call:end", (m) => m.payload.reason === "hangup");
+            assert.equal(
+              frank.inbox.filter((m) => m.type === "call:response").length,
+              0,
+              "frank's call was never refused",
+            );
+          }
+        },
+      );
+      await t.step(
+        "many devices on many instances: all ring, the first answer wins",
+        async () => {
+          const hank = await track(join(one, "hank"));
+          const phone = await track(join(two, "ivy", "phone"));
+          const laptop = await track(join(three, "ivy", "laptop"));
+          hank.send("call:request", {
+            to: "ivy",
+            hasVideo: true,
+            hasAudio: true,
+          });
+          await phone.find("call:request");
+          await laptop.find("call:request");
+          laptop.send("call:response", { to: "hank", accepted: true });
+          await hank.find("call:response", (m) => m.payload.accepted);
+          const stopped = await phone.find("call:end");
+          assert.equal(stopped.payload.reason, "answered-elsewhere");
+          phone.send("call:response", { to: "hank", accepted: true });
+          assert.equal((await phone.find("error")).payload.code, "not-in-call");
+          hank.send("call:end", { to: "ivy" });
+          await laptop.find("call:end");
+        },
+      );
+
+      await t.step(
+        "an unanswered call across instances ends with no-answer on both sides",
+        async () => {
+          const jack = await track(join(two, "jack"));
+          const kate = await track(join(three, "kate"));
+          jack.send("call:request", {
+            to: "kate",
+            hasVideo: true,
+            hasAudio: true,
+          });
+          await kate.find("call:request");
+          for (const client of [jack, kate]) {
+            const ended = await client.find("call:end");
+            assert.equal(ended.payload.reason, "no-answer");
+          }
+        },
+      );
+
+      await t.step(
+        "kill -9 an instance: its users come back on another and are callable; a peer left alone hears peer-gone",
+        async () => {
+          const liam = await track(join(one, "liam"));
+          const mia = await track(join(one, "mia"));
+          const noah = await track(join(two, "noah"));
+          const olive = await track(join(three, "olive"));
+          const paul = await track(join(two, "paul"));
+          await connectCall(mia, noah);
+          await connectCall(olive, liam);
+
+          await one.kill();
+          // mia's page reconnects to another instance at once and resumes her call.
+          const miaBack = await track(join(three, "mia"));
+          miaBack.send("call:resume", { to: "noah" });
+          // liam does not come back: olive's call ends once his device expires and the grace period passes.
+          const liamBack = await track(join(two, "liam-other-tab"));
+          noah.send("webrtc:candidate", { to: "mia", candidate });
+          await miaBack.find("webrtc:candidate");
+          miaBack.send("webrtc:candidate", { to: "noah", candidate });
+          await noah.find("webrtc:candidate");
+
+          paul.send("call:request", {
+            to: "liam-other-tab",
+            hasVideo: false,
+            hasAudio: true,
+          });
+          await liamBack.find("call:request", (m) => m.payload.from === "paul");
+          liamBack.send("call:end", { to: "paul" });
+
+          const gone = await olive.find("call:end");
+          assert.equal(gone.payload.reason, "peer-gone");
+          await olive.seesPresence("liam", false);
+          miaBack.send("call:end", { to: "noah" });
+          await noah.find("call:end");
+          cluster = [two, three];
+        },
+      );
+
+      await t.step(
+        "Redis restarts, empty: instances reconnect, rebuild what they hold, and the next call works",
+        async () => {
+          const quinn = await track(join(two, "quinn"));
+          const rose = await track(join(three, "rose"));
+          const sam = await track(join(two, "sam"));
+          const tess = await track(join(three, "tess"));
+          await connectCall(sam, tess);
+
+          await redis.restart();
+          await allReady([two, three]);
+          // The instances record again who is connected to them (within one renewal).
+          await new Promise((resolve) => setTimeout(resolve, DEVICE_TTL_MS));
+
+          await connectCall(quinn, rose);
+          rose.send("webrtc:offer", { to: "quinn", offer });
+          await quinn.find("webrtc:offer");
+          quinn.send("call:end", { to: "rose" });
+          await rose.find("call:end");
+          // The call in progress through the restart was restored with it.
+          sam.send("webrtc:candidate", { to: "tess", candidate });
+          await tess.find("webrtc:candidate");
+          tess.send("call:end", { to: "sam" });
+          assert.equal((await sam.find("call:end")).payload.reason, "hangup");
+        },
+      );
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+      await Promise.all(cluster.map((instance) => instance.stop()));
+      await redis.stop();
+    }
+  },
+});
