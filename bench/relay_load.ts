@@ -1,7 +1,10 @@
 /**
  * The relay load generator, run in its own process:
- * `relay_load.ts TARGET PORT SERVER_PID PAIRS SECONDS RATE[,RATE…]`.
+ * `relay_load.ts TARGET PORT[,PORT] SERVER_PID[,PID…] PAIRS SECONDS RATE[,RATE…]`.
  *
+ * With two ports, each pair's first client joins the first server and the
+ * second client the second, so every message crosses between instances; the
+ * server CPU is that of every process in SERVER_PID.
  * PAIRS pairs of clients, each pair in an accepted call where the server
  * needs one, exchange 200-byte `webrtc:candidate` messages (PeerJS:
  * `CANDIDATE` with `dst`) at each offered rate in turn. Each message carries
@@ -11,7 +14,7 @@
 import * as hdr from "hdr-histogram-js";
 import { clientUrl, cpuTicks, type Target, TICK_US } from "./support.ts";
 
-const [target, portText, pidText, pairsText, secondsText, ratesText] = Deno
+const [target, portsText, pidsText, pairsText, secondsText, ratesText] = Deno
   .args as [
     Target,
     string,
@@ -20,8 +23,10 @@ const [target, portText, pidText, pairsText, secondsText, ratesText] = Deno
     string,
     string,
   ];
-const port = Number(portText);
-const serverPid = Number(pidText);
+const ports = portsText.split(",").map(Number);
+const serverPids = pidsText.split(",").map(Number);
+const serverTicks = () =>
+  serverPids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
 const pairs = Number(pairsText);
 const seconds = Number(secondsText);
 const rates = ratesText.split(",").map(Number);
@@ -39,7 +44,7 @@ let histogram = hdr.build({
 });
 let received = 0;
 
-function open(id: string, peer: string): Promise<Client> {
+function open(id: string, peer: string, port: number): Promise<Client> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(clientUrl(target, "127.0.0.1", port, id));
     const client = { id, peer, socket };
@@ -72,7 +77,10 @@ async function connect(): Promise<Client[]> {
   for (let i = 0; i < pairs; i += 50) {
     const batch = [];
     for (let j = i; j < Math.min(pairs, i + 50); j++) {
-      batch.push(open(`a${j}`, `b${j}`), open(`b${j}`, `a${j}`));
+      batch.push(
+        open(`a${j}`, `b${j}`, ports[0]),
+        open(`b${j}`, `a${j}`, ports.at(-1)!),
+      );
     }
     clients.push(...await Promise.all(batch));
   }
@@ -162,12 +170,12 @@ for (const rate of rates) {
     numberOfSignificantValueDigits: 3,
   });
   received = 0;
-  const ticksBefore = cpuTicks(serverPid);
+  const ticksBefore = serverTicks();
   const started = performance.now();
   const sent = await drive(clients, rate, seconds * 1000);
   const sendingMs = performance.now() - started;
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const ticks = cpuTicks(serverPid) - ticksBefore;
+  const ticks = serverTicks() - ticksBefore;
   console.log(JSON.stringify({
     target,
     pairs,

@@ -6,6 +6,7 @@ interface Results {
   seconds: number;
   machine: { cores: number; deno: string; node: string; chromium: string };
   relay: RelayResult[];
+  scaleOut: (RelayResult & { engine: "memory" | "redis" })[];
   connections: {
     target: string;
     sessions: number;
@@ -129,6 +130,28 @@ export async function renderReport(results: Results): Promise<void> {
       nexus.p99Ms.toFixed(2)
     } vs ${peerjs.p99Ms.toFixed(2)} |`;
   });
+  const scaleOut = results.scaleOut.map((r) =>
+    `| ${
+      r.engine === "memory"
+        ? "one instance, in-process"
+        : "two instances, Redis"
+    } | ${r.offered} | ${r.achieved} | ${r.p50Ms.toFixed(2)} | ${
+      r.p99Ms.toFixed(2)
+    } | ${r.serverCpuUsPerMessage.toFixed(1)} |`
+  );
+  const scaleOutRatios = [...new Set(results.scaleOut.map((r) => r.offered))]
+    .map((offered) => {
+      const [memory, redis] = (["memory", "redis"] as const).map((engine) =>
+        results.scaleOut.find((r) =>
+          r.engine === engine && r.offered === offered
+        )!
+      );
+      return `| ${offered} | ${ratio(redis.p50Ms, memory.p50Ms)} | ${
+        ratio(redis.p99Ms, memory.p99Ms)
+      } | ${
+        ratio(redis.serverCpuUsPerMessage, memory.serverCpuUsPerMessage)
+      } |`;
+    });
   const connections = results.connections.map((c) =>
     `| ${NAMES[c.target]} | ${c.sessions} | ${c.acceptMs} | ${
       c.rssPerSessionKiB.toFixed(1)
@@ -180,6 +203,22 @@ a message is the runtime's own WebSocket I/O, which the bare relay pays too. Wha
       find(results, "peerjs", 1000, 20_000)?.serverCpuUsPerMessage ?? 1,
     )
   }× PeerJS at 1,000 pairs × 20,000 msg/s.
+
+## Many instances: in-process against Redis
+
+The same ${
+    results.scaleOut[0]?.pairs
+  } pairs and rates, first all on one instance with the in-process engine, then with each pair split over two
+instances sharing one \`redis-server\`, so that every message is one \`PUBLISH\` to the other instance. Server CPU is
+both instances' and Redis's; all of them share core 0, as the single instance does.
+
+| engine | offered msg/s | achieved msg/s | p50 ms | p99 ms | server CPU µs/msg |
+| --- | --- | --- | --- | --- | --- |
+${scaleOut.join("\n")}
+
+| offered msg/s | p50, Redis / in-process | p99, Redis / in-process | CPU per message, Redis / in-process |
+| --- | --- | --- | --- |
+${scaleOutRatios.join("\n")}
 
 ## Idle connections
 

@@ -10,6 +10,7 @@ import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../tests/support/browser.ts";
 import { gzippedSize, pageScripts } from "../tests/support/page_weight.ts";
 import { freePort } from "../tests/support/process.ts";
+import { startRedis } from "../tests/support/redis.ts";
 import {
   median,
   prepare,
@@ -17,6 +18,7 @@ import {
   ROOT,
   rssKiB,
   runPinned,
+  type ServerProcess,
   startServer,
   type Target,
 } from "./support.ts";
@@ -32,6 +34,7 @@ const plan = quick
     connections: [400],
     calls: 2,
     coldStarts: 2,
+    scaleOut: { pairs: 20, rates: [2_000] },
   }
   : {
     relay: [{ pairs: 100, rates: [5_000, 10_000, 20_000] }, {
@@ -43,6 +46,7 @@ const plan = quick
     connections: [10_000, 19_500],
     calls: 10,
     coldStarts: 5,
+    scaleOut: { pairs: 200, rates: [2_000, 5_000, 10_000] },
   };
 
 function log(message: string) {
@@ -69,6 +73,73 @@ async function relay(): Promise<RelayResult[]> {
         await server.stop();
       }
     }
+  }
+  return results;
+}
+
+/** One relay step of one engine: in-process, or over Redis between two instances (their CPU and Redis's). */
+interface ScaleOutResult extends RelayResult {
+  engine: "memory" | "redis";
+}
+
+/**
+ * The same pairs and rates, first through one instance with the in-process
+ * engine, then with each pair split over two instances sharing a Redis, so
+ * that every message goes through Redis. Everything server-side (both
+ * instances and redis-server) shares core 0, as the single instance does.
+ */
+async function scaleOut(): Promise<ScaleOutResult[]> {
+  const { pairs, rates } = plan.scaleOut;
+  const results: ScaleOutResult[] = [];
+  const args = (ports: number[], pids: number[]) => [
+    "nexus",
+    ports.join(","),
+    pids.join(","),
+    String(pairs),
+    String(plan.seconds),
+    rates.join(","),
+  ];
+  log(`scale-out: in-process, ${pairs} pairs, ${rates.join(" / ")} msg/s`);
+  const single = await startServer("nexus", SERVER_CORE);
+  try {
+    const lines = await runPinned(
+      LOAD_CORE,
+      "bench/relay_load.ts",
+      args([single.port], [single.pid]),
+    );
+    for (const line of lines as RelayResult[]) {
+      results.push({ ...line, engine: "memory" });
+    }
+  } finally {
+    await single.stop();
+  }
+  log(`scale-out: two instances over Redis, ${pairs} pairs`);
+  const redis = await startRedis();
+  const instances: ServerProcess[] = [];
+  try {
+    await new Deno.Command("taskset", {
+      args: ["-p", "-c", String(SERVER_CORE), String(redis.pid())],
+      stdout: "null",
+    }).output();
+    for (let i = 0; i < 2; i++) {
+      instances.push(
+        await startServer("nexus", SERVER_CORE, { NEXUS_REDIS_URL: redis.url }),
+      );
+    }
+    const lines = await runPinned(
+      LOAD_CORE,
+      "bench/relay_load.ts",
+      args(
+        instances.map((instance) => instance.port),
+        [...instances.map((instance) => instance.pid), redis.pid()],
+      ),
+    );
+    for (const line of lines as RelayResult[]) {
+      results.push({ ...line, engine: "redis" });
+    }
+  } finally {
+    for (const instance of instances) await instance.stop();
+    await redis.stop();
   }
   return results;
 }
@@ -385,6 +456,7 @@ const results = {
     chromium: version(["/usr/bin/chromium", "--version"]),
   },
   relay: await relay(),
+  scaleOut: await scaleOut(),
   connections: await connections(),
   callSetup: await callSetup(),
   pageWeight: await pageWeight(),

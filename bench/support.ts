@@ -115,16 +115,17 @@ function command(target: Target, port: number): string[] {
   }
 }
 
-/** Starts a server pinned to `core` and waits until it accepts connections. */
+/** Starts a server pinned to `core` and waits until it accepts connections; `env` adds settings. */
 export async function startServer(
   target: Target,
   core: number,
+  env: Record<string, string> = {},
 ): Promise<ServerProcess> {
   const port = freePort();
   const child = new Deno.Command("taskset", {
     args: ["-c", String(core), ...command(target, port)],
     cwd: ROOT,
-    env: { ...NEXUS_BENCH_ENV, PORT: String(port), NO_COLOR: "1" },
+    env: { ...NEXUS_BENCH_ENV, ...env, PORT: String(port), NO_COLOR: "1" },
     stdout: "null",
     stderr: "inherit",
   }).spawn();

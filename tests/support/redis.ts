@@ -7,6 +7,8 @@ export interface RedisServer {
   port: number;
   /** `redis://127.0.0.1:PORT` */
   url: string;
+  /** The process id of the redis-server running now. */
+  pid(): number;
   /** Stops it: SIGTERM, or SIGKILL to lose it the hard way. */
   stop(signal?: Deno.Signal): Promise<void>;
   /** Starts it again on the same port, empty: Redis that restarted without persistence. */
@@ -15,21 +17,22 @@ export interface RedisServer {
 
 /** Starts redis-server on `port` with no persistence, so nothing is written to disk. */
 export async function startRedis(port = freePort()): Promise<RedisServer> {
-  let stopCurrent = await launch(port);
+  let current = await launch(port);
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    stop: (signal) => stopCurrent(signal),
+    pid: () => current.pid,
+    stop: (signal) => current.stop(signal),
     async restart() {
-      await stopCurrent();
-      stopCurrent = await launch(port);
+      await current.stop();
+      current = await launch(port);
     },
   };
 }
 
 async function launch(
   port: number,
-): Promise<(signal?: Deno.Signal) => Promise<void>> {
+): Promise<{ pid: number; stop(signal?: Deno.Signal): Promise<void> }> {
   const child = new Deno.Command(REDIS.path, {
     args: [
       "--port",
@@ -67,5 +70,5 @@ async function launch(
       `redis-server did not start on port ${port}:\n${output.text()}`,
     );
   }
-  return stop;
+  return { pid: child.pid, stop };
 }
