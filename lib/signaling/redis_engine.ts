@@ -310,6 +310,9 @@ export class RedisEngine implements SignalingEngine {
   }
 
   #publish(channel: string, text: string): void {
+    // While Redis is away the message is lost, as on a dropped socket; the
+    // outage itself is reported once per reconnect attempt, not per message.
+    if (!this.#client.isReady) return;
     this.#background("publish", this.#client.publish(channel, text));
   }
 
