@@ -41,13 +41,23 @@ const tls = settings.tls && {
   key: await readPem("NEXUS_TLS_KEY", settings.tls.keyFile),
 };
 
-// Other instances reach this one once its engine runs; a Redis that is down is waited for.
+// The server listens at once; until its engine runs (a Redis that is down is
+// waited for), /readyz and new /ws handshakes answer 503 with the reason.
 const hub = parts.signaling.hub;
 log.info("engine.starting", {
   engine: hub.engine.name,
   instance: hub.engine.instanceId,
 });
-await hub.start();
+hub.start().then(
+  () => log.info("engine.ready", { engine: hub.engine.name }),
+  (error) => {
+    log.error("engine.failed", {
+      operation: "start",
+      error: error instanceof Error ? error.message : String(error),
+    });
+    Deno.exit(1);
+  },
+);
 
 const shutdown = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -132,6 +132,15 @@ export async function startServer(
   if (!await waitForPort(port, 20_000)) {
     throw new Error(`${target} did not start`);
   }
+  // With a shared engine, Nexus takes sessions once it reaches it.
+  const deadline = Date.now() + 20_000;
+  while (target === "nexus") {
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    await ready.body?.cancel();
+    if (ready.ok) break;
+    if (Date.now() > deadline) throw new Error("nexus did not become ready");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return {
     target,
     port,

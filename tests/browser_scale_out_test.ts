@@ -5,7 +5,11 @@
 import assert from "node:assert/strict";
 import type { Browser } from "playwright-core";
 import { CHROMIUM, needsService, REDIS } from "./support/environment.ts";
-import { type AppProcess, startAppProcess } from "./support/app_process.ts";
+import {
+  type AppProcess,
+  startAppProcess,
+  untilReady,
+} from "./support/app_process.ts";
 import { startRedis } from "./support/redis.ts";
 import {
   dial,
@@ -28,6 +32,7 @@ Deno.test({
         [1, 2].map(() => startAppProcess({ NEXUS_REDIS_URL: redis.url })),
       );
       assert.notEqual(instances[0].port, instances[1].port);
+      await untilReady(instances);
       browser = await launchChromium();
       const alice = await openAs(browser, instances[0].http, "alice");
       const bob = await openAs(browser, instances[1].http, "bob");

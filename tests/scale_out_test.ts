@@ -6,9 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { needsService, REDIS } from "./support/environment.ts";
-import { type AppProcess, startAppProcess } from "./support/app_process.ts";
+import {
+  type AppProcess,
+  startAppProcess,
+  untilReady,
+} from "./support/app_process.ts";
 import { type RedisServer, startRedis } from "./support/redis.ts";
 import { TestClient } from "./support/ws_client.ts";
+import { freePort } from "./support/process.ts";
 
 const offer = { type: "offer", sdp: "v=0\r\n" };
 const candidate = {
@@ -28,7 +33,11 @@ async function startCluster(redis: RedisServer): Promise<AppProcess[]> {
     NEXUS_RESUME_GRACE_MS: String(GRACE_MS),
     NEXUS_RING_TIMEOUT_MS: "2000",
   };
-  return await Promise.all([1, 2, 3].map(() => startAppProcess(env)));
+  const instances = await Promise.all(
+    [1, 2, 3].map(() => startAppProcess(env)),
+  );
+  await untilReady(instances);
+  return instances;
 }
 
 const ws = (instance: AppProcess) =>
@@ -48,20 +57,6 @@ async function connectCall(caller: TestClient, callee: TestClient) {
   callee.send("call:response", { to: caller.userId, accepted: true });
   const answer = await caller.find("call:response");
   assert.equal(answer.payload.accepted, true);
-}
-
-/** Waits until every instance says it is ready (its Redis is reachable). */
-async function allReady(instances: AppProcess[]) {
-  const deadline = Date.now() + 10_000;
-  for (const instance of instances) {
-    while (true) {
-      const response = await fetch(`${instance.http}/readyz`);
-      await response.body?.cancel();
-      if (response.ok) break;
-      if (Date.now() > deadline) throw new Error(`${instance.http} not ready`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }
 
 Deno.test({
@@ -277,7 +272,7 @@ Deno.test({
           await connectCall(sam, tess);
 
           await redis.restart();
-          await allReady([two, three]);
+          await untilReady([two, three]);
           // The instances record again who is connected to them (within one renewal).
           await new Promise((resolve) => setTimeout(resolve, DEVICE_TTL_MS));
 
@@ -297,6 +292,49 @@ Deno.test({
       await Promise.all(clients.map((client) => client.close()));
       await Promise.all(cluster.map((instance) => instance.stop()));
       await redis.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "an instance started while Redis is down: up, not ready, refusing /ws with the reason, until Redis comes",
+  ignore: needsService(REDIS),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const port = freePort();
+    const instance = await startAppProcess({
+      NEXUS_REDIS_URL: `redis://127.0.0.1:${port}`,
+    });
+    let redis: RedisServer | undefined;
+    try {
+      const health = await fetch(`${instance.http}/healthz`);
+      assert.equal(health.status, 200);
+      await health.body?.cancel();
+      const ready = await fetch(`${instance.http}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.match(
+        await ready.text(),
+        new RegExp(`Redis at 127\\.0\\.0\\.1:${port} is unreachable`),
+      );
+      const refused = await fetch(`${instance.http}/ws?userId=alice`, {
+        headers: { upgrade: "websocket", connection: "Upgrade" },
+      });
+      assert.equal(refused.status, 503);
+      assert.match(await refused.text(), /Signaling is unavailable for now/);
+
+      redis = await startRedis(port);
+      await untilReady([instance]);
+      const alice = await join(instance, "alice");
+      const bob = await join(instance, "bob");
+      await connectCall(alice, bob);
+      await alice.close();
+      await bob.close();
+      assert.match(instance.output(), /"event":"engine.ready"/);
+    } finally {
+      await instance.stop();
+      await redis?.stop();
     }
   },
 });

@@ -163,6 +163,7 @@ export class RedisEngine implements SignalingEngine {
   #inbox: EngineInbox | null = null;
   #loops: ReturnType<typeof setInterval>[] = [];
   #wasReady = false;
+  #started = false;
   /** Envelopes waiting for the end of this turn, by instance. */
   #outbox = new Map<string, Envelope[]>();
 
@@ -223,12 +224,14 @@ export class RedisEngine implements SignalingEngine {
         Math.min(SWEEP_EVERY_MS, this.#ttl / 3),
       ),
     );
+    this.#started = true;
   }
 
   unavailable(): string | null {
-    return this.#client.isReady
-      ? null
-      : `Redis at ${this.#where()} is unreachable`;
+    if (!this.#client.isReady) {
+      return `Redis at ${this.#where()} is unreachable`;
+    }
+    return this.#started ? null : `connecting to Redis at ${this.#where()}`;
   }
 
   async close(): Promise<void> {

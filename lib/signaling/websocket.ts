@@ -122,6 +122,15 @@ export async function upgradeSignaling(
   endpoint: SignalingEndpoint,
 ): Promise<Response> {
   let admission = await admit(req, endpoint);
+  const unavailable = endpoint.hub.engine.unavailable();
+  if ("userId" in admission && unavailable) {
+    admission = {
+      status: 503,
+      sentence:
+        `Signaling is unavailable for now (${unavailable}); try again shortly.`,
+      headers: { "retry-after": "5" },
+    };
+  }
   if ("userId" in admission) {
     const capped = endpoint.limits.acquire(ip);
     if (capped === "total") {

@@ -72,6 +72,22 @@ export async function startAppProcess(
   };
 }
 
+/** Waits until every instance's `/readyz` says ready, e.g. its Redis is reachable. */
+export async function untilReady(instances: AppProcess[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (const instance of instances) {
+    while (true) {
+      const response = await fetch(`${instance.http}/readyz`);
+      await response.body?.cancel();
+      if (response.ok) break;
+      if (Date.now() > deadline) {
+        throw new Error(`${instance.http} is not ready:\n${instance.output()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 /** Runs `main.ts` with `env` and waits for it to exit, e.g. on a bad setting. */
 export async function runAppUntilExit(
   env: Record<string, string>,
