@@ -17,12 +17,7 @@ import { startAppProcess } from "./support/app_process.ts";
 import { freePort } from "./support/process.ts";
 import { openRaw } from "./support/raw_websocket.ts";
 import { settle, TestClient } from "./support/ws_client.ts";
-
-const offer = { type: "offer", sdp: "v=0\r\n" };
-const candidate = {
-  candidate: "candidate:1 1 udp 2122260223 127.0.0.1 54400 typ host",
-  sdpMid: "0",
-};
+import { CANDIDATE as candidate, OFFER as offer } from "./support/messages.ts";
 
 /** A test against its own signaling server, made with `options`. */
 const phone = (

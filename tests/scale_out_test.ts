@@ -14,12 +14,7 @@ import {
 import { type RedisServer, startRedis } from "./support/redis.ts";
 import { TestClient } from "./support/ws_client.ts";
 import { freePort } from "./support/process.ts";
-
-const offer = { type: "offer", sdp: "v=0\r\n" };
-const candidate = {
-  candidate: "candidate:1 1 udp 2122260223 127.0.0.1 54400 typ host",
-  sdpMid: "0",
-};
+import { CANDIDATE as candidate, OFFER as offer } from "./support/messages.ts";
 
 /** Short enough that a dead instance's users expire within a test's patience. */
 const DEVICE_TTL_MS = 1_500;

@@ -18,15 +18,14 @@ import {
 import { openRaw } from "./support/raw_websocket.ts";
 import { runAppUntilExit } from "./support/app_process.ts";
 import { settle, TestClient } from "./support/ws_client.ts";
+import {
+  ANSWER as answer,
+  CANDIDATE as candidate,
+  OFFER as offer,
+} from "./support/messages.ts";
 
 const SECRET = "test-secret-of-at-least-32-bytes-0123456789";
 const encoder = new TextEncoder();
-const offer = { type: "offer", sdp: "v=0\r\n" };
-const answer = { type: "answer", sdp: "v=0\r\n" };
-const candidate = {
-  candidate: "candidate:1 1 udp 2122260223 127.0.0.1 54400 typ host",
-  sdpMid: "0",
-};
 
 /** A test against its own signaling server, made with `options`. */
 const secured = (
