@@ -15,7 +15,7 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import { createClient } from "redis";
+import type * as Redis from "redis";
 import type { Call } from "./call_table.ts";
 import {
   type Broadcast,
@@ -143,7 +143,7 @@ const RENEW_BATCH = 500;
 /** How often expired devices are looked for. */
 const SWEEP_EVERY_MS = 1_000;
 
-type RedisClient = ReturnType<typeof createClient>;
+type RedisClient = ReturnType<typeof Redis.createClient>;
 
 /** A broadcast on the wire, with its sender so that it skips itself. */
 interface BroadcastFrame extends Broadcast {
@@ -158,8 +158,8 @@ export class RedisEngine implements SignalingEngine {
   #prefix: string;
   #ttl: number;
   #onError: (operation: string, error: unknown) => void;
-  #client: RedisClient;
-  #subscriber: RedisClient;
+  #client: RedisClient | null = null;
+  #subscriber: RedisClient | null = null;
   #inbox: EngineInbox | null = null;
   #loops: ReturnType<typeof setInterval>[] = [];
   #wasReady = false;
@@ -173,10 +173,15 @@ export class RedisEngine implements SignalingEngine {
     this.#prefix = options.prefix ?? "nexus:";
     this.#ttl = options.deviceTtlMs ?? DEFAULT_DEVICE_TTL_MS;
     this.#onError = options.onError ?? (() => {});
+  }
+
+  async start(inbox: EngineInbox): Promise<void> {
+    // Loaded here, so that an instance without Redis does not pay for the client at start.
+    const { createClient } = await import("redis");
     // Commands fail at once while Redis is away rather than wait in a queue:
     // a caller hears "unavailable" instead of nothing.
     const settings = {
-      url: options.url,
+      url: this.#url,
       disableOfflineQueue: true,
       socket: {
         connectTimeout: 2_000,
@@ -184,25 +189,22 @@ export class RedisEngine implements SignalingEngine {
           Math.min(50 * 2 ** retries, 2_000),
       },
     };
-    this.#client = createClient(settings);
-    this.#subscriber = createClient(settings);
-    this.#client.on("error", (error: unknown) => this.#onError("redis", error));
-    this.#subscriber.on("error", () => {
+    const client = this.#client = createClient(settings);
+    const subscriber = this.#subscriber = createClient(settings);
+    client.on("error", (error: unknown) => this.#onError("redis", error));
+    subscriber.on("error", () => {
       // The command client reports the same outage once.
     });
-  }
-
-  async start(inbox: EngineInbox): Promise<void> {
     this.#inbox = inbox;
-    this.#client.on("ready", () => {
+    client.on("ready", () => {
       // Redis came back, perhaps empty: record again what this instance holds.
       if (this.#wasReady) {
         this.#background("rebuild", inbox.rebuild());
       }
       this.#wasReady = true;
     });
-    await Promise.all([this.#client.connect(), this.#subscriber.connect()]);
-    await this.#subscriber.subscribe(
+    await Promise.all([client.connect(), subscriber.connect()]);
+    await subscriber.subscribe(
       this.#channel(this.instanceId),
       (message) => {
         for (const envelope of JSON.parse(message) as Envelope[]) {
@@ -210,7 +212,7 @@ export class RedisEngine implements SignalingEngine {
         }
       },
     );
-    await this.#subscriber.subscribe(this.#key("broadcast"), (message) => {
+    await subscriber.subscribe(this.#key("broadcast"), (message) => {
       const frame = JSON.parse(message) as BroadcastFrame;
       if (frame.sender !== this.instanceId) inbox.broadcast(frame);
     });
@@ -228,7 +230,7 @@ export class RedisEngine implements SignalingEngine {
   }
 
   unavailable(): string | null {
-    if (!this.#client.isReady) {
+    if (!this.#client?.isReady) {
       return `Redis at ${this.#where()} is unreachable`;
     }
     return this.#started ? null : `connecting to Redis at ${this.#where()}`;
@@ -239,8 +241,8 @@ export class RedisEngine implements SignalingEngine {
     this.#loops = [];
     this.#inbox = null;
     await Promise.allSettled([
-      this.#client.isOpen ? this.#client.close() : undefined,
-      this.#subscriber.isOpen ? this.#subscriber.close() : undefined,
+      this.#client?.isOpen ? this.#client.close() : undefined,
+      this.#subscriber?.isOpen ? this.#subscriber.close() : undefined,
     ]);
   }
 
@@ -281,8 +283,8 @@ export class RedisEngine implements SignalingEngine {
 
   async presence(): Promise<{ users: string[]; inCall: string[] }> {
     const [members, inCall] = await Promise.all([
-      this.#client.zRangeByScore(this.#key("alive"), Date.now(), "+inf"),
-      this.#client.sMembers(this.#key("in-call")),
+      this.#redis.zRangeByScore(this.#key("alive"), Date.now(), "+inf"),
+      this.#redis.sMembers(this.#key("in-call")),
     ]);
     const users = [...new Set(members.map((member) => member.split("\n")[0]))];
     const online = new Set(users);
@@ -290,7 +292,7 @@ export class RedisEngine implements SignalingEngine {
   }
 
   async callOf(user: string): Promise<Call | undefined> {
-    const value = await this.#client.get(this.#key(`call:${user}`));
+    const value = await this.#redis.get(this.#key(`call:${user}`));
     return value === null ? undefined : JSON.parse(value) as Call;
   }
 
@@ -339,14 +341,14 @@ export class RedisEngine implements SignalingEngine {
   #publish(channel: string, text: string): void {
     // While Redis is away the message is lost, as on a dropped socket; the
     // outage itself is reported once per reconnect attempt, not per message.
-    if (!this.#client.isReady) return;
+    if (!this.#client?.isReady) return;
     this.#background("publish", this.#client.publish(channel, text));
   }
 
   /** Renews every device of this instance, so that they do not expire. */
   async #renew(): Promise<void> {
     const inbox = this.#inbox;
-    if (!inbox || !this.#client.isReady) return;
+    if (!inbox || !this.#client?.isReady) return;
     const head = [
       this.#prefix,
       this.instanceId,
@@ -366,7 +368,7 @@ export class RedisEngine implements SignalingEngine {
   /** Takes out devices whose instance stopped renewing them, and hands them to the hub. */
   async #sweep(): Promise<void> {
     const inbox = this.#inbox;
-    if (!inbox || !this.#client.isReady) return;
+    if (!inbox || !this.#client?.isReady) return;
     const flat = await this.#eval(SWEEP, [
       this.#prefix,
       String(Date.now()),
@@ -383,8 +385,14 @@ export class RedisEngine implements SignalingEngine {
     inbox.lost(lost);
   }
 
+  /** The command connection; the hub uses the engine only once it started. */
+  get #redis(): RedisClient {
+    if (!this.#client) throw new Error("the Redis engine has not started");
+    return this.#client;
+  }
+
   #eval(script: string, args: string[]): Promise<unknown> {
-    return this.#client.eval(script, { arguments: args });
+    return this.#redis.eval(script, { arguments: args });
   }
 
   #background(operation: string, work: Promise<unknown>): void {
