@@ -13,6 +13,7 @@ import {
 } from "./support/app_process.ts";
 import { type RedisServer, startRedis } from "./support/redis.ts";
 import { TestClient } from "./support/ws_client.ts";
+import { CLOSE_CODES } from "../lib/protocol.ts";
 import { freePort } from "./support/process.ts";
 import { CANDIDATE as candidate, OFFER as offer } from "./support/messages.ts";
 
@@ -215,6 +216,33 @@ Deno.test({
             const ended = await client.find("call:end");
             assert.equal(ended.payload.reason, "no-answer");
           }
+        },
+      );
+
+      await t.step(
+        "a page that reconnects to another instance replaces its old connection there, with no offline blip",
+        async () => {
+          const vic = await track(join(three, "vic"));
+          const uma = await track(join(two, "uma", "tab"));
+          await vic.seesPresence("uma", true);
+          const moved = await track(join(three, "uma", "tab"));
+          const closed = await uma.closed;
+          assert.equal(closed.code, CLOSE_CODES.replaced);
+          vic.send("call:request", {
+            to: "uma",
+            hasVideo: true,
+            hasAudio: true,
+          });
+          await moved.find("call:request");
+          moved.send("call:end", { to: "vic" });
+          await vic.find("call:end");
+          assert.ok(
+            !vic.presence.some((m) =>
+              m.type === "presence:update" && m.payload.userId === "uma" &&
+              !m.payload.online
+            ),
+            "uma never looked offline",
+          );
         },
       );
 

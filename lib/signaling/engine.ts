@@ -23,6 +23,8 @@ export interface Envelope {
   call?: Call;
   /** Whether `call` has ended. */
   ended?: boolean;
+  /** The device connected again on another instance: its connection here is closed (4409). */
+  replaced?: boolean;
 }
 
 /** A message for every user on every instance but one user, e.g. a presence update. */

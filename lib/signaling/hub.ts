@@ -604,11 +604,18 @@ export class SignalingHub {
 
   /** The async part of joining: the engine records the device, then presence and a ringing call. */
   async #joined(session: Session, firstConnection: boolean): Promise<void> {
-    const { userId, socket } = session;
-    const wentOnline = await this.engine.deviceJoined(
-      userId,
-      session.deviceId,
-    );
+    const { userId, socket, deviceId } = session;
+    const before = (await this.engine.devicesOf(userId)).get(deviceId);
+    const wentOnline = await this.engine.deviceJoined(userId, deviceId);
+    if (before !== undefined && before !== this.engine.instanceId) {
+      // The page reconnected here while its old connection lingers there: only
+      // now that the device is recorded here may the old one close and leave.
+      this.engine.send(before, {
+        user: userId,
+        device: deviceId,
+        replaced: true,
+      });
+    }
     if (this.#presence) {
       const { users, inCall } = await this.engine.presence();
       send(socket, { type: "presence:list", payload: { users, inCall } });
@@ -1028,6 +1035,13 @@ export class SignalingHub {
 
   /** An envelope for this instance: the call's news first, then the message to the devices. */
   #deliverHere(envelope: Envelope): void {
+    if (envelope.replaced && envelope.device !== null) {
+      this.registry.get(envelope.user, envelope.device)?.socket.close(
+        CLOSE_CODES.replaced,
+        "replaced by a newer connection",
+      );
+      return;
+    }
     const { call, ended } = envelope;
     if (call && ended) {
       this.#forgetCall(call);

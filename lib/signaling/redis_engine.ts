@@ -82,12 +82,19 @@ const DEVICES = LIVE_DEVICES + `
 return live_devices(ARGV[3])
 `;
 
-/** ARGV: prefix, instance, expires, then user, device pairs. */
+/**
+ * ARGV: prefix, instance, expires, then user, device pairs. A device another
+ * instance has taken over (the page reconnected there) is that instance's to renew.
+ */
 const RENEW = `
 local prefix, instance, expires = ARGV[1], ARGV[2], ARGV[3]
 for i = 4, #ARGV, 2 do
-  redis.call("HSET", prefix .. "user:" .. ARGV[i], ARGV[i + 1], instance)
-  redis.call("ZADD", prefix .. "alive", expires, ARGV[i] .. "\\n" .. ARGV[i + 1])
+  local key = prefix .. "user:" .. ARGV[i]
+  local owner = redis.call("HGET", key, ARGV[i + 1])
+  if not owner or owner == instance then
+    redis.call("HSET", key, ARGV[i + 1], instance)
+    redis.call("ZADD", prefix .. "alive", expires, ARGV[i] .. "\\n" .. ARGV[i + 1])
+  end
 end
 return 0
 `;
