@@ -42,6 +42,12 @@ const ws = (instance: AppProcess) =>
 const join = (instance: AppProcess, user: string, device = user) =>
   TestClient.join(ws(instance), user, `userId=${user}&deviceId=${device}`);
 
+/** The active calls an instance's `/metrics` counts. */
+async function activeCalls(instance: AppProcess): Promise<number> {
+  const text = await (await fetch(`${instance.http}/metrics`)).text();
+  return Number(text.match(/^nexus_calls\{phase="active"\} (\d+)$/m)?.[1]);
+}
+
 /** Places a call and has it answered, across whatever instances the two are on. */
 async function connectCall(caller: TestClient, callee: TestClient) {
   caller.send("call:request", {
@@ -196,8 +202,18 @@ Deno.test({
           assert.equal(stopped.payload.reason, "answered-elsewhere");
           phone.send("call:response", { to: "hank", accepted: true });
           assert.equal((await phone.find("error")).payload.code, "not-in-call");
+          assert.deepEqual(
+            await Promise.all(cluster.map((i) => activeCalls(i))),
+            [1, 0, 0],
+            "the call counts once, on the instance that placed it",
+          );
           hank.send("call:end", { to: "ivy" });
           await laptop.find("call:end");
+          assert.deepEqual(
+            await Promise.all(cluster.map((i) => activeCalls(i))),
+            [0, 0, 0],
+            "and on none once it ended",
+          );
         },
       );
 

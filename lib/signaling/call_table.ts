@@ -71,9 +71,9 @@ export class CallTable {
     return call && peerOf(call, userId) === peerId ? call : undefined;
   }
 
-  /** Removes a call, whatever its version; both users are free again. */
-  remove(call: Call): void {
-    for (const user of [call.caller, call.callee]) {
+  /** Removes a call, whatever its version: for both users, or only for `userId`. */
+  remove(call: Call, userId?: string): void {
+    for (const user of userId ? [userId] : [call.caller, call.callee]) {
       if (this.#byUser.get(user)?.id === call.id) this.#byUser.delete(user);
     }
   }

@@ -46,6 +46,9 @@ interface BroadcastFrame extends Broadcast {
   sender: string;
 }
 
+/** Channels kept open to other isolates: Deploy starts and stops them often. */
+const OUTBOUND_CHANNELS = 64;
+
 /** KV allows this many mutations in one atomic operation. */
 const MUTATIONS_PER_COMMIT = 500;
 
@@ -186,10 +189,18 @@ export class DeployEngine implements SignalingEngine {
 
   send(instanceId: string, envelope: Envelope): void {
     let channel = this.#outbound.get(instanceId);
-    if (!channel) {
+    if (channel) {
+      // Most recently used last, so that the oldest is the first to go.
+      this.#outbound.delete(instanceId);
+    } else {
       channel = new BroadcastChannel(channelOf(instanceId));
-      this.#outbound.set(instanceId, channel);
+      if (this.#outbound.size === OUTBOUND_CHANNELS) {
+        const [oldest, unused] = this.#outbound.entries().next().value!;
+        unused.close();
+        this.#outbound.delete(oldest);
+      }
     }
+    this.#outbound.set(instanceId, channel);
     channel.postMessage(envelope);
   }
 

@@ -690,8 +690,13 @@ export class SignalingHub {
     if (!await this.engine.swapCall([call.caller, call.callee], call, moved)) {
       return null;
     }
-    // The peer's instance relays to where this device is now.
+    // The peer's instance relays to where this device is now; the instance it
+    // left (if alive) drops its copy.
     await this.#toParty(moved, peerOf(moved, userId), undefined, "changed");
+    const left = instanceOf(call, userId);
+    if (left !== null && left !== here) {
+      this.engine.send(left, { user: userId, device: null, call: moved });
+    }
     return moved;
   }
 
@@ -1046,8 +1051,15 @@ export class SignalingHub {
     if (call && ended) {
       this.#forgetCall(call);
     } else if (call) {
+      const at = instanceOf(call, envelope.user);
       const known = this.calls.of(envelope.user);
-      if (known?.id !== call.id || known.version <= call.version) {
+      if (
+        at !== this.engine.instanceId &&
+        !(at === null && this.registry.has(envelope.user))
+      ) {
+        // None of this user's devices here takes part (another answered, or it moved).
+        this.calls.remove(call, envelope.user);
+      } else if (known?.id !== call.id || known.version <= call.version) {
         this.calls.put(call);
       }
       if (call.phase === "active") this.#clearRingTimer(call.id);
