@@ -487,7 +487,7 @@ export class SignalingHub {
     // The common case needs no engine: this instance saw the call answered.
     const known = this.calls.between(session.userId, payload.to);
     if (known && this.#mayRelay(known, session)) {
-      return this.#toParty(known, payload.to, message);
+      return this.#relay(known, payload.to, message);
     }
     return (async () => {
       const call = await this.#between(session.userId, payload.to);
@@ -500,7 +500,7 @@ export class SignalingHub {
         );
       }
       this.calls.put(call);
-      this.#toParty(call, payload.to, message);
+      this.#relay(call, payload.to, message);
     })();
   }
 
@@ -1021,6 +1021,21 @@ export class SignalingHub {
       }
       if (message) this.#relayedNow(message.type);
     });
+  }
+
+  /** The hot path: a WebRTC message to the peer's device in an active call, with no news of the call. */
+  #relay(call: Call, to: string, message: ServerMessage): void {
+    const device = deviceOf(call, to)!;
+    const instance = instanceOf(call, to)!;
+    const text = JSON.stringify(message);
+    if (instance !== this.engine.instanceId) {
+      this.engine.send(instance, { user: to, device, text });
+    } else {
+      const target = this.registry.get(to, device);
+      if (!target) return;
+      sendText(target.socket, text);
+    }
+    this.#relayedNow(message.type);
   }
 
   #relayedNow(type: string): void {
