@@ -15,6 +15,7 @@ import {
   riseOver,
   waitForCallState,
   waitForRise,
+  waitForStatus,
 } from "./support/browser.ts";
 
 /** Every track the page opened is stopped and every peer connection closed. */
@@ -40,8 +41,7 @@ async function startCall(
   kind: "video call" | "audio call",
 ) {
   await dial(caller, calleeId, new RegExp(kind, "i"));
-  await caller.getByRole("status").filter({ hasText: `Calling ${calleeId}` })
-    .waitFor();
+  await waitForStatus(caller, `Calling ${calleeId}`);
   await callee.getByRole("button", { name: /accept/i }).waitFor();
 }
 
@@ -70,12 +70,8 @@ Deno.test({
             1,
           );
           await bob.getByRole("button", { name: /accept/i }).click();
-          await alice.getByRole("status").filter({
-            hasText: "In call with bob",
-          }).waitFor();
-          await bob.getByRole("status").filter({
-            hasText: "In call with alice",
-          }).waitFor();
+          await waitForStatus(alice, "In call with bob");
+          await waitForStatus(bob, "In call with alice");
           for (const page of [alice, bob]) {
             await waitForRise(page, "video", "framesDecoded", 10);
             await waitForRise(page, "audio", "packetsReceived", 10);
@@ -139,9 +135,7 @@ Deno.test({
         "end call returns both to idle with every device released",
         async () => {
           await bob.getByRole("button", { name: /end call/i }).click();
-          await alice.getByRole("status").filter({
-            hasText: "bob ended the call.",
-          }).waitFor();
+          await waitForStatus(alice, "bob ended the call.");
           await waitForCallState(alice, "idle");
           await waitForCallState(bob, "idle");
           await assertReleased(alice, "alice");
@@ -152,9 +146,7 @@ Deno.test({
       await t.step("decline tells the caller", async () => {
         await startCall(alice, bob, "bob", "video call");
         await bob.getByRole("button", { name: /decline/i }).click();
-        await alice.getByRole("status").filter({
-          hasText: "bob declined the call.",
-        }).waitFor();
+        await waitForStatus(alice, "bob declined the call.");
         await waitForCallState(alice, "idle");
         await waitForCallState(bob, "idle");
         await assertReleased(alice, "alice");
@@ -167,9 +159,7 @@ Deno.test({
           await startCall(alice, bob, "bob", "audio call");
           await bob.getByText("Incoming audio call from alice").waitFor();
           await bob.getByRole("button", { name: /accept/i }).click();
-          await bob.getByRole("status").filter({
-            hasText: "In call with alice",
-          }).waitFor();
+          await waitForStatus(bob, "In call with alice");
           for (const page of [alice, bob]) {
             await waitForRise(page, "audio", "packetsReceived", 10);
           }

@@ -14,16 +14,15 @@ import {
   riseOver,
   waitForCallState,
   waitForRise,
+  waitForStatus,
 } from "./support/browser.ts";
 
-const status = (page: Page, text: string | RegExp) =>
-  page.getByRole("status").filter({ hasText: text }).waitFor();
 const badges = (page: Page) => page.getByRole("list", { name: "Peer status" });
 
 async function connect(caller: Page, callee: Page, calleeId: string) {
   await dial(caller, calleeId);
   await callee.getByRole("button", { name: /accept/i }).click();
-  await status(caller, `In call with ${calleeId}`);
+  await waitForStatus(caller, `In call with ${calleeId}`);
   await waitForRise(callee, "video", "framesDecoded", 5);
 }
 
@@ -246,7 +245,7 @@ Deno.test({
         await alice.getByRole("button", { name: /video call/i }).click();
         await bob.getByRole("button", { name: /accept/i }).waitFor();
         await bob.keyboard.press("a");
-        await status(alice, "In call with bob");
+        await waitForStatus(alice, "In call with bob");
         await bob.keyboard.press("e");
         await waitForCallState(alice, "idle");
         await waitForCallState(bob, "idle");
@@ -254,7 +253,7 @@ Deno.test({
         await bob.getByRole("button", { name: /audio call/i }).click();
         await alice.getByRole("button", { name: /accept/i }).waitFor();
         await alice.keyboard.press("d");
-        await status(bob, "alice declined the call.");
+        await waitForStatus(bob, "alice declined the call.");
         assert.ok(
           await alice.getByText(/Shortcuts: M mute/).isVisible(),
           "the shortcuts are listed",

@@ -15,12 +15,10 @@ import {
   riseOver,
   waitForCallState,
   waitForRise,
+  waitForStatus,
 } from "./support/browser.ts";
 
 const RING_TIMEOUT_MS = 2_000;
-
-const status = (page: Page, text: string) =>
-  page.getByRole("status").filter({ hasText: text }).waitFor();
 
 /** Peer connections the page still has open. */
 async function openConnections(page: Page): Promise<number> {
@@ -51,8 +49,8 @@ Deno.test({
         async () => {
           await dial(alice, "bob");
           await bob.getByRole("button", { name: /accept/i }).waitFor();
-          await status(alice, "bob did not answer.");
-          await status(bob, "Missed call from alice.");
+          await waitForStatus(alice, "bob did not answer.");
+          await waitForStatus(bob, "Missed call from alice.");
           await waitForCallState(alice, "idle");
           await waitForCallState(bob, "idle");
         },
@@ -64,7 +62,7 @@ Deno.test({
           await dial(alice, "bob");
           await bob.getByRole("button", { name: /accept/i }).waitFor();
           await alice.getByRole("button", { name: /end call/i }).click();
-          await status(bob, "Missed call from alice: they hung up.");
+          await waitForStatus(bob, "Missed call from alice: they hung up.");
           assert.equal(
             await bob.getByRole("button", { name: /accept/i }).count(),
             0,
@@ -80,9 +78,9 @@ Deno.test({
           const carol = await openAs(browser!, app.http, "carol");
           await dial(alice, "bob");
           await bob.getByRole("button", { name: /accept/i }).click();
-          await status(alice, "In call with bob");
+          await waitForStatus(alice, "In call with bob");
           await dial(carol, "bob");
-          await status(carol, "bob is busy in another call.");
+          await waitForStatus(carol, "bob is busy in another call.");
           await waitForRise(bob, "video", "framesDecoded", 5);
           assert.equal(
             await bob.getByRole("button", { name: /accept/i }).count(),
@@ -114,8 +112,8 @@ Deno.test({
               low.getByRole("button", { name: /video call/i }).click(),
               high.getByRole("button", { name: /video call/i }).click(),
             ]);
-            await status(low, `In call with ${highId}`);
-            await status(high, `In call with ${lowId}`);
+            await waitForStatus(low, `In call with ${highId}`);
+            await waitForStatus(high, `In call with ${lowId}`);
             assert.equal(
               await openConnections(low),
               1,
@@ -145,8 +143,8 @@ Deno.test({
           await dial(alice, "bob");
           await bob.getByRole("button", { name: /accept/i }).waitFor();
           await bob2.getByRole("button", { name: /accept/i }).click();
-          await status(bob, "answered on another device");
-          await status(alice, "In call with bob");
+          await waitForStatus(bob, "answered on another device");
+          await waitForStatus(alice, "In call with bob");
           await waitForRise(bob2, "video", "framesDecoded", 5);
           await waitForCallState(bob, "idle");
           await alice.getByRole("button", { name: /end call/i }).click();
@@ -160,10 +158,10 @@ Deno.test({
         async () => {
           await dial(alice, "bob");
           await bob.getByRole("button", { name: /accept/i }).click();
-          await status(alice, "In call with bob");
+          await waitForStatus(alice, "In call with bob");
           await waitForRise(bob, "video", "framesDecoded", 5);
           await app.kill();
-          await status(alice, "reconnecting to the server");
+          await waitForStatus(alice, "reconnecting to the server");
           assert.ok(
             await riseOver(bob, "video", "framesDecoded", 1_500, 0) > 0,
             "video still decodes with no server",
@@ -172,14 +170,10 @@ Deno.test({
             await riseOver(alice, "video", "framesDecoded", 1_500, 0) > 0,
           );
           app = await startAppProcess(env);
-          await alice.getByRole("status").filter({
-            hasText: /^In call with bob$/,
-          }).waitFor({ timeout: 20_000 });
-          await bob.getByRole("status").filter({
-            hasText: /^In call with alice$/,
-          }).waitFor({ timeout: 20_000 });
+          await waitForStatus(alice, /^In call with bob$/, 20_000);
+          await waitForStatus(bob, /^In call with alice$/, 20_000);
           await alice.getByRole("button", { name: /end call/i }).click();
-          await status(bob, "alice ended the call.");
+          await waitForStatus(bob, "alice ended the call.");
           await waitForCallState(alice, "idle");
           await waitForCallState(bob, "idle");
         },

@@ -16,6 +16,7 @@ import {
   launchChromium,
   openAs,
   waitForRise,
+  waitForStatus,
 } from "./support/browser.ts";
 
 Deno.test({
@@ -43,18 +44,14 @@ Deno.test({
       await bob.getByText("Incoming video call from alice").waitFor();
       await bob.getByRole("button", { name: /accept/i }).click();
       for (const [page, peer] of [[alice, "bob"], [bob, "alice"]] as const) {
-        await page.getByRole("status").filter({
-          hasText: `In call with ${peer}`,
-        }).waitFor();
+        await waitForStatus(page, `In call with ${peer}`);
       }
       for (const page of [alice, bob]) {
         await waitForRise(page, "video", "framesDecoded", 10);
         await waitForRise(page, "audio", "packetsReceived", 10);
       }
       await bob.getByRole("button", { name: /end call/i }).click();
-      await alice.getByRole("status").filter({
-        hasText: "bob ended the call.",
-      }).waitFor();
+      await waitForStatus(alice, "bob ended the call.");
     } finally {
       await browser?.close();
       await Promise.all(instances.map((instance) => instance.stop()));

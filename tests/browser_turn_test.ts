@@ -13,6 +13,7 @@ import {
   selectedPair,
   waitForCallState,
   waitForRise,
+  waitForStatus,
 } from "./support/browser.ts";
 import { startCoturn } from "./support/coturn.ts";
 import { startAppProcess } from "./support/app_process.ts";
@@ -60,12 +61,8 @@ Deno.test({
         async () => {
           const { alice, bob, close } = await call(TURN_SECRET);
           try {
-            await alice.getByRole("status").filter({
-              hasText: "In call with bob",
-            }).waitFor();
-            await bob.getByRole("status").filter({
-              hasText: "In call with alice",
-            }).waitFor();
+            await waitForStatus(alice, "In call with bob");
+            await waitForStatus(bob, "In call with alice");
             for (const page of [alice, bob]) {
               await waitForRise(page, "video", "framesDecoded", 10);
               assert.deepEqual(await selectedPair(page), ["relay", "relay"]);
@@ -83,18 +80,12 @@ Deno.test({
         async () => {
           const { alice, bob, close } = await call(TURN_SECRET);
           try {
-            await alice.getByRole("status").filter({
-              hasText: "In call with bob",
-            }).waitFor();
+            await waitForStatus(alice, "In call with bob");
             await waitForRise(bob, "video", "framesDecoded", 10);
             await coturn.stop();
-            await alice.getByRole("status").filter({
-              hasText: "Reconnecting to bob",
-            }).waitFor({ timeout: 20_000 });
+            await waitForStatus(alice, "Reconnecting to bob", 20_000);
             coturn = await startCoturn(TURN_SECRET, coturn.port);
-            await alice.getByRole("status").filter({
-              hasText: /^In call with bob$/,
-            }).waitFor({ timeout: 25_000 });
+            await waitForStatus(alice, /^In call with bob$/, 25_000);
             for (const page of [alice, bob]) {
               await waitForRise(page, "video", "framesDecoded", 10);
               assert.deepEqual(await selectedPair(page), ["relay", "relay"]);
@@ -120,10 +111,10 @@ Deno.test({
           "a-different-turn-secret-0123456789abcdef",
         );
         try {
-          await alice.getByRole("status").filter({
-            hasText:
-              /the relay \(TURN\) server (refused this app's credentials|could not be used)/,
-          }).waitFor();
+          await waitForStatus(
+            alice,
+            /the relay \(TURN\) server (refused this app's credentials|could not be used)/,
+          );
           await waitForCallState(alice, "idle");
           await waitForCallState(bob, "idle");
         } finally {

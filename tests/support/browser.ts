@@ -61,8 +61,7 @@ export async function openAs(
   const page = await userPage(browser, baseUrl);
   await page.getByRole("textbox", { name: /your id/i }).fill(userId);
   await page.getByRole("button", { name: /join/i }).click();
-  await page.getByRole("status").filter({ hasText: `Signed in as ${userId}` })
-    .waitFor();
+  await waitForStatus(page, `Signed in as ${userId}`);
   return page;
 }
 
@@ -73,8 +72,7 @@ export async function openLink(
   userId: string,
 ): Promise<Page> {
   const page = await userPage(browser, link);
-  await page.getByRole("status").filter({ hasText: `Signed in as ${userId}` })
-    .waitFor();
+  await waitForStatus(page, `Signed in as ${userId}`);
   assert(
     await page.getByRole("textbox", { name: /your id/i }).count() === 0,
     "token mode hides the id box",
@@ -201,6 +199,17 @@ export function mediaState(
       connections: w.__peerConnections.map((pc) => pc.signalingState),
     };
   });
+}
+
+/** Waits until the page's status line (`role="status"`) shows `text`. */
+export async function waitForStatus(
+  page: Page,
+  text: string | RegExp,
+  timeoutMs?: number,
+): Promise<void> {
+  await page.getByRole("status").filter({ hasText: text }).waitFor(
+    timeoutMs === undefined ? undefined : { timeout: timeoutMs },
+  );
 }
 
 /** Waits until the island's call state is `state`. */

@@ -2,7 +2,12 @@
  * Writes the README's screenshots to docs/: `deno task screenshots`.
  * Two users on the real app in headless Chromium with fake devices.
  */
-import { launchChromium, openAs, waitForRise } from "./browser.ts";
+import {
+  launchChromium,
+  openAs,
+  waitForRise,
+  waitForStatus,
+} from "./browser.ts";
 import { startApp } from "./servers.ts";
 
 const docs = new URL("../../docs/", import.meta.url);
@@ -19,8 +24,7 @@ try {
   await bob.getByRole("button", { name: /accept/i }).waitFor();
   await bob.screenshot(shot("ringing.png"));
   await bob.getByRole("button", { name: /accept/i }).click();
-  await alice.getByRole("status").filter({ hasText: "In call with bob" })
-    .waitFor();
+  await waitForStatus(alice, "In call with bob");
   await waitForRise(alice, "video", "framesDecoded", 30);
   await bob.getByRole("textbox", { name: "Chat message" }).fill(
     "Can you see my screen?",
