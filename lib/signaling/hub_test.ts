@@ -53,6 +53,21 @@ async function inCall() {
   return { ...t, alice, bob };
 }
 
+/** alice calling bob, who is on his phone and his laptop; what each device got is taken. */
+async function ringingTwoDevices() {
+  const t = setup();
+  const alice = await t.join("alice");
+  const phone = await t.join("bob", "phone");
+  const laptop = await t.join("bob", "laptop");
+  await t.frame(alice.session, "call:request", {
+    to: "bob",
+    hasVideo: true,
+    hasAudio: true,
+  });
+  const rang = { phone: phone.socket.take(), laptop: laptop.socket.take() };
+  return { ...t, alice, phone, laptop, rang };
+}
+
 Deno.test("joining: ready with a device id, presence once per user, and more devices", async () => {
   const { hub, join } = setup();
   const alice = await join("alice", "laptop");
@@ -395,17 +410,10 @@ Deno.test("a late close of a replaced connection does not evict its successor", 
 });
 
 Deno.test("many devices: every device rings, the first to answer gets the call", async () => {
-  const t = setup();
-  const alice = await t.join("alice");
-  const phone = await t.join("bob", "phone");
-  const laptop = await t.join("bob", "laptop");
-  await t.frame(alice.session, "call:request", {
-    to: "bob",
-    hasVideo: true,
-    hasAudio: true,
-  });
-  assert.equal(phone.socket.take().at(-1)?.type, "call:request");
-  assert.equal(laptop.socket.take().at(-1)?.type, "call:request");
+  const t = await ringingTwoDevices();
+  const { alice, phone, laptop } = t;
+  assert.equal(t.rang.phone.at(-1)?.type, "call:request");
+  assert.equal(t.rang.laptop.at(-1)?.type, "call:request");
   const tablet = await t.join("bob", "tablet");
   await t.frame(laptop.session, "call:response", {
     to: "alice",
@@ -450,17 +458,8 @@ Deno.test("many devices: every device rings, the first to answer gets the call",
 });
 
 Deno.test("many devices: a decline on one declines the call everywhere", async () => {
-  const t = setup();
-  const alice = await t.join("alice");
-  const phone = await t.join("bob", "phone");
-  const laptop = await t.join("bob", "laptop");
-  await t.frame(alice.session, "call:request", {
-    to: "bob",
-    hasVideo: true,
-    hasAudio: true,
-  });
-  phone.socket.take();
-  laptop.socket.take();
+  const t = await ringingTwoDevices();
+  const { alice, phone, laptop } = t;
   await t.frame(phone.session, "call:response", {
     to: "alice",
     accepted: false,
@@ -708,17 +707,8 @@ Deno.test("presence says who is in a call, from answer to hang-up", async () => 
 });
 
 Deno.test("a caller who cancels reaches each of the callee's ringing devices once", async () => {
-  const t = setup();
-  const alice = await t.join("alice");
-  const phone = await t.join("bob", "phone");
-  const laptop = await t.join("bob", "laptop");
-  await t.frame(alice.session, "call:request", {
-    to: "bob",
-    hasVideo: true,
-    hasAudio: true,
-  });
-  phone.socket.take();
-  laptop.socket.take();
+  const t = await ringingTwoDevices();
+  const { alice, phone, laptop } = t;
   await t.frame(alice.session, "call:end", { to: "bob" });
   for (const device of [phone, laptop]) {
     assert.deepEqual(device.socket.take(), [
