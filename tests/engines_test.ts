@@ -77,8 +77,14 @@ async function until(done: () => boolean, what: string, ms = 5_000) {
 /** The contract every engine keeps, alone. */
 async function keepsState(t: Deno.TestContext, engine: SignalingEngine) {
   await t.step("devices: joined, listed where they are, left", async () => {
-    assert.equal(await engine.deviceJoined("alice", "laptop"), true);
-    assert.equal(await engine.deviceJoined("alice", "phone"), false);
+    assert.deepEqual(await engine.deviceJoined("alice", "laptop"), {
+      wentOnline: true,
+      movedFrom: null,
+    });
+    assert.deepEqual(await engine.deviceJoined("alice", "phone"), {
+      wentOnline: false,
+      movedFrom: null,
+    });
     assert.deepEqual(
       await engine.devicesOf("alice"),
       new Map([["laptop", engine.instanceId], ["phone", engine.instanceId]]),
@@ -187,14 +193,34 @@ async function sharesState(
     await t.step(
       "a device seen on one instance is seen where it is by the other",
       async () => {
-        assert.equal(await first.deviceJoined("erin", "tab"), true);
+        assert.equal(
+          (await first.deviceJoined("erin", "tab")).wentOnline,
+          true,
+        );
         assert.deepEqual(
           await second.devicesOf("erin"),
           new Map([["tab", first.instanceId]]),
         );
-        assert.equal(await second.deviceJoined("erin", "phone"), false);
-        assert.equal(await first.deviceLeft("erin", "tab"), false);
-        assert.equal(await second.deviceLeft("erin", "phone"), true);
+        assert.equal(
+          (await second.deviceJoined("erin", "phone")).wentOnline,
+          false,
+        );
+        assert.deepEqual(
+          await second.deviceJoined("erin", "tab"),
+          { wentOnline: false, movedFrom: first.instanceId },
+          "the tab reconnected to the other instance",
+        );
+        assert.equal(
+          await first.deviceLeft("erin", "tab"),
+          false,
+          "the instance it left no longer owns it",
+        );
+        assert.deepEqual(
+          await second.devicesOf("erin"),
+          new Map([["tab", second.instanceId], ["phone", second.instanceId]]),
+        );
+        assert.equal(await second.deviceLeft("erin", "phone"), false);
+        assert.equal(await second.deviceLeft("erin", "tab"), true);
       },
     );
 

@@ -20,6 +20,7 @@ import {
   DEFAULT_DEVICE_TTL_MS,
   type EngineInbox,
   type Envelope,
+  type Joined,
   newInstanceId,
   type SignalingEngine,
 } from "./engine.ts";
@@ -113,10 +114,16 @@ export class DeployEngine implements SignalingEngine {
     return Promise.resolve();
   }
 
-  async deviceJoined(user: string, device: string): Promise<boolean> {
-    const wasOnline = (await this.devicesOf(user)).size > 0;
+  async deviceJoined(user: string, device: string): Promise<Joined> {
+    const before = await this.devicesOf(user);
     await this.#store.set(["device", user, device], this.#entry());
-    return !wasOnline;
+    const previous = before.get(device);
+    return {
+      wentOnline: before.size === 0,
+      movedFrom: previous !== undefined && previous !== this.instanceId
+        ? previous
+        : null,
+    };
   }
 
   async deviceLeft(user: string, device: string): Promise<boolean> {

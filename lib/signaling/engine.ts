@@ -42,6 +42,14 @@ export interface LostDevice {
   offline: boolean;
 }
 
+/** What recording a device found. */
+export interface Joined {
+  /** The user had no device connected anywhere before. */
+  wentOnline: boolean;
+  /** Another instance the same device was connected to until now (its page reconnected here). */
+  movedFrom: string | null;
+}
+
 /** What an engine hands its hub. */
 export interface EngineInbox {
   /** An envelope addressed to this instance. */
@@ -69,8 +77,8 @@ export interface SignalingEngine {
   /** Stops receiving and lets go of connections; what this instance recorded expires. */
   close(): Promise<void>;
 
-  /** Records a device as connected to this instance; true when its user was offline. */
-  deviceJoined(user: string, device: string): Promise<boolean>;
+  /** Records a device as connected to this instance. */
+  deviceJoined(user: string, device: string): Promise<Joined>;
   /** Forgets a device of this instance; true when its user has no device left. */
   deviceLeft(user: string, device: string): Promise<boolean>;
   /** A user's connected devices, each with the instance it is connected to. */

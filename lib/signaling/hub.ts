@@ -605,12 +605,14 @@ export class SignalingHub {
   /** The async part of joining: the engine records the device, then presence and a ringing call. */
   async #joined(session: Session, firstConnection: boolean): Promise<void> {
     const { userId, socket, deviceId } = session;
-    const before = (await this.engine.devicesOf(userId)).get(deviceId);
-    const wentOnline = await this.engine.deviceJoined(userId, deviceId);
-    if (before !== undefined && before !== this.engine.instanceId) {
+    const { wentOnline, movedFrom } = await this.engine.deviceJoined(
+      userId,
+      deviceId,
+    );
+    if (movedFrom !== null) {
       // The page reconnected here while its old connection lingers there: only
       // now that the device is recorded here may the old one close and leave.
-      this.engine.send(before, {
+      this.engine.send(movedFrom, {
         user: userId,
         device: deviceId,
         replaced: true,

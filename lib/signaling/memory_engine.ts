@@ -4,7 +4,7 @@
  * @module
  */
 import { type Call, CallTable, sameCall } from "./call_table.ts";
-import type { SignalingEngine } from "./engine.ts";
+import type { Joined, SignalingEngine } from "./engine.ts";
 
 /** Users and calls of a single instance, in memory. */
 export class MemoryEngine implements SignalingEngine {
@@ -25,12 +25,12 @@ export class MemoryEngine implements SignalingEngine {
     return Promise.resolve();
   }
 
-  deviceJoined(user: string, device: string): Promise<boolean> {
+  deviceJoined(user: string, device: string): Promise<Joined> {
     let devices = this.#devices.get(user);
-    const wasOffline = !devices;
+    const wentOnline = !devices;
     if (!devices) this.#devices.set(user, devices = new Set());
     devices.add(device);
-    return Promise.resolve(wasOffline);
+    return Promise.resolve({ wentOnline, movedFrom: null });
   }
 
   deviceLeft(user: string, device: string): Promise<boolean> {

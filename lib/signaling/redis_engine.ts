@@ -22,6 +22,7 @@ import {
   DEFAULT_DEVICE_TTL_MS,
   type EngineInbox,
   type Envelope,
+  type Joined,
   newInstanceId,
   type SignalingEngine,
 } from "./engine.ts";
@@ -56,13 +57,20 @@ local function live_devices(user)
 end
 `;
 
-/** ARGV: prefix, now, user, device, instance, expires. Returns 1 when the user was offline. */
+/**
+ * ARGV: prefix, now, user, device, instance, expires. Returns 1 when the user
+ * was offline, and the other instance this device was live on ("" if none).
+ */
 const JOIN = LIVE_DEVICES + `
 local user, device = ARGV[3], ARGV[4]
-local was_online = #live_devices(user) > 0
+local live = live_devices(user)
+local moved_from = ""
+for i = 1, #live, 2 do
+  if live[i] == device and live[i + 1] ~= ARGV[5] then moved_from = live[i + 1] end
+end
 redis.call("HSET", prefix .. "user:" .. user, device, ARGV[5])
 redis.call("ZADD", prefix .. "alive", ARGV[6], user .. "\\n" .. device)
-return was_online and 0 or 1
+return {#live > 0 and 0 or 1, moved_from}
 `;
 
 /** ARGV: prefix, now, user, device, instance. Returns 1 when the user has no device left. */
@@ -253,17 +261,17 @@ export class RedisEngine implements SignalingEngine {
     ]);
   }
 
-  async deviceJoined(user: string, device: string): Promise<boolean> {
+  async deviceJoined(user: string, device: string): Promise<Joined> {
     const now = Date.now();
-    const wasOffline = await this.#eval(JOIN, [
+    const [wentOnline, movedFrom] = await this.#eval(JOIN, [
       this.#prefix,
       String(now),
       user,
       device,
       this.instanceId,
       String(now + this.#ttl),
-    ]);
-    return wasOffline === 1;
+    ]) as [number, string];
+    return { wentOnline: wentOnline === 1, movedFrom: movedFrom || null };
   }
 
   async deviceLeft(user: string, device: string): Promise<boolean> {
