@@ -2,7 +2,11 @@
 import { build } from "../lib/fresh/src/build.ts";
 import { collectFiles } from "../lib/fresh/src/manifest.ts";
 import config from "../lib/fresh_config.ts";
-import { freePort, waitForPort } from "../tests/support/process.ts";
+import {
+  freePort,
+  waitForPort,
+  waitForReady,
+} from "../tests/support/process.ts";
 
 /** The repository's root folder. */
 export const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname)
@@ -133,13 +137,11 @@ export async function startServer(
     throw new Error(`${target} did not start`);
   }
   // With a shared engine, Nexus takes sessions once it reaches it.
-  const deadline = Date.now() + 20_000;
-  while (target === "nexus") {
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-    await ready.body?.cancel();
-    if (ready.ok) break;
-    if (Date.now() > deadline) throw new Error("nexus did not become ready");
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  if (
+    target === "nexus" &&
+    !await waitForReady(`http://127.0.0.1:${port}`, 20_000)
+  ) {
+    throw new Error("nexus did not become ready");
   }
   return {
     target,

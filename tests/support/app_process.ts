@@ -5,7 +5,7 @@
 import config from "../../lib/fresh_config.ts";
 import { build } from "../../lib/fresh/src/build.ts";
 import { collectFiles } from "../../lib/fresh/src/manifest.ts";
-import { collectOutput } from "./process.ts";
+import { collectOutput, waitForReady } from "./process.ts";
 
 const root = decodeURIComponent(new URL("../../", import.meta.url).pathname)
   .replace(/\/$/, "");
@@ -74,16 +74,9 @@ export async function startAppProcess(
 
 /** Waits until every instance's `/readyz` says ready, e.g. its Redis is reachable. */
 export async function untilReady(instances: AppProcess[]): Promise<void> {
-  const deadline = Date.now() + 10_000;
   for (const instance of instances) {
-    while (true) {
-      const response = await fetch(`${instance.http}/readyz`);
-      await response.body?.cancel();
-      if (response.ok) break;
-      if (Date.now() > deadline) {
-        throw new Error(`${instance.http} is not ready:\n${instance.output()}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    if (!await waitForReady(instance.http, 10_000)) {
+      throw new Error(`${instance.http} is not ready:\n${instance.output()}`);
     }
   }
 }

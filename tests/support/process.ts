@@ -34,6 +34,21 @@ export async function waitForPort(
   return false;
 }
 
+/** Waits until the app at `base` answers `/readyz` with 200; false if it did not in time. */
+export async function waitForReady(
+  base: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const response = await fetch(`${base}/readyz`);
+    await response.body?.cancel();
+    if (response.ok) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** A loopback port no one listens on now. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
