@@ -397,7 +397,7 @@ export class SignalingHub {
         crossing?.phase === "ringing" && crossing.caller === to &&
         crossing.callee === userId
       ) {
-        return this.#glare(session, crossing, payload);
+        return this.#glare(session, crossing, payload, devices);
       }
       if (mine) {
         this.#error(session, "already-in-call", undefined, "call:request");
@@ -723,11 +723,15 @@ export class SignalingHub {
     });
   }
 
-  /** Two users called each other at once: the call placed by the lower id stands. */
+  /**
+   * Two users called each other at once: the call placed by the lower id
+   * stands. `devices`: where the callee's devices are, as read with the calls.
+   */
   async #glare(
     session: Session,
     theirs: Call,
     payload: PayloadOf<"call:request">,
+    devices: Map<string, string>,
   ): Promise<boolean> {
     const { userId } = session;
     if (theirs.caller < userId) {
@@ -758,7 +762,6 @@ export class SignalingHub {
         reason: "glare",
       },
     }, "ended");
-    const devices = await this.engine.devicesOf(payload.to);
     await this.#stopRinging(theirs, session, "glare", true);
     this.#ring(mine, payload, devices);
     return true;
