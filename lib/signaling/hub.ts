@@ -803,15 +803,11 @@ export class SignalingHub {
         this.#options.ringTimeoutMs,
       ),
     );
-    const text = JSON.stringify({ type: "call:request", payload });
-    for (const instance of new Set(devices.values())) {
-      this.#deliver(instance, {
-        user: call.callee,
-        device: null,
-        text,
-        call,
-      });
-    }
+    this.#toEveryDevice(devices, {
+      user: call.callee,
+      text: JSON.stringify({ type: "call:request", payload }),
+      call,
+    });
     this.#relayedNow("call:request");
   }
 
@@ -822,21 +818,16 @@ export class SignalingHub {
     reason: EndReason,
     ended: boolean,
   ): Promise<void> {
-    const text = JSON.stringify({
-      type: "call:end",
-      payload: { from: call.caller, to: call.callee, reason },
+    this.#toEveryDevice(await this.engine.devicesOf(call.callee), {
+      user: call.callee,
+      except: except.deviceId,
+      text: JSON.stringify({
+        type: "call:end",
+        payload: { from: call.caller, to: call.callee, reason },
+      }),
+      call,
+      ended,
     });
-    const devices = await this.engine.devicesOf(call.callee);
-    for (const instance of new Set(devices.values())) {
-      this.#deliver(instance, {
-        user: call.callee,
-        device: null,
-        except: except.deviceId,
-        text,
-        call,
-        ended,
-      });
-    }
   }
 
   /** The call between two users, as the engine has it now. */
@@ -1021,11 +1012,19 @@ export class SignalingHub {
       return;
     }
     return this.engine.devicesOf(userId).then((devices) => {
-      for (const at of new Set(devices.values())) {
-        this.#deliver(at, { ...envelope, device: null });
-      }
+      this.#toEveryDevice(devices, envelope);
       if (message) this.#relayedNow(message.type);
     });
+  }
+
+  /** Delivers to every device of `envelope.user` (`devices`: where each is), one envelope per instance. */
+  #toEveryDevice(
+    devices: Map<string, string>,
+    envelope: Omit<Envelope, "device">,
+  ): void {
+    for (const instance of new Set(devices.values())) {
+      this.#deliver(instance, { ...envelope, device: null });
+    }
   }
 
   /** The hot path: a WebRTC message to the peer's device in an active call, with no news of the call. */
