@@ -24,6 +24,12 @@ export interface ServerConfig {
   jwtSecret: string | null;
   /** `NEXUS_ALLOWED_ORIGINS`: origins allowed to open `/ws`; empty means the server's own. */
   allowedOrigins: string[];
+  /**
+   * Whether a page's host name is taken as the server's own with no origins
+   * configured: when it serves TLS itself or runs on Deno Deploy
+   * (`DENO_DEPLOYMENT_ID`), where DNS rebinding cannot reach it.
+   */
+  trustHostNames: boolean;
   /** `NEXUS_TURN_URLS` and `NEXUS_TURN_SECRET`: coturn with `use-auth-secret`. */
   turn: { urls: string[]; secret: string } | null;
   /** `NEXUS_TLS_CERT` and `NEXUS_TLS_KEY`: PEM files to serve HTTPS and WSS directly. */
@@ -266,6 +272,8 @@ export function loadConfig(env: Env): ServerConfig {
     allowedOrigins: origins(env),
     turn: turn(env, jwtSecret),
     tls: tls(env),
+    trustHostNames: tls(env) !== null ||
+      Boolean(text(env, "DENO_DEPLOYMENT_ID")),
     maxConnections: integer(env, "NEXUS_MAX_CONNECTIONS", 10_000, 1, 1_000_000),
     maxConnectionsPerIp: integer(
       env,

@@ -11,6 +11,7 @@ Deno.test("defaults", () => {
     ringTimeoutMs: 60_000,
     jwtSecret: null,
     allowedOrigins: [],
+    trustHostNames: false,
     turn: null,
     tls: null,
     maxConnections: 10_000,

@@ -9,6 +9,16 @@ import * as v from "valibot";
 /** The largest frame the server reads, in bytes of UTF-8. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
+/**
+ * The most values (object fields and array items, at any depth) a payload
+ * may hold: the six messages need a dozen; the cap keeps a frame of
+ * thousands of unknown fields from costing hundreds of times a normal one.
+ */
+export const MAX_PAYLOAD_VALUES = 256;
+
+/** How deeply a payload's objects and arrays may nest. */
+export const MAX_PAYLOAD_DEPTH = 8;
+
 /** What a user id may be: 1–64 of `A–Z a–z 0–9 . _ ~ -`. */
 export const USER_ID_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
 
@@ -50,8 +60,13 @@ export const CLOSE_CODES = {
   /** The same device connected again; this older connection is replaced. */
   replaced: 4409,
   /** Policy: the token expired, or the client kept flooding. */
-  policy: 1008, /** The server is restarting: reconnect at once. */
+  policy: 1008,
+  /** The client sent a frame over the size cap: nothing more of it is read. */
+  tooLarge: 1009,
+  /** The server is restarting: reconnect at once. */
   restarting: 1012,
+  /** The connection caps filled while this socket was opening: try again later. */
+  tryAgainLater: 1013,
   /** A heartbeat client went silent: the connection counts as dead. */
   silent: 4408,
 } as const;
@@ -182,6 +197,14 @@ export type PayloadOf<T extends ClientType> = Omit<ClientPayload<T>, "from"> & {
   from: string;
 };
 
+/** A change of one user's presence, as `presence:update` carries it. */
+export interface PresenceUpdate {
+  userId: string;
+  online: boolean;
+  /** Present when the change is a call starting (`true`) or ending (`false`). */
+  inCall?: boolean;
+}
+
 /** Messages only the server sends. */
 export type ServerNotice =
   | {
@@ -203,10 +226,7 @@ export type ServerNotice =
   | { type: "session:ice-servers"; payload: { iceServers: RTCIceServer[] } }
   | { type: "pong"; payload: Record<string, never> }
   | { type: "presence:list"; payload: { users: string[]; inCall: string[] } }
-  | {
-    type: "presence:update";
-    payload: { userId: string; online: boolean; inCall?: boolean };
-  };
+  | { type: "presence:update"; payload: PresenceUpdate };
 
 /** Anything the server sends. */
 export type ServerMessage = RelayedMessage | ServerNotice;
@@ -222,9 +242,33 @@ function utf8Length(text: string): number {
   return new TextEncoder().encode(text).length;
 }
 
+/** Whether `frame` is over the size cap; a UTF-16 unit is at least one UTF-8 byte. */
+export function isOversized(frame: string): boolean {
+  return frame.length > MAX_FRAME_BYTES || utf8Length(frame) > MAX_FRAME_BYTES;
+}
+
+/**
+ * Whether a parsed payload stays within `MAX_PAYLOAD_VALUES` and
+ * `MAX_PAYLOAD_DEPTH`; it stops counting at the first value over them.
+ */
+function withinShape(payload: unknown): boolean {
+  let values = 0;
+  const stack: [unknown, number][] = [[payload, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== "object" || value === null) continue;
+    if (depth >= MAX_PAYLOAD_DEPTH) return false;
+    for (const key in value) {
+      if (++values > MAX_PAYLOAD_VALUES) return false;
+      stack.push([(value as Record<string, unknown>)[key], depth + 1]);
+    }
+  }
+  return true;
+}
+
 /** Reads and validates one frame from a client. */
 export function parseClientFrame(frame: string): ParseResult {
-  if (utf8Length(frame) > MAX_FRAME_BYTES) {
+  if (isOversized(frame)) {
     return { ok: false, code: "too-large", message: ERROR_CODES["too-large"] };
   }
   let data: unknown;
@@ -257,6 +301,15 @@ export function parseClientFrame(frame: string): ParseResult {
       ok: false,
       code: "unknown-type",
       message: `Unknown message type "${type.slice(0, 64)}".`,
+    };
+  }
+  if (!withinShape(payload)) {
+    return {
+      ok: false,
+      code: "invalid-message",
+      message:
+        `${type}: a payload may hold at most ${MAX_PAYLOAD_VALUES} values, nested at most ${MAX_PAYLOAD_DEPTH} deep.`,
+      inReplyTo: type,
     };
   }
   const schema = clientPayloads[type as ClientType];

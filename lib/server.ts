@@ -56,11 +56,11 @@ function assemble(config: ServerConfig): ServerParts {
   const metrics = createMetrics(() => signaling.hub);
   const turn = config.turn;
   const iceServersFor = turn
-    ? async (userId: string) => [
+    ? (userId: string) => [
       ...config.iceServers,
-      await turnCredentials(turn.urls, turn.secret, userId, Date.now()),
+      turnCredentials(turn.urls, turn.secret, userId, Date.now()),
     ]
-    : () => Promise.resolve(config.iceServers);
+    : () => config.iceServers;
   const observer = combineObservers(logObserver(log), metrics.observer);
   const engine = createEngine(
     config,
@@ -80,7 +80,10 @@ function assemble(config: ServerConfig): ServerParts {
     },
     // Fresh credentials at half their lifetime, so a client never holds expired ones.
     iceRefresh: turn
-      ? { forUser: iceServersFor, everyMs: (TURN_TTL_S * 1000) / 2 }
+      ? {
+        forUser: (userId: string) => Promise.resolve(iceServersFor(userId)),
+        everyMs: (TURN_TTL_S * 1000) / 2,
+      }
       : undefined,
     observer,
   });
@@ -88,6 +91,7 @@ function assemble(config: ServerConfig): ServerParts {
     hub,
     jwtSecret: config.jwtSecret,
     allowedOrigins: config.allowedOrigins,
+    trustHostNames: config.trustHostNames,
     idleTimeoutS: config.idleTimeoutS,
     limits: new ConnectionLimits(
       config.maxConnections,

@@ -95,13 +95,16 @@ Deno.test({
       await t.step(
         "glare, 8 times: both press call at once, one call results, the same on both sides",
         async () => {
-          // Two pairs take turns, so that nobody places calls faster than the ring-spam limit allows.
-          const carol = await openAs(browser!, app.http, "carol");
-          const dave = await openAs(browser!, app.http, "dave");
+          // Two pairs who have not called before take turns, so that nobody places calls
+          // faster than the ring-spam limit (counted per user) allows.
+          const carol = await openAs(browser!, app.http, "carol-glare");
+          const dave = await openAs(browser!, app.http, "dave-glare");
+          const erin = await openAs(browser!, app.http, "erin-glare");
+          const frank = await openAs(browser!, app.http, "frank-glare");
           for (let round = 0; round < 8; round++) {
             const [low, high, lowId, highId] = round % 2
-              ? [carol, dave, "carol", "dave"]
-              : [alice, bob, "alice", "bob"];
+              ? [carol, dave, "carol-glare", "dave-glare"]
+              : [erin, frank, "erin-glare", "frank-glare"];
             await low.getByRole("textbox", { name: /user to call/i }).fill(
               highId,
             );
@@ -133,6 +136,8 @@ Deno.test({
           }
           await carol.context().close();
           await dave.context().close();
+          await erin.context().close();
+          await frank.context().close();
         },
       );
 

@@ -146,6 +146,22 @@ async function keepsState(t: Deno.TestContext, engine: SignalingEngine) {
       await engine.deviceLeft("carol", "c");
     },
   );
+
+  await t.step(
+    "rate buckets: a burst, then empty; refilled over time; keys apart",
+    async () => {
+      const limit = { capacity: 3, perSecond: 20 };
+      const key = `burst-${crypto.randomUUID()}`;
+      const taken = [];
+      for (let i = 0; i < 4; i++) {
+        taken.push(await engine.takeToken(key, limit));
+      }
+      assert.deepEqual(taken, [true, true, true, false]);
+      assert.equal(await engine.takeToken(`${key}-other`, limit), true);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      assert.equal(await engine.takeToken(key, limit), true, "refilled");
+    },
+  );
 }
 
 /** The contract between two instances of a shared engine. */
@@ -170,7 +186,7 @@ async function sharesState(
         first.send(second.instanceId, envelope);
         await until(() => secondInbox.envelopes.length === 1, "envelope");
         assert.deepEqual(secondInbox.envelopes, [envelope]);
-        first.broadcast({ text: "barrier" });
+        first.broadcast({ presence: { userId: "barrier", online: true } });
         await until(() => thirdInbox.broadcasts.length === 1, "barrier");
         assert.deepEqual(
           [...firstInbox.envelopes, ...thirdInbox.envelopes],
@@ -179,14 +195,28 @@ async function sharesState(
         );
         thirdInbox.broadcasts.length = 0;
         secondInbox.broadcasts.length = 0;
-        first.broadcast({ text: "news", exceptUser: "dave" });
+        first.broadcast({ presence: { userId: "dave", online: false } });
         await until(() => secondInbox.broadcasts.length === 1, "broadcast");
         assert.deepEqual(secondInbox.broadcasts, [{
-          text: "news",
-          exceptUser: "dave",
+          presence: { userId: "dave", online: false },
           sender: first.instanceId,
         }]);
         assert.deepEqual(firstInbox.broadcasts, [], "not back to its sender");
+      },
+    );
+
+    await t.step(
+      "a rate bucket is shared: 12 takes at once on three instances, 5 succeed",
+      async () => {
+        const limit = { capacity: 5, perSecond: 0.01 };
+        const key = `shared-${crypto.randomUUID()}`;
+        const takes = await Promise.all(
+          Array.from(
+            { length: 12 },
+            (_, i) => [first, second, third][i % 3].takeToken(key, limit),
+          ),
+        );
+        assert.equal(takes.filter(Boolean).length, 5);
       },
     );
 

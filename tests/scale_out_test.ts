@@ -327,6 +327,44 @@ Deno.test({
           assert.equal((await sam.find("call:end")).payload.reason, "hangup");
         },
       );
+
+      await t.step(
+        "a hang-up while Redis is down wins: the other party hears it once Redis is back, and nothing restores the call",
+        async () => {
+          const [two, three] = cluster;
+          const wade = await track(join(two, "wade"));
+          const xena = await track(join(three, "xena"));
+          const yuri = await track(join(three, "yuri"));
+          await connectCall(wade, xena);
+
+          await redis.stop();
+          await untilUnready(two);
+          wade.send("call:end", { to: "xena" });
+          wade.send("ping", {});
+          await wade.find("pong");
+          assert.deepEqual(
+            wade.inbox.filter((m) => m.type === "error"),
+            [],
+            "the hang-up is taken, not refused",
+          );
+
+          await redis.restart();
+          await untilReady([two, three]);
+          assert.equal((await xena.find("call:end")).payload.reason, "hangup");
+          // Whatever the instances restored, wade and xena are free.
+          yuri.send("call:request", {
+            to: "wade",
+            hasVideo: true,
+            hasAudio: true,
+          });
+          await wade.find("call:request", (m) => m.payload.from === "yuri");
+          yuri.send("call:end", { to: "wade" });
+          await wade.find("call:end");
+          await connectCall(yuri, xena);
+          yuri.send("call:end", { to: "xena" });
+          await xena.find("call:end");
+        },
+      );
     } finally {
       await Promise.all(clients.map((client) => client.close()));
       await Promise.all(cluster.map((instance) => instance.stop()));
@@ -334,6 +372,18 @@ Deno.test({
     }
   },
 });
+
+/** Waits until an instance says it is not ready (its engine is unreachable). */
+async function untilUnready(instance: AppProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${instance.http}/readyz`);
+    await response.body?.cancel();
+    if (response.status === 503) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${instance.http} stayed ready with Redis down`);
+}
 
 Deno.test({
   name:

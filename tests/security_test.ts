@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { SignJWT } from "jose";
 import { mintToken } from "../lib/signaling/auth.ts";
-import { CLOSE_CODES, MAX_FRAME_BYTES } from "../lib/protocol.ts";
+import { CLOSE_CODES } from "../lib/protocol.ts";
 import { DEFAULT_LIMITS } from "../lib/signaling/rate_limit.ts";
 import { needsPermissions } from "./support/environment.ts";
 import {
@@ -322,17 +322,22 @@ secured(
         "invalid-message",
       ],
       [
-        "frame over 64 KiB",
-        frame("call:end", { to: "bob", pad: "x".repeat(MAX_FRAME_BYTES) }),
-        "too-large",
-      ],
-      [
-        "frame over 64 KiB in multibyte text",
+        "5,000 unknown fields",
         frame("call:end", {
           to: "bob",
-          pad: "€".repeat(MAX_FRAME_BYTES / 3 + 1),
+          ...Object.fromEntries(
+            Array.from({ length: 5_000 }, (_, i) => [`f${i}`, i]),
+          ),
         }),
-        "too-large",
+        "invalid-message",
+      ],
+      [
+        "nested 5,000 deep",
+        frame("call:end", {
+          to: "bob",
+          deep: JSON.parse("[".repeat(5_000) + "]".repeat(5_000)),
+        }),
+        "invalid-message",
       ],
       ["binary frame", new Uint8Array([0x7b, 0x7d]), "binary-frame"],
       [

@@ -3,7 +3,6 @@
  * WebSocket clients, as an outside tool would speak the protocol.
  */
 import assert from "node:assert/strict";
-import { MAX_FRAME_BYTES } from "../lib/protocol.ts";
 import {
   type RunningServer,
   serverTest,
@@ -212,13 +211,6 @@ withServer(
     const bad: [string | Uint8Array<ArrayBuffer>, string][] = [
       ["not json", "invalid-json"],
       [new Uint8Array([0xff, 0x00, 0x7b]), "binary-frame"],
-      [
-        JSON.stringify({
-          type: "call:request",
-          payload: { to: "bob", pad: "x".repeat(MAX_FRAME_BYTES) },
-        }),
-        "too-large",
-      ],
       [JSON.stringify({ type: "call:teleport", payload: {} }), "unknown-type"],
       [
         JSON.stringify({

@@ -15,6 +15,7 @@
  * @module
  */
 import type { Call } from "./call_table.ts";
+import type { RateLimit } from "./rate_limit.ts";
 import {
   type Broadcast,
   DEFAULT_DEVICE_TTL_MS,
@@ -49,6 +50,15 @@ interface BroadcastFrame extends Broadcast {
 
 /** Channels kept open to other isolates: Deploy starts and stops them often. */
 const OUTBOUND_CHANNELS = 64;
+
+/** A shared token bucket as KV holds it. */
+interface BucketEntry {
+  tokens: number;
+  at: number;
+}
+
+/** How often taking a token is tried again when other instances take one first. */
+const TAKE_ATTEMPTS = 10;
 
 /** KV allows this many mutations in one atomic operation. */
 const MUTATIONS_PER_COMMIT = 500;
@@ -192,6 +202,30 @@ export class DeployEngine implements SignalingEngine {
       else operation.delete(entry.key);
     }
     return (await operation.commit()).ok;
+  }
+
+  async takeToken(key: string, limit: RateLimit): Promise<boolean> {
+    const kvKey = ["rate", key];
+    for (let attempt = 0; attempt < TAKE_ATTEMPTS; attempt++) {
+      const entry = await this.#store.get<BucketEntry>(kvKey);
+      const now = Date.now();
+      const { tokens: left, at } = entry.value ??
+        { tokens: limit.capacity, at: now };
+      const tokens = Math.min(
+        limit.capacity,
+        left + ((now - at) / 1000) * limit.perSecond,
+      );
+      if (tokens < 1) return false;
+      const untilFull = ((limit.capacity - tokens + 1) / limit.perSecond) *
+        1000;
+      const { ok } = await this.#store.atomic().check(entry)
+        .set(kvKey, { tokens: tokens - 1, at: now }, {
+          expireIn: Math.ceil(untilFull) + 1,
+        })
+        .commit();
+      if (ok) return true;
+    }
+    return false;
   }
 
   send(instanceId: string, envelope: Envelope): void {

@@ -7,7 +7,9 @@
  * Redis (`NEXUS_REDIS_URL`) and Deno Deploy (BroadcastChannel and Deno KV).
  * @module
  */
+import type { PresenceUpdate } from "../protocol.ts";
 import type { Call } from "./call_table.ts";
+import type { RateLimit } from "./rate_limit.ts";
 
 /** A message for one user's devices on the instance it is sent to. */
 export interface Envelope {
@@ -27,11 +29,9 @@ export interface Envelope {
   replaced?: boolean;
 }
 
-/** A message for every user on every instance but one user, e.g. a presence update. */
+/** A change of presence, for every other instance to pass on to its sessions. */
 export interface Broadcast {
-  text: string;
-  /** The user it is about, who does not get it; everyone gets it when absent. */
-  exceptUser?: string;
+  presence: PresenceUpdate;
 }
 
 /** One user's device whose instance stopped renewing it: that instance is gone. */
@@ -99,6 +99,12 @@ export interface SignalingEngine {
     expected: Call | undefined,
     next: Call | undefined,
   ): Promise<boolean>;
+
+  /**
+   * Takes a token from the bucket `key`, which every instance shares: false
+   * when it is empty. A bucket nobody used for a while is full again.
+   */
+  takeToken(key: string, limit: RateLimit): Promise<boolean>;
 
   /** Delivers an envelope to another instance: one message to that instance alone. */
   send(instanceId: string, envelope: Envelope): void;

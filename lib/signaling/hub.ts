@@ -21,9 +21,12 @@ import {
   type EndReason,
   ERROR_CODES,
   type ErrorCode,
+  isOversized,
   isRelayedType,
+  MAX_FRAME_BYTES,
   parseClientFrame,
   type PayloadOf,
+  type PresenceUpdate,
   type RelayedType,
   type ServerMessage,
 } from "../protocol.ts";
@@ -40,16 +43,16 @@ import { MemoryEngine } from "./memory_engine.ts";
 import { Registry } from "./registry.ts";
 import {
   DEFAULT_LIMITS,
+  frameCost,
   type MessageLimits,
+  type RateLimit,
   TokenBucket,
 } from "./rate_limit.ts";
+import { PresenceFeed } from "./presence_feed.ts";
 import type { Session, SignalingSocket } from "./session.ts";
+import { setAt, type Timers } from "./timers.ts";
 
-/** Timers, injectable so tests control time. */
-export interface Timers {
-  set(callback: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
+export type { Timers } from "./timers.ts";
 
 /** Fresh ICE servers for a user, e.g. with new TURN credentials. */
 export interface IceRefresh {
@@ -84,6 +87,8 @@ export interface HubOptions {
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** Whether clients learn who is online; `false` keeps the directory to the server. */
   presence?: boolean;
+  /** How long presence changes are gathered before they are sent; 0 sends each at once. */
+  presenceWindowMs?: number;
   /** Keeps each session's ICE servers fresh, when they expire. */
   iceRefresh?: IceRefresh;
   limits?: MessageLimits;
@@ -121,10 +126,12 @@ export const DEFAULT_RESUME_GRACE_MS = 12_000;
 /** How often a change of a call is tried again when other instances keep changing it first. */
 const SWAP_ATTEMPTS = 5;
 
+/** How often a hang-up the engine could not take is tried again. */
+const HANGUP_RETRY_MS = 1_000;
+
 /** What the hub keeps per session besides the registry entry. */
 interface SessionState {
   messages: TokenBucket;
-  callRequests: TokenBucket;
   refusals: TokenBucket;
   timers: unknown[];
   /** The hub has closed this socket; what still arrives is not read. */
@@ -133,6 +140,20 @@ interface SessionState {
   lastHeard: number | null;
   /** The session's frames still being handled, in order; `null` when none is. */
   pending: Promise<void> | null;
+}
+
+/**
+ * A hang-up the engine could not take (it was unreachable): it is tried
+ * until it holds, and the call is never restored meanwhile.
+ */
+interface PendingHangup {
+  call: Call;
+  /** Who hung up, and the party to tell. */
+  from: string;
+  to: string;
+  reason: EndReason;
+  /** The peer has been told; the call is looked for once more, then forgotten. */
+  told: boolean;
 }
 
 /** A party that resumed a call the server does not know (it restarted), waiting for the other. */
@@ -175,6 +196,23 @@ function send(socket: SignalingSocket, message: ServerMessage): void {
   sendText(socket, JSON.stringify(message));
 }
 
+/** The size in bytes of a binary frame, however the socket hands it over. */
+function sizeOf(frame: unknown): number {
+  const binary = frame as { byteLength?: number; size?: number };
+  return binary.byteLength ?? binary.size ?? 0;
+}
+
+/** Why a call ends when a party sends `call:end`: its reason, or what its phase implies. */
+function endReason(
+  call: Call,
+  userId: string,
+  payload: PayloadOf<"call:end">,
+): EndReason {
+  if (payload.reason) return payload.reason;
+  if (call.phase !== "ringing") return "hangup";
+  return call.caller === userId ? "cancelled" : "declined";
+}
+
 function newDeviceId(): string {
   return Array.from(
     crypto.getRandomValues(new Uint8Array(9)),
@@ -196,8 +234,14 @@ export class SignalingHub {
   #now: () => number;
   #limits: MessageLimits;
   #observer: Partial<HubObserver>;
-  #presence: boolean;
+  /** Presence as it goes out to this instance's sessions; `null` with presence off. */
+  #presence: PresenceFeed | null;
+  /** How often a caller may ring, counted across its devices and instances. */
+  #ringLimit: RateLimit;
   #sessions = new Map<Session, SessionState>();
+  /** Hang-ups waiting for the engine, by call id. */
+  #hangups = new Map<string, PendingHangup>();
+  #hangupRetry: unknown = null;
   /** Ring timers of the calls this instance placed, by call id. */
   #ringTimers = new Map<string, unknown>();
   /** Users in a call whose device is gone, and the timer that ends their call. */
@@ -213,18 +257,35 @@ export class SignalingHub {
     this.#now = options.now ?? Date.now;
     this.#limits = options.limits ?? DEFAULT_LIMITS;
     this.#observer = options.observer ?? {};
-    this.#presence = options.presence ?? true;
     this.#timers = options.timers ?? {
       set: (callback, ms) => setTimeout(callback, ms),
       clear: (handle) => clearTimeout(handle as number),
     };
+    this.#ringLimit = {
+      capacity: this.#limits.callRequestBurst,
+      perSecond: this.#limits.callRequestsPerMinute / 60,
+    };
+    this.#presence = (options.presence ?? true)
+      ? new PresenceFeed(
+        {
+          sessions: () => this.registry.sessions(),
+          snapshot: () => this.engine.presence(),
+          failed: (error, waiting) => {
+            this.#observer.engineFailed?.("presence", error);
+            for (const session of waiting) this.#error(session, "unavailable");
+          },
+        },
+        this.#timers,
+        options.presenceWindowMs,
+      )
+      : null;
   }
 
   /** Starts the engine, so that other instances reach this one. */
   start(): Promise<void> {
     const inbox: EngineInbox = {
       deliver: (envelope) => this.#deliverHere(envelope),
-      broadcast: ({ text, exceptUser }) => this.#sendToAll(text, exceptUser),
+      broadcast: ({ presence }) => this.#presence?.change(presence),
       lost: (devices) => {
         for (const { user, device, offline } of devices) {
           this.#inBackground(
@@ -269,11 +330,6 @@ export class SignalingHub {
         limits.messagesPerSecond,
         this.#now,
       ),
-      callRequests: new TokenBucket(
-        limits.callRequestBurst,
-        limits.callRequestsPerMinute / 60,
-        this.#now,
-      ),
       refusals: new TokenBucket(
         limits.refusalsBeforeClose,
         limits.refusalsForgivenPerSecond,
@@ -287,10 +343,14 @@ export class SignalingHub {
     if (join.heartbeat) this.#watchHeartbeats();
     this.#sessions.set(session, state);
     if (join.expiresAt !== undefined) {
-      state.timers.push(this.#timers.set(
+      // A token may be valid for longer than one timer waits: it is re-armed.
+      setAt(
+        this.#timers,
+        this.#now,
+        join.expiresAt,
         () => socket.close(CLOSE_CODES.policy, "token expired"),
-        Math.max(0, join.expiresAt - this.#now()),
-      ));
+        (handle) => state.timers.push(handle),
+      );
     }
     const refresh = this.#options.iceRefresh;
     if (refresh) state.timers.push(this.#scheduleIceRefresh(session, refresh));
@@ -302,7 +362,7 @@ export class SignalingHub {
         deviceId: session.deviceId,
         iceServers: join.iceServers ?? [],
         iceTransportPolicy: this.#options.iceTransportPolicy ?? "all",
-        presence: this.#presence,
+        presence: this.#presence !== null,
       },
     });
     // Frames that arrive meanwhile wait until the device is recorded.
@@ -321,8 +381,18 @@ export class SignalingHub {
     const state = this.#sessions.get(session);
     if (!state || state.closing) return;
     if (state.lastHeard !== null) state.lastHeard = this.#now();
-    if (!state.messages.take()) return this.#refuse(session, state);
-    if (typeof frame !== "string") return this.#error(session, "binary-frame");
+    if (typeof frame !== "string") {
+      if (sizeOf(frame) > MAX_FRAME_BYTES) {
+        return this.#tooLarge(session, state);
+      }
+      if (!state.messages.take()) return this.#refuse(session, state);
+      return this.#error(session, "binary-frame");
+    }
+    // Checked before anything else reads it: its sender is cut off at once.
+    if (isOversized(frame)) return this.#tooLarge(session, state);
+    if (!state.messages.take(frameCost(frame.length))) {
+      return this.#refuse(session, state);
+    }
     const parsed = parseClientFrame(frame);
     if (!parsed.ok) {
       return this.#error(
@@ -333,9 +403,6 @@ export class SignalingHub {
       );
     }
     const { type, payload } = parsed.message;
-    if (type === "call:request" && !state.callRequests.take()) {
-      return this.#refuse(session, state, "call:request");
-    }
     return this.#inOrder(
       session,
       state,
@@ -356,6 +423,7 @@ export class SignalingHub {
   disconnect(session: Session): Promise<void> | void {
     const pending = this.#sessions.get(session)?.pending;
     this.#forget(session);
+    this.#presence?.left(session);
     if (!this.registry.remove(session)) return;
     const { userId, deviceId } = session;
     this.#observer.sessionClosed?.(userId);
@@ -384,6 +452,33 @@ export class SignalingHub {
     if (to === userId) {
       return this.#error(session, "self-call", undefined, "call:request");
     }
+    return this.#ringAllowed(session).then((allowed) =>
+      allowed ? this.#placeCall(session, payload) : undefined
+    );
+  }
+
+  /**
+   * Whether a caller may ring now: the limit is the caller's, across all of
+   * its devices, reconnects and instances, not one connection's.
+   */
+  async #ringAllowed(session: Session): Promise<boolean> {
+    if (
+      await this.engine.takeToken(`ring:${session.userId}`, this.#ringLimit)
+    ) {
+      return true;
+    }
+    const state = this.#sessions.get(session);
+    if (state) this.#refuse(session, state, "call:request");
+    return false;
+  }
+
+  /** Rings the callee, or answers busy, glare or why not. */
+  #placeCall(
+    session: Session,
+    payload: PayloadOf<"call:request">,
+  ): Promise<void> {
+    const { userId } = session;
+    const { to } = payload;
     return this.#retrying(session, "call:request", async () => {
       // Both read together: a call the callee placed to this user a moment
       // ago shows up on either side, and is glare, not busy.
@@ -504,7 +599,11 @@ export class SignalingHub {
     })();
   }
 
-  /** `call:end`: either party hangs up, the caller cancels, or the callee declines. */
+  /**
+   * `call:end`: either party hangs up, the caller cancels, or the callee
+   * declines. A hang-up wins: when the engine cannot be reached, the call this
+   * instance knows is ended here at once and in the engine once it is back.
+   */
   endCall(session: Session, payload: PayloadOf<"call:end">): Promise<void> {
     return this.#retrying(session, "call:end", async () => {
       const call = await this.#between(session.userId, payload.to);
@@ -518,12 +617,7 @@ export class SignalingHub {
         return true;
       }
       const ringing = call.phase === "ringing";
-      const reason = payload.reason ??
-        (!ringing
-          ? "hangup"
-          : call.caller === session.userId
-          ? "cancelled"
-          : "declined");
+      const reason = endReason(call, session.userId, payload);
       if (!await this.#end(call, reason)) return false;
       await this.#toParty(call, payload.to, {
         type: "call:end",
@@ -535,6 +629,15 @@ export class SignalingHub {
         await this.#stopRinging(call, session, reason, true);
       }
       return true;
+    }).catch((error) => {
+      const known = this.calls.between(session.userId, payload.to);
+      if (!known || !this.#isPartyDevice(known, session)) throw error;
+      this.#observer.engineFailed?.("call:end", error);
+      this.#hangUpLater(
+        known,
+        session.userId,
+        endReason(known, session.userId, payload),
+      );
     });
   }
 
@@ -599,6 +702,9 @@ export class SignalingHub {
 
   /** Stops the engine: other instances no longer reach this one. */
   stop(): Promise<void> {
+    this.#presence?.stop();
+    if (this.#hangupRetry !== null) this.#timers.clear(this.#hangupRetry);
+    this.#hangupRetry = null;
     return this.engine.close();
   }
 
@@ -619,14 +725,8 @@ export class SignalingHub {
       });
     }
     if (this.#presence) {
-      const { users, inCall } = await this.engine.presence();
-      send(socket, { type: "presence:list", payload: { users, inCall } });
-      if (wentOnline) {
-        this.#broadcast(userId, {
-          type: "presence:update",
-          payload: { userId, online: true },
-        });
-      }
+      await this.#presence.joined(session);
+      if (wentOnline) this.#presenceChanged({ userId, online: true });
     }
     const call = await this.engine.callOf(userId);
     if (!call) return;
@@ -662,12 +762,7 @@ export class SignalingHub {
     ) {
       this.#startGrace(userId, call);
     }
-    if (offline && this.#presence) {
-      this.#broadcast(userId, {
-        type: "presence:update",
-        payload: { userId, online: false },
-      });
-    }
+    if (offline) this.#presenceChanged({ userId, online: false });
   }
 
   /** A resumed call on this session's device and instance, swapped in when it moved. */
@@ -919,6 +1014,13 @@ export class SignalingHub {
     }, timeout / 3);
   }
 
+  /** A frame over the size cap: the sender hears why and is cut off, so one socket costs one such frame. */
+  #tooLarge(session: Session, state: SessionState): void {
+    this.#error(session, "too-large");
+    state.closing = true;
+    session.socket.close(CLOSE_CODES.tooLarge, "frame too large");
+  }
+
   /** Answers a message over a limit; a client that keeps on is disconnected. */
   #refuse(session: Session, state: SessionState, inReplyTo?: string): void {
     if (!state.refusals.take()) {
@@ -1101,27 +1203,15 @@ export class SignalingHub {
     if (!this.#presence) return;
     for (const userId of [call.caller, call.callee]) {
       const online = (await this.engine.devicesOf(userId)).size > 0;
-      const text = JSON.stringify({
-        type: "presence:update",
-        payload: { userId, online, inCall },
-      });
-      this.#sendToAll(text);
-      this.engine.broadcast({ text });
+      this.#presenceChanged({ userId, online, inCall });
     }
   }
 
-  /** Sends to every user on every instance but `userId`. */
-  #broadcast(userId: string, message: ServerMessage): void {
-    const text = JSON.stringify(message);
-    this.#sendToAll(text, userId);
-    this.engine.broadcast({ text, exceptUser: userId });
-  }
-
-  /** Sends to every session of this instance, but those of `exceptUser`. */
-  #sendToAll(text: string, exceptUser?: string): void {
-    for (const session of this.registry.sessions()) {
-      if (session.userId !== exceptUser) sendText(session.socket, text);
-    }
+  /** A change of presence, for this instance's sessions and every other instance's. */
+  #presenceChanged(change: PresenceUpdate): void {
+    if (!this.#presence) return;
+    this.#presence.change(change);
+    this.engine.broadcast({ presence: change });
   }
 
   *#localDevices(): IterableIterator<{ user: string; device: string }> {
@@ -1130,7 +1220,11 @@ export class SignalingHub {
     }
   }
 
-  /** Records again what this instance holds, after the engine lost it: its devices and their calls. */
+  /**
+   * Records again what this instance holds, after the engine lost it or was
+   * unreachable: its devices and their calls; then the hang-ups it could not
+   * pass on meanwhile.
+   */
   async #rebuild(): Promise<void> {
     const calls = new Map<string, Call>();
     for (const session of this.registry.sessions()) {
@@ -1139,9 +1233,67 @@ export class SignalingHub {
       if (call) calls.set(call.id, call);
     }
     for (const call of calls.values()) {
+      // A call that ended while the devices were recorded (its other party's
+      // hang-up arrived) stays ended.
+      if (this.calls.of(call.caller)?.id !== call.id) continue;
       // Both parties' instances may restore the same call; the first one does.
       await this.engine.swapCall([call.caller, call.callee], undefined, call);
     }
+    await this.#settleHangups();
+  }
+
+  /**
+   * A hang-up the engine could not take: the call ends here at once (nothing
+   * restores it), and in the engine, with the other party told, once the
+   * engine is back.
+   */
+  #hangUpLater(call: Call, from: string, reason: EndReason): void {
+    this.#forgetCall(call);
+    this.#hangups.set(call.id, {
+      call,
+      from,
+      to: peerOf(call, from),
+      reason,
+      told: false,
+    });
+    this.#retryHangups();
+  }
+
+  #retryHangups(): void {
+    this.#hangupRetry ??= this.#timers.set(() => {
+      this.#hangupRetry = null;
+      this.#inBackground("call:end", this.#settleHangups());
+    }, HANGUP_RETRY_MS);
+  }
+
+  /**
+   * Ends each waiting hang-up's call in the engine and tells its other party.
+   * Once told, the call is looked for once more a moment later: another
+   * instance restoring what it held may have brought it back meanwhile.
+   */
+  async #settleHangups(): Promise<void> {
+    for (const [id, hangup] of this.#hangups) {
+      const { call, from, to, reason } = hangup;
+      try {
+        const current = await this.engine.callOf(from);
+        if (current?.id === id) {
+          if (!await this.#end(current, reason)) continue;
+        } else if (hangup.told) {
+          this.#hangups.delete(id);
+          continue;
+        }
+        if (!hangup.told) {
+          await this.#toParty(call, to, {
+            type: "call:end",
+            payload: { from, to, reason },
+          }, "ended");
+          hangup.told = true;
+        }
+      } catch (error) {
+        this.#observer.engineFailed?.("call:end", error);
+      }
+    }
+    if (this.#hangups.size > 0) this.#retryHangups();
   }
 
   /**

@@ -11,9 +11,13 @@ const RING_MS = 1_000;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 const GRACE_MS = 5_000;
 
+/** These tests are about calls: presence goes out as it changes, not a window at a time. */
+const AT_ONCE = { presenceWindowMs: 0 };
+
 function setup() {
   const timers = new ManualTimers();
   const hub = new SignalingHub({
+    ...AT_ONCE,
     ringTimeoutMs: RING_MS,
     resumeGraceMs: GRACE_MS,
     timers: { set: timers.setTimeout, clear: timers.clearTimeout },
@@ -608,6 +612,7 @@ Deno.test("sessions get fresh ICE servers before the old ones expire, until they
   const timers = new ManualTimers();
   let issued = 0;
   const hub = new SignalingHub({
+    ...AT_ONCE,
     ringTimeoutMs: RING_MS,
     timers: { set: timers.setTimeout, clear: timers.clearTimeout },
     iceRefresh: {
@@ -642,6 +647,7 @@ Deno.test("a session whose token expires is closed with 1008", async () => {
   const timers = new ManualTimers();
   let now = 10_000;
   const hub = new SignalingHub({
+    ...AT_ONCE,
     ringTimeoutMs: RING_MS,
     timers: { set: timers.setTimeout, clear: timers.clearTimeout },
     now: () => now,
@@ -724,6 +730,7 @@ Deno.test("heartbeat sessions that go silent are closed; the ones that ping stay
   const timers = new ManualTimers();
   let now = 0;
   const hub = new SignalingHub({
+    ...AT_ONCE,
     ringTimeoutMs: RING_MS,
     heartbeatTimeoutMs: 3_000,
     now: () => now,

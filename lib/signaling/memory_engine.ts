@@ -5,6 +5,7 @@
  */
 import { type Call, CallTable, sameCall } from "./call_table.ts";
 import type { Joined, SignalingEngine } from "./engine.ts";
+import { KeyedBuckets, type RateLimit } from "./rate_limit.ts";
 
 /** Users and calls of a single instance, in memory. */
 export class MemoryEngine implements SignalingEngine {
@@ -12,6 +13,7 @@ export class MemoryEngine implements SignalingEngine {
   readonly instanceId = "local";
   #devices = new Map<string, Set<string>>();
   #calls = new CallTable();
+  #buckets = new Map<string, KeyedBuckets>();
 
   start(): Promise<void> {
     return Promise.resolve();
@@ -71,6 +73,14 @@ export class MemoryEngine implements SignalingEngine {
     if (expected) this.#calls.remove(expected);
     if (next) this.#calls.put(next);
     return Promise.resolve(true);
+  }
+
+  takeToken(key: string, limit: RateLimit): Promise<boolean> {
+    // One set of buckets per limit, so that a key is always refilled at its own rate.
+    const name = `${limit.capacity}/${limit.perSecond}`;
+    let buckets = this.#buckets.get(name);
+    if (!buckets) this.#buckets.set(name, buckets = new KeyedBuckets(limit));
+    return Promise.resolve(buckets.take(key));
   }
 
   send(): void {

@@ -1,3 +1,15 @@
+/**
+ * Rate limits: a token bucket, buckets kept by key, and the limits a
+ * signaling session gets.
+ * @module
+ */
+
+/** How often something may happen: a burst of `capacity`, refilled at `perSecond`. */
+export interface RateLimit {
+  capacity: number;
+  perSecond: number;
+}
+
 /** A token bucket: bursts up to `capacity`, refilled at `perSecond`. */
 export class TokenBucket {
   #tokens: number;
@@ -12,26 +24,81 @@ export class TokenBucket {
     this.#last = now();
   }
 
-  /** Takes one token; false when the bucket is empty. */
-  take(): boolean {
+  /** Takes `cost` tokens (one by default); false, taking none, when there are fewer. */
+  take(cost = 1): boolean {
+    this.#refill();
+    if (this.#tokens < cost) return false;
+    this.#tokens -= cost;
+    return true;
+  }
+
+  /** Whether the bucket has refilled to its capacity: it remembers nothing then. */
+  get full(): boolean {
+    this.#refill();
+    return this.#tokens >= this.capacity;
+  }
+
+  #refill(): void {
     const now = this.now();
     this.#tokens = Math.min(
       this.capacity,
       this.#tokens + ((now - this.#last) / 1000) * this.perSecond,
     );
     this.#last = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
+  }
+}
+
+/** Keys above which full buckets are dropped: a full bucket is the same as none. */
+const PRUNE_ABOVE = 1_024;
+
+/** One token bucket per key (a user, an address), forgotten once refilled. */
+export class KeyedBuckets {
+  #buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    readonly limit: RateLimit,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes a token from `key`'s bucket; false when it is empty. */
+  take(key: string): boolean {
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      if (this.#buckets.size >= PRUNE_ABOVE) this.#prune();
+      bucket = new TokenBucket(
+        this.limit.capacity,
+        this.limit.perSecond,
+        this.now,
+      );
+      this.#buckets.set(key, bucket);
+    }
+    return bucket.take();
+  }
+
+  /** Keys remembered now. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  #prune(): void {
+    for (const [key, bucket] of this.#buckets) {
+      if (bucket.full) this.#buckets.delete(key);
+    }
   }
 }
 
 /** How many messages a signaling session may send. */
 export interface MessageLimits {
-  /** Any message: sustained rate and burst (ICE candidates come in bursts). */
+  /**
+   * Any message: sustained rate and burst (ICE candidates come in bursts).
+   * A frame costs a token per started 16 KiB, so large frames count for more.
+   */
   messagesPerSecond: number;
   messageBurst: number;
-  /** `call:request`: far fewer, so nobody can ring-spam. */
+  /**
+   * `call:request`: far fewer, so nobody can ring-spam. Counted per caller,
+   * across all of the caller's devices, reconnects and instances.
+   */
   callRequestsPerMinute: number;
   callRequestBurst: number;
   /** Refused messages tolerated in a burst before the socket is closed with 1008. */
@@ -48,3 +115,11 @@ export const DEFAULT_LIMITS: MessageLimits = {
   refusalsBeforeClose: 100,
   refusalsForgivenPerSecond: 5,
 };
+
+/** Bytes of a frame that cost one token of the message limit. */
+export const BYTES_PER_TOKEN = 16 * 1024;
+
+/** What a frame of `length` UTF-16 units costs against the message limit. */
+export function frameCost(length: number): number {
+  return Math.max(1, Math.ceil(length / BYTES_PER_TOKEN));
+}

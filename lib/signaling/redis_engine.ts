@@ -17,6 +17,7 @@
 import { setImmediate } from "node:timers";
 import type * as Redis from "redis";
 import type { Call } from "./call_table.ts";
+import type { RateLimit } from "./rate_limit.ts";
 import {
   type Broadcast,
   DEFAULT_DEVICE_TTL_MS,
@@ -150,6 +151,29 @@ else
   redis.call("SREM", in_call, a, b)
 end
 return 1
+`;
+
+/**
+ * ARGV: the bucket's key, capacity, tokens per second. A token bucket on
+ * Redis's own clock, so that instances whose clocks differ share it fairly;
+ * it expires once it would be full again. Returns 1 when a token was taken.
+ */
+const TAKE_TOKEN = `
+local key, capacity, rate = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local time = redis.call("TIME")
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local state = redis.call("HMGET", key, "tokens", "at")
+local tokens = tonumber(state[1]) or capacity
+local at = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + (now - at) / 1000 * rate)
+local taken = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  taken = 1
+end
+redis.call("HSET", key, "tokens", tostring(tokens), "at", tostring(now))
+redis.call("PEXPIRE", key, math.ceil((capacity - tokens) / rate * 1000) + 1)
+return taken
 `;
 
 /** How many devices one renewal script carries. */
@@ -325,6 +349,15 @@ export class RedisEngine implements SignalingEngine {
       next?.phase ?? "",
     ]);
     return swapped === 1;
+  }
+
+  async takeToken(key: string, limit: RateLimit): Promise<boolean> {
+    const taken = await this.#eval(TAKE_TOKEN, [
+      this.#key(`rate:${key}`),
+      String(limit.capacity),
+      String(limit.perSecond),
+    ]);
+    return taken === 1;
   }
 
   send(instanceId: string, envelope: Envelope): void {

@@ -1,35 +1,27 @@
 /**
  * Time-limited TURN credentials in coturn's REST scheme (`use-auth-secret`):
  * username `expiry:userId`, password base64(HMAC-SHA1(secret, username)).
+ * Made synchronously, with `node:crypto`: they are part of a `/ws`
+ * handshake, which must not yield to the event loop (see `auth.ts`).
+ * @module
  */
+import { createHmac } from "node:crypto";
 
 /** How long relay credentials stay valid, in seconds. */
 export const TURN_TTL_S = 3_600;
 
-const encoder = new TextEncoder();
-
 /** One RTCIceServer entry with fresh credentials for `userId`. */
-export async function turnCredentials(
+export function turnCredentials(
   urls: string[],
   secret: string,
   userId: string,
   nowMs: number,
   ttlSeconds = TURN_TTL_S,
-): Promise<RTCIceServer> {
+): RTCIceServer {
   const username = `${Math.floor(nowMs / 1000) + ttlSeconds}:${userId}`;
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-1" },
-    false,
-    ["sign"],
-  );
-  const signature = new Uint8Array(
-    await crypto.subtle.sign("HMAC", key, encoder.encode(username)),
-  );
   return {
     urls,
     username,
-    credential: btoa(String.fromCharCode(...signature)),
+    credential: createHmac("sha1", secret).update(username).digest("base64"),
   };
 }

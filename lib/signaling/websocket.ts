@@ -1,10 +1,12 @@
 /**
- * The Deno side of signaling: checks a `/ws` handshake (upgrade, origin,
- * identity, connection caps), upgrades it and wires the socket to the hub.
- * Every refusal is an HTTP status with a sentence, before any upgrade.
+ * The Deno side of signaling: checks a `/ws` handshake (upgrade, host,
+ * origin, identity, connection caps), upgrades it and wires the socket to
+ * the hub. Every refusal is an HTTP status with a sentence, before any
+ * upgrade. A connection counts against the caps only while its socket is
+ * open: a client that leaves mid-handshake holds nothing.
  * @module
  */
-import { isDeviceId, isUserId } from "../protocol.ts";
+import { CLOSE_CODES, isDeviceId, isUserId } from "../protocol.ts";
 import { verifyToken } from "./auth.ts";
 import type { ConnectionLimits } from "./connection_limits.ts";
 import type { SignalingHub } from "./hub.ts";
@@ -17,11 +19,18 @@ export interface SignalingEndpoint {
   jwtSecret: string | null;
   /** Origins allowed to open a socket; empty means the server's own host. */
   allowedOrigins: string[];
+  /**
+   * Whether a page's host name (not only an address or a loopback name) is
+   * taken as this server's own when no origins are configured: true where a
+   * name rebound to this server by DNS cannot reach it (TLS served here, whose
+   * certificate the name would fail; Deno Deploy, which routes by name).
+   */
+  trustHostNames: boolean;
   limits: ConnectionLimits;
   /** Seconds without a pong after which Deno closes a socket as dead. */
   idleTimeoutS: number;
-  /** The ICE servers a user is handed on joining. */
-  iceServersFor(userId: string): Promise<RTCIceServer[]>;
+  /** The ICE servers a user is handed on joining; made at once (see `upgradeSignaling`). */
+  iceServersFor(userId: string): RTCIceServer[];
   /** Told of every refused handshake. */
   refused?(status: number, reason: string, ip: string): void;
 }
@@ -38,28 +47,60 @@ type Admission =
   | { userId: string; deviceId?: string; expiresAt?: number }
   | Refusal;
 
+/** Whether `hostname` (as in a URL) names this machine by loopback or is an address. */
+function isAddressOrLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname.endsWith(".localhost") ||
+    hostname.startsWith("[") || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
+}
+
 /**
  * Whether a browser page at `origin` may open a socket. Requests without an
  * Origin header come from programs, not pages, and cannot be cross-site
- * hijacked; by default a page must be on the server's own host (any scheme,
- * so a TLS-terminating proxy in front changes nothing).
+ * hijacked. With no origins configured, a page must be on the server's own
+ * host (any scheme, so a TLS-terminating proxy in front changes nothing);
+ * and since a page that rebinds its own name to this server by DNS controls
+ * the Host header too, that host must be an address or a loopback name,
+ * which DNS cannot rebind, unless names are trusted.
  */
-function originAllowed(req: Request, allowed: string[]): boolean {
-  const origin = req.headers.get("origin");
-  if (origin === null) return true;
-  if (allowed.length > 0) return allowed.includes(origin);
-  try {
-    return new URL(origin).host ===
-      (req.headers.get("host") ?? new URL(req.url).host);
-  } catch {
-    return false;
-  }
-}
-
-async function admit(
+function originRefusal(
   req: Request,
   endpoint: SignalingEndpoint,
-): Promise<Admission> {
+): Refusal | null {
+  const origin = req.headers.get("origin");
+  if (origin === null) return null;
+  const allowed = endpoint.allowedOrigins;
+  if (allowed.length > 0) {
+    return allowed.includes(origin) ? null : {
+      status: 403,
+      sentence: "Pages from this origin may not open the signaling socket.",
+    };
+  }
+  let page: URL;
+  try {
+    page = new URL(origin);
+  } catch {
+    return {
+      status: 403,
+      sentence: "Pages from this origin may not open the signaling socket.",
+    };
+  }
+  if (page.host !== (req.headers.get("host") ?? new URL(req.url).host)) {
+    return {
+      status: 403,
+      sentence: "Pages from this origin may not open the signaling socket.",
+    };
+  }
+  if (endpoint.trustHostNames || isAddressOrLoopback(page.hostname)) {
+    return null;
+  }
+  return {
+    status: 403,
+    sentence:
+      `Pages from ${page.host} may not open the signaling socket: a host name is accepted only when it is configured (NEXUS_ALLOWED_ORIGINS=${page.protocol}//${page.host}) or the server serves TLS itself.`,
+  };
+}
+
+function admit(req: Request, endpoint: SignalingEndpoint): Admission {
   if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     return {
       status: 426,
@@ -68,12 +109,8 @@ async function admit(
       headers: { upgrade: "websocket" },
     };
   }
-  if (!originAllowed(req, endpoint.allowedOrigins)) {
-    return {
-      status: 403,
-      sentence: "Pages from this origin may not open the signaling socket.",
-    };
-  }
+  const refusal = originRefusal(req, endpoint);
+  if (refusal) return refusal;
   const params = new URL(req.url).searchParams;
   const deviceId = params.get("deviceId") ?? undefined;
   if (deviceId !== undefined && !isDeviceId(deviceId)) {
@@ -93,7 +130,7 @@ async function admit(
     }
     return { userId: claimed, deviceId };
   }
-  const check = await verifyToken(params.get("token"), endpoint.jwtSecret);
+  const check = verifyToken(params.get("token"), endpoint.jwtSecret);
   if (!check.ok) {
     return {
       status: 401,
@@ -112,41 +149,73 @@ async function admit(
   return { userId: check.userId, deviceId, expiresAt: check.expiresAt };
 }
 
-/**
- * Answers a request for `/ws` from `ip`: upgrades it to a WebSocket joined to
- * the hub, or explains in a sentence why not.
- */
-export async function upgradeSignaling(
-  req: Request,
+/** An admitted handshake's refusal by the engine's state or a limit, if any. */
+function limitRefusal(
+  userId: string,
   ip: string,
   endpoint: SignalingEndpoint,
-): Promise<Response> {
-  let admission = await admit(req, endpoint);
+): Refusal | null {
   const unavailable = endpoint.hub.engine.unavailable();
-  if ("userId" in admission && unavailable) {
-    admission = {
+  if (unavailable) {
+    return {
       status: 503,
       sentence:
         `Signaling is unavailable for now (${unavailable}); try again shortly.`,
       headers: { "retry-after": "5" },
     };
   }
+  const capped = endpoint.limits.check(ip);
+  if (capped === "total") {
+    return {
+      status: 503,
+      sentence:
+        "The server has as many connections as it takes; try again later.",
+      headers: { "retry-after": "30" },
+    };
+  }
+  if (capped === "per-ip") {
+    return {
+      status: 429,
+      sentence: "Too many connections from your address.",
+      headers: { "retry-after": "30" },
+    };
+  }
+  if (!endpoint.limits.joinAllowed(userId)) {
+    return {
+      status: 429,
+      sentence:
+        `${userId} has connected too often just now; try again shortly.`,
+      headers: { "retry-after": "5" },
+    };
+  }
+  return null;
+}
+
+/**
+ * Answers a request for `/ws` from `ip`: upgrades it to a WebSocket joined to
+ * the hub, or explains in a sentence why not.
+ *
+ * Nothing here yields to the event loop before the upgrade: Deno (2.9)
+ * keeps the connection of an upgrade whose client left while its handler
+ * waited, open file descriptor included, for as long as the process lives,
+ * and tells nobody (no open, no close, no abort). Many such handshakes used
+ * to exhaust the process's descriptors.
+ *
+ * A connection counts against the caps from the moment its socket opens
+ * until it closes, since Deno reports neither for an upgrade whose client
+ * left before it completed; the caps are checked at the handshake too, so
+ * that a client over them hears why in plain HTTP.
+ */
+export function upgradeSignaling(
+  req: Request,
+  ip: string,
+  endpoint: SignalingEndpoint,
+): Response {
+  let admission = admit(req, endpoint);
+  let iceServers: RTCIceServer[] = [];
   if ("userId" in admission) {
-    const capped = endpoint.limits.acquire(ip);
-    if (capped === "total") {
-      admission = {
-        status: 503,
-        sentence:
-          "The server has as many connections as it takes; try again later.",
-        headers: { "retry-after": "30" },
-      };
-    } else if (capped === "per-ip") {
-      admission = {
-        status: 429,
-        sentence: "Too many connections from your address.",
-        headers: { "retry-after": "30" },
-      };
-    }
+    iceServers = endpoint.iceServersFor(admission.userId);
+    admission = limitRefusal(admission.userId, ip, endpoint) ?? admission;
   }
   if (!("userId" in admission)) {
     endpoint.refused?.(admission.status, admission.sentence, ip);
@@ -159,37 +228,45 @@ export async function upgradeSignaling(
     });
   }
   const { userId, deviceId, expiresAt } = admission;
-  let released = false;
-  const release = () => {
-    if (!released) endpoint.limits.release(ip);
-    released = true;
-  };
+  // A heartbeat client is watched by the hub; others are pinged by the socket.
+  const heartbeat = new URL(req.url).searchParams.get("heartbeat") === "1";
+  let upgrade: { socket: WebSocket; response: Response };
   try {
-    const iceServers = await endpoint.iceServersFor(userId); // A heartbeat client is watched by the hub; others are pinged by the socket.
-    const heartbeat = new URL(req.url).searchParams.get("heartbeat") === "1";
-    const { socket, response } = Deno.upgradeWebSocket(req, {
+    upgrade = Deno.upgradeWebSocket(req, {
       idleTimeout: heartbeat ? 0 : endpoint.idleTimeoutS,
     });
-    let session: Session | undefined;
-    socket.onopen = () => {
-      session = endpoint.hub.connect(userId, socket, {
-        deviceId,
-        iceServers,
-        expiresAt,
-        heartbeat,
-      });
-    };
-    socket.onmessage = (event) => {
-      if (session) endpoint.hub.receive(session, event.data);
-    };
-    socket.onclose = () => {
-      release();
-      if (session) endpoint.hub.disconnect(session);
-      session = undefined;
-    };
-    return response;
   } catch (error) {
-    release();
-    throw error;
+    // A handshake without the headers RFC 6455 requires (Sec-WebSocket-Key…).
+    const sentence = `Not a WebSocket handshake: ${(error as Error).message}.`;
+    endpoint.refused?.(400, sentence, ip);
+    return new Response(sentence + "\n", { status: 400 });
   }
+  const { socket, response } = upgrade;
+  let counted = false;
+  let session: Session | undefined;
+  socket.onopen = () => {
+    // Others may have opened since the handshake was checked.
+    if (endpoint.limits.acquire(ip) !== "ok") {
+      endpoint.refused?.(1013, "connection caps reached on opening", ip);
+      socket.close(CLOSE_CODES.tryAgainLater, "too many connections");
+      return;
+    }
+    counted = true;
+    session = endpoint.hub.connect(userId, socket, {
+      deviceId,
+      iceServers,
+      expiresAt,
+      heartbeat,
+    });
+  };
+  socket.onmessage = (event) => {
+    if (session) endpoint.hub.receive(session, event.data);
+  };
+  socket.onclose = () => {
+    if (counted) endpoint.limits.release(ip);
+    counted = false;
+    if (session) endpoint.hub.disconnect(session);
+    session = undefined;
+  };
+  return response;
 }

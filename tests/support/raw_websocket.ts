@@ -1,6 +1,6 @@
 /**
  * A bare-bones WebSocket client over TCP, for what the WebSocket API cannot
- * do: choose the Origin header, or send a text frame that is not UTF-8.
+ * do: choose the Origin and Host headers, or send a text frame that is not UTF-8.
  */
 
 /** An open raw connection after a handshake. */
@@ -46,7 +46,9 @@ export async function openRaw(
   );
   const lines = [
     `GET ${target.pathname}${target.search} HTTP/1.1`,
-    `Host: ${target.host}`,
+    ...Object.keys(headers).some((name) => name.toLowerCase() === "host")
+      ? []
+      : [`Host: ${target.host}`],
     "Upgrade: websocket",
     "Connection: Upgrade",
     `Sec-WebSocket-Key: ${key}`,

@@ -89,12 +89,13 @@ export function startSignaling(options: SignalingOptions = {}): RunningServer {
     hub,
     jwtSecret: options.jwtSecret ?? null,
     allowedOrigins: options.allowedOrigins ?? [],
+    trustHostNames: options.trustHostNames ?? false,
     idleTimeoutS: options.idleTimeoutS ?? 30,
     limits: new ConnectionLimits(
       options.maxConnections ?? 10_000,
       options.maxConnectionsPerIp ?? 256,
     ),
-    iceServersFor: options.iceServersFor ?? (() => Promise.resolve([])),
+    iceServersFor: options.iceServersFor ?? (() => []),
   };
   return serve(
     (req, info) =>

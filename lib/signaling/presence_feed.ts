@@ -1,0 +1,160 @@
+/**
+ * Presence as it reaches the sessions of one instance. Changes are gathered
+ * for a short window and sent net: a user who left and came back within it
+ * was never away for anyone, so a page reconnecting in a loop costs next to
+ * nothing. A window with many changes (a mass reconnect after a restart) goes
+ * out as one `presence:list` per session instead of one `presence:update` per
+ * change per session, so that N joins cost N frames a window, not N².
+ *
+ * A session that joins gets the list at the end of its window, fetched then,
+ * and hears every change of the next window unfiltered: what it was told may
+ * differ from what the others heard last.
+ * @module
+ */
+import type { PresenceUpdate, ServerMessage } from "../protocol.ts";
+import type { Session } from "./session.ts";
+import type { Timers } from "./timers.ts";
+
+/** What the feed needs of its hub. */
+export interface PresenceSource {
+  /** The sessions connected here now. */
+  sessions(): Iterable<Session>;
+  /** Who is online anywhere, and which of them are in a call. */
+  snapshot(): Promise<{ users: string[]; inCall: string[] }>;
+  /** Taking the snapshot failed: `waiting` heard nothing. */
+  failed(error: unknown, waiting: Set<Session>): void;
+}
+
+/** How long changes are gathered before they are sent, by default. */
+export const DEFAULT_PRESENCE_WINDOW_MS = 250;
+
+/** More net changes than this in one window go out as the whole list. */
+export const PRESENCE_CHANGES_PER_WINDOW = 16;
+
+function send(session: Session, text: string): void {
+  try {
+    session.socket.send(text);
+  } catch {
+    // The socket is closing; its close handler will clean up.
+  }
+}
+
+function listText(list: { users: string[]; inCall: string[] }): string {
+  const message: ServerMessage = { type: "presence:list", payload: list };
+  return JSON.stringify(message);
+}
+
+function updateText(change: PresenceUpdate): string {
+  const message: ServerMessage = { type: "presence:update", payload: change };
+  return JSON.stringify(message);
+}
+
+/** Gathers presence changes and joins, and sends them a window at a time. */
+export class PresenceFeed {
+  /** The latest change of each user in this window. */
+  #pending = new Map<string, PresenceUpdate>();
+  /** What the settled sessions here last heard of each user they know online. */
+  #announced = new Map<string, string>();
+  /** Joined in this window: they get the list at its end. */
+  #newcomers = new Set<Session>();
+  /** Got the list at the end of the last window: they hear every change of this one. */
+  #settling = new Set<Session>();
+  #timer: unknown = null;
+
+  /** `windowMs` 0 sends every change and list at once, as it comes. */
+  constructor(
+    private readonly source: PresenceSource,
+    private readonly timers: Timers,
+    private readonly windowMs: number = DEFAULT_PRESENCE_WINDOW_MS,
+  ) {}
+
+  /** A user came online, went offline, or went into or out of a call. */
+  change(change: PresenceUpdate): void {
+    if (this.windowMs === 0) {
+      return this.#sendChanges([change], [change], new Set(), new Set());
+    }
+    this.#pending.set(change.userId, change);
+    this.#schedule();
+  }
+
+  /** A session joined: it gets the list, now or at the end of the window. */
+  joined(session: Session): Promise<void> {
+    if (this.windowMs === 0) return this.#sendList(new Set([session]));
+    this.#newcomers.add(session);
+    this.#schedule();
+    return Promise.resolve();
+  }
+
+  /** A session left: nothing waits for it any more. */
+  left(session: Session): void {
+    this.#newcomers.delete(session);
+    this.#settling.delete(session);
+  }
+
+  /** Drops a window that waits, e.g. when the hub stops. */
+  stop(): void {
+    if (this.#timer !== null) this.timers.clear(this.#timer);
+    this.#timer = null;
+    this.#pending.clear();
+    this.#newcomers.clear();
+    this.#settling.clear();
+  }
+
+  #schedule(): void {
+    this.#timer ??= this.timers.set(() => {
+      this.#timer = null;
+      return this.#flush();
+    }, this.windowMs);
+  }
+
+  async #flush(): Promise<void> {
+    const latest = [...this.#pending.values()];
+    this.#pending.clear();
+    const net = latest.filter((change) => {
+      const heard = `${change.online}:${change.inCall ?? ""}`;
+      if (this.#announced.get(change.userId) === heard) return false;
+      if (change.online) this.#announced.set(change.userId, heard);
+      else this.#announced.delete(change.userId);
+      return true;
+    });
+    const newcomers = this.#newcomers;
+    const settling = this.#settling;
+    this.#newcomers = new Set();
+    this.#settling = newcomers;
+    if (net.length > PRESENCE_CHANGES_PER_WINDOW) {
+      return this.#sendList(new Set(this.source.sessions()));
+    }
+    if (newcomers.size > 0) await this.#sendList(newcomers);
+    this.#sendChanges(latest, net, settling, newcomers);
+  }
+
+  /** Sends the list to `to`, as it is now. */
+  async #sendList(to: Set<Session>): Promise<void> {
+    let text: string;
+    try {
+      text = listText(await this.source.snapshot());
+    } catch (error) {
+      return this.source.failed(error, to);
+    }
+    for (const session of to) send(session, text);
+  }
+
+  /** `net` to the settled sessions, `latest` to those `settling`, nothing to `skip`. */
+  #sendChanges(
+    latest: PresenceUpdate[],
+    net: PresenceUpdate[],
+    settling: Set<Session>,
+    skip: Set<Session>,
+  ): void {
+    if (latest.length === 0) return;
+    const texts = new Map(latest.map((change) => [change, updateText(change)]));
+    for (const session of this.source.sessions()) {
+      if (skip.has(session)) continue;
+      for (const change of settling.has(session) ? latest : net) {
+        if (change.userId !== session.userId) {
+          send(session, texts.get(change)!);
+        }
+      }
+    }
+  }
+}
