@@ -1,5 +1,5 @@
 /** Turns a run's results into `bench/README.md` and `bench/results/chart.svg`. */
-import { type RelayResult, ROOT } from "./support.ts";
+import { median, type RelayResult, ROOT } from "./support.ts";
 
 interface Results {
   date: string;
@@ -9,6 +9,12 @@ interface Results {
   scaleOut: (RelayResult & { engine: "memory" | "redis" })[];
   connections: {
     target: string;
+    sessions: number;
+    acceptMs: number;
+    rssPerSessionKiB: number;
+  }[];
+  presence: {
+    presence: "on" | "off";
     sessions: number;
     acceptMs: number;
     rssPerSessionKiB: number;
@@ -157,6 +163,12 @@ export async function renderReport(results: Results): Promise<void> {
       c.rssPerSessionKiB.toFixed(1)
     } |`
   );
+  const presenceRows = (["off", "on"] as const).map((setting) => {
+    const runs = results.presence.filter((p) => p.presence === setting);
+    return `| ${setting} | ${runs[0]?.sessions} | ${
+      median(runs.map((p) => p.acceptMs))
+    } | ${median(runs.map((p) => p.rssPerSessionKiB)).toFixed(1)} |`;
+  });
   const { callSetup, pageWeight, coldStart, machine } = results;
   const markdown = `# Benchmarks
 
@@ -229,6 +241,16 @@ will not raise it, so the largest step is 19,500.
 | server | sessions | time to accept all, ms | server RSS per session, KiB (goal ≤ 25) |
 | --- | --- | --- | --- |
 ${connections.join("\n")}
+
+## Presence
+
+The same joins with \`NEXUS_PRESENCE\` off and on (the default), interleaved, median of ${
+    results.presence.length / 2
+  } runs each: with presence on, every session hears of the others, gathered a 250 ms window at a time.
+
+| presence | sessions | time to accept all, ms | server RSS per session, KiB |
+| --- | --- | --- | --- |
+${presenceRows.join("\n")}
 
 ## Call setup
 

@@ -32,6 +32,8 @@ const plan = quick
     relay: [{ pairs: 20, rates: [2_000] }],
     seconds: 1,
     connections: [400],
+    presenceSessions: 200,
+    presenceRounds: 1,
     calls: 2,
     coldStarts: 2,
     scaleOut: { pairs: 20, rates: [2_000] },
@@ -44,6 +46,8 @@ const plan = quick
     seconds: 5,
     // The machine allows 20,000 open files per process, so the largest step stays below it.
     connections: [10_000, 19_500],
+    presenceSessions: 2_000,
+    presenceRounds: 3,
     calls: 10,
     coldStarts: 5,
     scaleOut: { pairs: 200, rates: [2_000, 5_000, 10_000] },
@@ -151,71 +155,111 @@ interface ConnectionsResult {
   rssPerSessionKiB: number;
 }
 
+/** Opens `sessions` idle sessions to a fresh `target` started with `env`; how long and how much memory they took. */
+async function idleSessions(
+  target: Target,
+  sessions: number,
+  env: Record<string, string> = {},
+): Promise<{ acceptMs: number; rssPerSessionKiB: number }> {
+  const server = await startServer(target, SERVER_CORE, env);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const before = rssKiB(server.pid);
+    const generators = Math.max(1, Math.ceil(sessions / 5_000));
+    const share = Math.ceil(sessions / generators);
+    const started = performance.now();
+    const children = Array.from(
+      { length: generators },
+      (_, g) =>
+        new Deno.Command("taskset", {
+          args: [
+            "-c",
+            String(LOAD_CORE),
+            Deno.execPath(),
+            "run",
+            "-A",
+            "bench/connections_load.ts",
+            target,
+            String(server.port),
+            String(g * share),
+            String(Math.min(share, sessions - g * share)),
+            "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4",
+          ],
+          cwd: ROOT,
+          stdin: "piped",
+          stdout: "piped",
+          stderr: "inherit",
+        }).spawn(),
+    );
+    await Promise.all(children.map(async (child) => {
+      const reader = child.stdout.pipeThrough(new TextDecoderStream())
+        .getReader();
+      let text = "";
+      while (!text.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("a connections generator stopped early");
+        text += value;
+      }
+      reader.releaseLock();
+    }));
+    const acceptMs = Math.round(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const after = rssKiB(server.pid);
+    for (const child of children) {
+      await child.stdin.close();
+      await child.stdout.cancel().catch(() => {});
+      child.kill("SIGKILL");
+      await child.status;
+    }
+    return {
+      acceptMs,
+      rssPerSessionKiB: Math.round(((after - before) / sessions) * 100) / 100,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
 async function connections(): Promise<ConnectionsResult[]> {
   const results: ConnectionsResult[] = [];
   for (const sessions of plan.connections) {
     for (const target of ["nexus", "bare"] as const) {
       log(`connections: ${target}, ${sessions} idle sessions`);
-      const server = await startServer(target, SERVER_CORE);
-      try {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        const before = rssKiB(server.pid);
-        const generators = Math.max(1, Math.ceil(sessions / 5_000));
-        const share = Math.ceil(sessions / generators);
-        const started = performance.now();
-        const children = Array.from(
-          { length: generators },
-          (_, g) =>
-            new Deno.Command("taskset", {
-              args: [
-                "-c",
-                String(LOAD_CORE),
-                Deno.execPath(),
-                "run",
-                "-A",
-                "bench/connections_load.ts",
-                target,
-                String(server.port),
-                String(g * share),
-                String(Math.min(share, sessions - g * share)),
-                "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4",
-              ],
-              cwd: ROOT,
-              stdin: "piped",
-              stdout: "piped",
-              stderr: "inherit",
-            }).spawn(),
-        );
-        await Promise.all(children.map(async (child) => {
-          const reader = child.stdout.pipeThrough(new TextDecoderStream())
-            .getReader();
-          let text = "";
-          while (!text.includes("\n")) {
-            const { value, done } = await reader.read();
-            if (done) throw new Error("a connections generator stopped early");
-            text += value;
-          }
-          reader.releaseLock();
-        }));
-        const acceptMs = Math.round(performance.now() - started);
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-        const after = rssKiB(server.pid);
-        results.push({
-          target,
-          sessions,
-          acceptMs,
-          rssPerSessionKiB: Math.round(((after - before) / sessions) * 100) /
-            100,
-        });
-        for (const child of children) {
-          await child.stdin.close();
-          await child.stdout.cancel().catch(() => {});
-          child.kill("SIGKILL");
-          await child.status;
-        }
-      } finally {
-        await server.stop();
-      }
+      results.push({
+        target,
+        sessions,
+        ...await idleSessions(target, sessions),
+      });
+    }
+  }
+  return results;
+}
+
+interface PresenceResult {
+  presence: "on" | "off";
+  sessions: number;
+  /** From the first join to the last session signed in. */
+  acceptMs: number;
+  rssPerSessionKiB: number;
+}
+
+/** Nexus with presence on against off, interleaved: what telling everyone of every join costs. */
+async function presence(): Promise<PresenceResult[]> {
+  const results: PresenceResult[] = [];
+  for (let round = 0; round < plan.presenceRounds; round++) {
+    for (const setting of ["off", "on"] as const) {
+      log(
+        `presence ${setting}: ${plan.presenceSessions} joins, round ${
+          round + 1
+        }`,
+      );
+      results.push({
+        presence: setting,
+        sessions: plan.presenceSessions,
+        ...await idleSessions("nexus", plan.presenceSessions, {
+          NEXUS_PRESENCE: setting,
+        }),
+      });
     }
   }
   return results;
@@ -458,6 +502,7 @@ const results = {
   relay: await relay(),
   scaleOut: await scaleOut(),
   connections: await connections(),
+  presence: await presence(),
   callSetup: await callSetup(),
   pageWeight: await pageWeight(),
   coldStart: await coldStart(),

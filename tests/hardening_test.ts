@@ -20,6 +20,9 @@ import {
   startSignaling,
 } from "./support/servers.ts";
 import { openRaw } from "./support/raw_websocket.ts";
+import { startNginx } from "./support/nginx.ts";
+import { DEFAULT_PRESENCE_WINDOW_MS } from "../lib/signaling/presence_feed.ts";
+import { needsService, NGINX } from "./support/environment.ts";
 import { TestClient } from "./support/ws_client.ts";
 import { ANSWER as answer, OFFER as offer } from "./support/messages.ts";
 
@@ -39,8 +42,16 @@ async function waitUntil(done: () => boolean, what: string, ms = 5_000) {
   }
 }
 
-/** An upgrade request for `/ws?QUERY`, written on a fresh TCP connection that is closed at once. */
-async function abandonUpgrade(ws: string, query: string): Promise<void> {
+/**
+ * Opens a TCP connection to the server of `ws` and writes a WebSocket
+ * upgrade request for `/ws?QUERY`, with `headers` after the Host line.
+ */
+async function sendUpgrade(
+  ws: string,
+  query: string,
+  host?: string,
+  headers: string[] = [],
+): Promise<Deno.TcpConn> {
   const url = new URL(ws);
   const conn = await Deno.connect({
     hostname: url.hostname,
@@ -48,16 +59,21 @@ async function abandonUpgrade(ws: string, query: string): Promise<void> {
   });
   const request = [
     `GET /ws?${query} HTTP/1.1`,
-    `Host: ${url.host}`,
+    `Host: ${host ?? url.host}`,
+    ...headers,
     "Upgrade: websocket",
-    "Connection: Upgrade",
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
     "Sec-WebSocket-Version: 13",
     "",
     "",
   ].join("\r\n");
   await conn.write(new TextEncoder().encode(request));
-  conn.close();
+  return conn;
+}
+
+/** An upgrade request abandoned at once: the connection closes right after it. */
+async function abandonUpgrade(ws: string, query: string): Promise<void> {
+  (await sendUpgrade(ws, query, undefined, ["Connection: Upgrade"])).close();
 }
 
 hardened(
@@ -197,7 +213,7 @@ function believedOnline(client: TestClient): Set<string> {
 
 hardened(
   "3. presence: 150 joins cost each session a few frames, not one per join, and everyone ends up right",
-  {},
+  { hub: { presenceWindowMs: DEFAULT_PRESENCE_WINDOW_MS } },
   async (server) => {
     const clients: TestClient[] = [];
     for (let batch = 0; batch < 150; batch += 30) {
@@ -229,7 +245,7 @@ hardened(
 
 hardened(
   "3. presence: a page reconnecting in a loop is news to nobody, and is refused past its join limit",
-  {},
+  { hub: { presenceWindowMs: DEFAULT_PRESENCE_WINDOW_MS } },
   async (server) => {
     const watchers = await Promise.all(
       Array.from(
@@ -278,26 +294,14 @@ hardened(
 /** The answer to a handshake sent with the given Host and Origin (which fetch cannot set). */
 async function refusalText(
   ws: string,
+  query: string,
   host: string,
   origin: string,
 ): Promise<string> {
-  const url = new URL(ws);
-  const conn = await Deno.connect({
-    hostname: url.hostname,
-    port: Number(url.port),
-  });
-  const request = [
-    `GET ${url.pathname}${url.search} HTTP/1.1`,
-    `Host: ${host}`,
+  const conn = await sendUpgrade(ws, query, host, [
     `Origin: ${origin}`,
-    "Upgrade: websocket",
     "Connection: Upgrade, close",
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-    "Sec-WebSocket-Version: 13",
-    "",
-    "",
-  ].join("\r\n");
-  await conn.write(new TextEncoder().encode(request));
+  ]);
   return await new Response(conn.readable).text();
 }
 
@@ -335,7 +339,8 @@ hardened(
     );
     assert.equal(await join(`[::1]:${port}`, `http://[::1]:${port}`), 101);
     const refusal = await refusalText(
-      `${server.ws}?userId=x`,
+      server.ws,
+      "userId=x",
       `evil.example:${port}`,
       `http://evil.example:${port}`,
     );
@@ -415,3 +420,70 @@ hardened(
     await client.close();
   },
 );
+
+/** A client that sends a request's headers a byte every `everyMs`, and when the server cut it off. */
+async function slowHeaders(
+  http: string,
+  everyMs: number,
+  stopAfterMs: number,
+): Promise<number | null> {
+  const url = new URL(http);
+  const conn = await Deno.connect({
+    hostname: url.hostname,
+    port: Number(url.port),
+  });
+  const started = Date.now();
+  let cutAt: number | null = null;
+  const reading = conn.read(new Uint8Array(1024)).then(
+    () => cutAt = Date.now() - started,
+    () => cutAt = Date.now() - started,
+  );
+  const header = new TextEncoder().encode(
+    `GET /ws?userId=slow HTTP/1.1\r\nHost: ${url.host}\r\nX-Slow: `,
+  );
+  try {
+    await conn.write(header);
+    while (cutAt === null && Date.now() - started < stopAfterMs) {
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+      await conn.write(new TextEncoder().encode("a"));
+    }
+  } catch {
+    // Cut off while writing.
+  }
+  conn.close();
+  await reading;
+  return cutAt !== null && cutAt < stopAfterMs ? cutAt : null;
+}
+
+Deno.test({
+  name:
+    "8. slow headers: behind the documented nginx, 100 clients sending headers a byte at a time are cut off after 10 s, and nobody else is kept out",
+  ignore: needsService(NGINX),
+  async fn() {
+    const server = startSignaling();
+    const nginx = await startNginx(new URL(server.http).host);
+    try {
+      const slow = Array.from(
+        { length: 100 },
+        () => slowHeaders(nginx.http, 500, 15_000),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const ws = nginx.http.replace(/^http/, "ws") + "/ws";
+      const alice = await TestClient.join(ws, "alice");
+      const bob = await TestClient.join(ws, "bob");
+      alice.send("call:request", { to: "bob", hasVideo: true, hasAudio: true });
+      await bob.expect("call:request");
+      alice.send("call:end", { to: "bob" });
+      await bob.expect("call:end");
+      const cut = await Promise.all(slow);
+      for (const at of cut) {
+        assert.ok(at !== null && at >= 9_000 && at < 12_500, `cut at ${at} ms`);
+      }
+      await alice.close();
+      await bob.close();
+    } finally {
+      await nginx.stop();
+      await server.close();
+    }
+  },
+});

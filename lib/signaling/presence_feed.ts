@@ -4,7 +4,8 @@
  * was never away for anyone, so a page reconnecting in a loop costs next to
  * nothing. A window with many changes (a mass reconnect after a restart) goes
  * out as one `presence:list` per session instead of one `presence:update` per
- * change per session, so that N joins cost N frames a window, not N².
+ * change per session, when the list is the fewer bytes: so that a mass
+ * reconnect costs each session a frame a window, not a frame a join.
  *
  * A session that joins gets the list at the end of its window, fetched then,
  * and hears every change of the next window unfiltered: what it was told may
@@ -28,8 +29,14 @@ export interface PresenceSource {
 /** How long changes are gathered before they are sent, by default. */
 export const DEFAULT_PRESENCE_WINDOW_MS = 250;
 
-/** More net changes than this in one window go out as the whole list. */
+/** More net changes than this in one window may go out as the whole list... */
 export const PRESENCE_CHANGES_PER_WINDOW = 16;
+
+/**
+ * ...when the list is the smaller: a `presence:update` frame is about four
+ * times the bytes one user adds to a `presence:list`.
+ */
+const UPDATE_BYTES_PER_LISTED_USER = 4;
 
 function send(session: Session, text: string): void {
   try {
@@ -121,7 +128,10 @@ export class PresenceFeed {
     const settling = this.#settling;
     this.#newcomers = new Set();
     this.#settling = newcomers;
-    if (net.length > PRESENCE_CHANGES_PER_WINDOW) {
+    if (
+      net.length > PRESENCE_CHANGES_PER_WINDOW &&
+      net.length * UPDATE_BYTES_PER_LISTED_USER >= this.#announced.size
+    ) {
       return this.#sendList(new Set(this.source.sessions()));
     }
     if (newcomers.size > 0) await this.#sendList(newcomers);

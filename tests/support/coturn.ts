@@ -1,6 +1,6 @@
 /** A real coturn on a loopback port, with coturn's REST credentials (`use-auth-secret`). */
 import { COTURN } from "./environment.ts";
-import { collectOutput, freePort, waitForPort } from "./process.ts";
+import { freePort, startService } from "./process.ts";
 
 /** A running coturn. */
 export interface Coturn {
@@ -16,8 +16,10 @@ export async function startCoturn(
   port = freePort(),
 ): Promise<Coturn> {
   const dir = await Deno.makeTempDir({ prefix: "nexus-coturn-" });
-  const child = new Deno.Command(COTURN.path, {
-    args: [
+  const { stop } = await startService(
+    "coturn",
+    COTURN.path,
+    [
       "-n",
       "--listening-ip=127.0.0.1",
       "--relay-ip=127.0.0.1",
@@ -38,23 +40,8 @@ export async function startCoturn(
       "--log-file=stdout",
       "--simple-log",
     ],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = collectOutput(child);
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    await child.status;
-    await output.done;
-    await Deno.remove(dir, { recursive: true });
-  };
-  if (!await waitForPort(port, 10_000)) {
-    await stop();
-    throw new Error(`coturn did not start on port ${port}:\n${output.text()}`);
-  }
+    port,
+    dir,
+  );
   return { port, url: `turn:127.0.0.1:${port}?transport=udp`, stop };
 }

@@ -80,3 +80,10 @@ export function needsService(...services: Service[]): boolean {
   }
   return missing.length > 0;
 }
+
+/** Debian's nginx, the reverse proxy the README documents. */
+export const NGINX: Service = {
+  name: "nginx",
+  path: "/usr/sbin/nginx",
+  install: "apt-get install nginx-light",
+};

@@ -56,3 +56,38 @@ export function freePort(): number {
   listener.close();
   return port;
 }
+
+/**
+ * Starts a service program that listens on loopback `port`, and waits until
+ * it does; `dir` (its files) is removed when it stops. Throws with what it
+ * printed when it does not come up.
+ */
+export async function startService(
+  name: string,
+  path: string,
+  args: string[],
+  port: number,
+  dir: string,
+): Promise<{ stop(): Promise<void> }> {
+  const child = new Deno.Command(path, {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output = collectOutput(child);
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await child.status;
+    await output.done;
+    await Deno.remove(dir, { recursive: true });
+  };
+  if (!await waitForPort(port, 10_000)) {
+    await stop();
+    throw new Error(`${name} did not start on port ${port}:\n${output.text()}`);
+  }
+  return { stop };
+}

@@ -63,6 +63,12 @@ export interface SignalingOptions
 export const TEST_GRACE_MS = 300;
 
 /**
+ * The presence window of test servers: short, since tests use presence as a
+ * barrier (`settle`); the presence tests set the default window themselves.
+ */
+export const TEST_PRESENCE_WINDOW_MS = 20;
+
+/**
  * Waits until a hub has no session and no call left: calls whose parties
  * left wait out the grace period first.
  */
@@ -83,6 +89,7 @@ export function startSignaling(options: SignalingOptions = {}): RunningServer {
   const hub = new SignalingHub({
     ringTimeoutMs: 60_000,
     resumeGraceMs: TEST_GRACE_MS,
+    presenceWindowMs: TEST_PRESENCE_WINDOW_MS,
     ...options.hub,
   });
   const endpoint: SignalingEndpoint = {
