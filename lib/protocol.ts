@@ -10,9 +10,9 @@ import * as v from "valibot";
 export const MAX_FRAME_BYTES = 64 * 1024;
 
 /**
- * The most values (object fields and array items, at any depth) a payload
- * may hold: the six messages need a dozen; the cap keeps a frame of
- * thousands of unknown fields from costing hundreds of times a normal one.
+ * The most fields and items (at any depth) a payload may hold: the six
+ * messages need a dozen; the cap keeps a frame of thousands of unknown
+ * fields from costing hundreds of times a normal one to parse.
  */
 export const MAX_PAYLOAD_VALUES = 256;
 
@@ -247,20 +247,41 @@ export function isOversized(frame: string): boolean {
   return frame.length > MAX_FRAME_BYTES || utf8Length(frame) > MAX_FRAME_BYTES;
 }
 
+/** Where the JSON string opened at `start` closes (the end of `text` if it does not). */
+function stringEnd(text: string, start: number): number {
+  let end = text.indexOf('"', start + 1);
+  while (end !== -1) {
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+  return text.length;
+}
+
 /**
- * Whether a parsed payload stays within `MAX_PAYLOAD_VALUES` and
- * `MAX_PAYLOAD_DEPTH`; it stops counting at the first value over them.
+ * Whether a frame's JSON stays within `MAX_PAYLOAD_VALUES` and
+ * `MAX_PAYLOAD_DEPTH`, read from its text before it is parsed: parsing a
+ * frame of thousands of fields is what costs, so the fields are counted by
+ * their separators (`:` and `,` outside strings) and the depth by the
+ * brackets. The message's own `{"type":…,"payload":{…}}` adds one level and
+ * a few separators.
  */
-function withinShape(payload: unknown): boolean {
-  let values = 0;
-  const stack: [unknown, number][] = [[payload, 0]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (typeof value !== "object" || value === null) continue;
-    if (depth >= MAX_PAYLOAD_DEPTH) return false;
-    for (const key in value) {
-      if (++values > MAX_PAYLOAD_VALUES) return false;
-      stack.push([(value as Record<string, unknown>)[key], depth + 1]);
+function withinShape(frame: string): boolean {
+  const maxSeparators = 2 * MAX_PAYLOAD_VALUES + 4;
+  const maxDepth = MAX_PAYLOAD_DEPTH + 1;
+  let separators = 0;
+  let depth = 0;
+  for (let i = 0; i < frame.length; i++) {
+    const char = frame.charCodeAt(i);
+    if (char === 0x22) {
+      i = stringEnd(frame, i);
+    } else if (char === 0x7b || char === 0x5b) {
+      if (++depth > maxDepth) return false;
+    } else if (char === 0x7d || char === 0x5d) {
+      depth--;
+    } else if (char === 0x2c || char === 0x3a) {
+      if (++separators > maxSeparators) return false;
     }
   }
   return true;
@@ -270,6 +291,14 @@ function withinShape(payload: unknown): boolean {
 export function parseClientFrame(frame: string): ParseResult {
   if (isOversized(frame)) {
     return { ok: false, code: "too-large", message: ERROR_CODES["too-large"] };
+  }
+  if (!withinShape(frame)) {
+    return {
+      ok: false,
+      code: "invalid-message",
+      message:
+        `A payload may hold at most ${MAX_PAYLOAD_VALUES} fields and items, nested at most ${MAX_PAYLOAD_DEPTH} deep.`,
+    };
   }
   let data: unknown;
   try {
@@ -301,15 +330,6 @@ export function parseClientFrame(frame: string): ParseResult {
       ok: false,
       code: "unknown-type",
       message: `Unknown message type "${type.slice(0, 64)}".`,
-    };
-  }
-  if (!withinShape(payload)) {
-    return {
-      ok: false,
-      code: "invalid-message",
-      message:
-        `${type}: a payload may hold at most ${MAX_PAYLOAD_VALUES} values, nested at most ${MAX_PAYLOAD_DEPTH} deep.`,
-      inReplyTo: type,
     };
   }
   const schema = clientPayloads[type as ClientType];

@@ -351,6 +351,8 @@ Deno.test({
           await redis.restart();
           await untilReady([two, three]);
           assert.equal((await xena.find("call:end")).payload.reason, "hangup");
+          // The instances record again who is connected to them (within one renewal).
+          await new Promise((resolve) => setTimeout(resolve, DEVICE_TTL_MS));
           // Whatever the instances restored, wade and xena are free.
           yuri.send("call:request", {
             to: "wade",

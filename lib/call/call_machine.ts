@@ -257,6 +257,10 @@ export class CallMachine {
   /** Calls `peer`, with or without video. */
   async call(peer: string, video: boolean): Promise<void> {
     const id = peer.trim();
+    // Their call arrived a moment before this press: calling them answers it.
+    if (this.state.value === "ringing" && this.peerId.value === id) {
+      return this.accept(video ? "full" : "audio-only");
+    }
     if (this.signaling.state.value !== "signed-in" || !this.#isFree()) return;
     if (!isUserId(id)) {
       this.notice.value = `Enter the id of the user to call: ${HINT_USER_ID}.`;

@@ -398,6 +398,26 @@ Deno.test("a call survives the signaling socket dropping, and is resumed", async
   );
 });
 
+Deno.test("calling the user whose call is ringing here answers that call", async () => {
+  const s = setup("alice");
+  s.server({
+    type: "call:request",
+    payload: { from: "bob", to: "alice", hasVideo: true, hasAudio: true },
+  });
+  assert.equal(s.machine.state.value, "ringing");
+  await s.machine.call("bob", true);
+  await s.settle();
+  assert.equal(s.machine.state.value, "active");
+  assert.deepEqual(s.sent.at(-1), {
+    type: "call:response",
+    payload: { to: "bob", accepted: true },
+  });
+  assert.ok(
+    !s.sent.some((m) => m.type === "call:request"),
+    "no call of its own",
+  );
+});
+
 Deno.test("glare: when both call at once, the lower id's call stands on both sides", async (t) => {
   await t.step("the lower id keeps calling", async () => {
     const s = setup("alice");

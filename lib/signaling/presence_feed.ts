@@ -4,8 +4,8 @@
  * was never away for anyone, so a page reconnecting in a loop costs next to
  * nothing. A window with many changes (a mass reconnect after a restart) goes
  * out as one `presence:list` per session instead of one `presence:update` per
- * change per session, when the list is the fewer bytes: so that a mass
- * reconnect costs each session a frame a window, not a frame a join.
+ * change per session, so that a mass reconnect costs each session a frame a
+ * window, not a frame a join.
  *
  * A session that joins gets the list at the end of its window, fetched then,
  * and hears every change of the next window unfiltered: what it was told may
@@ -33,10 +33,12 @@ export const DEFAULT_PRESENCE_WINDOW_MS = 250;
 export const PRESENCE_CHANGES_PER_WINDOW = 16;
 
 /**
- * ...when the list is the smaller: a `presence:update` frame is about four
- * times the bytes one user adds to a `presence:list`.
+ * ...when at least one in this many of the users known online changed. A
+ * frame's own cost (a system call, the runtime's work) is that of several
+ * kilobytes, so one list of U users is cheaper than U/16 updates well before
+ * it is fewer bytes; at this ratio it is at most about 3.5 times their bytes.
  */
-const UPDATE_BYTES_PER_LISTED_USER = 4;
+const USERS_PER_CHANGE_FOR_A_LIST = 16;
 
 function send(session: Session, text: string): void {
   try {
@@ -130,7 +132,7 @@ export class PresenceFeed {
     this.#settling = newcomers;
     if (
       net.length > PRESENCE_CHANGES_PER_WINDOW &&
-      net.length * UPDATE_BYTES_PER_LISTED_USER >= this.#announced.size
+      net.length * USERS_PER_CHANGE_FOR_A_LIST >= this.#announced.size
     ) {
       return this.#sendList(new Set(this.source.sessions()));
     }
