@@ -130,14 +130,17 @@ const wellFormed = fc.oneof(
   }),
 ).map((message) => JSON.stringify(message));
 
-// Calls to the one free user are rare among random frames; these make deliveries common.
-const callErin = fc.record({ hasVideo: fc.boolean(), hasAudio: fc.boolean() })
-  .map((media) =>
-    JSON.stringify({ type: "call:request", payload: { to: "erin", ...media } })
-  );
+// Calls to the one free user, and to one who is offline, are rare among random
+// frames; these make deliveries and peer-unavailable common.
+const callUser = (to: string) =>
+  fc.record({ hasVideo: fc.boolean(), hasAudio: fc.boolean() })
+    .map((media) =>
+      JSON.stringify({ type: "call:request", payload: { to, ...media } })
+    );
 
 const frame = fc.oneof(
-  callErin,
+  callUser("erin"),
+  callUser("nobody"),
   wellFormed,
   structured,
   fc.jsonValue().map((value) => JSON.stringify(value)),
