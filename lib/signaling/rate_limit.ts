@@ -48,12 +48,17 @@ export class TokenBucket {
   }
 }
 
-/** Keys above which full buckets are dropped: a full bucket is the same as none. */
-const PRUNE_ABOVE = 1_024;
+/** Keys kept before full buckets are first looked for and dropped (a full bucket is the same as none). */
+const PRUNE_FROM = 1_024;
 
 /** One token bucket per key (a user, an address), forgotten once refilled. */
 export class KeyedBuckets {
   #buckets = new Map<string, TokenBucket>();
+  /**
+   * The size at which the next prune runs: twice what the last one left, so
+   * that a burst of new keys costs each key O(1), not a pass over them all.
+   */
+  #pruneAt = PRUNE_FROM;
 
   constructor(
     readonly limit: RateLimit,
@@ -64,7 +69,7 @@ export class KeyedBuckets {
   take(key: string): boolean {
     let bucket = this.#buckets.get(key);
     if (!bucket) {
-      if (this.#buckets.size >= PRUNE_ABOVE) this.#prune();
+      if (this.#buckets.size >= this.#pruneAt) this.#prune();
       bucket = new TokenBucket(
         this.limit.capacity,
         this.limit.perSecond,
@@ -84,6 +89,7 @@ export class KeyedBuckets {
     for (const [key, bucket] of this.#buckets) {
       if (bucket.full) this.#buckets.delete(key);
     }
+    this.#pruneAt = Math.max(PRUNE_FROM, 2 * this.#buckets.size);
   }
 }
 
