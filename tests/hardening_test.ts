@@ -34,6 +34,18 @@ const hardened = (
   fn: (server: RunningServer) => Promise<void>,
 ) => serverTest(name, fn, () => startSignaling(options));
 
+/** `promise`, or a failure naming `what` when it has not settled within 5 s. */
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: number | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: not within 5 s`)),
+      5_000,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 async function waitUntil(done: () => boolean, what: string, ms = 5_000) {
   const deadline = Date.now() + ms;
   while (!done()) {
@@ -148,7 +160,8 @@ hardened(
       const mallory = await TestClient.join(server.ws, "mallory");
       mallory.sendRaw(frame);
       assert.equal((await mallory.expect("error")).payload.code, "too-large");
-      assert.equal((await mallory.closed).code, CLOSE_CODES.tooLarge, name);
+      const closed = await within(mallory.closed, `${name}: the close`);
+      assert.equal(closed.code, CLOSE_CODES.tooLarge, name);
       assert.deepEqual(mallory.inbox, [], name);
     }
     alice.send("webrtc:offer", { to: "bob", offer });

@@ -47,6 +47,12 @@ type Admission =
   | { userId: string; deviceId?: string; expiresAt?: number }
   | Refusal;
 
+/** The refusal of a page from an origin that may not open the socket. */
+const FOREIGN_PAGE: Refusal = {
+  status: 403,
+  sentence: "Pages from this origin may not open the signaling socket.",
+};
+
 /** Whether `hostname` (as in a URL) names this machine by loopback or is an address. */
 function isAddressOrLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname.endsWith(".localhost") ||
@@ -70,25 +76,16 @@ function originRefusal(
   if (origin === null) return null;
   const allowed = endpoint.allowedOrigins;
   if (allowed.length > 0) {
-    return allowed.includes(origin) ? null : {
-      status: 403,
-      sentence: "Pages from this origin may not open the signaling socket.",
-    };
+    return allowed.includes(origin) ? null : FOREIGN_PAGE;
   }
   let page: URL;
   try {
     page = new URL(origin);
   } catch {
-    return {
-      status: 403,
-      sentence: "Pages from this origin may not open the signaling socket.",
-    };
+    return FOREIGN_PAGE;
   }
   if (page.host !== (req.headers.get("host") ?? new URL(req.url).host)) {
-    return {
-      status: 403,
-      sentence: "Pages from this origin may not open the signaling socket.",
-    };
+    return FOREIGN_PAGE;
   }
   if (endpoint.trustHostNames || isAddressOrLoopback(page.hostname)) {
     return null;
