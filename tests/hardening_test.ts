@@ -36,7 +36,7 @@ const hardened = (
 
 /** `promise`, or a failure naming `what` when it has not settled within 5 s. */
 function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new Error(`${what}: not within 5 s`)),
