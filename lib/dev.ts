@@ -1,4 +1,7 @@
-/** The app's development entry: `deno task manifest`, `build` and `dev` run it. */
+/**
+ * The app's development entry: `deno task manifest`, `build` and `dev` run it.
+ * @module
+ */
 import { dev } from "$fresh/dev.ts";
 import config from "./fresh_config.ts";
 

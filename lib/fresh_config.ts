@@ -1,4 +1,7 @@
-/** The Fresh configuration of the app, shared by `main.ts` and `lib/dev.ts`. */
+/**
+ * The Fresh configuration of the app, shared by `main.ts` and `lib/dev.ts`.
+ * @module
+ */
 import { defineConfig } from "$fresh/server.ts";
 import twind from "$fresh/plugins/twindv1.ts";
 import presetTailwind from "@twind/preset-tailwind";

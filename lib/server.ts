@@ -14,10 +14,10 @@ import {
   logObserver,
 } from "./signaling/observers.ts";
 import { TURN_TTL_S, turnCredentials } from "./signaling/turn.ts";
-import type { SignalingEngine } from "./signaling/engine.ts";
-import { MemoryEngine } from "./signaling/memory_engine.ts";
-import { RedisEngine } from "./signaling/redis_engine.ts";
-import { DeployEngine } from "./signaling/deploy_engine.ts";
+import type { SignalingEngine } from "./signaling/engines/engine.ts";
+import { MemoryEngine } from "./signaling/engines/memory_engine.ts";
+import { RedisEngine } from "./signaling/engines/redis_engine.ts";
+import { DeployEngine } from "./signaling/engines/deploy_engine.ts";
 import { DEFAULT_LIMITS } from "./signaling/rate_limit.ts";
 import type { SignalingEndpoint } from "./signaling/websocket.ts";
 

@@ -1,6 +1,7 @@
 /**
  * `deno task token alice [seconds]`: mints a sign-in token for `alice` with
  * `NEXUS_JWT_SECRET`, for testing token mode, and prints the sign-in link.
+ * @module
  */
 import { mintToken } from "./signaling/auth.ts";
 import { isUserId } from "./protocol.ts";

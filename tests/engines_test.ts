@@ -4,17 +4,17 @@
  * and BroadcastChannel, here in one process).
  */
 import assert from "node:assert/strict";
-import type { Call } from "../lib/signaling/call_table.ts";
+import type { Call } from "../lib/signaling/call.ts";
 import type {
   Broadcast,
   EngineInbox,
   Envelope,
   LostDevice,
   SignalingEngine,
-} from "../lib/signaling/engine.ts";
-import { MemoryEngine } from "../lib/signaling/memory_engine.ts";
-import { RedisEngine } from "../lib/signaling/redis_engine.ts";
-import { DeployEngine } from "../lib/signaling/deploy_engine.ts";
+} from "../lib/signaling/engines/engine.ts";
+import { MemoryEngine } from "../lib/signaling/engines/memory_engine.ts";
+import { RedisEngine } from "../lib/signaling/engines/redis_engine.ts";
+import { DeployEngine } from "../lib/signaling/engines/deploy_engine.ts";
 import {
   needsPermissions,
   needsService,

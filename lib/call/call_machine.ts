@@ -142,9 +142,8 @@ export class CallMachine {
   /** The last thing worth telling the user: why a call ended, what failed. */
   readonly notice = signal("");
   /** Set while ringing when the camera or microphone could not be started. */
-  readonly mediaProblem = signal(
-    "",
-  ); /** The connection to the signaling server. */
+  readonly mediaProblem = signal("");
+  /** The connection to the signaling server. */
   readonly signaling: SignalingSession;
   /** The call's chat, oldest first. */
   readonly chat = signal<ChatMessage[]>([]);
@@ -207,8 +206,8 @@ export class CallMachine {
   #webrtc: WebRTCService | null = null;
   /** Each call attempt's number; async work of an older one is dropped. */
   #callSeq = 0;
-  #idleTimer: unknown =
-    null; /** Timers of the current call, cleared when it ends. */
+  #idleTimer: unknown = null;
+  /** Timers of the current call, cleared when it ends. */
   #callTimers = new Map<"restart" | "recovery" | "quality", unknown>();
   #recordingInProgress: Recording | null = null;
   #qualitySnapshot: QualitySnapshot | null = null;

@@ -1,4 +1,7 @@
-/** The camera, microphone and speaker a person chose, remembered across visits. */
+/**
+ * The camera, microphone and speaker a person chose, remembered across visits.
+ * @module
+ */
 import type { MediaWish } from "./media.ts";
 
 /** Chosen device ids; absent means the browser's default. */

@@ -1,4 +1,7 @@
-/** Getting the camera and microphone, with sentences a person can act on. */
+/**
+ * Getting the camera and microphone, with sentences a person can act on.
+ * @module
+ */
 
 /** What a call wants from the local devices. */
 export interface MediaWish {

@@ -1,4 +1,7 @@
-/** Call quality from `getStats`: round trip, loss, bitrate, resolution, and whether media is relayed. */
+/**
+ * Call quality from `getStats`: round trip, loss, bitrate, resolution, and whether media is relayed.
+ * @module
+ */
 
 /** What the quality indicator shows. */
 export interface CallQuality {

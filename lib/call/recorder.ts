@@ -1,6 +1,7 @@
 /**
  * Records a call in the browser: the remote video with both voices mixed,
  * into a WebM file the person downloads. Nothing leaves the browser.
+ * @module
  */
 
 /** A recording in progress. */

@@ -2,6 +2,7 @@
  * Ringtone and ringback made with Web Audio: no sound files to download.
  * The ringtone (incoming) rings twice a second in bursts; the ringback
  * (outgoing) is the 440 + 480 Hz tone, 2 s on and 4 s off.
+ * @module
  */
 
 /** Plays and stops the call's sounds. */

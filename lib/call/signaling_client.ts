@@ -1,4 +1,7 @@
-/** The browser's end of the signaling socket. */
+/**
+ * The browser's end of the signaling socket.
+ * @module
+ */
 import type { ClientMessage, ServerMessage } from "../protocol.ts";
 
 /** An open signaling connection. */

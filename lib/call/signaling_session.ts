@@ -65,9 +65,8 @@ export class SignalingSession {
   /** The id this page is signed in under. */
   readonly selfId = signal<string | null>(null);
   /** Who else is online. */
-  readonly online = signal<string[]>(
-    [],
-  ); /** Whether the server tells who is online. */
+  readonly online = signal<string[]>([]);
+  /** Whether the server tells who is online. */
   readonly presence = signal(true);
   /** Who of those online is in a call. */
   readonly inCall = signal<string[]>([]);

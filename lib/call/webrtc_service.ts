@@ -106,7 +106,8 @@ export class WebRTCService {
     };
     pc.onconnectionstatechange = () => {
       if (!this.#closed) events.onConnectionState(pc.connectionState);
-    }; // The caller's channel goes into its first offer; the callee's waits for that offer.
+    };
+    // The caller's channel goes into its first offer; the callee's waits for that offer.
     if (!this.#polite) this.#openChannel();
   }
 

@@ -30,16 +30,14 @@ import {
   type RelayedType,
   type ServerMessage,
 } from "../protocol.ts";
-import {
-  type Call,
-  CallTable,
-  deviceOf,
-  instanceOf,
-  nextCall,
-  peerOf,
-} from "./call_table.ts";
-import type { EngineInbox, Envelope, SignalingEngine } from "./engine.ts";
-import { MemoryEngine } from "./memory_engine.ts";
+import { type Call, deviceOf, instanceOf, nextCall, peerOf } from "./call.ts";
+import { CallTable } from "./call_table.ts";
+import type {
+  EngineInbox,
+  Envelope,
+  SignalingEngine,
+} from "./engines/engine.ts";
+import { MemoryEngine } from "./engines/memory_engine.ts";
 import { Registry } from "./registry.ts";
 import {
   DEFAULT_LIMITS,

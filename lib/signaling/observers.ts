@@ -1,4 +1,7 @@
-/** Hub observers: what the hub reports, turned into log lines and Prometheus metrics. */
+/**
+ * Hub observers: what the hub reports, turned into log lines and Prometheus metrics.
+ * @module
+ */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { HubObserver, SignalingHub } from "./hub.ts";
 import { RELAYED_TYPES, type RelayedType } from "../protocol.ts";

@@ -1,3 +1,7 @@
+/**
+ * The connected users of this instance, each on one or more devices.
+ * @module
+ */
 import type { Session } from "./session.ts";
 
 /** The connected users, each on one or more devices. */

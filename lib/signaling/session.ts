@@ -1,4 +1,7 @@
-/** A connected device as the signaling core sees it: a user id, a device id and a socket. */
+/**
+ * A connected device as the signaling core sees it: a user id, a device id and a socket.
+ * @module
+ */
 
 /** The part of a WebSocket the signaling core uses. */
 export interface SignalingSocket {

@@ -3,9 +3,10 @@
  * The default: nothing to set up, and nothing to share.
  * @module
  */
-import { type Call, CallTable, sameCall } from "./call_table.ts";
+import { type Call, sameCall } from "../call.ts";
+import { CallTable } from "../call_table.ts";
 import type { Joined, SignalingEngine } from "./engine.ts";
-import { KeyedBuckets, type RateLimit } from "./rate_limit.ts";
+import { KeyedBuckets, type RateLimit } from "../rate_limit.ts";
 
 /** Users and calls of a single instance, in memory. */
 export class MemoryEngine implements SignalingEngine {

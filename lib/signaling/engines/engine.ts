@@ -7,9 +7,9 @@
  * Redis (`NEXUS_REDIS_URL`) and Deno Deploy (BroadcastChannel and Deno KV).
  * @module
  */
-import type { PresenceUpdate } from "../protocol.ts";
-import type { Call } from "./call_table.ts";
-import type { RateLimit } from "./rate_limit.ts";
+import type { PresenceUpdate } from "../../protocol.ts";
+import type { Call } from "../call.ts";
+import type { RateLimit } from "../rate_limit.ts";
 
 /** A message for one user's devices on the instance it is sent to. */
 export interface Envelope {

@@ -16,8 +16,8 @@
  */
 import { setImmediate } from "node:timers";
 import type * as Redis from "redis";
-import type { Call } from "./call_table.ts";
-import type { RateLimit } from "./rate_limit.ts";
+import type { Call } from "../call.ts";
+import type { RateLimit } from "../rate_limit.ts";
 import {
   type Broadcast,
   DEFAULT_DEVICE_TTL_MS,

@@ -14,8 +14,8 @@
  *   one post to its instance; presence goes to a channel they all share.
  * @module
  */
-import type { Call } from "./call_table.ts";
-import type { RateLimit } from "./rate_limit.ts";
+import type { Call } from "../call.ts";
+import type { RateLimit } from "../rate_limit.ts";
 import {
   type Broadcast,
   DEFAULT_DEVICE_TTL_MS,
