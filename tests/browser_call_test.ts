@@ -1,6 +1,6 @@
 /**
  * Real calls in headless Chromium with fake camera and microphone, driven
- * only through the accessible names in SPEC.md.
+ * only through the accessible names in docs/ui.md.
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
