@@ -9,7 +9,8 @@ import {
 import { connectWebSocket } from "../lib/call/signaling_client.ts";
 import { createRinger } from "../lib/call/ringer.ts";
 import { download, recordCall } from "../lib/call/recorder.ts";
-import type { DeviceChoice } from "../lib/call/devices.ts";
+import { constraintsFor, type DeviceChoice } from "../lib/call/devices.ts";
+import { stopStream } from "../lib/call/media.ts";
 import { Button } from "../components/Button.tsx";
 import { CallControls } from "../components/CallControls.tsx";
 import { CallTimer } from "../components/CallTimer.tsx";
@@ -154,20 +155,17 @@ export default function CallInterface(props: CallInterfaceProps) {
     let stream: MediaStream | null = null;
     let stopped = false;
     const choice = machine.devices.value;
-    navigator.mediaDevices?.getUserMedia({
-      video: choice.camera ? { deviceId: { exact: choice.camera } } : true,
-      audio: choice.microphone
-        ? { deviceId: { exact: choice.microphone } }
-        : true,
-    }).then(async (s) => {
-      if (stopped) return s.getTracks().forEach((t) => t.stop());
+    navigator.mediaDevices?.getUserMedia(
+      constraintsFor({ video: true, audio: true }, choice),
+    ).then(async (s) => {
+      if (stopped) return stopStream(s);
       stream = s;
       preview.value = s;
       deviceLists.value = await listDevices();
     }).catch(() => preview.value = null);
     return () => {
       stopped = true;
-      stream?.getTracks().forEach((t) => t.stop());
+      stopStream(stream);
       preview.value = null;
     };
   }, [

@@ -269,9 +269,9 @@ export class CallMachine {
       this.notice.value = "You cannot call yourself.";
       return;
     }
-    const seq = this.#beginCall(id, video);
+    this.#beginCall(id, video);
     this.state.value = "calling";
-    const stream = await this.#acquire(seq, { video, audio: true });
+    const stream = await this.#acquire({ video, audio: true });
     if (!stream) return;
     this.#send({
       type: "call:request",
@@ -287,24 +287,17 @@ export class CallMachine {
   async accept(mode: AnswerMode = "full"): Promise<void> {
     const peer = this.peerId.value;
     if (this.state.value !== "ringing" || !peer) return;
-    const seq = this.#callSeq;
     if (mode !== "receive-only" && !this.localStream.value) {
-      const wish = {
+      const captured = await this.#capture({
         video: this.withVideo.value && mode === "full",
         audio: true,
-      };
-      let stream: MediaStream;
-      try {
-        stream = await this.#deps.getUserMedia(
-          constraintsFor(wish, this.devices.value),
-        );
-      } catch (error) {
-        if (seq !== this.#callSeq) return;
-        this.mediaProblem.value = describeMediaError(error, wish);
+      });
+      if (!captured) return;
+      if ("problem" in captured) {
+        this.mediaProblem.value = captured.problem;
         return;
       }
-      if (seq !== this.#callSeq) return stopStream(stream);
-      this.#useLocalStream(stream);
+      this.#useLocalStream(captured.stream);
     }
     this.mediaProblem.value = "";
     this.#startPeer(peer, true);
@@ -396,21 +389,18 @@ export class CallMachine {
       trackKind === "video" &&
       (this.cameraOff.value || this.sharing.value || !this.withVideo.value)
     ) return;
-    const seq = this.#callSeq;
-    const wish = { video: trackKind === "video", audio: trackKind === "audio" };
-    let fresh: MediaStream;
-    try {
-      fresh = await this.#deps.getUserMedia(
-        constraintsFor(wish, this.devices.value),
-      );
-    } catch (error) {
-      this.notice.value = describeMediaError(error, wish);
+    const captured = await this.#capture({
+      video: trackKind === "video",
+      audio: trackKind === "audio",
+    });
+    if (!captured) return;
+    if ("problem" in captured) {
+      this.notice.value = captured.problem;
       return;
     }
-    if (seq !== this.#callSeq) return stopStream(fresh);
     const [track] = trackKind === "video"
-      ? fresh.getVideoTracks()
-      : fresh.getAudioTracks();
+      ? captured.stream.getVideoTracks()
+      : captured.stream.getAudioTracks();
     track.enabled = trackKind === "video" || !this.micMuted.value;
     this.#watchTrack(track);
     await this.#swapTrack(trackKind, track);
@@ -470,7 +460,6 @@ export class CallMachine {
   async toggleCamera(): Promise<void> {
     const stream = this.localStream.value;
     if (!stream || !this.withVideo.value) return;
-    const seq = this.#callSeq;
     if (!this.cameraOff.value) {
       this.cameraOff.value = true;
       this.sharing.value = false;
@@ -480,21 +469,14 @@ export class CallMachine {
       await this.#webrtc?.replaceTrack("video", null);
       return;
     }
-    let camera: MediaStream;
-    try {
-      camera = await this.#deps.getUserMedia(
-        constraintsFor({ video: true, audio: false }, this.devices.value),
-      );
-    } catch (error) {
-      this.notice.value = describeMediaError(error, {
-        video: true,
-        audio: false,
-      });
+    const captured = await this.#capture({ video: true, audio: false });
+    if (!captured) return;
+    if ("problem" in captured) {
+      this.notice.value = captured.problem;
       return;
     }
-    if (seq !== this.#callSeq) return stopStream(camera);
     this.notice.value = "";
-    const [track] = camera.getVideoTracks();
+    const [track] = captured.stream.getVideoTracks();
     this.#watchTrack(track);
     this.cameraOff.value = false;
     await this.#swapTrack("video", track);
@@ -523,22 +505,14 @@ export class CallMachine {
   async #stopSharing(): Promise<void> {
     this.sharing.value = false;
     this.#publishState();
-    const seq = this.#callSeq;
-    let camera: MediaStream;
-    try {
-      camera = await this.#deps.getUserMedia(
-        constraintsFor({ video: true, audio: false }, this.devices.value),
-      );
-    } catch (error) {
+    const captured = await this.#capture({ video: true, audio: false });
+    if (!captured) return;
+    if ("problem" in captured) {
       this.cameraOff.value = true;
-      this.notice.value = describeMediaError(error, {
-        video: true,
-        audio: false,
-      });
+      this.notice.value = captured.problem;
       return;
     }
-    if (seq !== this.#callSeq) return stopStream(camera);
-    const [track] = camera.getVideoTracks();
+    const [track] = captured.stream.getVideoTracks();
     this.#watchTrack(track);
     await this.#swapTrack("video", track);
   }
@@ -734,22 +708,39 @@ export class CallMachine {
     this.#qualitySnapshot = null;
     return ++this.#callSeq;
   }
-  async #acquire(seq: number, wish: MediaWish): Promise<MediaStream | null> {
-    let stream: MediaStream;
+  /** The devices of a call being placed; a problem ends it, in words. */
+  async #acquire(wish: MediaWish): Promise<MediaStream | null> {
+    const captured = await this.#capture(wish);
+    if (!captured) return null;
+    if ("problem" in captured) {
+      this.#end(captured.problem);
+      return null;
+    }
+    this.#useLocalStream(captured.stream);
+    return captured.stream;
+  }
+
+  /**
+   * Opens the devices `wish` names, as the person chose them: the stream, or
+   * why not in a sentence; `null` when the call it was for changed meanwhile
+   * (whatever was opened is stopped).
+   */
+  async #capture(
+    wish: MediaWish,
+  ): Promise<{ stream: MediaStream } | { problem: string } | null> {
+    const seq = this.#callSeq;
     try {
-      stream = await this.#deps.getUserMedia(
+      const stream = await this.#deps.getUserMedia(
         constraintsFor(wish, this.devices.value),
       );
-    } catch (error) {
-      if (seq === this.#callSeq) this.#end(describeMediaError(error, wish));
-      return null;
-    }
-    if (seq !== this.#callSeq) {
+      if (seq === this.#callSeq) return { stream };
       stopStream(stream);
       return null;
+    } catch (error) {
+      return seq === this.#callSeq
+        ? { problem: describeMediaError(error, wish) }
+        : null;
     }
-    this.#useLocalStream(stream);
-    return stream;
   }
 
   #useLocalStream(stream: MediaStream): void {
