@@ -1,4 +1,4 @@
-import type { PeerState } from "../lib/call/call_machine.ts";
+import type { PeerState } from "../lib/call/types.ts";
 
 /** What the peer says about its media, shown on its video. */
 export function PeerBadges(

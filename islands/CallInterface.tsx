@@ -1,11 +1,8 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { IS_BROWSER } from "$fresh/runtime.ts";
-import {
-  type AnswerMode,
-  browserGetUserMedia,
-  CallMachine,
-} from "../lib/call/call_machine.ts";
+import { browserGetUserMedia, CallMachine } from "../lib/call/call_machine.ts";
+import type { AnswerMode } from "../lib/call/types.ts";
 import { connectWebSocket } from "../lib/call/signaling_client.ts";
 import { createRinger } from "../lib/call/ringer.ts";
 import { download, recordCall } from "../lib/call/recorder.ts";

@@ -34,10 +34,9 @@ import {
 import type { Recording } from "./recorder.ts";
 import type { SignalingConnector } from "./signaling_client.ts";
 import { SignalingSession } from "./signaling_session.ts";
+import type { AnswerMode, CallState, ChatMessage, PeerState } from "./types.ts";
+import { endSentence, HINT_USER_ID, statusSentence } from "./words.ts";
 import { type PeerConnectionFactory, WebRTCService } from "./webrtc_service.ts";
-
-/** Where a call is. */
-export type CallState = "idle" | "calling" | "ringing" | "active" | "ended";
 
 /** What the machine needs from the browser; tests hand in fakes. */
 export interface CallMachineDeps {
@@ -60,28 +59,10 @@ export interface CallMachineDeps {
   random(): number;
 }
 
-/** A chat message in the call, sent peer to peer. */
-export interface ChatMessage {
-  mine: boolean;
-  text: string;
-  at: number;
-}
-
-/** What each side tells the other about its media, over the data channel. */
-export interface PeerState {
-  muted: boolean;
-  cameraOff: boolean;
-  sharing: boolean;
-  recording: boolean;
-}
-
 /** How often the call's quality is read from `getStats`. */
 export const QUALITY_EVERY_MS = 2_000;
 /** The longest chat message. */
 export const MAX_CHAT_LENGTH = 2_000;
-
-/** How an incoming call is answered when the camera or microphone fails. */
-export type AnswerMode = "full" | "audio-only" | "receive-only";
 
 /** How long the sentence of an ended call shows before the page is idle again. */
 export const ENDED_DISPLAY_MS = 2_000;
@@ -89,39 +70,6 @@ export const ENDED_DISPLAY_MS = 2_000;
 export const ICE_RESTART_AFTER_MS = 2_000;
 /** How long a broken media path may take to come back before the call ends. */
 export const ICE_RECOVERY_MS = 30_000;
-
-const HINT_USER_ID = "1–64 of A–Z a–z 0–9 . _ ~ -";
-
-function endSentence(
-  reason: EndReason | undefined,
-  peer: string,
-  state: CallState,
-): string {
-  switch (reason) {
-    case "declined":
-      return `${peer} declined the call.`;
-    case "busy":
-      return `${peer} is busy in another call.`;
-    case "no-answer":
-      return state === "ringing"
-        ? `Missed call from ${peer}.`
-        : `${peer} did not answer.`;
-    case "cancelled":
-      return `Missed call from ${peer}: they hung up.`;
-    case "peer-gone":
-      return `${peer} lost their connection; the call ended.`;
-    case "ice-failed":
-      return `The connection to ${peer} failed; the call ended.`;
-    case "media-failed":
-      return `${peer} could not start their camera or microphone.`;
-    case "answered-elsewhere":
-      return `The call from ${peer} was answered on another device.`;
-    case "glare":
-      return `The call with ${peer} goes on on another device.`;
-    default:
-      return `${peer} ended the call.`;
-  }
-}
 
 /** One page's calls: signals to render from, actions to call. */
 export class CallMachine {
@@ -166,41 +114,17 @@ export class CallMachine {
   readonly devices = signal<DeviceChoice>({});
 
   /** The call's status in words. */
-  readonly status = computed(() => {
-    const peer = this.peerId.value;
-    const session = this.signaling.state.value;
-    const reconnecting = session === "reconnecting"
-      ? " (reconnecting to the server…)"
-      : "";
-    switch (this.state.value) {
-      case "calling":
-        return `Calling ${peer}…${reconnecting}`;
-      case "ringing":
-        return `${peer} is calling you${
-          this.withVideo.value ? " (video)" : " (audio)"
-        }…`;
-      case "active": {
-        const path = this.connectionState.value;
-        const base = path === "connected"
-          ? `In call with ${peer}`
-          : path === "disconnected" || path === "failed"
-          ? `Reconnecting to ${peer}…`
-          : `Connecting to ${peer}…`;
-        return base + reconnecting +
-          (this.notice.value ? ` ${this.notice.value}` : "");
-      }
-      case "ended":
-        return this.notice.value || "Call ended.";
-      default:
-        if (session === "connecting") return "Signing in…";
-        if (session === "reconnecting") return "Reconnecting to the server…";
-        if (session === "signed-out") {
-          return this.notice.value || "Not signed in.";
-        }
-        return this.notice.value ||
-          `Signed in as ${this.signaling.selfId.value}. Ready to call.`;
-    }
-  });
+  readonly status = computed(() =>
+    statusSentence({
+      state: this.state.value,
+      peer: this.peerId.value,
+      session: this.signaling.state.value,
+      withVideo: this.withVideo.value,
+      connection: this.connectionState.value,
+      notice: this.notice.value,
+      selfId: this.signaling.selfId.value,
+    })
+  );
 
   #deps: CallMachineDeps;
   #webrtc: WebRTCService | null = null;

@@ -1,0 +1,26 @@
+/**
+ * The shapes the call page shares between the machine, the island and the
+ * components: components import these, never the machine.
+ * @module
+ */
+
+/** Where a call is. */
+export type CallState = "idle" | "calling" | "ringing" | "active" | "ended";
+
+/** How an incoming call is answered when the camera or microphone fails. */
+export type AnswerMode = "full" | "audio-only" | "receive-only";
+
+/** A chat message in the call, sent peer to peer. */
+export interface ChatMessage {
+  mine: boolean;
+  text: string;
+  at: number;
+}
+
+/** What each side tells the other about its media, over the data channel. */
+export interface PeerState {
+  muted: boolean;
+  cameraOff: boolean;
+  sharing: boolean;
+  recording: boolean;
+}
