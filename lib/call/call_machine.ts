@@ -13,7 +13,6 @@
 import { computed, signal } from "@preact/signals";
 import {
   type ClientMessage,
-  type EndReason,
   isUserId,
   type PayloadOf,
   type ServerMessage,
