@@ -20,6 +20,35 @@ import {
 
 const RING_TIMEOUT_MS = 2_000;
 
+/**
+ * Presses the button named `name` on every page at the same moment: each page
+ * clicks it itself at one agreed time. Two separate clicks from here can land
+ * a hundred milliseconds apart, long enough for one call to reach the other
+ * page first, and a click can then hit the incoming-call screen that replaced
+ * the button.
+ */
+async function pressTogether(pages: Page[], name: string): Promise<void> {
+  await Promise.all(
+    pages.map((page) => page.getByRole("button", { name }).waitFor()),
+  );
+  const at = Date.now() + 300;
+  await Promise.all(
+    pages.map((page) =>
+      page.evaluate(({ name, at }) =>
+        new Promise<void>((resolve, reject) => {
+          setTimeout(() => {
+            const button = [...document.querySelectorAll("button")].find((b) =>
+              b.textContent?.trim() === name
+            );
+            if (!button) return reject(new Error(`no button ${name}`));
+            button.click();
+            resolve();
+          }, at - Date.now());
+        }), { name, at })
+    ),
+  );
+}
+
 /** Peer connections the page still has open. */
 async function openConnections(page: Page): Promise<number> {
   return (await mediaState(page)).connections.filter((state) =>
@@ -111,10 +140,7 @@ Deno.test({
             await high.getByRole("textbox", { name: /user to call/i }).fill(
               lowId,
             );
-            await Promise.all([
-              low.getByRole("button", { name: /video call/i }).click(),
-              high.getByRole("button", { name: /video call/i }).click(),
-            ]);
+            await pressTogether([low, high], "Video call");
             await waitForStatus(low, `In call with ${highId}`);
             await waitForStatus(high, `In call with ${lowId}`);
             assert.equal(

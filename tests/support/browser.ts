@@ -207,9 +207,21 @@ export async function waitForStatus(
   text: string | RegExp,
   timeoutMs?: number,
 ): Promise<void> {
-  await page.getByRole("status").filter({ hasText: text }).waitFor(
-    timeoutMs === undefined ? undefined : { timeout: timeoutMs },
-  );
+  try {
+    await page.getByRole("status").filter({ hasText: text }).waitFor(
+      timeoutMs === undefined ? undefined : { timeout: timeoutMs },
+    );
+  } catch (error) {
+    // Say what the page showed instead, so that a failure names the state it stopped in.
+    const shown = await page.getByRole("status").allTextContents().catch(
+      () => [],
+    );
+    throw new Error(
+      `waiting for the status "${text}", the page shows ${
+        JSON.stringify(shown)
+      }: ${(error as Error).message.split("\n")[0]}`,
+    );
+  }
 }
 
 /** Waits until the island's call state is `state`. */
