@@ -25,6 +25,18 @@ export const USER_ID_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
 /** What a device id may be: 1–64 of `A–Z a–z 0–9 _ -`. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * A new device id: 18 of `a–z 0–9` (93 bits), one for each number `random`
+ * gives in [0, 1). The server and the page both make them with this.
+ */
+export function newDeviceId(random: () => number): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from(
+    { length: 18 },
+    () => alphabet[Math.floor(random() * alphabet.length)],
+  ).join("");
+}
+
 /** Whether `id` is a valid device id. */
 export function isDeviceId(id: unknown): id is string {
   return typeof id === "string" && DEVICE_ID_PATTERN.test(id);

@@ -10,6 +10,7 @@ import { signal } from "@preact/signals";
 import {
   type ClientMessage,
   CLOSE_CODES,
+  newDeviceId,
   type ServerMessage,
 } from "../protocol.ts";
 import type {
@@ -51,14 +52,6 @@ export const HEARTBEAT_TIMEOUT_MS = 10_000;
 export const MAX_BACKOFF_MS = 10_000;
 const FIRST_BACKOFF_MS = 500;
 
-function randomDeviceId(random: () => number): string {
-  return Array.from(
-    { length: 16 },
-    () => "abcdefghijklmnopqrstuvwxyz0123456789"[Math.floor(random() * 36)],
-  )
-    .join("");
-}
-
 /** One page's connection to the signaling server. */
 export class SignalingSession {
   readonly state = signal<SessionState>("signed-out");
@@ -87,7 +80,7 @@ export class SignalingSession {
   constructor(deps: SessionDeps, events: SessionEvents) {
     this.#deps = deps;
     this.#events = events;
-    this.deviceId = randomDeviceId(deps.random);
+    this.deviceId = newDeviceId(deps.random);
   }
 
   /** Signs in with these credentials. */

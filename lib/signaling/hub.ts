@@ -24,6 +24,7 @@ import {
   isOversized,
   isRelayedType,
   MAX_FRAME_BYTES,
+  newDeviceId,
   parseClientFrame,
   type PayloadOf,
   type PresenceUpdate,
@@ -127,8 +128,8 @@ const SWAP_ATTEMPTS = 5;
 /** How often a hang-up the engine could not take is tried again. */
 const HANGUP_RETRY_MS = 1_000;
 
-/** What the hub keeps per session besides the registry entry. */
-interface SessionState {
+/** What the hub keeps per session besides the registry entry: its limits, timers and order. */
+interface SessionGuards {
   messages: TokenBucket;
   refusals: TokenBucket;
   timers: unknown[];
@@ -211,12 +212,9 @@ function endReason(
   return call.caller === userId ? "cancelled" : "declined";
 }
 
-function newDeviceId(): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(9)),
-    (b) => b.toString(36).padStart(2, "0"),
-  )
-    .join("");
+/** A number in [0, 1) from the platform's cryptographic randomness. */
+function secureRandom(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32;
 }
 
 /** The signaling hub of one server. */
@@ -236,7 +234,7 @@ export class SignalingHub {
   #presence: PresenceFeed | null;
   /** How often a caller may ring, counted across its devices and instances. */
   #ringLimit: RateLimit;
-  #sessions = new Map<Session, SessionState>();
+  #sessions = new Map<Session, SessionGuards>();
   /** Hang-ups waiting for the engine, by call id. */
   #hangups = new Map<string, PendingHangup>();
   #hangupRetry: unknown = null;
@@ -310,7 +308,7 @@ export class SignalingHub {
   ): Session {
     const session: Session = {
       userId,
-      deviceId: join.deviceId ?? newDeviceId(),
+      deviceId: join.deviceId ?? newDeviceId(secureRandom),
       socket,
     };
     const replaced = this.registry.add(session);
@@ -322,7 +320,7 @@ export class SignalingHub {
       );
     }
     const limits = this.#limits;
-    const state: SessionState = {
+    const state: SessionGuards = {
       messages: new TokenBucket(
         limits.messageBurst,
         limits.messagesPerSecond,
@@ -1013,14 +1011,14 @@ export class SignalingHub {
   }
 
   /** A frame over the size cap: the sender hears why and is cut off, so one socket costs one such frame. */
-  #tooLarge(session: Session, state: SessionState): void {
+  #tooLarge(session: Session, state: SessionGuards): void {
     this.#error(session, "too-large");
     state.closing = true;
     session.socket.close(CLOSE_CODES.tooLarge, "frame too large");
   }
 
   /** Answers a message over a limit; a client that keeps on is disconnected. */
-  #refuse(session: Session, state: SessionState, inReplyTo?: string): void {
+  #refuse(session: Session, state: SessionGuards, inReplyTo?: string): void {
     if (!state.refusals.take()) {
       state.closing = true;
       session.socket.close(CLOSE_CODES.policy, "rate limit exceeded");
@@ -1301,7 +1299,7 @@ export class SignalingHub {
    */
   #inOrder(
     session: Session,
-    state: SessionState,
+    state: SessionGuards,
     operation: string,
     handle: () => void | Promise<void>,
   ): Promise<void> | void {
