@@ -48,7 +48,7 @@ import {
   TokenBucket,
 } from "./rate_limit.ts";
 import { PresenceFeed } from "./presence_feed.ts";
-import type { Session, SignalingSocket } from "./session.ts";
+import { sendText, type Session, type SignalingSocket } from "./session.ts";
 import { setAt, type Timers } from "./timers.ts";
 
 export type { Timers } from "./timers.ts";
@@ -182,14 +182,6 @@ const routes: { [T in ClientType]: Route<T> } = {
   "call:resume": (hub, session, payload) => hub.resumeCall(session, payload),
   ping: (hub, session) => hub.pong(session),
 };
-
-function sendText(socket: SignalingSocket, text: string): void {
-  try {
-    socket.send(text);
-  } catch {
-    // The socket is closing; its close handler will clean up.
-  }
-}
 
 function send(socket: SignalingSocket, message: ServerMessage): void {
   sendText(socket, JSON.stringify(message));

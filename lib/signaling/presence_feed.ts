@@ -13,7 +13,7 @@
  * @module
  */
 import type { PresenceUpdate, ServerMessage } from "../protocol.ts";
-import type { Session } from "./session.ts";
+import { sendText, type Session } from "./session.ts";
 import type { Timers } from "./timers.ts";
 
 /** What the feed needs of its hub. */
@@ -39,14 +39,6 @@ export const PRESENCE_CHANGES_PER_WINDOW = 16;
  * it is fewer bytes; at this ratio it is at most about 3.5 times their bytes.
  */
 const USERS_PER_CHANGE_FOR_A_LIST = 16;
-
-function send(session: Session, text: string): void {
-  try {
-    session.socket.send(text);
-  } catch {
-    // The socket is closing; its close handler will clean up.
-  }
-}
 
 function listText(list: { users: string[]; inCall: string[] }): string {
   const message: ServerMessage = { type: "presence:list", payload: list };
@@ -148,7 +140,7 @@ export class PresenceFeed {
     } catch (error) {
       return this.source.failed(error, to);
     }
-    for (const session of to) send(session, text);
+    for (const session of to) sendText(session.socket, text);
   }
 
   /** `net` to the settled sessions, `latest` to those `settling`, nothing to `skip`. */
@@ -164,7 +156,7 @@ export class PresenceFeed {
       if (skip.has(session)) continue;
       for (const change of settling.has(session) ? latest : net) {
         if (change.userId !== session.userId) {
-          send(session, texts.get(change)!);
+          sendText(session.socket, texts.get(change)!);
         }
       }
     }

@@ -9,6 +9,15 @@ export interface SignalingSocket {
   close(code: number, reason: string): void;
 }
 
+/** Sends on a socket that may be closing: its close handler cleans up, so a failed send is dropped. */
+export function sendText(socket: SignalingSocket, text: string): void {
+  try {
+    socket.send(text);
+  } catch {
+    // The socket is closing; its close handler will clean up.
+  }
+}
+
 /** One connection: a user on one device (a tab, a phone). */
 export interface Session {
   readonly userId: string;
