@@ -257,6 +257,7 @@ function engine(env: Env): EngineConfig {
 /** Reads the settings from an environment such as `Deno.env.toObject()`. */
 export function loadConfig(env: Env): ServerConfig {
   const jwtSecret = secret(env, "NEXUS_JWT_SECRET");
+  const tlsFiles = tls(env);
   return {
     port: integer(env, "PORT", 8000, 0, 65535),
     iceServers: iceServers(env),
@@ -271,8 +272,8 @@ export function loadConfig(env: Env): ServerConfig {
     jwtSecret,
     allowedOrigins: origins(env),
     turn: turn(env, jwtSecret),
-    tls: tls(env),
-    trustHostNames: tls(env) !== null ||
+    tls: tlsFiles,
+    trustHostNames: tlsFiles !== null ||
       Boolean(text(env, "DENO_DEPLOYMENT_ID")),
     maxConnections: integer(env, "NEXUS_MAX_CONNECTIONS", 10_000, 1, 1_000_000),
     maxConnectionsPerIp: integer(

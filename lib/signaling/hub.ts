@@ -1264,19 +1264,24 @@ export class SignalingHub {
       const { call, from, to, reason } = hangup;
       try {
         const current = await this.engine.callOf(from);
-        if (current?.id === id) {
-          if (!await this.#end(current, reason)) continue;
-        } else if (hangup.told) {
+        const restored = current?.id === id;
+        if (restored && !await this.#end(current, reason)) continue;
+        if (!restored && hangup.told) {
           this.#hangups.delete(id);
           continue;
         }
-        if (!hangup.told) {
-          await this.#toParty(call, to, {
+        // The peer hears the hang-up once; its instance drops its copy each
+        // time the call is ended, since it may be the one that restored it.
+        await this.#toParty(
+          call,
+          to,
+          hangup.told ? undefined : {
             type: "call:end",
             payload: { from, to, reason },
-          }, "ended");
-          hangup.told = true;
-        }
+          },
+          "ended",
+        );
+        hangup.told = true;
       } catch (error) {
         this.#observer.engineFailed?.("call:end", error);
       }
