@@ -4,7 +4,7 @@
  * and BroadcastChannel, here in one process).
  */
 import assert from "node:assert/strict";
-import type { Call } from "../lib/signaling/call.ts";
+import { ringingCall } from "./support/calls.ts";
 import type {
   Broadcast,
   EngineInbox,
@@ -50,22 +50,6 @@ class RecordingInbox implements EngineInbox {
   }
 }
 
-function call(caller: string, callee: string, version = 0): Call {
-  return {
-    id: `${caller}-${callee}`,
-    version,
-    caller,
-    callee,
-    callerDevice: "d1",
-    callerInstance: "i1",
-    calleeDevice: null,
-    calleeInstance: null,
-    phase: "ringing",
-    hasVideo: true,
-    hasAudio: true,
-  };
-}
-
 async function until(done: () => boolean, what: string, ms = 5_000) {
   const deadline = Date.now() + ms;
   while (!done()) {
@@ -103,7 +87,7 @@ async function keepsState(t: Deno.TestContext, engine: SignalingEngine) {
           { length: 20 },
           (_, i) =>
             engine.swapCall(["bob", "carol"], undefined, {
-              ...call("bob", "carol"),
+              ...ringingCall("bob", "carol"),
               id: `claim-${i}`,
             }),
         ),

@@ -19,7 +19,7 @@ import {
   type SignalingOptions,
   startSignaling,
 } from "./support/servers.ts";
-import { openRaw } from "./support/raw_websocket.ts";
+import { openRaw, upgradeRequest } from "./support/raw_websocket.ts";
 import { startNginx } from "./support/nginx.ts";
 import { DEFAULT_PRESENCE_WINDOW_MS } from "../lib/signaling/presence_feed.ts";
 import { needsService, NGINX } from "./support/environment.ts";
@@ -54,38 +54,23 @@ async function waitUntil(done: () => boolean, what: string, ms = 5_000) {
   }
 }
 
-/**
- * Opens a TCP connection to the server of `ws` and writes a WebSocket
- * upgrade request for `/ws?QUERY`, with `headers` after the Host line.
- */
+/** Writes an upgrade request to `url`'s server on a fresh connection; `headers` replace the usual ones. */
 async function sendUpgrade(
-  ws: string,
-  query: string,
-  host?: string,
-  headers: string[] = [],
+  url: string,
+  headers: Record<string, string> = {},
 ): Promise<Deno.TcpConn> {
-  const url = new URL(ws);
+  const target = new URL(url);
   const conn = await Deno.connect({
-    hostname: url.hostname,
-    port: Number(url.port),
+    hostname: target.hostname,
+    port: Number(target.port),
   });
-  const request = [
-    `GET /ws?${query} HTTP/1.1`,
-    `Host: ${host ?? url.host}`,
-    ...headers,
-    "Upgrade: websocket",
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-    "Sec-WebSocket-Version: 13",
-    "",
-    "",
-  ].join("\r\n");
-  await conn.write(new TextEncoder().encode(request));
+  await conn.write(upgradeRequest(url, headers));
   return conn;
 }
 
 /** An upgrade request abandoned at once: the connection closes right after it. */
-async function abandonUpgrade(ws: string, query: string): Promise<void> {
-  (await sendUpgrade(ws, query, undefined, ["Connection: Upgrade"])).close();
+async function abandonUpgrade(url: string): Promise<void> {
+  (await sendUpgrade(url)).close();
 }
 
 hardened(
@@ -103,7 +88,7 @@ hardened(
     for (let batch = 0; batch < 400; batch += 50) {
       await Promise.all(
         tokens.slice(batch, batch + 50).map((token) =>
-          abandonUpgrade(server.ws, `token=${token}`)
+          abandonUpgrade(`${server.ws}?token=${token}`)
         ),
       );
     }
@@ -306,15 +291,15 @@ hardened(
 
 /** The answer to a handshake sent with the given Host and Origin (which fetch cannot set). */
 async function refusalText(
-  ws: string,
-  query: string,
+  url: string,
   host: string,
   origin: string,
 ): Promise<string> {
-  const conn = await sendUpgrade(ws, query, host, [
-    `Origin: ${origin}`,
-    "Connection: Upgrade, close",
-  ]);
+  const conn = await sendUpgrade(url, {
+    Host: host,
+    Origin: origin,
+    Connection: "Upgrade, close",
+  });
   return await new Response(conn.readable).text();
 }
 
@@ -352,8 +337,7 @@ hardened(
     );
     assert.equal(await join(`[::1]:${port}`, `http://[::1]:${port}`), 101);
     const refusal = await refusalText(
-      server.ws,
-      "userId=x",
+      `${server.ws}?userId=x`,
       `evil.example:${port}`,
       `http://evil.example:${port}`,
     );

@@ -1,20 +1,9 @@
 import assert from "node:assert/strict";
-import { type Call, nextCall } from "./call.ts";
+import { nextCall } from "./call.ts";
+import { ringingCall } from "../../tests/support/calls.ts";
 import { CallTable } from "./call_table.ts";
 
-const ringing: Call = {
-  id: "c1",
-  version: 0,
-  caller: "alice",
-  callee: "bob",
-  callerDevice: "laptop",
-  callerInstance: "i1",
-  calleeDevice: null,
-  calleeInstance: null,
-  phase: "ringing",
-  hasVideo: true,
-  hasAudio: true,
-};
+const ringing = ringingCall("alice", "bob");
 
 Deno.test("call table: a call is found from either party, between exactly them", () => {
   const table = new CallTable();

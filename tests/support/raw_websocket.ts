@@ -31,6 +31,35 @@ function frame(opcode: number, payload: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * The bytes of a WebSocket upgrade request for `url`; `headers` add to the
+ * usual ones or replace them (matched case-insensitively), e.g. Host.
+ */
+export function upgradeRequest(
+  url: string,
+  headers: Record<string, string> = {},
+): Uint8Array {
+  const target = new URL(url);
+  const key = btoa(
+    String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))),
+  );
+  const usual: Record<string, string> = {
+    Host: target.host,
+    Upgrade: "websocket",
+    Connection: "Upgrade",
+    "Sec-WebSocket-Key": key,
+    "Sec-WebSocket-Version": "13",
+  };
+  const given = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+  const lines = [
+    `GET ${target.pathname}${target.search} HTTP/1.1`,
+    ...Object.entries(usual).filter(([name]) => !given.has(name.toLowerCase()))
+      .map(([name, value]) => `${name}: ${value}`),
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  return new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n");
+}
+
 /** Opens `ws://127.0.0.1:PORT/path` with extra handshake headers. */
 export async function openRaw(
   url: string,
@@ -41,21 +70,7 @@ export async function openRaw(
     hostname: target.hostname,
     port: Number(target.port),
   });
-  const key = btoa(
-    String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))),
-  );
-  const lines = [
-    `GET ${target.pathname}${target.search} HTTP/1.1`,
-    ...Object.keys(headers).some((name) => name.toLowerCase() === "host")
-      ? []
-      : [`Host: ${target.host}`],
-    "Upgrade: websocket",
-    "Connection: Upgrade",
-    `Sec-WebSocket-Key: ${key}`,
-    "Sec-WebSocket-Version: 13",
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-  ];
-  await conn.write(new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n"));
+  await conn.write(upgradeRequest(url, headers));
   let received = new Uint8Array(0);
   const read = async (): Promise<boolean> => {
     const chunk = new Uint8Array(65_536);
