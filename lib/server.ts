@@ -6,7 +6,7 @@
 import { type ServerConfig, serverConfig } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { ConnectionLimits } from "./signaling/connection_limits.ts";
-import { SignalingHub } from "./signaling/hub.ts";
+import { SignalingHub } from "./signaling/hub/hub.ts";
 import {
   combineObservers,
   createMetrics,

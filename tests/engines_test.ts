@@ -22,7 +22,7 @@ import {
 } from "./support/environment.ts";
 import { startRedis } from "./support/redis.ts";
 import { FakeSocket } from "./support/fake_socket.ts";
-import { SignalingHub } from "../lib/signaling/hub.ts";
+import { SignalingHub } from "../lib/signaling/hub/hub.ts";
 import type { Session } from "../lib/signaling/session.ts";
 
 const TTL_MS = 1_000;

@@ -3,7 +3,7 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { HubObserver, SignalingHub } from "./hub.ts";
+import type { HubObserver, SignalingHub } from "./hub/hub.ts";
 import { RELAYED_TYPES, type RelayedType } from "../protocol.ts";
 import type { Logger } from "../log.ts";
 

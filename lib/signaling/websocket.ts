@@ -9,7 +9,7 @@
 import { CLOSE_CODES, isDeviceId, isUserId } from "../protocol.ts";
 import { verifyToken } from "./auth.ts";
 import type { ConnectionLimits } from "./connection_limits.ts";
-import type { SignalingHub } from "./hub.ts";
+import type { SignalingHub } from "./hub/hub.ts";
 import type { Session } from "./session.ts";
 
 /** Everything a `/ws` handshake is checked against. */

@@ -4,7 +4,7 @@ import config from "../../lib/fresh_config.ts";
 import { createHandler } from "$fresh/server.ts";
 import { build } from "../../lib/fresh/src/build.ts";
 import { collectFiles } from "../../lib/fresh/src/manifest.ts";
-import { type HubOptions, SignalingHub } from "../../lib/signaling/hub.ts";
+import { type HubOptions, SignalingHub } from "../../lib/signaling/hub/hub.ts";
 import {
   type SignalingEndpoint,
   upgradeSignaling,

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { SignalingHub } from "./hub.ts";
-import { CLOSE_CODES } from "../protocol.ts";
-import type { Session } from "./session.ts";
-import { FakeSocket } from "../../tests/support/fake_socket.ts";
-import { ManualTimers } from "../../tests/support/fake_webrtc.ts";
+import { CLOSE_CODES } from "../../protocol.ts";
+import type { Session } from "../session.ts";
+import { FakeSocket } from "../../../tests/support/fake_socket.ts";
+import { ManualTimers } from "../../../tests/support/fake_webrtc.ts";
 
 const RING_MS = 1_000;
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { SignalingHub } from "./hub.ts";
-import { RELAYED_TYPES, type ServerMessage } from "../protocol.ts";
-import { FakeSocket } from "../../tests/support/fake_socket.ts";
-import { ManualTimers } from "../../tests/support/fake_webrtc.ts";
-import { DEFAULT_LIMITS } from "./rate_limit.ts";
+import { RELAYED_TYPES, type ServerMessage } from "../../protocol.ts";
+import { FakeSocket } from "../../../tests/support/fake_socket.ts";
+import { ManualTimers } from "../../../tests/support/fake_webrtc.ts";
+import { DEFAULT_LIMITS } from "../rate_limit.ts";
 
 const USERS = ["alice", "bob", "carol", "dave", "erin"];
 

@@ -1,0 +1,98 @@
+/**
+ * `call:request`: a caller rings a callee. The caller's ring limit is
+ * checked first; then the call is placed, or answered `busy`, already in a
+ * call, not online, or resolved as glare when the callee is calling too.
+ * @module
+ */
+import type { PayloadOf } from "../../protocol.ts";
+import type { Session } from "../session.ts";
+import type { HubContext } from "./context.ts";
+import { resolveGlare } from "./glare.ts";
+import { refuse } from "./guards.ts";
+import { send, sendError } from "./replies.ts";
+import { newCall, ring } from "./ringing.ts";
+import { retrying } from "./swaps.ts";
+
+/** `call:request`: ring every device of the callee, or answer why not. */
+export function requestCall(
+  hub: HubContext,
+  session: Session,
+  payload: PayloadOf<"call:request">,
+): void | Promise<void> {
+  if (payload.to === session.userId) {
+    return sendError(hub, session, "self-call", undefined, "call:request");
+  }
+  return ringAllowed(hub, session).then((allowed) =>
+    allowed ? placeCall(hub, session, payload) : undefined
+  );
+}
+
+/**
+ * Whether a caller may ring now: the limit is the caller's, across all of
+ * its devices, reconnects and instances, not one connection's.
+ */
+async function ringAllowed(
+  hub: HubContext,
+  session: Session,
+): Promise<boolean> {
+  if (await hub.engine.takeToken(`ring:${session.userId}`, hub.ringLimit)) {
+    return true;
+  }
+  const guards = hub.sessions.get(session);
+  if (guards) refuse(hub, session, guards, "call:request");
+  return false;
+}
+
+/** Rings the callee, or answers busy, glare or why not. */
+function placeCall(
+  hub: HubContext,
+  session: Session,
+  payload: PayloadOf<"call:request">,
+): Promise<void> {
+  const { userId } = session;
+  const { to } = payload;
+  return retrying(hub, session, "call:request", async () => {
+    // Both read together: a call the callee placed to this user a moment
+    // ago shows up on either side, and is glare, not busy.
+    const [mine, theirs, devices] = await Promise.all([
+      hub.engine.callOf(userId),
+      hub.engine.callOf(to),
+      hub.engine.devicesOf(to),
+    ]);
+    const crossing = mine ?? theirs;
+    if (
+      crossing?.phase === "ringing" && crossing.caller === to &&
+      crossing.callee === userId
+    ) {
+      return resolveGlare(hub, session, crossing, payload, devices);
+    }
+    if (mine) {
+      sendError(hub, session, "already-in-call", undefined, "call:request");
+      return true;
+    }
+    if (devices.size === 0) {
+      sendError(
+        hub,
+        session,
+        "peer-unavailable",
+        `${to} is not online.`,
+        "call:request",
+      );
+      return true;
+    }
+    if (theirs) {
+      hub.observer.callEnded?.(userId, to, "busy");
+      send(session.socket, {
+        type: "call:response",
+        payload: { from: to, to: userId, accepted: false, reason: "busy" },
+      });
+      return true;
+    }
+    const call = newCall(hub, session, to, payload);
+    if (!await hub.engine.swapCall([userId, to], undefined, call)) {
+      return false;
+    }
+    ring(hub, call, payload, devices);
+    return true;
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * What the hub's parts share: the instance's sockets and calls, the engine,
+ * the options with their defaults filled in, and the timers each part keeps.
+ * Each part is a set of functions over this one object; only the hub itself
+ * makes it.
+ * @module
+ */
+import { CallTable } from "../call_table.ts";
+import type { SignalingEngine } from "../engines/engine.ts";
+import { MemoryEngine } from "../engines/memory_engine.ts";
+import type { PresenceFeed } from "../presence_feed.ts";
+import {
+  DEFAULT_LIMITS,
+  type MessageLimits,
+  type RateLimit,
+} from "../rate_limit.ts";
+import { Registry } from "../registry.ts";
+import type { Session } from "../session.ts";
+import type { Timers } from "../timers.ts";
+import type { SessionGuards } from "./guards.ts";
+import type { PendingHangup } from "./hang_up.ts";
+import {
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_RESUME_GRACE_MS,
+  type HubObserver,
+  type HubOptions,
+  type IceRefresh,
+} from "./options.ts";
+import type { ResumeClaim } from "./resume.ts";
+
+/** The state of one hub, shared by its parts. */
+export interface HubContext {
+  /** This instance's connected users and their devices. */
+  readonly registry: Registry;
+  /** The calls of this instance's users, as last seen: what relaying checks against. */
+  readonly calls: CallTable;
+  /** Where users and calls are shared with other instances. */
+  readonly engine: SignalingEngine;
+  readonly timers: Timers;
+  readonly now: () => number;
+  readonly limits: MessageLimits;
+  readonly observer: Partial<HubObserver>;
+  readonly ringTimeoutMs: number;
+  readonly resumeGraceMs: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly iceTransportPolicy: RTCIceTransportPolicy;
+  readonly iceRefresh: IceRefresh | undefined;
+  /** How often a caller may ring, counted across its devices and instances. */
+  readonly ringLimit: RateLimit;
+  /** Presence as it goes out to this instance's sessions; `null` with presence off. */
+  presence: PresenceFeed | null;
+  /** The guards of each session this hub reads frames from. */
+  readonly sessions: Map<Session, SessionGuards>;
+  /** Ring timers of the calls this instance placed, by call id. */
+  readonly ringTimers: Map<string, unknown>;
+  /** Users in a call whose device is gone, and the timer that ends their call. */
+  readonly graceTimers: Map<string, unknown>;
+  /** Parties that resumed a call the engine had lost, waiting for the other, by user id. */
+  readonly resumeClaims: Map<string, ResumeClaim>;
+  /** Hang-ups waiting for the engine, by call id. */
+  readonly hangups: Map<string, PendingHangup>;
+  hangupRetry: unknown;
+  heartbeatSweep: unknown;
+  /** When the frame being handled arrived (`performance.now()`). */
+  frameArrived: number;
+}
+
+/** A hub's shared state, with every option's default filled in; presence is added by the hub. */
+export function createContext(options: HubOptions): HubContext {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  return {
+    registry: new Registry(),
+    calls: new CallTable(),
+    engine: options.engine ?? new MemoryEngine(),
+    timers: options.timers ?? {
+      set: (callback, ms) => setTimeout(callback, ms),
+      clear: (handle) => clearTimeout(handle as number),
+    },
+    now: options.now ?? Date.now,
+    limits,
+    observer: options.observer ?? {},
+    ringTimeoutMs: options.ringTimeoutMs,
+    resumeGraceMs: options.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ??
+      DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    iceTransportPolicy: options.iceTransportPolicy ?? "all",
+    iceRefresh: options.iceRefresh,
+    ringLimit: {
+      capacity: limits.callRequestBurst,
+      perSecond: limits.callRequestsPerMinute / 60,
+    },
+    presence: null,
+    sessions: new Map(),
+    ringTimers: new Map(),
+    graceTimers: new Map(),
+    resumeClaims: new Map(),
+    hangups: new Map(),
+    hangupRetry: null,
+    heartbeatSweep: null,
+    frameArrived: 0,
+  };
+}

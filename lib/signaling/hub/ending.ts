@@ -1,0 +1,28 @@
+/**
+ * Ending a call in the engine, whatever ended it (hang-up, decline, no
+ * answer, a party gone, glare): the swap, this instance's copy and timers
+ * dropped, the parties free again, and the end reported.
+ * @module
+ */
+import type { EndReason } from "../../protocol.ts";
+import type { Call } from "../call.ts";
+import { forgetCall } from "./call_timers.ts";
+import type { HubContext } from "./context.ts";
+import { announceInCall } from "./presence.ts";
+
+/** Ends a call in the engine; false when it had changed meanwhile. */
+export async function endInEngine(
+  hub: HubContext,
+  call: Call,
+  reason: EndReason,
+): Promise<boolean> {
+  if (
+    !await hub.engine.swapCall([call.caller, call.callee], call, undefined)
+  ) {
+    return false;
+  }
+  forgetCall(hub, call);
+  if (call.phase === "active") await announceInCall(hub, call, false);
+  hub.observer.callEnded?.(call.caller, call.callee, reason);
+  return true;
+}

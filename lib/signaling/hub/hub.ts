@@ -1,0 +1,123 @@
+/**
+ * The signaling hub: joins sessions, reads their frames and routes each
+ * message to the user in `to`, with `from` stamped as the sender's own id.
+ *
+ * It tracks calls so that only the two parties of a call can signal each
+ * other. A user may be connected on several devices: an incoming call rings
+ * them all, the first to answer gets the call and the others stop ringing.
+ * A device that loses its connection keeps its call for a grace period, and
+ * takes it back when it reconnects; two users calling each other at once end
+ * up in exactly one call, the one placed by the lower user id.
+ *
+ * The hub holds this instance's sockets. Who is connected where, and which
+ * calls exist, live in its engine, so that these rules hold across instances:
+ * every change of a call is an atomic swap there, retried when another
+ * instance changed the call first.
+ *
+ * This file is the hub's public face; each rule lives in its own file of
+ * this folder (`call_request.ts`, `glare.ts`, `ring_timeout.ts`,
+ * `resume.ts`, `relay.ts`, …), all sharing one `HubContext`.
+ * @module
+ */
+import type { CallTable } from "../call_table.ts";
+import type { SignalingEngine } from "../engines/engine.ts";
+import { PresenceFeed } from "../presence_feed.ts";
+import type { Registry } from "../registry.ts";
+import type { Session, SignalingSocket } from "../session.ts";
+import { createContext, type HubContext } from "./context.ts";
+import { receive } from "./dispatch.ts";
+import { inboxOf } from "./engine_inbox.ts";
+import { stopRetryingHangups } from "./hang_up.ts";
+import type { HubOptions, JoinOptions } from "./options.ts";
+import { sendError } from "./replies.ts";
+import { connect, disconnect } from "./sessions.ts";
+
+export * from "./options.ts";
+export type { Timers } from "../timers.ts";
+
+/** The signaling hub of one server. */
+export class SignalingHub {
+  #hub: HubContext;
+
+  constructor(options: HubOptions) {
+    const hub = createContext(options);
+    if (options.presence ?? true) {
+      hub.presence = new PresenceFeed(
+        {
+          sessions: () => hub.registry.sessions(),
+          snapshot: () => hub.engine.presence(),
+          failed: (error, waiting) => {
+            hub.observer.engineFailed?.("presence", error);
+            for (const session of waiting) {
+              sendError(hub, session, "unavailable");
+            }
+          },
+        },
+        hub.timers,
+        options.presenceWindowMs,
+      );
+    }
+    this.#hub = hub;
+  }
+
+  /** This instance's connected users and their devices. */
+  get registry(): Registry {
+    return this.#hub.registry;
+  }
+
+  /** The calls of this instance's users, as last seen: what relaying checks against. */
+  get calls(): CallTable {
+    return this.#hub.calls;
+  }
+
+  /** Where users and calls are shared with other instances. */
+  get engine(): SignalingEngine {
+    return this.#hub.engine;
+  }
+
+  /** Starts the engine, so that other instances reach this one. */
+  start(): Promise<void> {
+    return this.#hub.engine.start(inboxOf(this.#hub));
+  }
+
+  /**
+   * Joins a socket under `userId` (already verified). A user may be connected
+   * on several devices; a device that reconnects replaces its old connection
+   * (closed with 4409) and takes back its call.
+   */
+  connect(
+    userId: string,
+    socket: SignalingSocket,
+    join: JoinOptions = {},
+  ): Session {
+    return connect(this.#hub, userId, socket, join);
+  }
+
+  /** Handles one frame from a session: text frames only. Settles when it is handled. */
+  receive(session: Session, frame: unknown): Promise<void> | void {
+    return receive(this.#hub, session, frame);
+  }
+
+  /**
+   * Removes a session whose socket closed. A call that needed this device
+   * waits the grace period for it to come back, then ends with `peer-gone`.
+   * Settles once the engine knows.
+   */
+  disconnect(session: Session): Promise<void> | void {
+    return disconnect(this.#hub, session);
+  }
+
+  /** Closes every socket, e.g. with 1012 when the server restarts. */
+  closeAll(code: number, reason: string): void {
+    for (const session of [...this.#hub.registry.sessions()]) {
+      session.socket.close(code, reason);
+    }
+  }
+
+  /** Stops the engine: other instances no longer reach this one. */
+  stop(): Promise<void> {
+    this.#hub.presence?.stop();
+    stopRetryingHangups(this.#hub);
+    return this.#hub.engine.close();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The hub's contract with whoever runs it: its options, what it reports to
+ * observers, what a session brings when it joins, and the defaults.
+ * @module
+ */
+import type { EndReason, ErrorCode, RelayedType } from "../../protocol.ts";
+import type { Call } from "../call.ts";
+import type { SignalingEngine } from "../engines/engine.ts";
+import type { MessageLimits } from "../rate_limit.ts";
+import type { Timers } from "../timers.ts";
+
+/** Fresh ICE servers for a user, e.g. with new TURN credentials. */
+export interface IceRefresh {
+  forUser(userId: string): Promise<RTCIceServer[]>;
+  /** How often each session is sent new ones. */
+  everyMs: number;
+}
+
+/** What the hub reports as it works, for metrics and logs. */
+export interface HubObserver {
+  sessionOpened(userId: string): void;
+  sessionClosed(userId: string): void;
+  callRinging(call: Call): void;
+  callAnswered(call: Call): void;
+  /** A call ended, or a call attempt was answered busy or lost a glare. */
+  callEnded(caller: string, callee: string, reason: EndReason): void;
+  /** A message was delivered, `seconds` after its frame arrived. */
+  relayed(type: RelayedType, seconds: number): void;
+  /** A message was refused with an error. */
+  refused(code: ErrorCode, userId: string): void;
+  /** The engine failed at something the hub asked of it. */
+  engineFailed(operation: string, error: unknown): void;
+}
+
+/** How the hub behaves. */
+export interface HubOptions {
+  /** How long an unanswered call rings before it ends with `no-answer`. */
+  ringTimeoutMs: number;
+  /** How long a call waits for a party whose connection dropped. */
+  resumeGraceMs?: number;
+  /** Handed to clients: `relay` hides their own addresses from each other. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Whether clients learn who is online; `false` keeps the directory to the server. */
+  presence?: boolean;
+  /** How long presence changes are gathered before they are sent; 0 sends each at once. */
+  presenceWindowMs?: number;
+  /** Keeps each session's ICE servers fresh, when they expire. */
+  iceRefresh?: IceRefresh;
+  limits?: MessageLimits;
+  observer?: Partial<HubObserver>;
+  /** Timers; `setTimeout` unless a test says otherwise. */
+  timers?: Timers;
+  /** The clock in milliseconds; `Date.now` unless a test says otherwise. */
+  now?: () => number;
+  /** Heartbeat sessions silent for this long are closed as dead. */
+  heartbeatTimeoutMs?: number;
+  /** Where users and calls are shared; in this process's memory by default. */
+  engine?: SignalingEngine;
+}
+
+/** What a session brings when it joins. */
+export interface JoinOptions {
+  /** The page's device id; a new one is made when absent. */
+  deviceId?: string;
+  iceServers?: RTCIceServer[];
+  /** When its token expires (ms since the epoch); the socket is closed then. */
+  expiresAt?: number;
+  /**
+   * The client sends `ping` regularly, so the hub watches its silence itself
+   * instead of the socket pinging it (which costs a timer per message).
+   */
+  heartbeat?: boolean;
+}
+
+/** How long a heartbeat session may stay silent before it is closed as dead. */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 30_000;
+
+/** The grace period a call gives a party whose connection dropped. */
+export const DEFAULT_RESUME_GRACE_MS = 12_000;

@@ -1,0 +1,64 @@
+/**
+ * Relaying WebRTC messages (offer, answer, candidate) between the two
+ * devices of an accepted call: the hot path. The common case is checked
+ * against this instance's copy of the call and needs no engine.
+ * @module
+ */
+import type { PayloadOf, ServerMessage } from "../../protocol.ts";
+import { type Call, deviceOf, instanceOf } from "../call.ts";
+import { sendText, type Session } from "../session.ts";
+import type { HubContext } from "./context.ts";
+import { relayedNow } from "./delivery.ts";
+import { callBetween, mayRelay } from "./parties.ts";
+import { sendError } from "./replies.ts";
+
+/** The WebRTC messages the hub relays within a call. */
+export type WebRtcType = "webrtc:offer" | "webrtc:answer" | "webrtc:candidate";
+
+/** `webrtc:*`: only between the two devices of an accepted call. */
+export function relayInCall(
+  hub: HubContext,
+  session: Session,
+  type: WebRtcType,
+  payload: PayloadOf<WebRtcType>,
+): void | Promise<void> {
+  const message = { type, payload } as ServerMessage;
+  const known = hub.calls.between(session.userId, payload.to);
+  if (known && mayRelay(known, session)) {
+    return relay(hub, known, payload.to, message);
+  }
+  return (async () => {
+    const call = await callBetween(hub, session.userId, payload.to);
+    if (!call || !mayRelay(call, session)) {
+      return sendError(
+        hub,
+        session,
+        "not-in-call",
+        `You are not in a call with ${payload.to}.`,
+        type,
+      );
+    }
+    hub.calls.put(call);
+    relay(hub, call, payload.to, message);
+  })();
+}
+
+/** A WebRTC message to the peer's device in an active call, with no news of the call. */
+function relay(
+  hub: HubContext,
+  call: Call,
+  to: string,
+  message: ServerMessage,
+): void {
+  const device = deviceOf(call, to)!;
+  const instance = instanceOf(call, to)!;
+  const text = JSON.stringify(message);
+  if (instance !== hub.engine.instanceId) {
+    hub.engine.send(instance, { user: to, device, text });
+  } else {
+    const target = hub.registry.get(to, device);
+    if (!target) return;
+    sendText(target.socket, text);
+  }
+  relayedNow(hub, message.type);
+}

@@ -1,0 +1,78 @@
+/**
+ * Ringing: a new call, every device of the callee rung with the ring timer
+ * armed, and the other devices told the ring is over once one answers or
+ * declines.
+ * @module
+ */
+import type { EndReason, PayloadOf } from "../../protocol.ts";
+import type { Call } from "../call.ts";
+import type { Session } from "../session.ts";
+import { armRingTimer } from "./call_timers.ts";
+import type { HubContext } from "./context.ts";
+import { relayedNow, toEveryDevice } from "./delivery.ts";
+import { inBackground } from "./replies.ts";
+import { ringTimedOut } from "./ring_timeout.ts";
+
+/** A new call from a caller's device to `callee`, ringing. */
+export function newCall(
+  hub: HubContext,
+  caller: { userId: string; deviceId: string },
+  callee: string,
+  media: { hasVideo: boolean; hasAudio: boolean },
+): Call {
+  return {
+    id: crypto.randomUUID(),
+    version: 0,
+    caller: caller.userId,
+    callee,
+    callerDevice: caller.deviceId,
+    callerInstance: hub.engine.instanceId,
+    calleeDevice: null,
+    calleeInstance: null,
+    phase: "ringing",
+    hasVideo: media.hasVideo,
+    hasAudio: media.hasAudio,
+  };
+}
+
+/** Rings every device of the callee (`devices`: where they are connected). */
+export function ring(
+  hub: HubContext,
+  call: Call,
+  payload: PayloadOf<"call:request">,
+  devices: Map<string, string>,
+): void {
+  hub.calls.put(call);
+  hub.observer.callRinging?.(call);
+  armRingTimer(
+    hub,
+    call,
+    () => inBackground(hub, "ring.timeout", ringTimedOut(hub, call)),
+  );
+  toEveryDevice(hub, devices, {
+    user: call.callee,
+    text: JSON.stringify({ type: "call:request", payload }),
+    call,
+  });
+  relayedNow(hub, "call:request");
+}
+
+/** Tells the callee's other devices, which were ringing, that the ring is over. */
+export async function stopRinging(
+  hub: HubContext,
+  call: Call,
+  except: Session,
+  reason: EndReason,
+  ended: boolean,
+): Promise<void> {
+  toEveryDevice(hub, await hub.engine.devicesOf(call.callee), {
+    user: call.callee,
+    except: except.deviceId,
+    text: JSON.stringify({
+      type: "call:end",
+      payload: { from: call.caller, to: call.callee, reason },
+    }),
+    call,
+    ended,
+  });
+}
