@@ -119,16 +119,20 @@ function command(target: Target, port: number): string[] {
   }
 }
 
-/** Starts a server pinned to `core` and waits until it accepts connections; `env` adds settings. */
+/**
+ * Starts a server pinned to `core` and waits until it accepts connections;
+ * `env` adds settings, and `root` is the checkout it runs from.
+ */
 export async function startServer(
   target: Target,
   core: number,
   env: Record<string, string> = {},
+  root: string = ROOT,
 ): Promise<ServerProcess> {
   const port = freePort();
   const child = new Deno.Command("taskset", {
     args: ["-c", String(core), ...command(target, port)],
-    cwd: ROOT,
+    cwd: root,
     env: { ...NEXUS_BENCH_ENV, ...env, PORT: String(port), NO_COLOR: "1" },
     stdout: "null",
     stderr: "inherit",

@@ -1,7 +1,8 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { IS_BROWSER } from "$fresh/runtime.ts";
-import { browserGetUserMedia, CallMachine } from "../lib/call/call_machine.ts";
+import { CallMachine } from "../lib/call/call_machine.ts";
+import { browserGetUserMedia } from "../lib/call/media.ts";
 import type { AnswerMode } from "../lib/call/types.ts";
 import { connectWebSocket } from "../lib/call/signaling_client.ts";
 import { createRinger } from "../lib/call/ringer.ts";
@@ -151,7 +152,7 @@ export default function CallInterface(props: CallInterfaceProps) {
     if (!signedIn || !free || !devicesOpen.value) return;
     let stream: MediaStream | null = null;
     let stopped = false;
-    const choice = machine.devices.value;
+    const choice = machine.media.devices.value;
     navigator.mediaDevices?.getUserMedia(
       constraintsFor({ video: true, audio: true }, choice),
     ).then(async (s) => {
@@ -169,8 +170,8 @@ export default function CallInterface(props: CallInterfaceProps) {
     signedIn,
     free,
     devicesOpen.value,
-    machine.devices.value.camera,
-    machine.devices.value.microphone,
+    machine.media.devices.value.camera,
+    machine.media.devices.value.microphone,
   ]);
 
   useEffect(() => {
@@ -186,12 +187,12 @@ export default function CallInterface(props: CallInterfaceProps) {
   }, [machine.quality.value]);
 
   useEffect(() => {
-    const sink = machine.devices.value.speaker;
+    const sink = machine.media.devices.value.speaker;
     const video = remoteVideo.current as
       | (HTMLVideoElement & { setSinkId?(id: string): Promise<void> })
       | null;
     if (sink && video?.setSinkId) video.setSinkId(sink).catch(() => {});
-  }, [machine.devices.value.speaker, machine.remoteStream.value]);
+  }, [machine.media.devices.value.speaker, machine.remoteStream.value]);
 
   // Keyboard shortcuts, not while typing.
   useEffect(() => {
@@ -201,8 +202,9 @@ export default function CallInterface(props: CallInterfaceProps) {
         return;
       }
       const actions: Record<string, () => unknown> = {
-        m: () => machine.state.value === "active" && machine.toggleMute(),
-        v: () => machine.state.value === "active" && machine.toggleCamera(),
+        m: () => machine.state.value === "active" && machine.media.toggleMute(),
+        v: () =>
+          machine.state.value === "active" && machine.media.toggleCamera(),
         e: () => machine.hangUp(),
         a: () => machine.accept(),
         d: () => machine.decline(),
@@ -223,7 +225,7 @@ export default function CallInterface(props: CallInterfaceProps) {
     machine.join(userId.value);
   };
   const choose = (kind: keyof DeviceChoice, id: string) =>
-    machine.chooseDevice(kind, id);
+    machine.media.chooseDevice(kind, id);
 
   return (
     <main
@@ -311,7 +313,7 @@ export default function CallInterface(props: CallInterfaceProps) {
               <div class="flex flex-col gap-3">
                 <DevicePicker
                   lists={deviceLists.value}
-                  choice={machine.devices.value}
+                  choice={machine.media.devices.value}
                   onChoose={choose}
                 />
                 <LevelMeter stream={preview.value} />
@@ -351,14 +353,14 @@ export default function CallInterface(props: CallInterfaceProps) {
             />
             {state === "active" && (
               <PeerBadges
-                state={machine.peerState.value}
+                state={machine.channel.peerState.value}
                 recordingHere={machine.recording.value}
               />
             )}
             <VideoTile
               testId="local-video"
               label="Your camera"
-              stream={machine.localStream.value}
+              stream={machine.media.stream.value}
               muted
               class="absolute bottom-2 right-2 w-1/4 min-w-[6rem] aspect-video border-2 border-white"
             />
@@ -370,16 +372,16 @@ export default function CallInterface(props: CallInterfaceProps) {
             />
           )}
           <CallControls
-            muted={machine.micMuted.value}
-            cameraOff={machine.cameraOff.value}
-            sharing={machine.sharing.value}
+            muted={machine.media.micMuted.value}
+            cameraOff={machine.media.cameraOff.value}
+            sharing={machine.media.sharing.value}
             recording={machine.recording.value}
             showToggles={state === "active"}
             showVideoControls={machine.withVideo.value}
             canPictureInPicture={IS_BROWSER && document.pictureInPictureEnabled}
-            onMute={() => machine.toggleMute()}
-            onCamera={() => machine.toggleCamera()}
-            onShare={() => machine.toggleScreenShare()}
+            onMute={() => machine.media.toggleMute()}
+            onCamera={() => machine.media.toggleCamera()}
+            onShare={() => machine.media.toggleScreenShare()}
             onRecord={() => machine.toggleRecording()}
             onPictureInPicture={() =>
               remoteVideo.current?.requestPictureInPicture().catch(() => {})}
@@ -393,7 +395,7 @@ export default function CallInterface(props: CallInterfaceProps) {
               <div class="mt-3">
                 <DevicePicker
                   lists={deviceLists.value}
-                  choice={machine.devices.value}
+                  choice={machine.media.devices.value}
                   onChoose={choose}
                 />
               </div>
@@ -402,7 +404,7 @@ export default function CallInterface(props: CallInterfaceProps) {
           {state === "active" && (
             <ChatPanel
               peer={peer}
-              messages={machine.chat.value}
+              messages={machine.channel.chat.value}
               onSend={(text) => machine.sendChat(text)}
             />
           )}

@@ -1,23 +1,16 @@
 /**
  * The Nexus Call wire protocol, shared by the server and the island: message
- * types, their validation and the error codes. Every frame is a UTF-8 JSON
- * text frame `{ "type": string, "payload": object }`.
+ * types, ids, error and close codes, end reasons. Every frame is a UTF-8 JSON
+ * text frame `{ "type": string, "payload": object }`. How the server checks
+ * a client's frame against it is in `client_frames.ts`, which the page never
+ * loads.
  * @module
  */
-import * as v from "valibot";
+import type * as v from "valibot";
+import type { clientPayloads, payloads } from "./client_frames.ts";
 
 /** The largest frame the server reads, in bytes of UTF-8. */
 export const MAX_FRAME_BYTES = 64 * 1024;
-
-/**
- * The most fields and items (at any depth) a payload may hold: the six
- * messages need a dozen; the cap keeps a frame of thousands of unknown
- * fields from costing hundreds of times a normal one to parse.
- */
-export const MAX_PAYLOAD_VALUES = 256;
-
-/** How deeply a payload's objects and arrays may nest. */
-export const MAX_PAYLOAD_DEPTH = 8;
 
 /** What a user id may be: 1–64 of `A–Z a–z 0–9 . _ ~ -`. */
 export const USER_ID_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
@@ -103,93 +96,17 @@ export const END_REASONS = [
 /** One of `END_REASONS`. */
 export type EndReason = typeof END_REASONS[number];
 
-const UserId = v.pipe(
-  v.string(),
-  v.regex(USER_ID_PATTERN, "must be 1–64 of A–Z a–z 0–9 . _ ~ -"),
-);
-// Clients may send `from`; the server replaces it with the sender's own id.
-const ClaimedFrom = v.optional(v.pipe(v.string(), v.maxLength(64)));
-const Reason = v.optional(v.picklist(END_REASONS));
-
-const SessionDescription = v.object({
-  type: v.picklist(["offer", "answer", "pranswer", "rollback"]),
-  sdp: v.optional(v.pipe(v.string(), v.maxLength(60_000))),
-});
-
-const IceCandidate = v.object({
-  candidate: v.optional(v.pipe(v.string(), v.maxLength(2_048))),
-  sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64)))),
-  sdpMLineIndex: v.optional(
-    v.nullable(
-      v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_023)),
-    ),
-  ),
-  usernameFragment: v.optional(
-    v.nullable(v.pipe(v.string(), v.maxLength(256))),
-  ),
-});
-
-// Payloads are loose: extension fields travel on, within the frame size cap.
-const payloads = {
-  "call:request": v.looseObject({
-    from: ClaimedFrom,
-    to: UserId,
-    hasVideo: v.boolean(),
-    hasAudio: v.boolean(),
-  }),
-  "call:response": v.looseObject({
-    from: ClaimedFrom,
-    to: UserId,
-    accepted: v.boolean(),
-    reason: Reason,
-  }),
-  "webrtc:offer": v.looseObject({
-    from: ClaimedFrom,
-    to: UserId,
-    offer: SessionDescription,
-  }),
-  "webrtc:answer": v.looseObject({
-    from: ClaimedFrom,
-    to: UserId,
-    answer: SessionDescription,
-  }),
-  "webrtc:candidate": v.looseObject({
-    from: ClaimedFrom,
-    to: UserId,
-    candidate: IceCandidate,
-  }),
-  "call:end": v.looseObject({ from: ClaimedFrom, to: UserId, reason: Reason }),
-};
-
-/** Messages between a client and the server alone. */
-const controls = {
-  /** A heartbeat: the server answers `pong`. */
-  ping: v.optional(v.looseObject({}), {}),
-  /** After reconnecting (even to a restarted server): "I am still in a call with `to`". */
-  "call:resume": v.looseObject({ from: ClaimedFrom, to: UserId }),
-};
-
-const clientPayloads = { ...payloads, ...controls };
-
 /** The six message types a client sends, each relayed to the user in `to`. */
 export type RelayedType = keyof typeof payloads;
 
 /** Every message type a client may send. */
 export type ClientType = keyof typeof clientPayloads;
 
-/** The relayed message types, in protocol order. */
-export const RELAYED_TYPES = Object.keys(payloads) as RelayedType[];
-
 // Loose payloads infer an index signature; the protocol's types name only the known fields.
 type KnownFields<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
 type ClientPayload<T extends ClientType> = KnownFields<
   v.InferOutput<typeof clientPayloads[T]>
 >;
-
-/** Whether `type` is one of the six relayed message types. */
-export function isRelayedType(type: string): type is RelayedType {
-  return Object.hasOwn(payloads, type);
-}
 
 /** A message as a client sends it (`from` optional and ignored). */
 export type ClientMessage = {
@@ -242,125 +159,3 @@ export type ServerNotice =
 
 /** Anything the server sends. */
 export type ServerMessage = RelayedMessage | ServerNotice;
-
-/** The result of reading a client's frame. */
-export type ParseResult =
-  | { ok: true; message: ClientMessage }
-  | { ok: false; code: ErrorCode; message: string; inReplyTo?: string };
-
-function utf8Length(text: string): number {
-  // A UTF-16 unit is at most 3 UTF-8 bytes, so most frames need no counting.
-  if (text.length * 3 <= MAX_FRAME_BYTES) return text.length;
-  return new TextEncoder().encode(text).length;
-}
-
-/** Whether `frame` is over the size cap; a UTF-16 unit is at least one UTF-8 byte. */
-export function isOversized(frame: string): boolean {
-  return frame.length > MAX_FRAME_BYTES || utf8Length(frame) > MAX_FRAME_BYTES;
-}
-
-/** Where the JSON string opened at `start` closes (the end of `text` if it does not). */
-function stringEnd(text: string, start: number): number {
-  let end = text.indexOf('"', start + 1);
-  while (end !== -1) {
-    let backslashes = 0;
-    while (text.charCodeAt(end - 1 - backslashes) === 0x5c) backslashes++;
-    if (backslashes % 2 === 0) return end;
-    end = text.indexOf('"', end + 1);
-  }
-  return text.length;
-}
-
-/**
- * Whether a frame's JSON stays within `MAX_PAYLOAD_VALUES` and
- * `MAX_PAYLOAD_DEPTH`, read from its text before it is parsed: parsing a
- * frame of thousands of fields is what costs, so the fields are counted by
- * their separators (`:` and `,` outside strings) and the depth by the
- * brackets. The message's own `{"type":…,"payload":{…}}` adds one level and
- * a few separators.
- */
-function withinShape(frame: string): boolean {
-  const maxSeparators = 2 * MAX_PAYLOAD_VALUES + 4;
-  const maxDepth = MAX_PAYLOAD_DEPTH + 1;
-  let separators = 0;
-  let depth = 0;
-  for (let i = 0; i < frame.length; i++) {
-    const char = frame.charCodeAt(i);
-    if (char === 0x22) {
-      i = stringEnd(frame, i);
-    } else if (char === 0x7b || char === 0x5b) {
-      if (++depth > maxDepth) return false;
-    } else if (char === 0x7d || char === 0x5d) {
-      depth--;
-    } else if (char === 0x2c || char === 0x3a) {
-      if (++separators > maxSeparators) return false;
-    }
-  }
-  return true;
-}
-
-/** Reads and validates one frame from a client. */
-export function parseClientFrame(frame: string): ParseResult {
-  if (isOversized(frame)) {
-    return { ok: false, code: "too-large", message: ERROR_CODES["too-large"] };
-  }
-  if (!withinShape(frame)) {
-    return {
-      ok: false,
-      code: "invalid-message",
-      message:
-        `A payload may hold at most ${MAX_PAYLOAD_VALUES} fields and items, nested at most ${MAX_PAYLOAD_DEPTH} deep.`,
-    };
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(frame);
-  } catch {
-    return {
-      ok: false,
-      code: "invalid-json",
-      message: ERROR_CODES["invalid-json"],
-    };
-  }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    return {
-      ok: false,
-      code: "invalid-message",
-      message: 'A message is an object: {"type": string, "payload": object}.',
-    };
-  }
-  const { type, payload } = data as { type?: unknown; payload?: unknown };
-  if (typeof type !== "string") {
-    return {
-      ok: false,
-      code: "invalid-message",
-      message: 'The message needs a string "type".',
-    };
-  }
-  if (!Object.hasOwn(clientPayloads, type)) {
-    return {
-      ok: false,
-      code: "unknown-type",
-      message: `Unknown message type "${type.slice(0, 64)}".`,
-    };
-  }
-  const schema = clientPayloads[type as ClientType];
-  const result = v.safeParse(schema, payload);
-  if (!result.success) {
-    const issue = result.issues[0];
-    const path = [
-      "payload",
-      ...(issue.path ?? []).map((item) => String(item.key)),
-    ].join(".");
-    return {
-      ok: false,
-      code: "invalid-message",
-      message: `${type}: ${path} ${issue.message}`,
-      inReplyTo: type,
-    };
-  }
-  return {
-    ok: true,
-    message: { type, payload: result.output } as ClientMessage,
-  };
-}

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  ERROR_CODES,
-  isUserId,
-  MAX_FRAME_BYTES,
-  parseClientFrame,
-} from "./protocol.ts";
+import { isUserId } from "./protocol.ts";
+import { parseClientFrame } from "./client_frames.ts";
+import { BAD_FRAMES } from "../tests/support/bad_frames.ts";
 
 const offer = { type: "offer", sdp: "v=0" };
 const candidate = {
@@ -58,144 +55,8 @@ Deno.test("extension fields travel on; from is optional", () => {
   });
 });
 
-Deno.test("every bad frame gets its error code", async (t) => {
-  const cases: [string, string, keyof typeof ERROR_CODES][] = [
-    ["not JSON", "{nope", "invalid-json"],
-    ["empty frame", "", "invalid-json"],
-    ["a JSON string", '"hello"', "invalid-message"],
-    ["a JSON array", "[]", "invalid-message"],
-    ["null", "null", "invalid-message"],
-    ["no type", JSON.stringify({ payload: {} }), "invalid-message"],
-    [
-      "numeric type",
-      JSON.stringify({ type: 7, payload: {} }),
-      "invalid-message",
-    ],
-    [
-      "unknown type",
-      JSON.stringify({ type: "call:teleport", payload: {} }),
-      "unknown-type",
-    ],
-    [
-      "prototype key as type",
-      JSON.stringify({ type: "__proto__", payload: {} }),
-      "unknown-type",
-    ],
-    ["no payload", JSON.stringify({ type: "call:end" }), "invalid-message"],
-    [
-      "payload is a string",
-      JSON.stringify({ type: "call:end", payload: "bob" }),
-      "invalid-message",
-    ],
-    [
-      "missing to",
-      JSON.stringify({ type: "call:end", payload: {} }),
-      "invalid-message",
-    ],
-    [
-      "to is a number",
-      JSON.stringify({ type: "call:end", payload: { to: 5 } }),
-      "invalid-message",
-    ],
-    [
-      "to is empty",
-      JSON.stringify({ type: "call:end", payload: { to: "" } }),
-      "invalid-message",
-    ],
-    [
-      "to is 65 chars",
-      JSON.stringify({ type: "call:end", payload: { to: "a".repeat(65) } }),
-      "invalid-message",
-    ],
-    [
-      "to has a space",
-      JSON.stringify({ type: "call:end", payload: { to: "bob smith" } }),
-      "invalid-message",
-    ],
-    [
-      "to has odd Unicode",
-      JSON.stringify({ type: "call:end", payload: { to: "bob\u202e" } }),
-      "invalid-message",
-    ],
-    [
-      "hasVideo is a string",
-      JSON.stringify({
-        type: "call:request",
-        payload: { to: "bob", hasVideo: "yes", hasAudio: true },
-      }),
-      "invalid-message",
-    ],
-    [
-      "accepted missing",
-      JSON.stringify({ type: "call:response", payload: { to: "bob" } }),
-      "invalid-message",
-    ],
-    [
-      "unknown reason",
-      JSON.stringify({
-        type: "call:end",
-        payload: { to: "bob", reason: "bored" },
-      }),
-      "invalid-message",
-    ],
-    [
-      "offer without type",
-      JSON.stringify({
-        type: "webrtc:offer",
-        payload: { to: "bob", offer: { sdp: "v=0" } },
-      }),
-      "invalid-message",
-    ],
-    [
-      "offer sdp too long",
-      JSON.stringify({
-        type: "webrtc:offer",
-        payload: {
-          to: "bob",
-          offer: { type: "offer", sdp: "x".repeat(60_001) },
-        },
-      }),
-      "invalid-message",
-    ],
-    [
-      "candidate is a string",
-      JSON.stringify({
-        type: "webrtc:candidate",
-        payload: { to: "bob", candidate: "c" },
-      }),
-      "invalid-message",
-    ],
-    [
-      "candidate line index negative",
-      JSON.stringify({
-        type: "webrtc:candidate",
-        payload: { to: "bob", candidate: { sdpMLineIndex: -1 } },
-      }),
-      "invalid-message",
-    ],
-    [
-      "from is not a string",
-      JSON.stringify({ type: "call:end", payload: { to: "bob", from: {} } }),
-      "invalid-message",
-    ],
-    [
-      "over 64 KiB",
-      JSON.stringify({
-        type: "call:end",
-        payload: { to: "bob", pad: "x".repeat(MAX_FRAME_BYTES) },
-      }),
-      "too-large",
-    ],
-    [
-      "over 64 KiB in multibyte characters",
-      JSON.stringify({
-        type: "call:end",
-        payload: { to: "bob", pad: "é".repeat(MAX_FRAME_BYTES / 2) },
-      }),
-      "too-large",
-    ],
-  ];
-  for (const [name, frame, code] of cases) {
+Deno.test("protocol: every bad frame in the shared table gets its error code", async (t) => {
+  for (const [name, frame, code] of BAD_FRAMES) {
     await t.step(name, () => {
       const result = parseClientFrame(frame);
       assert.equal(result.ok, false);

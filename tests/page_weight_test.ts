@@ -4,11 +4,15 @@ import { needsPermissions } from "./support/environment.ts";
 import { startApp } from "./support/servers.ts";
 import { gzippedSize, pageScripts } from "./support/page_weight.ts";
 
-/** The budget for the call page's JavaScript, gzip. */
-const BUDGET_BYTES = 30 * 1024;
+/**
+ * The budget for the call page's JavaScript, gzip: 24.5 KiB. It was 23.9
+ * KiB before the structure work and is 22.2 KiB since the server's frame
+ * schemas left the page's bundle.
+ */
+const BUDGET_BYTES = 24.5 * 1024;
 
 Deno.test({
-  name: "the call page's JavaScript stays under 30 KB gzip",
+  name: "page: the call page's JavaScript stays under 24.5 KiB gzip",
   ignore: needsPermissions(),
   async fn() {
     const server = await startApp();

@@ -3,9 +3,8 @@ import {
   CallMachine,
   type CallMachineDeps,
   ENDED_DISPLAY_MS,
-  ICE_RECOVERY_MS,
-  ICE_RESTART_AFTER_MS,
 } from "./call_machine.ts";
+import { ICE_RECOVERY_MS, ICE_RESTART_AFTER_MS } from "./peer_link.ts";
 import {
   HEARTBEAT_MS,
   HEARTBEAT_TIMEOUT_MS,
@@ -18,8 +17,8 @@ import {
   FakeMediaStream,
   FakePeerConnection,
   FakeTrack,
-  ManualTimers,
 } from "../../tests/support/fake_webrtc.ts";
+import { ManualTimers } from "../../tests/support/manual_timers.ts";
 
 const ICE: RTCIceServer[] = [{ urls: "stun:127.0.0.1:3478" }];
 
@@ -99,7 +98,7 @@ function assertReleased(t: Setup) {
   assert.equal(t.machine.state.value, "ended");
   for (const track of t.media.tracks()) assert.equal(track.readyState, "ended");
   for (const pc of t.peers) assert.equal(pc.closed, true);
-  assert.equal(t.machine.localStream.value, null);
+  assert.equal(t.machine.media.stream.value, null);
   assert.equal(t.machine.remoteStream.value, null);
   t.timers.advance(ENDED_DISPLAY_MS);
   assert.equal(t.machine.state.value, "idle");
@@ -777,7 +776,7 @@ Deno.test("media trouble when answering: the call keeps ringing and can be answe
       await outgoingActive(s);
       s.media.streams[0].getVideoTracks()[0].unplug();
       assert.equal(s.machine.state.value, "active");
-      assert.equal(s.machine.cameraOff.value, true);
+      assert.equal(s.machine.media.cameraOff.value, true);
       assert.match(s.machine.status.value, /Your camera stopped/);
     },
   );
@@ -790,10 +789,10 @@ Deno.test("in-call controls", async (t) => {
       const s = setup();
       await outgoingActive(s);
       const [audio] = s.media.streams[0].getAudioTracks();
-      s.machine.toggleMute();
-      assert.equal(s.machine.micMuted.value, true);
+      s.machine.media.toggleMute();
+      assert.equal(s.machine.media.micMuted.value, true);
       assert.equal(audio.enabled, false);
-      s.machine.toggleMute();
+      s.machine.media.toggleMute();
       assert.equal(audio.enabled, true);
     },
   );
@@ -804,12 +803,12 @@ Deno.test("in-call controls", async (t) => {
       await outgoingActive(s);
       const [video] = s.media.streams[0].getVideoTracks();
       const sender = s.peers[0].senders.find((x) => x.track?.kind === "video")!;
-      await s.machine.toggleCamera();
-      assert.equal(s.machine.cameraOff.value, true);
+      await s.machine.media.toggleCamera();
+      assert.equal(s.machine.media.cameraOff.value, true);
       assert.equal(video.readyState, "ended");
       assert.equal(sender.track, null);
-      await s.machine.toggleCamera();
-      assert.equal(s.machine.cameraOff.value, false);
+      await s.machine.media.toggleCamera();
+      assert.equal(s.machine.media.cameraOff.value, false);
       const [newVideo] = s.media.streams[1].getVideoTracks();
       assert.equal(sender.track, newVideo);
       s.machine.hangUp();
@@ -869,11 +868,11 @@ Deno.test("the call's data channel: chat both ways and each side's media state",
   assert.equal(s.machine.sendChat("  hello bob  "), true);
   assert.deepEqual(channel.sent.at(-1), { type: "chat", text: "hello bob" });
   channel.receive({ type: "chat", text: "hi alice" });
-  assert.deepEqual(s.machine.chat.value.map((m) => [m.mine, m.text]), [[
+  assert.deepEqual(s.machine.channel.chat.value.map((m) => [m.mine, m.text]), [[
     true,
     "hello bob",
   ], [false, "hi alice"]]);
-  s.machine.toggleMute();
+  s.machine.media.toggleMute();
   assert.deepEqual(channel.sent.at(-1), {
     type: "state",
     muted: true,
@@ -888,7 +887,7 @@ Deno.test("the call's data channel: chat both ways and each side's media state",
     sharing: false,
     recording: true,
   });
-  assert.deepEqual(s.machine.peerState.value, {
+  assert.deepEqual(s.machine.channel.peerState.value, {
     muted: true,
     cameraOff: true,
     sharing: false,
@@ -905,19 +904,19 @@ Deno.test("screen share swaps the sent track and goes back to the camera", async
   const display = new FakeMediaStream([new FakeTrack("video")]);
   await outgoingActive(s);
   // The machine got no getDisplayMedia: it says so.
-  await s.machine.toggleScreenShare();
+  await s.machine.media.toggleScreenShare();
   assert.equal(s.machine.notice.value, "This browser cannot share its screen.");
   const t = setupWith({
     getDisplayMedia: () => Promise.resolve(display as unknown as MediaStream),
   });
   await outgoingActive(t);
   const sender = t.peers[0].senders.find((x) => x.track?.kind === "video")!;
-  await t.machine.toggleScreenShare();
-  assert.equal(t.machine.sharing.value, true);
+  await t.machine.media.toggleScreenShare();
+  assert.equal(t.machine.media.sharing.value, true);
   assert.equal(sender.track, display.getVideoTracks()[0]);
   display.getVideoTracks()[0].unplug(); // the browser's "Stop sharing"
   await t.settle();
-  assert.equal(t.machine.sharing.value, false);
+  assert.equal(t.machine.media.sharing.value, false);
   assert.equal(
     sender.track,
     t.media.streams.at(-1)!.getVideoTracks()[0],
@@ -935,8 +934,8 @@ Deno.test("choosing a device is remembered, and in a call swaps the track", asyn
   });
   await outgoingActive(s);
   const sender = s.peers[0].senders.find((x) => x.track?.kind === "audio")!;
-  s.machine.toggleMute();
-  await s.machine.chooseDevice("microphone", "mic-2");
+  s.machine.media.toggleMute();
+  await s.machine.media.chooseDevice("microphone", "mic-2");
   assert.deepEqual(s.media.requests.at(-1), {
     video: false,
     audio: { deviceId: { exact: "mic-2" } },

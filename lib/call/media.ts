@@ -38,3 +38,15 @@ export function describeMediaError(error: unknown, wish: MediaWish): string {
 export function stopStream(stream: MediaStream | null | undefined): void {
   for (const track of stream?.getTracks() ?? []) track.stop();
 }
+
+/** The browser's getUserMedia, as the island hands it to the machine. */
+export function browserGetUserMedia(
+  constraints: MediaStreamConstraints,
+): Promise<MediaStream> {
+  if (!globalThis.navigator?.mediaDevices) {
+    return Promise.reject(
+      new DOMException("no mediaDevices", "NoMediaDevices"),
+    );
+  }
+  return navigator.mediaDevices.getUserMedia(constraints);
+}

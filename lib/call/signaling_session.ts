@@ -65,7 +65,12 @@ export class SignalingSession {
   readonly inCall = signal<string[]>([]);
   /** This page's device id, the same across reconnects. */
   readonly deviceId: string;
-  iceServers: RTCIceServer[] = [];
+  /**
+   * The ICE servers to reach peers with, as the server last sent them (at
+   * sign-in, and fresh ones before TURN credentials expire); a live call's
+   * peer link follows this signal.
+   */
+  readonly iceServers = signal<RTCIceServer[]>([]);
   iceTransportPolicy: RTCIceTransportPolicy = "all";
 
   #deps: SessionDeps;
@@ -133,7 +138,7 @@ export class SignalingSession {
         this.#attempt = 0;
         this.state.value = "signed-in";
         this.selfId.value = message.payload.userId;
-        this.iceServers = message.payload.iceServers;
+        this.iceServers.value = message.payload.iceServers;
         this.iceTransportPolicy = message.payload.iceTransportPolicy;
         this.presence.value = message.payload.presence;
         this.#scheduleHeartbeat();
@@ -141,8 +146,8 @@ export class SignalingSession {
         return;
       }
       case "session:ice-servers":
-        this.iceServers = message.payload.iceServers;
-        break;
+        this.iceServers.value = message.payload.iceServers;
+        return;
       case "presence:list":
         this.online.value = message.payload.users.filter((u) =>
           u !== this.selfId.value

@@ -86,3 +86,57 @@ export function statusSentence(facts: StatusFacts): string {
       return notice || `Signed in as ${facts.selfId}. Ready to call.`;
   }
 }
+
+/** How the path to the peer failed, as well as the page can tell. */
+export interface ConnectionFailure {
+  /** The TURN server answered 401: the app's credentials are wrong. */
+  relayRefusedCredentials: boolean;
+  /** Relay-only ICE gathered no candidate at all: the relay could not be used. */
+  relayUnusable: boolean;
+}
+
+/** Why no media path to the peer could be made, with what to do when the relay is the cause. */
+export function connectionFailedSentence(
+  peer: string,
+  failure: ConnectionFailure,
+): string {
+  if (failure.relayRefusedCredentials) {
+    return `Could not connect to ${peer}: the relay (TURN) server refused this app's credentials. Ask the administrator to check NEXUS_TURN_SECRET.`;
+  }
+  if (failure.relayUnusable) {
+    return `Could not connect to ${peer}: the relay (TURN) server could not be used. Ask the administrator to check NEXUS_TURN_URLS and NEXUS_TURN_SECRET.`;
+  }
+  return endSentence("ice-failed", peer, "active");
+}
+
+/** Setting up the peer connection threw: the call cannot go on. */
+export function negotiationFailedSentence(
+  peer: string,
+  error: unknown,
+): string {
+  return `Setting up the connection to ${peer} failed (${
+    (error as Error)?.message ?? error
+  }).`;
+}
+
+/** How the person's own action ended a call, in the state it was in. */
+export function ownEndSentence(
+  state: "calling" | "ringing" | "active",
+  peer: string,
+): string {
+  switch (state) {
+    case "calling":
+      return `You cancelled the call to ${peer}.`;
+    case "ringing":
+      return `You declined the call from ${peer}.`;
+    case "active":
+      return `Call with ${peer} ended.`;
+  }
+}
+
+/** A device that stopped mid-call (unplugged, or taken by the system). */
+export function trackEndedSentence(kind: string): string {
+  return kind === "video"
+    ? "Your camera stopped. Press Camera off to turn it on again."
+    : "Your microphone stopped. Check that it is connected.";
+}

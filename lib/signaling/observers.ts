@@ -4,7 +4,8 @@
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { HubObserver, SignalingHub } from "./hub/hub.ts";
-import { RELAYED_TYPES, type RelayedType } from "../protocol.ts";
+import { type RelayedType } from "../protocol.ts";
+import { RELAYED_TYPES } from "../client_frames.ts";
 import type { Logger } from "../log.ts";
 
 /** Calls every observer in turn. */

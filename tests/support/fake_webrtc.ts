@@ -239,36 +239,3 @@ export class FakeMedia {
     return this.streams.flatMap((stream) => stream.getTracks());
   }
 }
-
-/** Timers that run only when the test says so. */
-export class ManualTimers {
-  #next = 1;
-  #pending = new Map<number, { at: number; callback: () => void }>();
-  now = 0;
-
-  setTimeout = (callback: () => void, ms: number): number => {
-    const handle = this.#next++;
-    this.#pending.set(handle, { at: this.now + ms, callback });
-    return handle;
-  };
-  clearTimeout = (handle: number): void => {
-    this.#pending.delete(handle);
-  };
-  /** Moves time forward, running what falls due. */
-  advance(ms: number): void {
-    this.now += ms;
-    for (
-      const [handle, timer] of [...this.#pending].sort((a, b) =>
-        a[1].at - b[1].at
-      )
-    ) {
-      if (timer.at > this.now) continue;
-      this.#pending.delete(handle);
-      timer.callback();
-    }
-  }
-  /** How many timers wait. */
-  get size(): number {
-    return this.#pending.size;
-  }
-}

@@ -5,11 +5,8 @@
  * first updates this instance's copy of the call, then reaches the sockets.
  * @module
  */
-import {
-  CLOSE_CODES,
-  isRelayedType,
-  type ServerMessage,
-} from "../../protocol.ts";
+import { CLOSE_CODES, type ServerMessage } from "../../protocol.ts";
+import { isRelayedType } from "../../client_frames.ts";
 import { type Call, deviceOf, instanceOf } from "../call.ts";
 import type { Envelope } from "../engines/engine.ts";
 import { sendText } from "../session.ts";

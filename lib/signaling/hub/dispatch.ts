@@ -6,11 +6,10 @@
  */
 import {
   type ClientType,
-  isOversized,
   MAX_FRAME_BYTES,
-  parseClientFrame,
   type PayloadOf,
 } from "../../protocol.ts";
+import { isOversized, parseClientFrame } from "../../client_frames.ts";
 import { frameCost } from "../rate_limit.ts";
 import type { Session } from "../session.ts";
 import { requestCall } from "./call_request.ts";

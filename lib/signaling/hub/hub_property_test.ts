@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { SignalingHub } from "./hub.ts";
-import { RELAYED_TYPES, type ServerMessage } from "../../protocol.ts";
+import { type ServerMessage } from "../../protocol.ts";
+import { RELAYED_TYPES } from "../../client_frames.ts";
 import { FakeSocket } from "../../../tests/support/fake_socket.ts";
-import { ManualTimers } from "../../../tests/support/fake_webrtc.ts";
+import { ManualTimers } from "../../../tests/support/manual_timers.ts";
 import { DEFAULT_LIMITS } from "../rate_limit.ts";
 
 const USERS = ["alice", "bob", "carol", "dave", "erin"];

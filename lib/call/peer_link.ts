@@ -1,0 +1,260 @@
+/**
+ * The peer link: one call's path to the peer, over a `WebRTCService`. It
+ * sends the negotiation through the signaling session, keeps the ICE
+ * servers current, samples the call's quality, and recovers a broken path:
+ * the caller (the impolite side) restarts ICE after 2 s of `disconnected` or
+ * at once on `failed`; a path not back within 30 s gives up.
+ * @module
+ */
+import { effect, type ReadonlySignal } from "@preact/signals";
+import type { ClientMessage, ServerMessage } from "../protocol.ts";
+import {
+  type CallQuality,
+  type QualitySnapshot,
+  readQuality,
+} from "./quality.ts";
+import { type PeerConnectionFactory, WebRTCService } from "./webrtc_service.ts";
+import {
+  connectionFailedSentence,
+  negotiationFailedSentence,
+} from "./words.ts";
+
+/** How often the call's quality is read from `getStats`. */
+export const QUALITY_EVERY_MS = 2_000;
+/** How long the media path may stay `disconnected` before the caller restarts ICE. */
+export const ICE_RESTART_AFTER_MS = 2_000;
+/** How long a broken media path may take to come back before the call ends. */
+export const ICE_RECOVERY_MS = 30_000;
+
+/** What the link needs from the browser. */
+export interface PeerLinkDeps {
+  createPeerConnection: PeerConnectionFactory;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Where the link reaches the rest of the page. */
+export interface PeerLinkEvents {
+  /** A signaling message for the peer. */
+  send(message: ClientMessage): void;
+  remoteStream(stream: MediaStream): void;
+  connectionState(state: RTCPeerConnectionState): void;
+  quality(quality: CallQuality): void;
+  channelOpen(): void;
+  peerMessage(message: unknown): void;
+  /** The link gave up (the peer has been told); `sentence` says why. */
+  failed(sentence: string): void;
+}
+
+/** Who the link is to and how it negotiates. */
+export interface PeerLinkSetup {
+  peer: string;
+  /** The callee is polite: it yields when both offer at once, and never restarts ICE. */
+  polite: boolean;
+  /** The session's ICE servers; a refresh reaches the live connection. */
+  iceServers: ReadonlySignal<RTCIceServer[]>;
+  iceTransportPolicy: RTCIceTransportPolicy;
+}
+
+/** One call's connection to its peer. */
+export class PeerLink {
+  #deps: PeerLinkDeps;
+  #setup: PeerLinkSetup;
+  #events: PeerLinkEvents;
+  #webrtc: WebRTCService;
+  #timers = new Map<"restart" | "recovery" | "quality", unknown>();
+  #snapshot: QualitySnapshot | null = null;
+  #sampling = false;
+  #closed = false;
+  /** The path's last reported state. */
+  #state: RTCPeerConnectionState = "new";
+  #unwatchIceServers: () => void;
+
+  constructor(
+    deps: PeerLinkDeps,
+    setup: PeerLinkSetup,
+    events: PeerLinkEvents,
+  ) {
+    this.#deps = deps;
+    this.#setup = setup;
+    this.#events = events;
+    const { peer } = setup;
+    this.#webrtc = new WebRTCService(
+      deps.createPeerConnection,
+      {
+        iceServers: setup.iceServers.peek(),
+        iceTransportPolicy: setup.iceTransportPolicy,
+      },
+      {
+        onDescription: (description) =>
+          events.send(
+            description.type === "offer"
+              ? {
+                type: "webrtc:offer",
+                payload: { to: peer, offer: description },
+              }
+              : {
+                type: "webrtc:answer",
+                payload: { to: peer, answer: description },
+              },
+          ),
+        onLocalCandidate: (candidate) =>
+          events.send({
+            type: "webrtc:candidate",
+            payload: { to: peer, candidate },
+          }),
+        onRemoteStream: events.remoteStream,
+        onConnectionState: (state) => this.#pathChanged(state),
+        onNoCandidates: () => this.#giveUp(true),
+        onChannelOpen: events.channelOpen,
+        onPeerMessage: events.peerMessage,
+        onError: (error) => this.#negotiationFailed(error),
+      },
+      { polite: setup.polite },
+    );
+    let first = true;
+    this.#unwatchIceServers = effect(() => {
+      const iceServers = setup.iceServers.value;
+      if (!first) this.#webrtc.setIceServers(iceServers);
+      first = false;
+    });
+  }
+
+  /** Sends the local media (the callee's waits for the caller's offer). */
+  addStream(stream: MediaStream): void {
+    this.#webrtc.addStream(stream);
+  }
+
+  /** Sends `track` in place of the current one of its kind, without renegotiating. */
+  replaceTrack(
+    kind: "audio" | "video",
+    track: MediaStreamTrack | null,
+  ): Promise<void> {
+    return this.#webrtc.replaceTrack(kind, track);
+  }
+
+  /** A message to the peer over the data channel; false when it cannot go now. */
+  sendToPeer(message: unknown): boolean {
+    return this.#webrtc.sendToPeer(message);
+  }
+
+  /** A negotiation message from the peer; a step that fails ends the call rather than leaving it half set up. */
+  receive(
+    message: Extract<
+      ServerMessage,
+      { type: "webrtc:offer" | "webrtc:answer" | "webrtc:candidate" }
+    >,
+  ): void {
+    const webrtc = this.#webrtc;
+    const step = message.type === "webrtc:candidate"
+      ? webrtc.addRemoteCandidate(message.payload.candidate)
+      : webrtc.receiveDescription(
+        message.type === "webrtc:offer"
+          ? message.payload.offer
+          : message.payload.answer,
+      );
+    step.catch((error) => this.#negotiationFailed(error));
+  }
+
+  /** Closes the connection and stops its timers; nothing more is reported. */
+  close(): void {
+    this.#closed = true;
+    this.#unwatchIceServers();
+    for (const timer of this.#timers.values()) this.#deps.clearTimeout(timer);
+    this.#timers.clear();
+    this.#webrtc.close();
+  }
+
+  #pathChanged(state: RTCPeerConnectionState): void {
+    this.#state = state;
+    this.#events.connectionState(state);
+    if (state === "connected") {
+      for (const name of ["restart", "recovery"] as const) {
+        this.#clearTimer(name);
+      }
+      if (!this.#sampling) {
+        this.#sampling = true;
+        this.#sampleQuality();
+      }
+      return;
+    }
+    if (state !== "disconnected" && state !== "failed") return;
+    if (!this.#timers.has("recovery")) {
+      this.#setTimer("recovery", () => this.#giveUp(false), ICE_RECOVERY_MS);
+    }
+    if (this.#setup.polite) return;
+    if (state === "failed") {
+      this.#webrtc.restartIce();
+    } else if (!this.#timers.has("restart")) {
+      this.#setTimer("restart", () => {
+        if (this.#state === "disconnected") this.#webrtc.restartIce();
+      }, ICE_RESTART_AFTER_MS);
+    }
+  }
+
+  #sampleQuality(): void {
+    this.#setTimer("quality", async () => {
+      try {
+        const stats = await this.#webrtc.peerConnection.getStats();
+        if (this.#closed) return;
+        const reading = readQuality(
+          stats as unknown as Parameters<typeof readQuality>[0],
+          Date.now(),
+          this.#snapshot,
+        );
+        this.#snapshot = reading.snapshot;
+        this.#events.quality(reading.quality);
+      } catch {
+        // Statistics are best effort; the next reading may work.
+      }
+      if (!this.#closed) this.#sampleQuality();
+    }, QUALITY_EVERY_MS);
+  }
+
+  /**
+   * No path to the peer could be made: the peer is told, and the page hears
+   * why as well as the link can say.
+   */
+  #giveUp(noCandidates: boolean): void {
+    if (this.#closed) return;
+    const { peer, iceTransportPolicy } = this.#setup;
+    this.#events.send({
+      type: "call:end",
+      payload: { to: peer, reason: "ice-failed" },
+    });
+    this.#events.failed(connectionFailedSentence(peer, {
+      relayRefusedCredentials: this.#webrtc.relayRefusedCredentials,
+      relayUnusable: noCandidates && iceTransportPolicy === "relay",
+    }));
+  }
+
+  #negotiationFailed(error: unknown): void {
+    if (this.#closed) return;
+    const { peer } = this.#setup;
+    this.#events.send({
+      type: "call:end",
+      payload: { to: peer, reason: "ice-failed" },
+    });
+    this.#events.failed(negotiationFailedSentence(peer, error));
+  }
+
+  #setTimer(
+    name: "restart" | "recovery" | "quality",
+    callback: () => void,
+    ms: number,
+  ): void {
+    this.#timers.set(
+      name,
+      this.#deps.setTimeout(() => {
+        this.#timers.delete(name);
+        callback();
+      }, ms),
+    );
+  }
+
+  #clearTimer(name: "restart" | "recovery" | "quality"): void {
+    const timer = this.#timers.get(name);
+    if (timer !== undefined) this.#deps.clearTimeout(timer);
+    this.#timers.delete(name);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The hub, through its public face with fake sockets and manual timers:
+ * relaying WebRTC messages only inside an accepted call.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { hubFixture } from "../../../tests/support/hub_fixture.ts";
+
+Deno.test("hub: signaling outside a call is refused with not-in-call and delivered to nobody", async (t) => {
+  const s = hubFixture();
+  const alice = await s.join("alice");
+  const bob = await s.join("bob");
+  const carol = await s.join("carol");
+  for (const x of [alice, bob, carol]) x.socket.take();
+  const attempts: [string, Record<string, unknown>][] = [
+    ["webrtc:offer", { to: "bob", offer: { type: "offer", sdp: "v=0" } }],
+    ["webrtc:candidate", { to: "bob", candidate: { candidate: "c" } }],
+    ["call:response", { to: "bob", accepted: true }],
+    ["call:end", { to: "bob" }],
+  ];
+  for (const [type, payload] of attempts) {
+    await t.step(`${type} with no call`, async () => {
+      await s.frame(alice.session, type, payload);
+      const [reply] = alice.socket.take();
+      assert.equal(reply.type === "error" && reply.payload.code, "not-in-call");
+      assert.deepEqual(bob.socket.take(), []);
+    });
+  }
+  await t.step("webrtc:* while still ringing", async () => {
+    await s.frame(alice.session, "call:request", {
+      to: "bob",
+      hasVideo: true,
+      hasAudio: true,
+    });
+    bob.socket.take();
+    await s.frame(alice.session, "webrtc:offer", {
+      to: "bob",
+      offer: { type: "offer", sdp: "v=0" },
+    });
+    const [reply] = alice.socket.take();
+    assert.equal(reply.type === "error" && reply.payload.code, "not-in-call");
+    assert.deepEqual(bob.socket.take(), []);
+  });
+  await t.step("the caller cannot answer their own call", async () => {
+    await s.frame(alice.session, "call:response", {
+      to: "bob",
+      accepted: true,
+    });
+    const [reply] = alice.socket.take();
+    assert.equal(reply.type === "error" && reply.payload.code, "not-in-call");
+  });
+  await t.step("a third user cannot end or join their call", async () => {
+    await s.frame(carol.session, "call:end", { to: "bob" });
+    await s.frame(carol.session, "call:response", {
+      to: "alice",
+      accepted: true,
+    });
+    assert.deepEqual(
+      carol.socket.take().map((m) => m.type === "error" && m.payload.code),
+      ["not-in-call", "not-in-call"],
+    );
+    assert.deepEqual(bob.socket.take(), []);
+    assert.deepEqual(alice.socket.take(), []);
+    assert.equal(s.hub.calls.between("alice", "bob")?.phase, "ringing");
+  });
+});
