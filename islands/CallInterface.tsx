@@ -1,14 +1,23 @@
+/**
+ * The calling page's island: it owns the call machine and the page's own
+ * state (the id box, the theme, the device panel), and lays out the
+ * components; the ring, the device preview and the shortcuts are hooks
+ * beside the machine in `lib/call/`.
+ * @module
+ */
 import { useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { IS_BROWSER } from "$fresh/runtime.ts";
 import { CallMachine } from "../lib/call/call_machine.ts";
 import { browserGetUserMedia } from "../lib/call/media.ts";
+import { useDevicePreview } from "../lib/call/use_device_preview.ts";
+import { useRingAlerts } from "../lib/call/use_ring_alerts.ts";
+import { SHORTCUTS, useShortcuts } from "../lib/call/use_shortcuts.ts";
 import type { AnswerMode } from "../lib/call/types.ts";
 import { connectWebSocket } from "../lib/call/signaling_client.ts";
 import { createRinger } from "../lib/call/ringer.ts";
 import { download, recordCall } from "../lib/call/recorder.ts";
-import { constraintsFor, type DeviceChoice } from "../lib/call/devices.ts";
-import { stopStream } from "../lib/call/media.ts";
+import type { DeviceChoice } from "../lib/call/devices.ts";
 import { Button } from "../components/Button.tsx";
 import { CallControls } from "../components/CallControls.tsx";
 import { CallTimer } from "../components/CallTimer.tsx";
@@ -31,8 +40,6 @@ export interface CallInterfaceProps {
   tokenMode?: boolean;
 }
 
-const SHORTCUTS =
-  "Shortcuts: M mute · V camera · E end call · A accept · D decline";
 const THEME_KEY = "nexus-call.theme";
 
 function tokenFromPage(): string | null {
@@ -55,29 +62,6 @@ function createMachine(): CallMachine {
   });
 }
 
-/** The devices the browser offers, by the kind the picker shows. */
-async function listDevices() {
-  const devices = await navigator.mediaDevices?.enumerateDevices() ?? [];
-  const of = (kind: MediaDeviceKind) =>
-    devices.filter((d) => d.kind === kind && d.deviceId);
-  return [
-    { kind: "camera" as const, label: "Camera", devices: of("videoinput") },
-    {
-      kind: "microphone" as const,
-      label: "Microphone",
-      devices: of("audioinput"),
-    },
-    // Choosing a speaker needs setSinkId, which not every browser has.
-    {
-      kind: "speaker" as const,
-      label: "Speaker",
-      devices: "setSinkId" in HTMLMediaElement.prototype
-        ? of("audiooutput")
-        : [],
-    },
-  ];
-}
-
 /** The calling page: sign in, see who is online, call, answer, talk. */
 export default function CallInterface(props: CallInterfaceProps) {
   const machine = useMemo(createMachine, []);
@@ -86,9 +70,7 @@ export default function CallInterface(props: CallInterfaceProps) {
   const target = useSignal("");
   const silenced = useSignal(false);
   const dark = useSignal(false);
-  const preview = useSignal<MediaStream | null>(null);
   const devicesOpen = useSignal(false);
-  const deviceLists = useSignal<Awaited<ReturnType<typeof listDevices>>>([]);
   const bitrates = useSignal<number[]>([]);
   const remoteVideo = useRef<HTMLVideoElement>(null);
 
@@ -98,6 +80,14 @@ export default function CallInterface(props: CallInterfaceProps) {
   const peer = machine.peerId.value ?? "";
   const inCall = state === "calling" || state === "active";
   const free = state === "idle" || state === "ended";
+  const preview = useDevicePreview(
+    devicesOpen.value,
+    signedIn && free,
+    state,
+    machine.media.devices.value,
+  );
+  useRingAlerts(ringer, state, peer, silenced);
+  useShortcuts(machine);
 
   useEffect(() => {
     const token = props.tokenMode ? tokenFromPage() : null;
@@ -118,68 +108,6 @@ export default function CallInterface(props: CallInterfaceProps) {
     document.documentElement.classList.toggle("dark", dark.value);
   }, [dark.value]);
 
-  // Ringtone while ringing, ringback while calling; a title and a notification when the tab is hidden.
-  useEffect(() => {
-    const sound = state === "ringing"
-      ? "ringtone"
-      : state === "calling"
-      ? "ringback"
-      : null;
-    if (sound && !silenced.value) ringer.play(sound);
-    else ringer.stop();
-    if (state === "ringing" && document.hidden) {
-      const title = document.title;
-      document.title = `Incoming call from ${peer} — Nexus Call`;
-      const notification = globalThis.Notification?.permission === "granted"
-        ? new Notification("Incoming call", {
-          body: `${peer} is calling you`,
-          tag: "nexus-call",
-        })
-        : null;
-      return () => {
-        document.title = title;
-        notification?.close();
-      };
-    }
-  }, [state, silenced.value]);
-
-  useEffect(() => {
-    if (state !== "ringing" && state !== "calling") silenced.value = false;
-  }, [state]);
-
-  // Before a call: a preview of the chosen camera and microphone.
-  useEffect(() => {
-    if (!signedIn || !free || !devicesOpen.value) return;
-    let stream: MediaStream | null = null;
-    let stopped = false;
-    const choice = machine.media.devices.value;
-    navigator.mediaDevices?.getUserMedia(
-      constraintsFor({ video: true, audio: true }, choice),
-    ).then(async (s) => {
-      if (stopped) return stopStream(s);
-      stream = s;
-      preview.value = s;
-      deviceLists.value = await listDevices();
-    }).catch(() => preview.value = null);
-    return () => {
-      stopped = true;
-      stopStream(stream);
-      preview.value = null;
-    };
-  }, [
-    signedIn,
-    free,
-    devicesOpen.value,
-    machine.media.devices.value.camera,
-    machine.media.devices.value.microphone,
-  ]);
-
-  useEffect(() => {
-    if (state === "active") {
-      listDevices().then((lists) => deviceLists.value = lists);
-    }
-  }, [state]);
-
   useEffect(() => {
     const kbps = machine.quality.value?.bitrateKbps;
     if (kbps == null) return;
@@ -193,31 +121,6 @@ export default function CallInterface(props: CallInterfaceProps) {
       | null;
     if (sink && video?.setSinkId) video.setSinkId(sink).catch(() => {});
   }, [machine.media.devices.value.speaker, machine.remoteStream.value]);
-
-  // Keyboard shortcuts, not while typing.
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.ctrlKey || event.metaKey || event.altKey) return;
-      if ((event.target as HTMLElement)?.closest?.("input, textarea, select")) {
-        return;
-      }
-      const actions: Record<string, () => unknown> = {
-        m: () => machine.state.value === "active" && machine.media.toggleMute(),
-        v: () =>
-          machine.state.value === "active" && machine.media.toggleCamera(),
-        e: () => machine.hangUp(),
-        a: () => machine.accept(),
-        d: () => machine.decline(),
-      };
-      const action = actions[event.key.toLowerCase()];
-      if (action) {
-        event.preventDefault();
-        action();
-      }
-    };
-    addEventListener("keydown", onKey);
-    return () => removeEventListener("keydown", onKey);
-  }, [machine]);
 
   const join = () => {
     globalThis.Notification?.permission === "default" &&
@@ -306,17 +209,17 @@ export default function CallInterface(props: CallInterfaceProps) {
               <VideoTile
                 testId="preview-video"
                 label="Camera preview"
-                stream={preview.value}
+                stream={preview.stream.value}
                 muted
                 class="w-48 aspect-video"
               />
               <div class="flex flex-col gap-3">
                 <DevicePicker
-                  lists={deviceLists.value}
+                  lists={preview.lists.value}
                   choice={machine.media.devices.value}
                   onChoose={choose}
                 />
-                <LevelMeter stream={preview.value} />
+                <LevelMeter stream={preview.stream.value} />
               </div>
             </div>
           </details>
@@ -394,7 +297,7 @@ export default function CallInterface(props: CallInterfaceProps) {
               </summary>
               <div class="mt-3">
                 <DevicePicker
-                  lists={deviceLists.value}
+                  lists={preview.lists.value}
                   choice={machine.media.devices.value}
                   onChoose={choose}
                 />

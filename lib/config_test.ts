@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
 
-Deno.test("defaults", () => {
+Deno.test("config: defaults", () => {
   assert.deepEqual(loadConfig({}), {
     port: 8000,
     iceServers: [],
@@ -28,7 +28,7 @@ Deno.test("defaults", () => {
   });
 });
 
-Deno.test("the engine: Redis when a URL is set, Deno Deploy's there, or as named", () => {
+Deno.test("config: the engine: Redis when a URL is set, Deno Deploy's there, or as named", () => {
   const url = "redis://127.0.0.1:6379";
   assert.deepEqual(loadConfig({ NEXUS_REDIS_URL: url }).engine, {
     kind: "redis",
@@ -44,7 +44,7 @@ Deno.test("the engine: Redis when a URL is set, Deno Deploy's there, or as named
   assert.equal(loadConfig({ NEXUS_DEVICE_TTL_MS: "3000" }).deviceTtlMs, 3000);
 });
 
-Deno.test("values are read", () => {
+Deno.test("config: values are read", () => {
   const config = loadConfig({
     PORT: "9000",
     NEXUS_ICE_SERVERS:
@@ -73,7 +73,7 @@ Deno.test("values are read", () => {
   });
 });
 
-Deno.test("a bad value is refused with a sentence naming the variable", () => {
+Deno.test("config: a bad value is refused with a sentence naming the variable", () => {
   const cases: [Record<string, string>, RegExp][] = [
     [
       { PORT: "eighty" },

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { needsPermissions } from "./support/environment.ts";
 
 Deno.test({
-  name: "a bare deno test passes and names the command for the rest",
+  name: "setup: a bare deno test passes and names the command for the rest",
   ignore: needsPermissions(),
   async fn() {
     const root = decodeURIComponent(new URL("../", import.meta.url).pathname);

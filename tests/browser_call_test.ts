@@ -46,7 +46,7 @@ async function startCall(
 }
 
 Deno.test({
-  name: "calls in a real browser",
+  name: "browser: calls in a real browser",
   ignore: needsService(CHROMIUM),
   sanitizeOps: false,
   sanitizeResources: false,

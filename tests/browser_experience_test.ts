@@ -27,7 +27,7 @@ async function connect(caller: Page, callee: Page, calleeId: string) {
 }
 
 Deno.test({
-  name: "the call experience in a real browser",
+  name: "browser: the call experience in a real browser",
   ignore: needsService(CHROMIUM),
   sanitizeOps: false,
   sanitizeResources: false,

@@ -57,7 +57,7 @@ async function openConnections(page: Page): Promise<number> {
 }
 
 Deno.test({
-  name: "calls that behave like a phone, in a real browser",
+  name: "browser: calls that behave like a phone, in a real browser",
   ignore: needsService(CHROMIUM),
   sanitizeOps: false,
   sanitizeResources: false,

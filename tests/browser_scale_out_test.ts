@@ -20,7 +20,7 @@ import {
 } from "./support/browser.ts";
 
 Deno.test({
-  name: "two pages on two instances complete a real video call",
+  name: "browser: two pages on two instances complete a real video call",
   ignore: needsService(CHROMIUM, REDIS),
   sanitizeOps: false,
   sanitizeResources: false,

@@ -22,7 +22,7 @@ const JWT_SECRET = "jwt-secret-for-the-relay-test-0123456789";
 const TURN_SECRET = "turn-secret-for-the-relay-test-012345678";
 
 Deno.test({
-  name: "relay-only calls through coturn",
+  name: "browser: relay-only calls through coturn",
   ignore: needsService(CHROMIUM, COTURN),
   sanitizeOps: false,
   sanitizeResources: false,

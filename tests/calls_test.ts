@@ -234,7 +234,7 @@ phone(
 
 for (const how of ["stop", "kill"] as const) {
   Deno.test({
-    name: `a server ${
+    name: `server: a server ${
       how === "stop" ? "stopped (SIGTERM)" : "killed (SIGKILL)"
     } mid-call: clients come back and hang up`,
     ignore: needsPermissions(),

@@ -267,14 +267,14 @@ async function sharesState(
   }
 }
 
-Deno.test("the in-process engine", async (t) => {
+Deno.test("engines: the in-process engine", async (t) => {
   const engine = new MemoryEngine();
   await engine.start();
   await keepsState(t, engine);
 });
 
 Deno.test({
-  name: "the Redis engine",
+  name: "engines: the Redis engine",
   ignore: needsService(REDIS),
   sanitizeOps: false,
   sanitizeResources: false,
@@ -292,7 +292,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "the Deno Deploy engine (KV and BroadcastChannel in one process)",
+  name:
+    "engines: the Deno Deploy engine (KV and BroadcastChannel in one process)",
   ignore: needsPermissions(),
   sanitizeOps: false,
   sanitizeResources: false,
@@ -307,7 +308,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "two hubs over the Deno Deploy engine: a call from one to the other",
+  name:
+    "engines: two hubs over the Deno Deploy engine: a call from one to the other",
   ignore: needsPermissions(),
   sanitizeOps: false,
   sanitizeResources: false,

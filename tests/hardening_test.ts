@@ -451,7 +451,7 @@ async function slowHeaders(
 
 Deno.test({
   name:
-    "8. slow headers: behind the documented nginx, 100 clients sending headers a byte at a time are cut off after 10 s, and nobody else is kept out",
+    "server: 8. slow headers: behind the documented nginx, 100 clients sending headers a byte at a time are cut off after 10 s, and nobody else is kept out",
   ignore: needsService(NGINX),
   async fn() {
     const server = startSignaling();

@@ -3,7 +3,7 @@ import { generateManifest } from "../lib/fresh/src/manifest.ts";
 import { needsPermissions } from "./support/environment.ts";
 
 Deno.test({
-  name: "the checked-in fresh.gen.ts matches routes/ and islands/",
+  name: "fresh: the checked-in fresh.gen.ts matches routes/ and islands/",
   ignore: needsPermissions(),
   async fn() {
     const root = decodeURIComponent(new URL("../", import.meta.url).pathname)

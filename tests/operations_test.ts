@@ -22,7 +22,7 @@ const candidate = {
 };
 
 function operations(name: string, fn: () => Promise<void>) {
-  Deno.test({ name, ignore: needsPermissions(), fn });
+  Deno.test({ name: `server: ${name}`, ignore: needsPermissions(), fn });
 }
 
 /** alice calls bob, who answers; they exchange an offer and a candidate; alice hangs up. */

@@ -62,7 +62,7 @@ async function connectCall(caller: TestClient, callee: TestClient) {
 }
 
 Deno.test({
-  name: "many instances over Redis",
+  name: "server: many instances over Redis",
   ignore: needsService(REDIS),
   sanitizeOps: false,
   sanitizeResources: false,
@@ -389,7 +389,7 @@ async function untilUnready(instance: AppProcess): Promise<void> {
 
 Deno.test({
   name:
-    "an instance started while Redis is down: up, not ready, refusing /ws with the reason, until Redis comes",
+    "server: an instance started while Redis is down: up, not ready, refusing /ws with the reason, until Redis comes",
   ignore: needsService(REDIS),
   sanitizeOps: false,
   sanitizeResources: false,

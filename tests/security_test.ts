@@ -452,7 +452,7 @@ secured("connection caps: in all", { maxConnections: 1 }, async (server) => {
 });
 
 Deno.test({
-  name: "TLS: HTTPS and WSS with a certificate made here",
+  name: "server: TLS: HTTPS and WSS with a certificate made here",
   ignore: needsPermissions(),
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "nexus-tls-" });
@@ -519,7 +519,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a missing TLS file stops the server with a sentence",
+  name: "server: a missing TLS file stops the server with a sentence",
   ignore: needsPermissions(),
   async fn() {
     const { code, stderr } = await runAppUntilExit({
@@ -536,7 +536,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "page headers: CSP with only the app's scripts, permissions, no sniffing, no referrer, no framing",
+    "server: page headers: CSP with only the app's scripts, permissions, no sniffing, no referrer, no framing",
   ignore: needsPermissions(),
   async fn() {
     const server = await startApp();

@@ -121,7 +121,7 @@ async function incomingActive(t: Setup, video = true) {
   await t.machine.accept();
 }
 
-Deno.test("signing in and staying signed in", async (t) => {
+Deno.test("call machine: signing in and staying signed in", async (t) => {
   await t.step(
     "session:ready signs in; the page's device id goes with every dial",
     () => {
@@ -235,7 +235,7 @@ Deno.test("signing in and staying signed in", async (t) => {
   });
 });
 
-Deno.test("an outgoing video call, start to finish", async () => {
+Deno.test("call machine: an outgoing video call, start to finish", async () => {
   const s = setup();
   await s.machine.call("bob", true);
   assert.equal(s.machine.state.value, "calling");
@@ -316,7 +316,7 @@ Deno.test("an outgoing video call, start to finish", async () => {
   assertReleased(s);
 });
 
-Deno.test("an incoming call, accepted, answered, then ended by the peer", async () => {
+Deno.test("call machine: an incoming call, accepted, answered, then ended by the peer", async () => {
   const s = setup();
   s.server({
     type: "call:request",
@@ -365,7 +365,7 @@ Deno.test("an incoming call, accepted, answered, then ended by the peer", async 
   assertReleased(s);
 });
 
-Deno.test("a call survives the signaling socket dropping, and is resumed", async () => {
+Deno.test("call machine: a call survives the signaling socket dropping, and is resumed", async () => {
   const s = setup();
   await outgoingActive(s);
   s.peers[0].setState("connected");
@@ -397,7 +397,7 @@ Deno.test("a call survives the signaling socket dropping, and is resumed", async
   );
 });
 
-Deno.test("calling the user whose call is ringing here answers that call", async () => {
+Deno.test("call machine: calling the user whose call is ringing here answers that call", async () => {
   const s = setup("alice");
   s.server({
     type: "call:request",
@@ -417,7 +417,7 @@ Deno.test("calling the user whose call is ringing here answers that call", async
   );
 });
 
-Deno.test("glare: when both call at once, the lower id's call stands on both sides", async (t) => {
+Deno.test("call machine: glare: when both call at once, the lower id's call stands on both sides", async (t) => {
   await t.step("the lower id keeps calling", async () => {
     const s = setup("alice");
     await s.machine.call("bob", true);
@@ -463,7 +463,7 @@ Deno.test("glare: when both call at once, the lower id's call stands on both sid
   );
 });
 
-Deno.test("a broken media path: the caller restarts ICE, and a path that stays broken ends the call", async (t) => {
+Deno.test("call machine: a broken media path: the caller restarts ICE, and a path that stays broken ends the call", async (t) => {
   await t.step(
     "disconnected for 2 s: ICE restart, a new offer, and back to connected",
     async () => {
@@ -558,7 +558,7 @@ Deno.test("a broken media path: the caller restarts ICE, and a path that stays b
   );
 });
 
-Deno.test("every way out of a call ends in idle with everything released", async (t) => {
+Deno.test("call machine: every way out of a call ends in idle with everything released", async (t) => {
   await t.step("declining an incoming call", () => {
     const s = setup();
     s.server({
@@ -727,7 +727,7 @@ Deno.test("every way out of a call ends in idle with everything released", async
   });
 });
 
-Deno.test("media trouble when answering: the call keeps ringing and can be answered with less", async (t) => {
+Deno.test("call machine: media trouble when answering: the call keeps ringing and can be answered with less", async (t) => {
   for (
     const [mode, requests, senders] of [["audio-only", 2, ["audio"]], [
       "receive-only",
@@ -782,7 +782,7 @@ Deno.test("media trouble when answering: the call keeps ringing and can be answe
   );
 });
 
-Deno.test("in-call controls", async (t) => {
+Deno.test("call machine: in-call controls", async (t) => {
   await t.step(
     "mute disables the microphone track and unmute enables it",
     async () => {
@@ -817,7 +817,7 @@ Deno.test("in-call controls", async (t) => {
   );
 });
 
-Deno.test("a second incoming call while busy is answered busy", async () => {
+Deno.test("call machine: a second incoming call while busy is answered busy", async () => {
   const s = setup();
   await outgoingActive(s);
   s.server({
@@ -831,14 +831,14 @@ Deno.test("a second incoming call while busy is answered busy", async () => {
   });
 });
 
-Deno.test("signaling from anyone but the peer is ignored", async () => {
+Deno.test("call machine: signaling from anyone but the peer is ignored", async () => {
   const s = setup();
   await outgoingActive(s);
   s.server({ type: "call:end", payload: { from: "mallory", to: "alice" } });
   assert.equal(s.machine.state.value, "active");
 });
 
-Deno.test("bad ids to call are explained, not sent", async () => {
+Deno.test("call machine: bad ids to call are explained, not sent", async () => {
   const s = setup();
   await s.machine.call("", true);
   assert.match(s.machine.notice.value, /Enter the id of the user to call/);
@@ -848,7 +848,7 @@ Deno.test("bad ids to call are explained, not sent", async () => {
   assert.equal(s.sent.length, 0);
 });
 
-Deno.test("the call's data channel: chat both ways and each side's media state", async () => {
+Deno.test("call machine: the call's data channel: chat both ways and each side's media state", async () => {
   const s = setup();
   await outgoingActive(s);
   const channel = s.peers[0].channel;
@@ -899,7 +899,7 @@ Deno.test("the call's data channel: chat both ways and each side's media state",
   );
 });
 
-Deno.test("screen share swaps the sent track and goes back to the camera", async () => {
+Deno.test("call machine: screen share swaps the sent track and goes back to the camera", async () => {
   const s = setup();
   const display = new FakeMediaStream([new FakeTrack("video")]);
   await outgoingActive(s);
@@ -924,7 +924,7 @@ Deno.test("screen share swaps the sent track and goes back to the camera", async
   );
 });
 
-Deno.test("choosing a device is remembered, and in a call swaps the track", async () => {
+Deno.test("call machine: choosing a device is remembered, and in a call swaps the track", async () => {
   const saved = new Map<string, string>();
   const s = setupWith({
     store: {
@@ -953,7 +953,7 @@ Deno.test("choosing a device is remembered, and in a call swaps the track", asyn
   });
 });
 
-Deno.test("recording tells the peer, and stopping hands over the file", async () => {
+Deno.test("call machine: recording tells the peer, and stopping hands over the file", async () => {
   const files: [Blob, string][] = [];
   const s = setupWith({
     recordCall: () => ({ stop: () => Promise.resolve(new Blob(["webm"])) }),

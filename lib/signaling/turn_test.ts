@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { TURN_TTL_S, turnCredentials } from "./turn.ts";
 
-Deno.test("TURN credentials follow coturn's REST scheme", async () => {
+Deno.test("turn: TURN credentials follow coturn's REST scheme", async () => {
   const now = Date.UTC(2026, 10, 24, 12, 0, 0);
   const server = await turnCredentials(
     ["turn:127.0.0.1:3478"],

@@ -156,7 +156,7 @@ export function serverTest(
   start: () => RunningServer | Promise<RunningServer> = startSignaling,
 ): void {
   Deno.test({
-    name,
+    name: `server: ${name}`,
     ignore: needsPermissions(),
     async fn() {
       const running = await start();

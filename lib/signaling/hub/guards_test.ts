@@ -6,17 +6,11 @@
 import assert from "node:assert/strict";
 import { CLOSE_CODES } from "../../protocol.ts";
 import { FakeSocket } from "../../../tests/support/fake_socket.ts";
-import { SignalingHub } from "./hub.ts";
-import { ManualTimers } from "../../../tests/support/manual_timers.ts";
-import { RING_MS, tick } from "../../../tests/support/hub_fixture.ts";
+import { hubFixture, tick } from "../../../tests/support/hub_fixture.ts";
 
 Deno.test("hub: sessions get fresh ICE servers before the old ones expire, until they leave", async () => {
-  const timers = new ManualTimers();
   let issued = 0;
-  const hub = new SignalingHub({
-    presenceWindowMs: 0,
-    ringTimeoutMs: RING_MS,
-    timers: { set: timers.setTimeout, clear: timers.clearTimeout },
+  const { hub, timers } = hubFixture({
     iceRefresh: {
       forUser: (userId) =>
         Promise.resolve([{
@@ -46,14 +40,8 @@ Deno.test("hub: sessions get fresh ICE servers before the old ones expire, until
 });
 
 Deno.test("hub: a session whose token expires is closed with 1008", async () => {
-  const timers = new ManualTimers();
   let now = 10_000;
-  const hub = new SignalingHub({
-    presenceWindowMs: 0,
-    ringTimeoutMs: RING_MS,
-    timers: { set: timers.setTimeout, clear: timers.clearTimeout },
-    now: () => now,
-  });
+  const { hub, timers } = hubFixture({ now: () => now });
   const socket = new FakeSocket();
   hub.connect("alice", socket, { expiresAt: 15_000 });
   now = 14_999;
@@ -69,14 +57,10 @@ Deno.test("hub: a session whose token expires is closed with 1008", async () => 
 });
 
 Deno.test("hub: heartbeat sessions that go silent are closed; the ones that ping stay", async () => {
-  const timers = new ManualTimers();
   let now = 0;
-  const hub = new SignalingHub({
-    presenceWindowMs: 0,
-    ringTimeoutMs: RING_MS,
+  const { hub, timers } = hubFixture({
     heartbeatTimeoutMs: 3_000,
     now: () => now,
-    timers: { set: timers.setTimeout, clear: timers.clearTimeout },
   });
   const chatty = new FakeSocket();
   const silent = new FakeSocket();

@@ -1,0 +1,144 @@
+/**
+ * The peer link over a fake peer connection and manual timers: what it
+ * signals, how it recovers a broken path (ICE restart by the caller only),
+ * when it gives up and in which words, and ICE servers refreshed mid-call.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { signal } from "@preact/signals";
+import type { ClientMessage } from "../protocol.ts";
+import { FakePeerConnection } from "../../tests/support/fake_webrtc.ts";
+import { ManualTimers } from "../../tests/support/manual_timers.ts";
+import {
+  ICE_RECOVERY_MS,
+  ICE_RESTART_AFTER_MS,
+  PeerLink,
+  QUALITY_EVERY_MS,
+} from "./peer_link.ts";
+
+/** A link to bob; `polite` for the callee's side. */
+function link(
+  polite: boolean,
+  iceTransportPolicy: RTCIceTransportPolicy = "all",
+) {
+  const timers = new ManualTimers();
+  const iceServers = signal<RTCIceServer[]>([{ urls: "stun:127.0.0.1" }]);
+  let pc!: FakePeerConnection;
+  const sent: ClientMessage[] = [];
+  const failures: string[] = [];
+  const states: RTCPeerConnectionState[] = [];
+  const readings: unknown[] = [];
+  const peerLink = new PeerLink(
+    {
+      createPeerConnection: (config) => {
+        pc = new FakePeerConnection(config);
+        return pc as unknown as RTCPeerConnection;
+      },
+      setTimeout: timers.setTimeout,
+      clearTimeout: timers.clearTimeout,
+    },
+    { peer: "bob", polite, iceServers, iceTransportPolicy },
+    {
+      send: (message) => sent.push(message),
+      remoteStream: () => {},
+      connectionState: (state) => states.push(state),
+      quality: (quality) => readings.push(quality),
+      channelOpen: () => {},
+      peerMessage: () => {},
+      failed: (sentence) => failures.push(sentence),
+    },
+  );
+  return { peerLink, pc, timers, iceServers, sent, failures, states, readings };
+}
+
+Deno.test("peer link: local candidates go to the peer as webrtc:candidate", () => {
+  const l = link(false);
+  l.pc.emitCandidate({ candidate: "candidate:1", sdpMid: "0" });
+  assert.deepEqual(l.sent, [{
+    type: "webrtc:candidate",
+    payload: {
+      to: "bob",
+      candidate: { candidate: "candidate:1", sdpMid: "0" },
+    },
+  }]);
+});
+
+Deno.test("peer link: the caller restarts ICE after 2 s disconnected, at once on failed; the callee never does", () => {
+  const caller = link(false);
+  caller.pc.setState("disconnected");
+  caller.timers.advance(ICE_RESTART_AFTER_MS - 1);
+  assert.equal(caller.pc.iceRestarts, 0);
+  caller.timers.advance(1);
+  assert.equal(caller.pc.iceRestarts, 1);
+  caller.pc.setState("failed");
+  assert.equal(caller.pc.iceRestarts, 2);
+  const callee = link(true);
+  callee.pc.setState("failed");
+  callee.timers.advance(ICE_RESTART_AFTER_MS);
+  assert.equal(callee.pc.iceRestarts, 0);
+});
+
+Deno.test("peer link: a path back within 30 s goes on; one that is not gives up, telling the peer", () => {
+  const back = link(false);
+  back.pc.setState("disconnected");
+  back.pc.setState("connected");
+  back.timers.advance(ICE_RECOVERY_MS);
+  assert.deepEqual(back.failures, []);
+  const lost = link(true);
+  lost.pc.setState("disconnected");
+  lost.timers.advance(ICE_RECOVERY_MS);
+  assert.deepEqual(lost.failures, [
+    "The connection to bob failed; the call ended.",
+  ]);
+  assert.deepEqual(lost.sent.at(-1), {
+    type: "call:end",
+    payload: { to: "bob", reason: "ice-failed" },
+  });
+});
+
+Deno.test("peer link: relay-only with no candidate blames the relay; a 401 blames its credentials", () => {
+  const unusable = link(false, "relay");
+  unusable.pc.finishGathering();
+  assert.match(unusable.failures[0], /NEXUS_TURN_URLS/);
+  const refused = link(false, "relay");
+  refused.pc.onicecandidateerror?.({ errorCode: 401 });
+  refused.pc.finishGathering();
+  assert.match(refused.failures[0], /refused this app's credentials/);
+});
+
+Deno.test("peer link: a description that cannot be set ends the call in words", async () => {
+  const l = link(true);
+  l.pc.failNextRemoteDescription = true;
+  l.peerLink.receive({
+    type: "webrtc:offer",
+    payload: { from: "bob", to: "alice", offer: { type: "offer", sdp: "x" } },
+  });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(l.failures, [
+    "Setting up the connection to bob failed (bad description).",
+  ]);
+});
+
+Deno.test("peer link: fresh ICE servers reach the live connection; after close nothing is reported and no timer runs", () => {
+  const l = link(false);
+  const fresh = [{ urls: "turn:127.0.0.1:3478", username: "u" }];
+  l.iceServers.value = fresh;
+  assert.deepEqual(l.pc.config.iceServers, fresh);
+  l.pc.setState("disconnected");
+  l.peerLink.close();
+  assert.equal(l.timers.size, 0);
+  l.iceServers.value = [];
+  assert.deepEqual(l.pc.config.iceServers, fresh);
+  assert.equal(l.pc.closed, true);
+});
+
+Deno.test("peer link: quality is sampled every 2 s from the first connect", async () => {
+  const l = link(false);
+  (l.pc as unknown as { getStats(): Promise<Map<string, unknown>> })
+    .getStats = () => Promise.resolve(new Map());
+  l.pc.setState("connected");
+  l.timers.advance(QUALITY_EVERY_MS);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(l.readings.length, 1);
+  assert.equal(l.timers.size, 1);
+});

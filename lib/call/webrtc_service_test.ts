@@ -1,0 +1,120 @@
+/**
+ * The WebRTC service over a fake peer connection: perfect negotiation,
+ * candidates held until the remote description, the data channel, and
+ * what it reports about a path that cannot exist.
+ * @module
+ */
+import assert from "node:assert/strict";
+import {
+  FakeMediaStream,
+  FakePeerConnection,
+  FakeTrack,
+} from "../../tests/support/fake_webrtc.ts";
+import { type PeerEvents, WebRTCService } from "./webrtc_service.ts";
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** A service over a fake connection, recording every event it reports. */
+function service(polite: boolean) {
+  let pc!: FakePeerConnection;
+  const events: [keyof PeerEvents, unknown][] = [];
+  const record = (name: keyof PeerEvents) => (value?: unknown) =>
+    events.push([name, value]);
+  const webrtc = new WebRTCService(
+    (config) => {
+      pc = new FakePeerConnection(config);
+      return pc as unknown as RTCPeerConnection;
+    },
+    { iceServers: [] },
+    {
+      onDescription: record("onDescription"),
+      onLocalCandidate: record("onLocalCandidate"),
+      onRemoteStream: record("onRemoteStream"),
+      onConnectionState: record("onConnectionState"),
+      onNoCandidates: record("onNoCandidates"),
+      onError: record("onError"),
+      onPeerMessage: record("onPeerMessage"),
+      onChannelOpen: record("onChannelOpen"),
+    },
+    { polite },
+  );
+  const named = (name: keyof PeerEvents) =>
+    events.filter(([event]) => event === name).map(([, value]) => value);
+  return { webrtc, pc, events, named };
+}
+
+const media = () =>
+  new FakeMediaStream([
+    new FakeTrack("audio"),
+    new FakeTrack("video"),
+  ]) as unknown as MediaStream;
+
+Deno.test("webrtc service: the caller offers once its media is added", async () => {
+  const { webrtc, named } = service(false);
+  webrtc.addStream(media());
+  await settle();
+  const [offer] = named("onDescription") as RTCSessionDescriptionInit[];
+  assert.equal(offer.type, "offer");
+});
+
+Deno.test("webrtc service: the callee's media waits for the caller's offer, then it answers", async () => {
+  const { webrtc, pc, named } = service(true);
+  webrtc.addStream(media());
+  await settle();
+  assert.equal(pc.senders.length, 0);
+  await webrtc.receiveDescription({ type: "offer", sdp: "v=0 remote" });
+  assert.equal(pc.senders.length, 2);
+  const [answer] = named("onDescription") as RTCSessionDescriptionInit[];
+  assert.equal(answer.type, "answer");
+});
+
+Deno.test("webrtc service: candidates that arrive before the description wait for it", async () => {
+  const { webrtc, pc } = service(true);
+  const candidate = { candidate: "candidate:1 1 udp 1 10.0.0.1 5000 typ host" };
+  await webrtc.addRemoteCandidate(candidate);
+  assert.deepEqual(pc.addedCandidates, []);
+  await webrtc.receiveDescription({ type: "offer", sdp: "v=0 remote" });
+  assert.deepEqual(pc.addedCandidates, [candidate]);
+});
+
+Deno.test("webrtc service: offers crossing: the polite side yields, the impolite one ignores theirs", async () => {
+  const polite = service(true);
+  const impolite = service(false);
+  for (const side of [polite, impolite]) {
+    side.webrtc.addStream(media());
+    await side.pc.setLocalDescription();
+  }
+  await polite.webrtc.receiveDescription({ type: "offer", sdp: "v=0 theirs" });
+  assert.equal(polite.pc.remoteDescription?.sdp, "v=0 theirs");
+  await impolite.webrtc.receiveDescription({ type: "offer", sdp: "v=0 x" });
+  assert.equal(impolite.pc.remoteDescription, null);
+});
+
+Deno.test("webrtc service: gathering that ends with no candidate says so; a 401 from the relay is remembered", () => {
+  const { webrtc, pc, named } = service(false);
+  pc.onicecandidateerror?.({ errorCode: 401 });
+  pc.finishGathering();
+  assert.equal(named("onNoCandidates").length, 1);
+  assert.equal(webrtc.relayRefusedCredentials, true);
+});
+
+Deno.test("webrtc service: the data channel carries JSON both ways once open; nothing goes before", () => {
+  const { webrtc, pc, named } = service(false);
+  assert.equal(webrtc.sendToPeer({ type: "chat", text: "early" }), false);
+  pc.channel.open();
+  assert.equal(named("onChannelOpen").length, 1);
+  assert.equal(webrtc.sendToPeer({ type: "chat", text: "hi" }), true);
+  assert.deepEqual(pc.channel.sent, [{ type: "chat", text: "hi" }]);
+  pc.channel.receive({ type: "state", muted: true });
+  assert.deepEqual(named("onPeerMessage"), [{ type: "state", muted: true }]);
+});
+
+Deno.test("webrtc service: new ICE servers reach the live connection; close silences it", () => {
+  const { webrtc, pc, named } = service(false);
+  webrtc.setIceServers([{ urls: "turn:127.0.0.1:3478" }]);
+  assert.deepEqual(pc.config.iceServers, [{ urls: "turn:127.0.0.1:3478" }]);
+  webrtc.close();
+  pc.setState("failed");
+  assert.equal(pc.closed, true);
+  assert.deepEqual(named("onConnectionState"), []);
+});
