@@ -27,17 +27,22 @@ export interface AppProcess {
 
 /**
  * Starts `main.ts` with `env` (on a free port unless `env.PORT` names one),
- * once `deno task build` has run.
+ * once `deno task build` has run; inside a network namespace of the lab
+ * when `namespace` names one.
  */
 export async function startAppProcess(
   env: Record<string, string>,
+  namespace?: string,
 ): Promise<AppProcess> {
   // One build for instances started together: the promise is taken before any await.
   await (built ??= collectFiles(root, "islands").then((islands) =>
     build(root, islands, config)
   ));
-  const child = new Deno.Command(Deno.execPath(), {
-    args: MAIN,
+  const command = namespace
+    ? ["ip", "netns", "exec", namespace, Deno.execPath(), ...MAIN]
+    : [Deno.execPath(), ...MAIN];
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
     cwd: root,
     env: { PORT: "0", ...env, NO_COLOR: "1" },
     stdout: "piped",

@@ -27,6 +27,26 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * Launches Debian's Chromium inside a network namespace of the lab, through
+ * a wrapper that `exec`s it there; it trusts the lab's test certificates.
+ */
+export async function launchChromiumIn(namespace: string): Promise<Browser> {
+  const { chromium } = await import("playwright-core");
+  const wrapper = await Deno.makeTempFile({ prefix: "nexus-chromium-" });
+  await Deno.writeTextFile(
+    wrapper,
+    `#!/bin/sh\nexec ip netns exec ${namespace} ${CHROMIUM.path} "$@"\n`,
+  );
+  await Deno.chmod(wrapper, 0o755);
+  const browser = await chromium.launch({
+    executablePath: wrapper,
+    args: [...CHROMIUM_FLAGS, "--ignore-certificate-errors"],
+  });
+  browser.on("disconnected", () => Deno.remove(wrapper).catch(() => {}));
+  return browser;
+}
+
 // Runs in the page before the app: keeps every peer connection and stream it makes.
 const PROBE = `
   window.__peerConnections = [];
@@ -90,15 +110,31 @@ export async function dial(
   await page.getByRole("button", { name: kind }).click();
 }
 
-/** The candidate types of the page's selected candidate pair: [local, remote]. */
-export function selectedPair(page: Page): Promise<[string, string] | null> {
+/** The selected candidate pair of the page's newest peer connection, as `getStats` reports it. */
+export interface SelectedPath {
+  /** Candidate types: host, srflx, prflx or relay. */
+  local: string;
+  remote: string;
+  /** The transport of the local candidate: udp or tcp. */
+  protocol: string;
+  /** How the local relay candidate reaches the relay: udp, tcp or tls. */
+  relayProtocol?: string;
+  rttMs?: number;
+}
+
+/** The page's selected path, or `null` before one is selected. */
+export function selectedPath(page: Page): Promise<SelectedPath | null> {
   return page.evaluate(async () => {
     const pc = (window as unknown as { __peerConnections: RTCPeerConnection[] })
       .__peerConnections.at(-1);
     if (!pc) return null;
     const stats = await pc.getStats();
     let pair:
-      | { localCandidateId: string; remoteCandidateId: string }
+      | {
+        localCandidateId: string;
+        remoteCandidateId: string;
+        currentRoundTripTime?: number;
+      }
       | undefined;
     stats.forEach((report) => {
       if (report.type === "transport" && report.selectedCandidatePairId) {
@@ -106,14 +142,26 @@ export function selectedPair(page: Page): Promise<[string, string] | null> {
       }
     });
     if (!pair) return null;
-    return [
-      stats.get(pair.localCandidateId).candidateType,
-      stats.get(pair.remoteCandidateId).candidateType,
-    ] as [
-      string,
-      string,
-    ];
+    const local = stats.get(pair.localCandidateId);
+    const remote = stats.get(pair.remoteCandidateId);
+    return {
+      local: local.candidateType,
+      remote: remote.candidateType,
+      protocol: local.protocol,
+      relayProtocol: local.relayProtocol,
+      rttMs: pair.currentRoundTripTime === undefined
+        ? undefined
+        : pair.currentRoundTripTime * 1000,
+    };
   });
+}
+
+/** The candidate types of the page's selected candidate pair: [local, remote]. */
+export async function selectedPair(
+  page: Page,
+): Promise<[string, string] | null> {
+  const path = await selectedPath(page);
+  return path && [path.local, path.remote];
 }
 
 /** Inbound RTP counters of the page's newest peer connection, for one kind of media. */

@@ -61,6 +61,33 @@ export const REDIS: Service = {
   install: "apt-get install redis-server",
 };
 
+/** `ip` (iproute2), which makes the lab's namespaces. */
+export const IPROUTE2: Service = {
+  name: "iproute2",
+  path: "/usr/sbin/ip",
+  install: "apt-get install iproute2",
+};
+
+/** `nft`, which makes the lab's NAT routers and firewalls. */
+export const NFTABLES: Service = {
+  name: "nftables",
+  path: "/usr/sbin/nft",
+  install: "apt-get install nftables",
+};
+
+/**
+ * `ignore` for a test in the network lab: it makes network namespaces, so it
+ * needs root besides these services; outside CI it is ignored without.
+ */
+export function needsLab(...services: Service[]): boolean {
+  if (needsService(IPROUTE2, NFTABLES, ...services)) return true;
+  if (inCI || Deno.uid() === 0) return false;
+  noteOnce(
+    "the network lab's tests are ignored: they make network namespaces, which needs root (run them as root, as CI does)",
+  );
+  return true;
+}
+
 /** `ignore` for a test that needs these services: never in CI, where a missing one fails. */
 export function needsService(...services: Service[]): boolean {
   if (needsPermissions()) return true;

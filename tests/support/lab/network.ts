@@ -1,0 +1,278 @@
+/**
+ * The network lab: an "internet" and the networks people call from, made
+ * of Linux network namespaces on this machine. Every address is one of the
+ * lab's own, from the documentation ranges, inside its namespaces; nothing
+ * leaves the machine.
+ *
+ * - The internet: 203.0.113.0/24 on one bridge, with the app (203.0.113.10)
+ *   and coturn (203.0.113.11) each on a host of its own.
+ * - Home networks behind NAT routers: two port-restricted cones (plain
+ *   masquerade, which keeps a mapping's port for every destination) and two
+ *   symmetric NATs (masquerade with `fully-random`: a new port per
+ *   destination). The first home network has two hosts on one LAN.
+ * - A corporate network whose router lets out only TCP to port 443.
+ *
+ * Every router drops new connections arriving on its WAN side, as real
+ * routers do: otherwise the peer's first check would leave a conntrack entry
+ * on the router, and masquerade would pick another port for the host's own
+ * packets. Every namespace has a default route, so that nothing fails with
+ * "network unreachable" where a real network would drop silently.
+ * @module
+ */
+
+/** A network people call from, and how its router treats traffic. */
+export type NetworkKind = "cone" | "symmetric" | "corporate";
+
+/** A host in the lab: its namespace and address. */
+export interface LabHost {
+  name: string;
+  namespace: string;
+  address: string;
+}
+
+/** The lab's fixed addresses. */
+export const LAB = {
+  internet: "203.0.113.0/24",
+  app: "203.0.113.10",
+  turn: "203.0.113.11",
+} as const;
+
+/** The networks behind routers: kind, WAN address, LAN prefix (a /24 or /26). */
+const NETWORKS = [
+  { name: "home1", kind: "cone", wan: "203.0.113.21", lan: "198.51.100.0" },
+  { name: "home2", kind: "cone", wan: "203.0.113.22", lan: "198.51.100.64" },
+  {
+    name: "sym1",
+    kind: "symmetric",
+    wan: "203.0.113.23",
+    lan: "198.51.100.128",
+  },
+  {
+    name: "sym2",
+    kind: "symmetric",
+    wan: "203.0.113.24",
+    lan: "198.51.100.192",
+  },
+  { name: "corp", kind: "corporate", wan: "203.0.113.25", lan: "192.0.2.0" },
+] as const;
+
+/** Which hosts sit on which network; `home1` has two, for calls on one LAN. */
+const HOSTS = [
+  { name: "home1a", network: "home1", last: 10 },
+  { name: "home1b", network: "home1", last: 11 },
+  { name: "home2", network: "home2", last: 10 },
+  { name: "sym1", network: "sym1", last: 10 },
+  { name: "sym2", network: "sym2", last: 10 },
+  { name: "corp", network: "corp", last: 10 },
+] as const;
+
+/** The name of a lab host. */
+export type HostName = typeof HOSTS[number]["name"];
+
+/** Runs `ip` or another command, throwing with its output when it fails. */
+export function run(command: string, ...args: string[]): string {
+  const output = new Deno.Command(command, {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  const text = new TextDecoder().decode(output.stdout);
+  if (!output.success) {
+    throw new Error(
+      `${command} ${args.join(" ")}: ${
+        new TextDecoder().decode(output.stderr).trim()
+      }`,
+    );
+  }
+  return text;
+}
+
+/** Runs a command inside a namespace. */
+export function inside(namespace: string, ...command: string[]): string {
+  return run("ip", "netns", "exec", namespace, ...command);
+}
+
+function withLast(prefix: string, last: number): string {
+  const parts = prefix.split(".");
+  parts[3] = String(Number(parts[3]) + last);
+  return parts.join(".");
+}
+
+/** The router's ruleset: NAT out of the WAN, new connections from it dropped, and the network's own filter. */
+function routerRules(kind: NetworkKind): string {
+  const masquerade = kind === "symmetric"
+    ? "masquerade fully-random"
+    : "masquerade";
+  const outbound = kind === "corporate"
+    ? 'iifname "lan" oifname "wan" tcp dport 443 accept'
+    : 'iifname "lan" oifname "wan" accept';
+  return `
+table ip nat {
+  chain postrouting {
+    type nat hook postrouting priority srcnat;
+    oifname "wan" ${masquerade}
+  }
+}
+table inet filter {
+  chain prerouting {
+    type filter hook prerouting priority -150;
+    iifname "wan" ct state new drop
+  }
+  chain forward {
+    type filter hook forward priority 0; policy drop;
+    ct state established,related accept
+    ${outbound}
+  }
+}
+`;
+}
+
+/** A lab made on this machine: its hosts, and how to take it down. */
+export interface Lab {
+  /** The namespace of the app, on the internet. */
+  app: string;
+  /** The namespace of coturn, on the internet. */
+  relay: string;
+  hosts: Record<HostName, LabHost>;
+  /** What each network's router does. */
+  networks: { name: string; kind: NetworkKind; wan: string }[];
+  destroy(): void;
+}
+
+/** Makes the lab; `prefix` keeps its namespaces apart from another run's. */
+export function createLab(prefix = `nx${Deno.pid % 10_000}`): Lab {
+  const namespaces: string[] = [];
+  const namespace = (name: string) => {
+    const full = `${prefix}-${name}`;
+    run("ip", "netns", "add", full);
+    namespaces.push(full);
+    // IPv4 only: no link-local addresses appearing after the browser starts (Chromium takes
+    // them for a change of network), and no IPv6 candidates that lead nowhere.
+    for (const scope of ["all", "default"]) {
+      inside(full, "sysctl", "-qw", `net.ipv6.conf.${scope}.disable_ipv6=1`);
+    }
+    inside(full, "ip", "link", "set", "lo", "up");
+    // Where br_netfilter is loaded, bridged frames would pass the routers' IP filters: a
+    // LAN's own traffic is the bridge's business, as in a real switch.
+    for (const family of ["iptables", "ip6tables", "arptables"]) {
+      const key = `/proc/sys/net/bridge/bridge-nf-call-${family}`;
+      if (inside(full, "sh", "-c", `test -e ${key} && echo yes || true`)) {
+        inside(full, "sysctl", "-qw", `net.bridge.bridge-nf-call-${family}=0`);
+      }
+    }
+    return full;
+  };
+  /** A veth pair: `a` in namespace `na`, `b` in `nb`, both up. */
+  const veth = (na: string, a: string, nb: string, b: string) => {
+    const tmp = `${prefix}t${namespaces.length}${a}`.slice(0, 15);
+    run("ip", "link", "add", tmp, "type", "veth", "peer", "name", `${tmp}p`);
+    run("ip", "link", "set", tmp, "netns", na);
+    run("ip", "link", "set", `${tmp}p`, "netns", nb);
+    inside(na, "ip", "link", "set", tmp, "name", a);
+    inside(nb, "ip", "link", "set", `${tmp}p`, "name", b);
+    inside(na, "ip", "link", "set", a, "up");
+    inside(nb, "ip", "link", "set", b, "up");
+  };
+  const destroy = () => {
+    for (const name of namespaces.reverse()) {
+      try {
+        run("ip", "netns", "del", name);
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  // A run that was killed leaves its namespaces behind: the same prefix starts clean.
+  for (const line of run("ip", "netns", "list").split("\n")) {
+    const name = line.split(" ")[0];
+    if (name.startsWith(`${prefix}-`)) run("ip", "netns", "del", name);
+  }
+  try {
+    const internet = namespace("inet");
+    inside(internet, "ip", "link", "add", "br0", "type", "bridge");
+    inside(internet, "ip", "link", "set", "br0", "up");
+    const attach = (port: string) =>
+      inside(internet, "ip", "link", "set", port, "master", "br0");
+
+    const servers = {} as Record<"app" | "relay", string>;
+    for (const name of ["app", "relay"] as const) {
+      const ns = namespace(name);
+      veth(ns, "eth0", internet, name);
+      attach(name);
+      inside(
+        ns,
+        "ip",
+        "addr",
+        "add",
+        `${LAB[name === "app" ? "app" : "turn"]}/24`,
+        "dev",
+        "eth0",
+      );
+      inside(ns, "ip", "route", "add", "default", "dev", "eth0");
+      servers[name] = ns;
+    }
+
+    const networks: Lab["networks"] = [];
+    const routers = new Map<string, { namespace: string; lan: string }>();
+    for (const network of NETWORKS) {
+      const router = namespace(`r-${network.name}`);
+      veth(router, "wan", internet, network.name);
+      attach(network.name);
+      inside(router, "ip", "addr", "add", `${network.wan}/24`, "dev", "wan");
+      inside(router, "ip", "route", "add", "default", "dev", "wan");
+      inside(router, "ip", "link", "add", "lan", "type", "bridge");
+      inside(router, "ip", "link", "set", "lan", "up");
+      const mask = network.kind === "corporate" ? 24 : 26;
+      inside(
+        router,
+        "ip",
+        "addr",
+        "add",
+        `${withLast(network.lan, 1)}/${mask}`,
+        "dev",
+        "lan",
+      );
+      inside(router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+      const rules = routerRules(network.kind);
+      const file = Deno.makeTempFileSync({ suffix: ".nft" });
+      Deno.writeTextFileSync(file, rules);
+      try {
+        inside(router, "nft", "-f", file);
+      } finally {
+        Deno.removeSync(file);
+      }
+      routers.set(network.name, { namespace: router, lan: network.lan });
+      networks.push({
+        name: network.name,
+        kind: network.kind,
+        wan: network.wan,
+      });
+    }
+
+    const hosts = {} as Record<HostName, LabHost>;
+    for (const host of HOSTS) {
+      const router = routers.get(host.network)!;
+      const ns = namespace(host.name);
+      const port = `h-${host.name}`.slice(0, 15);
+      veth(ns, "eth0", router.namespace, port);
+      inside(router.namespace, "ip", "link", "set", port, "master", "lan");
+      const mask = host.network === "corp" ? 24 : 26;
+      const address = withLast(router.lan, host.last);
+      inside(ns, "ip", "addr", "add", `${address}/${mask}`, "dev", "eth0");
+      inside(
+        ns,
+        "ip",
+        "route",
+        "add",
+        "default",
+        "via",
+        withLast(router.lan, 1),
+      );
+      hosts[host.name] = { name: host.name, namespace: ns, address };
+    }
+    return { ...servers, hosts, networks, destroy };
+  } catch (error) {
+    destroy();
+    throw error;
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * What runs on the lab's internet: a test certificate authority and a
+ * certificate for the app's and the relay's addresses; coturn with STUN and
+ * TURN on UDP and TCP 3478 and TURN over TLS on 443; and the app itself over
+ * TLS on 443, in token mode with coturn's REST credentials, as a real
+ * deployment runs.
+ * @module
+ */
+import { type AppProcess, startAppProcess } from "../app_process.ts";
+import { COTURN } from "../environment.ts";
+import { collectOutput } from "../process.ts";
+import { inside, LAB, type Lab } from "./network.ts";
+
+/** The lab's certificate files: the authority, and the server's key and certificate. */
+export interface LabCertificates {
+  dir: string;
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+function openssl(dir: string, ...args: string[]): void {
+  const output = new Deno.Command("openssl", {
+    args,
+    cwd: dir,
+    stderr: "piped",
+  })
+    .outputSync();
+  if (!output.success) {
+    throw new Error(
+      `openssl ${args[0]}: ${new TextDecoder().decode(output.stderr)}`,
+    );
+  }
+}
+
+/** A test CA and a certificate it signed for the app's and the relay's addresses. */
+export async function labCertificates(): Promise<LabCertificates> {
+  const dir = await Deno.makeTempDir({ prefix: "nexus-lab-tls-" });
+  openssl(
+    dir,
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=Nexus lab CA",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+  );
+  openssl(
+    dir,
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-subj",
+    `/CN=${LAB.app}`,
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+  );
+  await Deno.writeTextFile(
+    `${dir}/san.ext`,
+    `subjectAltName=IP:${LAB.app},IP:${LAB.turn}\nextendedKeyUsage=serverAuth\n`,
+  );
+  openssl(
+    dir,
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    "san.ext",
+    "-out",
+    "server.pem",
+  );
+  // coturn drops its privileges: its files must be readable by others.
+  for (const file of ["server.pem", "server.key", "ca.pem"]) {
+    await Deno.chmod(`${dir}/${file}`, 0o644);
+  }
+  await Deno.chmod(dir, 0o755);
+  return {
+    dir,
+    ca: `${dir}/ca.pem`,
+    cert: `${dir}/server.pem`,
+    key: `${dir}/server.key`,
+  };
+}
+
+/** Waits until `check` holds, throwing `what` with `detail()` when it never does. */
+async function until(
+  check: () => boolean,
+  what: string,
+  detail: () => string,
+): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what}:\n${detail()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The ICE URLs the lab's relay offers: STUN, TURN over UDP and TCP, TURN over TLS on 443. */
+export const LAB_TURN_URLS = [
+  `turn:${LAB.turn}:3478?transport=udp`,
+  `turn:${LAB.turn}:3478?transport=tcp`,
+  `turns:${LAB.turn}:443?transport=tcp`,
+];
+
+/** Whether something in `namespace` listens on TCP `address:port`. */
+function listening(namespace: string, addressPort: string): boolean {
+  return inside(namespace, "ss", "-Hltn").includes(` ${addressPort} `);
+}
+
+/** A process started in the lab. */
+export interface LabProcess {
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** coturn on the lab's internet with REST credentials from `secret`. */
+export async function startLabTurn(
+  lab: Lab,
+  secret: string,
+  tls: LabCertificates,
+): Promise<LabProcess> {
+  const dir = await Deno.makeTempDir({ prefix: "nexus-lab-turn-" });
+  const child = new Deno.Command("ip", {
+    args: [
+      "netns",
+      "exec",
+      lab.relay,
+      COTURN.path,
+      "-n",
+      `--listening-ip=${LAB.turn}`,
+      `--relay-ip=${LAB.turn}`,
+      "--listening-port=3478",
+      "--tls-listening-port=443",
+      `--cert=${tls.cert}`,
+      `--pkey=${tls.key}`,
+      "--min-port=49160",
+      "--max-port=49460",
+      "--use-auth-secret",
+      `--static-auth-secret=${secret}`,
+      "--realm=nexus.lab",
+      "--no-cli",
+      "--no-dtls",
+      "--fingerprint",
+      "--no-software-attribute",
+      `--pidfile=${dir}/turnserver.pid`,
+      `--userdb=${dir}/turndb`,
+      "--log-file=stdout",
+      "--simple-log",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output = collectOutput(child);
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await child.status;
+    await output.done;
+    await Deno.remove(dir, { recursive: true });
+  };
+  try {
+    await until(
+      () =>
+        listening(lab.relay, `${LAB.turn}:443`) &&
+        listening(lab.relay, `${LAB.turn}:3478`),
+      "coturn did not listen on 3478 and 443 in the lab",
+      output.text,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { output: output.text, stop };
+}
+
+/** The app on the lab's internet: HTTPS and WSS on 443, with the lab's relay. */
+export function startLabApp(
+  lab: Lab,
+  jwtSecret: string,
+  turnSecret: string,
+  tls: LabCertificates,
+  env: Record<string, string> = {},
+): Promise<AppProcess> {
+  return startAppProcess({
+    PORT: "443",
+    NEXUS_TLS_CERT: tls.cert,
+    NEXUS_TLS_KEY: tls.key,
+    NEXUS_JWT_SECRET: jwtSecret,
+    NEXUS_TURN_URLS: LAB_TURN_URLS.join(","),
+    NEXUS_TURN_SECRET: turnSecret,
+    NEXUS_ICE_SERVERS: JSON.stringify([{ urls: `stun:${LAB.turn}:3478` }]),
+    ...env,
+  }, lab.app);
+}
+
+/** Whether a TCP connection from `namespace` to `address:port` opens. */
+export function tcpOpens(namespace: string, address: string, port: number) {
+  return inside(
+    namespace,
+    Deno.execPath(),
+    "run",
+    "-A",
+    new URL("./probe.ts", import.meta.url).pathname,
+    "tcp",
+    address,
+    String(port),
+  ).trim() === "true";
+}
