@@ -7,19 +7,30 @@
  * lab is not reported as the app's.
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Browser as PlaywrightBrowser } from "playwright-core";
+import type { Browser as PuppeteerBrowser } from "puppeteer-core";
 import { mintToken } from "../lib/signaling/auth.ts";
 import type { AppProcess } from "./support/app_process.ts";
 import {
+  type Evaluates,
   launchChromiumIn,
-  openLink,
   type SelectedPath,
   selectedPath,
-  waitForCallState,
   waitForRise,
-  waitForStatus,
 } from "./support/browser.ts";
-import { CHROMIUM, COTURN, needsLab } from "./support/environment.ts";
+import {
+  openPage,
+  untilFramesShown,
+  untilStatus,
+} from "./support/call_page.ts";
+import {
+  CERTUTIL,
+  CHROMIUM,
+  COTURN,
+  FIREFOX,
+  needsLab,
+} from "./support/environment.ts";
+import { launchFirefox } from "./support/firefox.ts";
 import {
   createLab,
   type HostName,
@@ -133,7 +144,7 @@ async function checkLab(lab: Lab): Promise<void> {
 }
 
 /** Waits until a page's selected path is one `accept` takes. */
-async function pathOf(page: Page): Promise<SelectedPath> {
+async function pathOf(page: Evaluates): Promise<SelectedPath> {
   const deadline = Date.now() + 10_000;
   while (true) {
     const path = await selectedPath(page);
@@ -148,78 +159,116 @@ async function pathOf(page: Page): Promise<SelectedPath> {
 /** The expected path of a call, checked on both sides: [caller's, callee's]. */
 type Expect = (caller: SelectedPath, callee: SelectedPath) => void;
 
-const CALLS: { name: string; from: HostName; to: HostName; expect: Expect }[] =
-  [
-    {
-      name: "1. same LAN: direct, host to host",
-      from: "home1a",
-      to: "home1b",
-      expect: (a, b) => {
-        assert.deepEqual([a.local, a.remote], ["host", "host"]);
-        assert.deepEqual([b.local, b.remote], ["host", "host"]);
-      },
+/** A browser engine the lab's calls run in. */
+type Engine = "chromium" | "firefox";
+
+/** A call across the lab: from one host's browser to another's, and the path it must take. */
+interface LabCall {
+  name: string;
+  from: HostName;
+  fromEngine: Engine;
+  to: HostName;
+  toEngine: Engine;
+  expect: Expect;
+}
+
+/** The symmetric-NAT path: relayed, over UDP. */
+const relayedOverUdp: Expect = (a, b) => {
+  for (const side of [a, b]) {
+    assert.ok(
+      [side.local, side.remote].includes("relay"),
+      JSON.stringify(side),
+    );
+    assert.equal(side.protocol, "udp");
+  }
+  const relayed = [a, b].filter((side) => side.local === "relay");
+  assert.ok(
+    relayed.length > 0 && relayed.every((side) => side.relayProtocol === "udp"),
+    JSON.stringify([a, b]),
+  );
+};
+
+/** The corporate path: the caller's own relay candidate, reached over TLS. */
+const relayedOverTls: Expect = (a, b) => {
+  assert.equal(a.local, "relay");
+  assert.equal(a.relayProtocol, "tls");
+  assert.equal(b.remote, "relay");
+};
+
+const CALLS: LabCall[] = [
+  {
+    name: "1. same LAN: direct, host to host",
+    from: "home1a",
+    fromEngine: "chromium",
+    to: "home1b",
+    toEngine: "chromium",
+    expect: (a, b) => {
+      assert.deepEqual([a.local, a.remote], ["host", "host"]);
+      assert.deepEqual([b.local, b.remote], ["host", "host"]);
     },
-    {
-      name: "2. cone NAT to cone NAT: direct through both NATs, no relay",
-      from: "home1a",
-      to: "home2",
-      expect: (a, b) => {
-        for (const side of [a, b]) {
-          assert.ok(
-            side.local !== "relay" && side.remote !== "relay",
-            JSON.stringify(side),
-          );
-          assert.ok(
-            [side.local, side.remote].some((type) =>
-              type === "srflx" || type === "prflx"
-            ),
-            JSON.stringify(side),
-          );
-        }
-      },
-    },
-    {
-      name: "3. symmetric NAT to symmetric NAT: relayed over UDP",
-      from: "sym1",
-      to: "sym2",
-      expect: (a, b) => {
-        for (const side of [a, b]) {
-          assert.ok(
-            [side.local, side.remote].includes("relay"),
-            JSON.stringify(side),
-          );
-          assert.equal(side.protocol, "udp");
-        }
-        const relayed = [a, b].filter((side) => side.local === "relay");
+  },
+  {
+    name: "2. cone NAT to cone NAT: direct through both NATs, no relay",
+    from: "home1a",
+    fromEngine: "chromium",
+    to: "home2",
+    toEngine: "chromium",
+    expect: (a, b) => {
+      for (const side of [a, b]) {
+        const types = [side.local, side.remote];
+        assert.ok(!types.includes("relay"), JSON.stringify(side));
         assert.ok(
-          relayed.length > 0 &&
-            relayed.every((side) => side.relayProtocol === "udp"),
-          JSON.stringify([a, b]),
+          types.includes("srflx") || types.includes("prflx"),
+          JSON.stringify(side),
         );
-      },
+      }
     },
-    {
-      name:
-        "4. corporate network (only TCP 443 out) to a home: relayed over TLS on 443",
-      from: "corp",
-      to: "home2",
-      expect: (a, b) => {
-        assert.equal(a.local, "relay");
-        assert.equal(a.relayProtocol, "tls");
-        assert.equal(b.remote, "relay");
-      },
-    },
-  ];
+  },
+  {
+    name: "3. symmetric NAT to symmetric NAT: relayed over UDP",
+    from: "sym1",
+    fromEngine: "chromium",
+    to: "sym2",
+    toEngine: "chromium",
+    expect: relayedOverUdp,
+  },
+  {
+    name: "4. corporate (only TCP 443 out) to a home: relayed over TLS on 443",
+    from: "corp",
+    fromEngine: "chromium",
+    to: "home2",
+    toEngine: "chromium",
+    expect: relayedOverTls,
+  },
+  {
+    name:
+      "5. Firefox behind a symmetric NAT with Chromium behind another: relayed over UDP",
+    from: "sym1",
+    fromEngine: "firefox",
+    to: "sym2",
+    toEngine: "chromium",
+    expect: relayedOverUdp,
+  },
+  {
+    name:
+      "5. Firefox in the corporate network with Chromium at home: relayed over TLS on 443",
+    from: "corp",
+    fromEngine: "firefox",
+    to: "home2",
+    toEngine: "chromium",
+    expect: relayedOverTls,
+  },
+];
 
 Deno.test({
   name:
     "lab: calls between real networks connect, each by the path it should take",
-  ignore: needsLab(CHROMIUM, COTURN),
+  ignore: needsLab(CHROMIUM, FIREFOX, CERTUTIL, COTURN),
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
     const lab = createLab();
-    const browsers = new Map<HostName, Browser>();
+    const browsers = new Map<string, PlaywrightBrowser | PuppeteerBrowser>();
     let turn: LabProcess | undefined;
     let app: AppProcess | undefined;
     try {
@@ -232,42 +281,45 @@ Deno.test({
         () => checkLab(lab),
       );
       if (!labWorks) return;
-      const browserIn = async (host: HostName) => {
-        if (!browsers.has(host)) {
-          browsers.set(host, await launchChromiumIn(lab.hosts[host].namespace));
+      const signIn = async (host: HostName, engine: Engine, user: string) => {
+        const key = `${host} ${engine}`;
+        if (!browsers.has(key)) {
+          const namespace = lab.hosts[host].namespace;
+          browsers.set(
+            key,
+            engine === "chromium"
+              ? await launchChromiumIn(namespace)
+              : await launchFirefox(namespace, tls.ca),
+          );
         }
-        return browsers.get(host)!;
+        const token = await mintToken(JWT_SECRET, user, 600);
+        const page = await openPage(
+          browsers.get(key)!,
+          `https://${LAB.appName}/?token=${token}`,
+        );
+        await untilStatus(page, `Signed in as ${user}`);
+        return page;
       };
-      const link = async (user: string) =>
-        `https://${LAB.app}/?token=${await mintToken(JWT_SECRET, user, 600)}`;
       for (const call of CALLS) {
         await t.step(call.name, async () => {
-          const caller = await openLink(
-            await browserIn(call.from),
-            await link("alice"),
-            "alice",
-          );
-          const callee = await openLink(
-            await browserIn(call.to),
-            await link("bob"),
-            "bob",
-          );
+          const caller = await signIn(call.from, call.fromEngine, "alice");
+          const callee = await signIn(call.to, call.toEngine, "bob");
           try {
-            await caller.getByRole("button", { name: "bob", exact: true })
-              .click();
-            await callee.getByRole("button", { name: /accept/i }).click();
-            await waitForStatus(caller, "In call with bob");
-            await waitForStatus(callee, "In call with alice");
+            await caller.press("bob");
+            await untilStatus(callee, "alice is calling you");
+            await callee.press("Accept call");
+            await untilStatus(caller, "In call with bob");
+            await untilStatus(callee, "In call with alice");
             for (const page of [caller, callee]) {
-              await waitForRise(page, "video", "framesDecoded", 10);
+              await untilFramesShown(page, 10);
               await waitForRise(page, "audio", "packetsReceived", 10);
             }
             call.expect(await pathOf(caller), await pathOf(callee));
-            await caller.getByRole("button", { name: /end call/i }).click();
-            await waitForCallState(callee, "idle");
+            await caller.press("End call");
+            await untilStatus(callee, "alice ended the call");
           } finally {
-            await caller.context().close();
-            await callee.context().close();
+            await caller.close();
+            await callee.close();
           }
         });
       }

@@ -47,8 +47,11 @@ export async function launchChromiumIn(namespace: string): Promise<Browser> {
   return browser;
 }
 
-// Runs in the page before the app: keeps every peer connection and stream it makes.
-const PROBE = `
+/** Whatever runs a function in a page: a Playwright page, or a `CallPage` of either engine. */
+export type Evaluates = Pick<Page, "evaluate">;
+
+/** Runs in the page before the app: keeps every peer connection and stream it makes. */
+export const PROBE = `
   window.__peerConnections = [];
   window.__streams = [];
   const NativePeerConnection = window.RTCPeerConnection;
@@ -123,7 +126,7 @@ export interface SelectedPath {
 }
 
 /** The page's selected path, or `null` before one is selected. */
-export function selectedPath(page: Page): Promise<SelectedPath | null> {
+export function selectedPath(page: Evaluates): Promise<SelectedPath | null> {
   return page.evaluate(async () => {
     const pc = (window as unknown as { __peerConnections: RTCPeerConnection[] })
       .__peerConnections.at(-1);
@@ -139,6 +142,12 @@ export function selectedPath(page: Page): Promise<SelectedPath | null> {
     stats.forEach((report) => {
       if (report.type === "transport" && report.selectedCandidatePairId) {
         pair = stats.get(report.selectedCandidatePairId);
+      }
+    });
+    // Firefox has no transport stats: it marks the pair in use as `selected`.
+    stats.forEach((report) => {
+      if (!pair && report.type === "candidate-pair" && report.selected) {
+        pair = report;
       }
     });
     if (!pair) return null;
@@ -158,7 +167,7 @@ export function selectedPath(page: Page): Promise<SelectedPath | null> {
 
 /** The candidate types of the page's selected candidate pair: [local, remote]. */
 export async function selectedPair(
-  page: Page,
+  page: Evaluates,
 ): Promise<[string, string] | null> {
   const path = await selectedPath(page);
   return path && [path.local, path.remote];
@@ -172,7 +181,10 @@ export interface Inbound {
 }
 
 /** Reads the inbound counters for `kind`; zeros if nothing of that kind arrives. */
-export function inbound(page: Page, kind: "audio" | "video"): Promise<Inbound> {
+export function inbound(
+  page: Evaluates,
+  kind: "audio" | "video",
+): Promise<Inbound> {
   return page.evaluate(async (kind) => {
     const pcs =
       (window as unknown as { __peerConnections: RTCPeerConnection[] })
@@ -200,7 +212,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `field` of the inbound `kind` counters rises by at least `by`. */
 export async function waitForRise(
-  page: Page,
+  page: Evaluates,
   kind: "audio" | "video",
   field: keyof Inbound,
   by = 1,
@@ -219,7 +231,7 @@ export async function waitForRise(
 
 /** How much `field` rises over `ms`, after letting `settleMs` pass first. */
 export async function riseOver(
-  page: Page,
+  page: Evaluates,
   kind: "audio" | "video",
   field: keyof Inbound,
   ms: number,
@@ -233,7 +245,7 @@ export async function riseOver(
 
 /** The state of every track and peer connection the page ever made. */
 export function mediaState(
-  page: Page,
+  page: Evaluates,
 ): Promise<{ tracks: string[]; connections: string[] }> {
   return page.evaluate(() => {
     const w = window as unknown as {

@@ -47,6 +47,20 @@ export const CHROMIUM: Service = {
   install: "apt-get install chromium",
 };
 
+/** Debian's Firefox ESR, driven over WebDriver BiDi in the cross-browser tests. */
+export const FIREFOX: Service = {
+  name: "Firefox ESR",
+  path: "/usr/bin/firefox-esr",
+  install: "apt-get install firefox-esr",
+};
+
+/** NSS's certutil, which makes the lab's test CA trusted in a Firefox profile. */
+export const CERTUTIL: Service = {
+  name: "certutil",
+  path: "/usr/bin/certutil",
+  install: "apt-get install libnss3-tools",
+};
+
 /** Debian's coturn, the TURN server the relay tests start. */
 export const COTURN: Service = {
   name: "coturn",

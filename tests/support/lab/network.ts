@@ -35,6 +35,13 @@ export const LAB = {
   internet: "203.0.113.0/24",
   app: "203.0.113.10",
   turn: "203.0.113.11",
+  /** The app's name, in every lab host's own hosts file (a reserved `.test` name). */
+  appName: "nexus.test",
+  /**
+   * The relay's name. Firefox uses a `turns:` URL only by name: given an
+   * address it gathers no relay candidate over TLS at all.
+   */
+  turnName: "relay.nexus.test",
 } as const;
 
 /** The networks behind routers: kind, WAN address, LAN prefix (a /24 or /26). */
@@ -146,6 +153,18 @@ export function createLab(prefix = `nx${Deno.pid % 10_000}`): Lab {
     const full = `${prefix}-${name}`;
     run("ip", "netns", "add", full);
     namespaces.push(full);
+    // `ip netns exec` shows each namespace its own /etc/netns/NAME/hosts as /etc/hosts, and
+    // resolv.conf: a name server on loopback refuses at once, where the machine's own one
+    // (unreachable from the lab) would keep each lookup waiting for its timeout.
+    Deno.mkdirSync(`/etc/netns/${full}`, { recursive: true });
+    Deno.writeTextFileSync(
+      `/etc/netns/${full}/resolv.conf`,
+      "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+    );
+    Deno.writeTextFileSync(
+      `/etc/netns/${full}/hosts`,
+      `127.0.0.1 localhost\n${LAB.app} ${LAB.appName}\n${LAB.turn} ${LAB.turnName}\n`,
+    );
     // IPv4 only: no link-local addresses appearing after the browser starts (Chromium takes
     // them for a change of network), and no IPv6 candidates that lead nowhere.
     for (const scope of ["all", "default"]) {
@@ -180,12 +199,15 @@ export function createLab(prefix = `nx${Deno.pid % 10_000}`): Lab {
       } catch {
         // Already gone.
       }
+      Deno.removeSync(`/etc/netns/${name}`, { recursive: true });
     }
   };
   // A run that was killed leaves its namespaces behind: the same prefix starts clean.
   for (const line of run("ip", "netns", "list").split("\n")) {
     const name = line.split(" ")[0];
-    if (name.startsWith(`${prefix}-`)) run("ip", "netns", "del", name);
+    if (!name.startsWith(`${prefix}-`)) continue;
+    run("ip", "netns", "del", name);
+    Deno.removeSync(`/etc/netns/${name}`, { recursive: true });
   }
   try {
     const internet = namespace("inet");

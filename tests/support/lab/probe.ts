@@ -5,7 +5,10 @@
  * - `mapping ADDRESS PORT PORT`: from one UDP socket, asks the reflector on
  *   both ports; prints the two mapped addresses as JSON (`null` when no
  *   answer came: UDP is blocked);
- * - `tcp ADDRESS PORT`: whether a TCP connection opens, as JSON.
+ * - `tcp ADDRESS PORT`: whether a TCP connection opens, as JSON;
+ * - `pipe ADDRESS PORT`: carries standard input to a TCP connection and the
+ *   connection back to standard output (how a browser's debugging port inside
+ *   a namespace is reached from outside it).
  * @module
  */
 import { createSocket } from "node:dgram";
@@ -58,7 +61,19 @@ async function tcp(): Promise<void> {
   Deno.exit(0);
 }
 
+async function pipe(): Promise<void> {
+  const connection = await Deno.connect({
+    hostname: address,
+    port: Number(ports[0]),
+  });
+  await Promise.allSettled([
+    Deno.stdin.readable.pipeTo(connection.writable),
+    connection.readable.pipeTo(Deno.stdout.writable),
+  ]);
+}
+
 if (command === "reflect") reflect();
+else if (command === "pipe") await pipe();
 else if (command === "mapping") await mapping();
 else if (command === "tcp") await tcp();
 else throw new Error(`unknown command ${command}`);

@@ -71,7 +71,7 @@ export async function labCertificates(): Promise<LabCertificates> {
   );
   await Deno.writeTextFile(
     `${dir}/san.ext`,
-    `subjectAltName=IP:${LAB.app},IP:${LAB.turn}\nextendedKeyUsage=serverAuth\n`,
+    `subjectAltName=DNS:${LAB.appName},DNS:${LAB.turnName},IP:${LAB.app},IP:${LAB.turn}\nextendedKeyUsage=serverAuth\n`,
   );
   openssl(
     dir,
@@ -117,11 +117,11 @@ async function until(
   }
 }
 
-/** The ICE URLs the lab's relay offers: STUN, TURN over UDP and TCP, TURN over TLS on 443. */
+/** The ICE URLs the lab's relay offers: TURN over UDP and TCP, and over TLS on 443 by name. */
 export const LAB_TURN_URLS = [
   `turn:${LAB.turn}:3478?transport=udp`,
   `turn:${LAB.turn}:3478?transport=tcp`,
-  `turns:${LAB.turn}:443?transport=tcp`,
+  `turns:${LAB.turnName}:443?transport=tcp`,
 ];
 
 /** Whether something in `namespace` listens on TCP `address:port`. */

@@ -1,0 +1,115 @@
+/**
+ * One page of the app in either engine: Chromium through Playwright or
+ * Firefox through puppeteer-core over WebDriver BiDi, driven the same way,
+ * by accessible names, and read the same way, through `evaluate`.
+ */
+import type { Browser as PlaywrightBrowser, Page } from "playwright-core";
+import type { Browser as PuppeteerBrowser } from "puppeteer-core";
+import { type Evaluates, PROBE } from "./browser.ts";
+
+/** The app in one browser context of its own. */
+export interface CallPage extends Evaluates {
+  engine: "chromium" | "firefox";
+  /** Presses the button with this accessible name. */
+  press(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens `url` in a context of its own, with the probe that keeps peer connections. */
+export async function openPage(
+  browser: PlaywrightBrowser | PuppeteerBrowser,
+  url: string,
+): Promise<CallPage> {
+  if ("newContext" in browser) {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.addInitScript(PROBE);
+    await page.goto(url);
+    return {
+      engine: "chromium",
+      evaluate: page.evaluate.bind(page),
+      press: (name) =>
+        page.getByRole("button", { name, exact: true }).first().click(),
+      close: () => context.close(),
+    };
+  }
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.evaluateOnNewDocument(PROBE);
+  await page.goto(url);
+  return {
+    engine: "firefox",
+    evaluate: page.evaluate.bind(page) as unknown as Page["evaluate"],
+    press: (name) =>
+      page.locator(`::-p-aria([name=${JSON.stringify(name)}][role="button"])`)
+        .click(),
+    close: () => context.close(),
+  };
+}
+
+/** The page's status line. */
+export function statusOf(page: Evaluates): Promise<string> {
+  return page.evaluate(() =>
+    document.querySelector('[role="status"]')?.textContent ?? ""
+  );
+}
+
+/** Waits until the status line contains `text`; says what it showed instead when it does not. */
+export async function untilStatus(
+  page: Evaluates,
+  text: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let shown = "";
+  while (Date.now() < deadline) {
+    shown = await statusOf(page);
+    if (shown.includes(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(
+    `waiting for the status "${text}", the page shows "${shown}"`,
+  );
+}
+
+/**
+ * How many frames the remote video has shown, counted with
+ * `requestVideoFrameCallback` (Firefox's playback quality counters stay at
+ * zero for a live stream); the first call starts the count.
+ */
+export function framesShown(page: Evaluates): Promise<number> {
+  return page.evaluate(() => {
+    const video = document.querySelector(
+      '[data-testid="remote-video"]',
+    ) as (HTMLVideoElement & { __frames?: number }) | null;
+    if (!video) return 0;
+    if (video.__frames === undefined) {
+      video.__frames = 0;
+      const count = () => {
+        video.__frames!++;
+        video.requestVideoFrameCallback(count);
+      };
+      video.requestVideoFrameCallback(count);
+    }
+    return video.__frames;
+  });
+}
+
+/** Waits until the remote video has shown `frames` more frames. */
+export async function untilFramesShown(
+  page: Evaluates,
+  frames: number,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const start = await framesShown(page);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (await framesShown(page) - start >= frames) return;
+  }
+  throw new Error(
+    `the remote video did not show ${frames} frames in ${timeoutMs} ms`,
+  );
+}
