@@ -1,5 +1,6 @@
 import { useSignal } from "@preact/signals";
 import type { CallQuality } from "../lib/call/quality.ts";
+import { pathWords } from "../lib/call/words.ts";
 
 function verdict(quality: CallQuality): string {
   if ((quality.lossPercent ?? 0) > 5 || (quality.rttMs ?? 0) > 400) {
@@ -60,8 +61,8 @@ export function QualityIndicator(
           <dd>{q?.bitrateKbps != null ? `${q.bitrateKbps} kbit/s` : "—"}</dd>
           <dt>Resolution</dt>
           <dd>{q?.resolution ?? "—"}</dd>
-          <dt>Path</dt>
-          <dd>{q?.path ?? "—"}</dd>
+          <dt>Connection</dt>
+          <dd>{pathWords(q?.path ?? null)}</dd>
           <dt>Bitrate trend</dt>
           <dd>
             <Sparkline values={props.bitrates} />

@@ -205,7 +205,7 @@ Deno.test({
         await panel.waitFor({ timeout: 10_000 });
         await bob.getByText(/^\d+ ms$/).waitFor({ timeout: 10_000 });
         await bob.getByText(/^\d+×\d+$/).waitFor();
-        await bob.getByText(/^direct$/).waitFor();
+        await bob.getByText(/^Direct, over UDP$/).waitFor();
       });
 
       await t.step(

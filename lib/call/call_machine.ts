@@ -264,9 +264,13 @@ export class CallMachine {
         return this.#onResponse(message.payload);
       case "call:end": {
         const { from, reason } = message.payload;
-        if (this.#fromPeer(from)) {
-          this.#end(endSentence(reason, from, this.state.value));
-        }
+        if (!this.#fromPeer(from)) return;
+        // The peer could not make a path: this side's own view may name the cause.
+        this.#end(
+          reason === "ice-failed" && this.#link
+            ? this.#link.failureSentence()
+            : endSentence(reason, from, this.state.value),
+        );
         return;
       }
       case "webrtc:offer":

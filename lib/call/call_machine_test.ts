@@ -498,6 +498,7 @@ Deno.test("call machine: a broken media path: the caller restarts ICE, and a pat
     async () => {
       const s = setup();
       await outgoingActive(s);
+      s.peers[0].setState("connected");
       s.peers[0].setState("failed");
       assert.equal(s.peers[0].iceRestarts, 1);
       s.timers.advance(ICE_RECOVERY_MS);
@@ -515,6 +516,7 @@ Deno.test("call machine: a broken media path: the caller restarts ICE, and a pat
   await t.step("the callee waits for the caller's restart", async () => {
     const s = setup();
     await incomingActive(s);
+    s.peers[0].setState("connected");
     s.peers[0].setState("failed");
     s.timers.advance(ICE_RESTART_AFTER_MS);
     assert.equal(s.peers[0].iceRestarts, 0);
@@ -528,7 +530,7 @@ Deno.test("call machine: a broken media path: the caller restarts ICE, and a pat
         payload: {
           userId: "alice",
           deviceId: "d",
-          iceServers: ICE,
+          iceServers: [...ICE, { urls: "turn:127.0.0.1:3478" }],
           iceTransportPolicy: "relay",
           presence: true,
         },

@@ -3,7 +3,9 @@
  * sends the negotiation through the signaling session, keeps the ICE
  * servers current, samples the call's quality, and recovers a broken path:
  * the caller (the impolite side) restarts ICE after 2 s of `disconnected` or
- * at once on `failed`; a path not back within 30 s gives up.
+ * at once on `failed`; a path not back within 30 s gives up. A path that
+ * never connected gives up on `failed` or after 15 s, naming the likely
+ * cause.
  * @module
  */
 import { effect, type ReadonlySignal } from "@preact/signals";
@@ -16,6 +18,7 @@ import {
 import { type PeerConnectionFactory, WebRTCService } from "./webrtc_service.ts";
 import {
   connectionFailedSentence,
+  endSentence,
   negotiationFailedSentence,
 } from "./words.ts";
 
@@ -25,6 +28,12 @@ export const QUALITY_EVERY_MS = 2_000;
 export const ICE_RESTART_AFTER_MS = 2_000;
 /** How long a broken media path may take to come back before the call ends. */
 export const ICE_RECOVERY_MS = 30_000;
+/**
+ * How long a new call may take to connect at all. A path that never worked
+ * is not restarted: it ends, with the likely cause, instead of leaving the
+ * person at "Connecting…".
+ */
+export const CONNECT_TIMEOUT_MS = 15_000;
 
 /** What the link needs from the browser. */
 export interface PeerLinkDeps {
@@ -56,15 +65,18 @@ export interface PeerLinkSetup {
   iceTransportPolicy: RTCIceTransportPolicy;
 }
 
+type TimerName = "connect" | "restart" | "recovery" | "quality";
+
 /** One call's connection to its peer. */
 export class PeerLink {
   #deps: PeerLinkDeps;
   #setup: PeerLinkSetup;
   #events: PeerLinkEvents;
   #webrtc: WebRTCService;
-  #timers = new Map<"restart" | "recovery" | "quality", unknown>();
+  #timers = new Map<TimerName, unknown>();
+  /** The path has been connected at least once. */
+  #connected = false;
   #snapshot: QualitySnapshot | null = null;
-  #sampling = false;
   #closed = false;
   /** The path's last reported state. */
   #state: RTCPeerConnectionState = "new";
@@ -105,13 +117,14 @@ export class PeerLink {
           }),
         onRemoteStream: events.remoteStream,
         onConnectionState: (state) => this.#pathChanged(state),
-        onNoCandidates: () => this.#giveUp(true),
+        onNoCandidates: () => this.#giveUp(),
         onChannelOpen: events.channelOpen,
         onPeerMessage: events.peerMessage,
         onError: (error) => this.#negotiationFailed(error),
       },
       { polite: setup.polite },
     );
+    this.#setTimer("connect", () => this.#giveUp(), CONNECT_TIMEOUT_MS);
     let first = true;
     this.#unwatchIceServers = effect(() => {
       const iceServers = setup.iceServers.value;
@@ -169,18 +182,23 @@ export class PeerLink {
     this.#state = state;
     this.#events.connectionState(state);
     if (state === "connected") {
-      for (const name of ["restart", "recovery"] as const) {
+      for (const name of ["connect", "restart", "recovery"] as const) {
         this.#clearTimer(name);
       }
-      if (!this.#sampling) {
-        this.#sampling = true;
+      if (!this.#connected) {
+        this.#connected = true;
         this.#sampleQuality();
       }
       return;
     }
     if (state !== "disconnected" && state !== "failed") return;
+    // A path that never worked has nothing to restart: it failed.
+    if (!this.#connected) {
+      if (state === "failed") this.#giveUp();
+      return;
+    }
     if (!this.#timers.has("recovery")) {
-      this.#setTimer("recovery", () => this.#giveUp(false), ICE_RECOVERY_MS);
+      this.#setTimer("recovery", () => this.#giveUp(), ICE_RECOVERY_MS);
     }
     if (this.#setup.polite) return;
     if (state === "failed") {
@@ -212,20 +230,34 @@ export class PeerLink {
   }
 
   /**
-   * No path to the peer could be made: the peer is told, and the page hears
-   * why as well as the link can say.
+   * Why the path failed, as well as this side can tell: a path that worked
+   * and broke is said plainly; one that never connected names its likely
+   * cause from what was gathered.
    */
-  #giveUp(noCandidates: boolean): void {
+  failureSentence(): string {
+    const { peer, iceTransportPolicy, iceServers } = this.#setup;
+    const webrtc = this.#webrtc;
+    if (this.#connected) return endSentence("ice-failed", peer, "active");
+    return connectionFailedSentence(peer, {
+      relayRefusedCredentials: webrtc.relayRefusedCredentials,
+      relayConfigured: iceServers.peek().some((server) =>
+        [server.urls].flat().some((url) => /^turns?:/.test(url))
+      ),
+      relayGathered: webrtc.localTypes.has("relay"),
+      relayOnly: iceTransportPolicy === "relay",
+    });
+  }
+
+  /** No path to the peer could be made: the peer is told, and the page hears why. */
+  #giveUp(): void {
     if (this.#closed) return;
-    const { peer, iceTransportPolicy } = this.#setup;
+    const sentence = this.failureSentence();
     this.#events.send({
       type: "call:end",
-      payload: { to: peer, reason: "ice-failed" },
+      payload: { to: this.#setup.peer, reason: "ice-failed" },
     });
-    this.#events.failed(connectionFailedSentence(peer, {
-      relayRefusedCredentials: this.#webrtc.relayRefusedCredentials,
-      relayUnusable: noCandidates && iceTransportPolicy === "relay",
-    }));
+    this.close();
+    this.#events.failed(sentence);
   }
 
   #negotiationFailed(error: unknown): void {
@@ -239,7 +271,7 @@ export class PeerLink {
   }
 
   #setTimer(
-    name: "restart" | "recovery" | "quality",
+    name: TimerName,
     callback: () => void,
     ms: number,
   ): void {
@@ -252,7 +284,7 @@ export class PeerLink {
     );
   }
 
-  #clearTimer(name: "restart" | "recovery" | "quality"): void {
+  #clearTimer(name: TimerName): void {
     const timer = this.#timers.get(name);
     if (timer !== undefined) this.#deps.clearTimeout(timer);
     this.#timers.delete(name);

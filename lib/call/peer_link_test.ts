@@ -10,6 +10,7 @@ import type { ClientMessage } from "../protocol.ts";
 import { FakePeerConnection } from "../../tests/support/fake_webrtc.ts";
 import { ManualTimers } from "../../tests/support/manual_timers.ts";
 import {
+  CONNECT_TIMEOUT_MS,
   ICE_RECOVERY_MS,
   ICE_RESTART_AFTER_MS,
   PeerLink,
@@ -20,9 +21,12 @@ import {
 function link(
   polite: boolean,
   iceTransportPolicy: RTCIceTransportPolicy = "all",
+  servers: RTCIceServer[] = [{ urls: "stun:127.0.0.1" }, {
+    urls: "turn:127.0.0.1:3478",
+  }],
 ) {
   const timers = new ManualTimers();
-  const iceServers = signal<RTCIceServer[]>([{ urls: "stun:127.0.0.1" }]);
+  const iceServers = signal<RTCIceServer[]>(servers);
   let pc!: FakePeerConnection;
   const sent: ClientMessage[] = [];
   const failures: string[] = [];
@@ -65,6 +69,7 @@ Deno.test("peer link: local candidates go to the peer as webrtc:candidate", () =
 
 Deno.test("peer link: the caller restarts ICE after 2 s disconnected, at once on failed; the callee never does", () => {
   const caller = link(false);
+  caller.pc.setState("connected");
   caller.pc.setState("disconnected");
   caller.timers.advance(ICE_RESTART_AFTER_MS - 1);
   assert.equal(caller.pc.iceRestarts, 0);
@@ -73,6 +78,7 @@ Deno.test("peer link: the caller restarts ICE after 2 s disconnected, at once on
   caller.pc.setState("failed");
   assert.equal(caller.pc.iceRestarts, 2);
   const callee = link(true);
+  callee.pc.setState("connected");
   callee.pc.setState("failed");
   callee.timers.advance(ICE_RESTART_AFTER_MS);
   assert.equal(callee.pc.iceRestarts, 0);
@@ -80,13 +86,17 @@ Deno.test("peer link: the caller restarts ICE after 2 s disconnected, at once on
 
 Deno.test("peer link: a path back within 30 s goes on; one that is not gives up, telling the peer", () => {
   const back = link(false);
+  back.pc.setState("connected");
   back.pc.setState("disconnected");
   back.pc.setState("connected");
   back.timers.advance(ICE_RECOVERY_MS);
   assert.deepEqual(back.failures, []);
   const lost = link(true);
+  lost.pc.setState("connected");
   lost.pc.setState("disconnected");
-  lost.timers.advance(ICE_RECOVERY_MS);
+  lost.timers.advance(ICE_RECOVERY_MS - 1);
+  assert.deepEqual(lost.failures, []);
+  lost.timers.advance(1);
   assert.deepEqual(lost.failures, [
     "The connection to bob failed; the call ended.",
   ]);
@@ -124,6 +134,7 @@ Deno.test("peer link: fresh ICE servers reach the live connection; after close n
   const fresh = [{ urls: "turn:127.0.0.1:3478", username: "u" }];
   l.iceServers.value = fresh;
   assert.deepEqual(l.pc.config.iceServers, fresh);
+  l.pc.setState("connected");
   l.pc.setState("disconnected");
   l.peerLink.close();
   assert.equal(l.timers.size, 0);
@@ -141,4 +152,35 @@ Deno.test("peer link: quality is sampled every 2 s from the first connect", asyn
   await new Promise((resolve) => setTimeout(resolve, 0));
   assert.equal(l.readings.length, 1);
   assert.equal(l.timers.size, 1);
+});
+
+Deno.test("peer link: a path that never connects ends after 15 s, not restarted, naming the likely cause", () => {
+  const noRelay = link(false, "all", [{ urls: "stun:127.0.0.1" }]);
+  noRelay.pc.setState("connecting");
+  noRelay.timers.advance(CONNECT_TIMEOUT_MS - 1);
+  assert.deepEqual(noRelay.failures, []);
+  noRelay.timers.advance(1);
+  assert.equal(noRelay.pc.iceRestarts, 0);
+  assert.match(
+    noRelay.failures[0],
+    /no relay \(TURN\) server.*NEXUS_TURN_URLS/,
+  );
+  assert.deepEqual(noRelay.sent.at(-1), {
+    type: "call:end",
+    payload: { to: "bob", reason: "ice-failed" },
+  });
+});
+
+Deno.test("peer link: failed before ever connecting ends at once; a relay never reached is named", () => {
+  const l = link(false);
+  l.pc.emitCandidate({
+    candidate: "candidate:1 1 udp 1 10.0.0.1 5000 typ host",
+  });
+  l.pc.setState("failed");
+  assert.equal(l.pc.iceRestarts, 0);
+  assert.match(
+    l.failures[0],
+    /relay \(TURN\) server could not be reached from your network/,
+  );
+  assert.equal(l.timers.size, 0);
 });

@@ -1,7 +1,16 @@
 /**
- * Call quality from `getStats`: round trip, loss, bitrate, resolution, and whether media is relayed.
+ * Call quality from `getStats`: round trip, loss, bitrate, resolution, and
+ * the media's path (direct or relayed, over UDP, TCP or TLS), in Chromium's
+ * and Firefox's shapes of the statistics.
  * @module
  */
+
+/** How media reaches the peer: straight, or through the relay; and over which transport. */
+export interface MediaPath {
+  route: "direct" | "relayed";
+  /** This side's leg: to the peer, or to the relay when this side is relayed. */
+  transport: "UDP" | "TCP" | "TLS";
+}
 
 /** What the quality indicator shows. */
 export interface CallQuality {
@@ -9,7 +18,7 @@ export interface CallQuality {
   lossPercent: number | null;
   bitrateKbps: number | null;
   resolution: string | null;
-  path: "direct" | "relayed" | null;
+  path: MediaPath | null;
 }
 
 /** Counters kept between two readings, to turn totals into rates. */
@@ -21,6 +30,18 @@ export interface QualitySnapshot {
 }
 
 type Report = Record<string, unknown> & { type: string; id: string };
+
+/** The path of the selected pair, from its two candidates. */
+function pathOf(local: Report, remote: Report | undefined): MediaPath {
+  const relayed = local.candidateType === "relay";
+  const transport = String(
+    relayed ? local.relayProtocol ?? local.protocol : local.protocol,
+  ).toUpperCase();
+  return {
+    route: relayed || remote?.candidateType === "relay" ? "relayed" : "direct",
+    transport: transport === "TLS" || transport === "TCP" ? transport : "UDP",
+  };
+}
 
 /** Reads one `getStats` report against the previous reading. */
 export function readQuality(
@@ -55,6 +76,12 @@ export function readQuality(
       pair = stats.get(report.selectedCandidatePairId);
     }
   });
+  // Firefox has no transport stats: it marks the pair in use as `selected`.
+  stats.forEach((report) => {
+    if (!pair && report.type === "candidate-pair" && report.selected) {
+      pair = report;
+    }
+  });
   const local = pair && stats.get(String(pair.localCandidateId));
   const remote = pair && stats.get(String(pair.remoteCandidateId));
   const seconds = previous ? (atMs - previous.atMs) / 1000 : 0;
@@ -78,11 +105,7 @@ export function readQuality(
         )
         : null,
       resolution,
-      path: local
-        ? (local.candidateType === "relay" || remote?.candidateType === "relay"
-          ? "relayed"
-          : "direct")
-        : null,
+      path: local ? pathOf(local, remote) : null,
     },
   };
 }

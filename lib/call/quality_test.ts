@@ -19,7 +19,7 @@ const pair = [
     remoteCandidateId: "R",
     currentRoundTripTime: 0.042,
   },
-  { id: "L", type: "local-candidate", candidateType: "host" },
+  { id: "L", type: "local-candidate", candidateType: "host", protocol: "udp" },
   { id: "R", type: "remote-candidate", candidateType: "relay" },
 ];
 
@@ -41,7 +41,7 @@ Deno.test("quality: rates between two readings, round trip, resolution and path"
     lossPercent: null,
     bitrateKbps: null,
     resolution: null,
-    path: "relayed",
+    path: { route: "relayed", transport: "UDP" },
   });
   const second = readQuality(
     stats([
@@ -73,7 +73,7 @@ Deno.test("quality: rates between two readings, round trip, resolution and path"
     lossPercent: 5,
     bitrateKbps: 1_000,
     resolution: "640×480",
-    path: "relayed",
+    path: { route: "relayed", transport: "UDP" },
   });
 });
 
@@ -86,4 +86,48 @@ Deno.test("quality: nothing known yet is said as unknown, not as zero", () => {
     resolution: null,
     path: null,
   });
+});
+
+Deno.test("quality: this side relayed over TLS; Firefox's selected pair without transport stats", () => {
+  const { quality } = readQuality(
+    stats([
+      {
+        id: "P",
+        type: "candidate-pair",
+        selected: true,
+        localCandidateId: "L",
+        remoteCandidateId: "R",
+      },
+      {
+        id: "L",
+        type: "local-candidate",
+        candidateType: "relay",
+        protocol: "udp",
+        relayProtocol: "tls",
+      },
+      { id: "R", type: "remote-candidate", candidateType: "srflx" },
+    ]),
+    0,
+    null,
+  );
+  assert.deepEqual(quality.path, { route: "relayed", transport: "TLS" });
+});
+
+Deno.test("quality: a direct path over TCP", () => {
+  const { quality } = readQuality(
+    stats([
+      pair[0],
+      pair[1],
+      {
+        id: "L",
+        type: "local-candidate",
+        candidateType: "srflx",
+        protocol: "tcp",
+      },
+      { id: "R", type: "remote-candidate", candidateType: "host" },
+    ]),
+    0,
+    null,
+  );
+  assert.deepEqual(quality.path, { route: "direct", transport: "TCP" });
 });

@@ -44,6 +44,11 @@ function describe(
   return { type: description.type, sdp: description.sdp };
 }
 
+/** A candidate's type (host, srflx, prflx, relay), read from its SDP line. */
+function candidateType(candidate: RTCIceCandidateInit): string | null {
+  return candidate.candidate?.match(/ typ (\w+)/)?.[1] ?? null;
+}
+
 /** The WebRTC side of one call. */
 export class WebRTCService {
   #pc: RTCPeerConnection;
@@ -60,6 +65,10 @@ export class WebRTCService {
   #channel: RTCDataChannel | null = null;
   /** A TURN server answered 401: its credentials were refused. */
   relayRefusedCredentials = false;
+  /** The types of the candidates this side gathered (host, srflx, relay). */
+  readonly localTypes = new Set<string>();
+  /** The types of the candidates the peer sent. */
+  readonly remoteTypes = new Set<string>();
 
   constructor(
     create: PeerConnectionFactory,
@@ -85,7 +94,10 @@ export class WebRTCService {
     pc.onicecandidate = (event) => {
       if (event.candidate) {
         this.#localCandidates++;
-        events.onLocalCandidate(event.candidate.toJSON());
+        const candidate = event.candidate.toJSON();
+        const type = candidateType(candidate);
+        if (type) this.localTypes.add(type);
+        events.onLocalCandidate(candidate);
       }
     };
     pc.onicecandidateerror = (event) => {
@@ -185,6 +197,8 @@ export class WebRTCService {
 
   /** Adds a candidate from the peer, or keeps it until the remote description is set. */
   async addRemoteCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    const type = candidateType(candidate);
+    if (type) this.remoteTypes.add(type);
     if (this.#pc.remoteDescription) await this.#addCandidate(candidate);
     else this.#pendingCandidates.push(candidate);
   }

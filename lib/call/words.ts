@@ -6,6 +6,7 @@
  */
 import type { EndReason } from "../protocol.ts";
 import type { SessionState } from "./signaling_session.ts";
+import type { MediaPath } from "./quality.ts";
 import type { CallState } from "./types.ts";
 
 /** What a user id may be, in words. */
@@ -87,26 +88,39 @@ export function statusSentence(facts: StatusFacts): string {
   }
 }
 
-/** How the path to the peer failed, as well as the page can tell. */
+/** What the page knows of a path that could not be made. */
 export interface ConnectionFailure {
   /** The TURN server answered 401: the app's credentials are wrong. */
   relayRefusedCredentials: boolean;
-  /** Relay-only ICE gathered no candidate at all: the relay could not be used. */
-  relayUnusable: boolean;
+  /** The server hands out a relay (a `turn:` or `turns:` URL). */
+  relayConfigured: boolean;
+  /** This side got a relay candidate: the relay was reached. */
+  relayGathered: boolean;
+  /** The server sends every call through the relay. */
+  relayOnly: boolean;
 }
 
-/** Why no media path to the peer could be made, with what to do when the relay is the cause. */
+/**
+ * Why no media path to the peer could be made, with the likely cause named
+ * from what was gathered, and who can fix it.
+ */
 export function connectionFailedSentence(
   peer: string,
   failure: ConnectionFailure,
 ): string {
+  const start = `Could not connect to ${peer}:`;
   if (failure.relayRefusedCredentials) {
-    return `Could not connect to ${peer}: the relay (TURN) server refused this app's credentials. Ask the administrator to check NEXUS_TURN_SECRET.`;
+    return `${start} the relay (TURN) server refused this app's credentials. Ask the administrator to check NEXUS_TURN_SECRET.`;
   }
-  if (failure.relayUnusable) {
-    return `Could not connect to ${peer}: the relay (TURN) server could not be used. Ask the administrator to check NEXUS_TURN_URLS and NEXUS_TURN_SECRET.`;
+  if (!failure.relayConfigured) {
+    return `${start} your networks do not let a direct connection through, and this server has no relay (TURN) server to go through instead. Ask the administrator to set NEXUS_TURN_URLS.`;
   }
-  return endSentence("ice-failed", peer, "active");
+  if (!failure.relayGathered) {
+    return failure.relayOnly
+      ? `${start} the relay (TURN) server could not be used. Ask the administrator to check NEXUS_TURN_URLS and NEXUS_TURN_SECRET.`
+      : `${start} the relay (TURN) server could not be reached from your network. A network that allows only web traffic needs the relay on port 443 (a turns: URL in NEXUS_TURN_URLS).`;
+  }
+  return `${start} neither a direct path nor the relay worked between your networks.`;
 }
 
 /** Setting up the peer connection threw: the call cannot go on. */
@@ -139,4 +153,12 @@ export function trackEndedSentence(kind: string): string {
   return kind === "video"
     ? "Your camera stopped. Press Camera off to turn it on again."
     : "Your microphone stopped. Check that it is connected.";
+}
+
+/** How the call is connected, as the call details say it. */
+export function pathWords(path: MediaPath | null): string {
+  if (!path) return "—";
+  return path.route === "direct"
+    ? `Direct, over ${path.transport}`
+    : `Relayed through the server, over ${path.transport}`;
 }

@@ -113,3 +113,38 @@ export async function untilFramesShown(
     `the remote video did not show ${frames} frames in ${timeoutMs} ms`,
   );
 }
+
+/** What the open call details say under "Connection". */
+export function connectionWords(page: Evaluates): Promise<string> {
+  return page.evaluate(() => {
+    const terms = document.querySelectorAll('[aria-label="Call quality"] dt');
+    for (const term of terms) {
+      if (term.textContent === "Connection") {
+        return term.nextElementSibling?.textContent ?? "";
+      }
+    }
+    return "";
+  });
+}
+
+/** Opens the call details and waits until they say how the call is connected. */
+export async function untilConnectionSays(
+  page: CallPage,
+  words: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  // The button's name carries the quality in a word ("Call details (quality good)").
+  await page.evaluate(() =>
+    [...document.querySelectorAll("button")].find((button) =>
+      button.textContent?.startsWith("Call details")
+    )?.click()
+  );
+  const deadline = Date.now() + timeoutMs;
+  let shown = "";
+  while (Date.now() < deadline) {
+    shown = await connectionWords(page);
+    if (shown === words) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the call details say "${shown}", not "${words}"`);
+}
