@@ -18,6 +18,8 @@ import { connectWebSocket } from "../lib/call/signaling_client.ts";
 import { createRinger } from "../lib/call/ringer.ts";
 import { download, recordCall } from "../lib/call/recorder.ts";
 import type { DeviceChoice } from "../lib/call/devices.ts";
+import { checkNetwork } from "../lib/call/network_check.ts";
+import { networkSentence } from "../lib/call/words.ts";
 import { Button } from "../components/Button.tsx";
 import { CallControls } from "../components/CallControls.tsx";
 import { CallTimer } from "../components/CallTimer.tsx";
@@ -27,6 +29,7 @@ import { Dialer } from "../components/Dialer.tsx";
 import { IncomingCall } from "../components/IncomingCall.tsx";
 import { JoinForm } from "../components/JoinForm.tsx";
 import { LevelMeter } from "../components/LevelMeter.tsx";
+import { NetworkCheck } from "../components/NetworkCheck.tsx";
 import { OnlineList } from "../components/OnlineList.tsx";
 import { PeerBadges } from "../components/PeerBadges.tsx";
 import { QualityIndicator } from "../components/QualityIndicator.tsx";
@@ -46,8 +49,17 @@ function tokenFromPage(): string | null {
   return IS_BROWSER ? new URLSearchParams(location.search).get("token") : null;
 }
 
+/** The browser's peer connections and timers, as the machine and the network check take them. */
+const browserPeers = {
+  createPeerConnection: (config: RTCConfiguration) =>
+    new RTCPeerConnection(config),
+  setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
+  clearTimeout: (handle: unknown) => clearTimeout(handle as number),
+};
+
 function createMachine(): CallMachine {
   return new CallMachine({
+    ...browserPeers,
     connect: connectWebSocket,
     getUserMedia: browserGetUserMedia,
     getDisplayMedia: navigator.mediaDevices?.getDisplayMedia &&
@@ -55,9 +67,6 @@ function createMachine(): CallMachine {
     recordCall: typeof MediaRecorder === "undefined" ? undefined : recordCall,
     download,
     store: localStorage,
-    createPeerConnection: (config) => new RTCPeerConnection(config),
-    setTimeout: (callback, ms) => setTimeout(callback, ms),
-    clearTimeout: (handle) => clearTimeout(handle as number),
     random: Math.random,
   });
 }
@@ -71,6 +80,8 @@ export default function CallInterface(props: CallInterfaceProps) {
   const silenced = useSignal(false);
   const dark = useSignal(false);
   const devicesOpen = useSignal(false);
+  const checking = useSignal(false);
+  const checkResult = useSignal("");
   const bitrates = useSignal<number[]>([]);
   const remoteVideo = useRef<HTMLVideoElement>(null);
 
@@ -126,6 +137,16 @@ export default function CallInterface(props: CallInterfaceProps) {
     globalThis.Notification?.permission === "default" &&
       Notification.requestPermission().catch(() => {});
     machine.join(userId.value);
+  };
+  const checkConnection = async () => {
+    checking.value = true;
+    checkResult.value = "Checking which ways out of this network work…";
+    const report = await checkNetwork(
+      browserPeers,
+      machine.signaling.iceServers.value,
+    );
+    checkResult.value = networkSentence(report);
+    checking.value = false;
   };
   const choose = (kind: keyof DeviceChoice, id: string) =>
     machine.media.chooseDevice(kind, id);
@@ -223,6 +244,11 @@ export default function CallInterface(props: CallInterfaceProps) {
               </div>
             </div>
           </details>
+          <NetworkCheck
+            checking={checking.value}
+            result={checkResult.value}
+            onCheck={checkConnection}
+          />
         </>
       )}
       {state === "ringing" && (

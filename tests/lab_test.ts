@@ -19,6 +19,7 @@ import {
   waitForRise,
 } from "./support/browser.ts";
 import {
+  checkConnection,
   openPage,
   untilConnectionSays,
   untilFramesShown,
@@ -335,6 +336,65 @@ Deno.test({
           }
         });
       }
+      const verdicts: [HostName, RegExp][] = [
+        ["home2", /^This network lets calls through/],
+        ["sym1", /^This network lets calls through/],
+        [
+          "corp",
+          /^This network blocks everything but web traffic: calls will go through the relay over TLS on port 443\.$/,
+        ],
+      ];
+      for (const [host, verdict] of verdicts) {
+        await t.step(
+          `the connection check from ${host} says what works there`,
+          async () => {
+            const page = await signIn(host, "chromium", `check-${host}`);
+            try {
+              assert.match(await checkConnection(page), verdict);
+            } finally {
+              await page.close();
+            }
+          },
+        );
+      }
+
+      // The same networks with a server that offers no relay.
+      await app.stop();
+      app = await startLabApp(lab, JWT_SECRET, null, tls);
+      await t.step(
+        "6. with no relay, symmetric to symmetric cannot connect: the call ends within 15 s, saying why",
+        async () => {
+          const caller = await signIn("sym1", "chromium", "alice6");
+          const callee = await signIn("sym2", "chromium", "bob6");
+          try {
+            await caller.press("bob6");
+            await untilStatus(callee, "alice6 is calling you");
+            await callee.press("Accept call");
+            const why =
+              "this server has no relay (TURN) server to go through instead";
+            // Before, the page said "Connecting…" for 31 s and ended after 46 s, never saying why.
+            await untilStatus(caller, why, 20_000);
+            await untilStatus(callee, why, 20_000);
+          } finally {
+            await caller.close();
+            await callee.close();
+          }
+        },
+      );
+      await t.step(
+        "the connection check from the corporate network says no call can connect",
+        async () => {
+          const page = await signIn("corp", "chromium", "check-corp-2");
+          try {
+            assert.equal(
+              await checkConnection(page),
+              "Calls cannot connect from this network: it blocks direct connections, and no relay (TURN) server is configured.",
+            );
+          } finally {
+            await page.close();
+          }
+        },
+      );
     } finally {
       for (const browser of browsers.values()) await browser.close();
       await app?.stop();

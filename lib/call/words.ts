@@ -6,6 +6,7 @@
  */
 import type { EndReason } from "../protocol.ts";
 import type { SessionState } from "./signaling_session.ts";
+import type { NetworkReport } from "./network_check.ts";
 import type { MediaPath } from "./quality.ts";
 import type { CallState } from "./types.ts";
 
@@ -161,4 +162,31 @@ export function pathWords(path: MediaPath | null): string {
   return path.route === "direct"
     ? `Direct, over ${path.transport}`
     : `Relayed through the server, over ${path.transport}`;
+}
+
+/** What "Check my connection" found, in one sentence the person can act on. */
+export function networkSentence(report: NetworkReport): string {
+  const { udp, relay, relayConfigured } = report;
+  if (report.relayRefused) {
+    return "The relay (TURN) server refused this app's credentials, so calls that need it will fail. Tell the administrator (NEXUS_TURN_SECRET).";
+  }
+  if (udp && (relay.udp || relay.tcp || relay.tls)) {
+    return "This network lets calls through: directly where the other side's network allows it, and through the relay otherwise.";
+  }
+  if (udp) {
+    return relayConfigured
+      ? "Direct calls can work from this network, but the relay (TURN) server cannot be reached from it: calls to people behind strict networks will fail."
+      : "Direct calls can work from this network, but this server has no relay (TURN) server: calls to people behind strict networks will fail.";
+  }
+  if (relay.udp || relay.tcp) {
+    return `This network blocks direct connections: calls will go through the relay over ${
+      relay.udp ? "UDP" : "TCP"
+    }.`;
+  }
+  if (relay.tls) {
+    return "This network blocks everything but web traffic: calls will go through the relay over TLS on port 443.";
+  }
+  return relayConfigured
+    ? "Calls cannot connect from this network: it blocks direct connections, and the relay (TURN) server cannot be reached from it."
+    : "Calls cannot connect from this network: it blocks direct connections, and no relay (TURN) server is configured.";
 }

@@ -148,3 +148,22 @@ export async function untilConnectionSays(
   }
   throw new Error(`the call details say "${shown}", not "${words}"`);
 }
+
+/** Presses "Check my connection" and waits for its verdict. */
+export async function checkConnection(
+  page: CallPage,
+  timeoutMs = 15_000,
+): Promise<string> {
+  await page.press("Check my connection");
+  const deadline = Date.now() + timeoutMs;
+  let said = "";
+  while (Date.now() < deadline) {
+    said = await page.evaluate(() =>
+      document.querySelector('[aria-label="Connection check"]')?.textContent ??
+        ""
+    );
+    if (said && !said.startsWith("Checking")) return said;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the connection check did not finish: "${said}"`);
+}

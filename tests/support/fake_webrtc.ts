@@ -88,7 +88,11 @@ export class FakePeerConnection {
   failNextRemoteDescription = false;
   onnegotiationneeded: (() => void) | null = null;
   onicecandidate:
-    | ((event: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void)
+    | ((
+      event: {
+        candidate: { candidate: string; toJSON(): RTCIceCandidateInit } | null;
+      },
+    ) => void)
     | null = null;
   onicecandidateerror: ((event: { errorCode: number }) => void) | null = null;
   onicegatheringstatechange: (() => void) | null = null;
@@ -167,7 +171,12 @@ export class FakePeerConnection {
 
   /** Fires a local ICE candidate. */
   emitCandidate(candidate: RTCIceCandidateInit): void {
-    this.onicecandidate?.({ candidate: { toJSON: () => candidate } });
+    this.onicecandidate?.({
+      candidate: {
+        candidate: candidate.candidate ?? "",
+        toJSON: () => candidate,
+      },
+    });
   }
   /** Fires the arrival of the peer's stream. */
   emitTrack(stream: FakeMediaStream): void {

@@ -198,23 +198,26 @@ export async function startLabTurn(
   return { output: output.text, stop };
 }
 
-/** The app on the lab's internet: HTTPS and WSS on 443, with the lab's relay. */
+/**
+ * The app on the lab's internet: HTTPS and WSS on 443, with the lab's relay
+ * when `turnSecret` is given (STUN alone otherwise).
+ */
 export function startLabApp(
   lab: Lab,
   jwtSecret: string,
-  turnSecret: string,
+  turnSecret: string | null,
   tls: LabCertificates,
-  env: Record<string, string> = {},
 ): Promise<AppProcess> {
   return startAppProcess({
     PORT: "443",
     NEXUS_TLS_CERT: tls.cert,
     NEXUS_TLS_KEY: tls.key,
     NEXUS_JWT_SECRET: jwtSecret,
-    NEXUS_TURN_URLS: LAB_TURN_URLS.join(","),
-    NEXUS_TURN_SECRET: turnSecret,
     NEXUS_ICE_SERVERS: JSON.stringify([{ urls: `stun:${LAB.turn}:3478` }]),
-    ...env,
+    ...(turnSecret && {
+      NEXUS_TURN_URLS: LAB_TURN_URLS.join(","),
+      NEXUS_TURN_SECRET: turnSecret,
+    }),
   }, lab.app);
 }
 
