@@ -41,6 +41,7 @@ import {
   type Lab,
 } from "./support/lab/network.ts";
 import {
+  LAB_TURN_URLS,
   labCertificates,
   type LabProcess,
   startLabApp,
@@ -82,6 +83,20 @@ function tcpReaches(lab: Lab, host: HostName, port: number): boolean {
       String(port),
     ),
   );
+}
+
+/** Runs `deno task doctor` on the app's host with these settings: its exit code and lines. */
+async function labDoctor(lab: Lab, env: Record<string, string>) {
+  const output = await new Deno.Command("ip", {
+    args: ["netns", "exec", lab.app, Deno.execPath(), "task", "-q", "doctor"],
+    cwd: new URL("..", import.meta.url).pathname,
+    env: { ...env, NO_COLOR: "1", PATH: Deno.env.get("PATH") ?? "" },
+    clearEnv: true,
+  }).output();
+  return {
+    code: output.code,
+    lines: new TextDecoder().decode(output.stdout).trim().split("\n"),
+  };
 }
 
 /** The lab's NATs and firewall behave as their kind says. */
@@ -357,6 +372,48 @@ Deno.test({
           },
         );
       }
+
+      await t.step(
+        "doctor: from the app's host, the relay answers on every transport, its certificate valid where the CA is trusted",
+        async () => {
+          const run = (env: Record<string, string>) =>
+            labDoctor(lab, {
+              NEXUS_JWT_SECRET: JWT_SECRET,
+              NEXUS_TURN_URLS: [
+                ...LAB_TURN_URLS,
+                `turns:${LAB.turn}:443?transport=tcp`,
+              ].join(","),
+              NEXUS_TURN_SECRET: TURN_SECRET,
+              ...env,
+            });
+          const trusted = await run({ DENO_CERT: tls.ca });
+          assert.equal(trusted.code, 0, trusted.lines.join("\n"));
+          const ok = trusted.lines.filter((line) => line.startsWith("ok"));
+          assert.equal(ok.length, 4, trusted.lines.join("\n"));
+          assert.ok(
+            ok.some((line) =>
+              line.startsWith(
+                `ok   turns:${LAB.turnName}:443?transport=tcp: allocation granted over TLS with a valid certificate`,
+              )
+            ),
+            trusted.lines.join("\n"),
+          );
+          assert.ok(
+            trusted.lines.some((line) =>
+              line.startsWith(`warn turns:${LAB.turn}:443`) &&
+              line.includes("Firefox")
+            ),
+          );
+          const untrusted = await run({});
+          assert.ok(
+            untrusted.lines.some((line) =>
+              line.startsWith(`FAIL turns:${LAB.turnName}:443`) &&
+              line.includes("TLS certificate is not valid")
+            ),
+            untrusted.lines.join("\n"),
+          );
+        },
+      );
 
       // The same networks with a server that offers no relay.
       await app.stop();

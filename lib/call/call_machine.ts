@@ -286,7 +286,11 @@ export class CallMachine {
           message.payload.inReplyTo === "call:request"
         ) {
           this.#end(message.payload.message);
-        } else {
+        } else if (
+          !(this.#isFree() && message.payload.code === "not-in-call")
+        ) {
+          // Both sides ended the call at once: the server's "not in a call" to the
+          // second hang-up must not hide why the call ended.
           this.notice.value = message.payload.message;
         }
         return;

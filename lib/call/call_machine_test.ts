@@ -840,6 +840,26 @@ Deno.test("call machine: signaling from anyone but the peer is ignored", async (
   assert.equal(s.machine.state.value, "active");
 });
 
+Deno.test("call machine: both sides giving up at once: the server's not-in-call keeps the sentence of why", async () => {
+  const s = setup();
+  await outgoingActive(s);
+  s.server({
+    type: "call:end",
+    payload: { from: "bob", to: "alice", reason: "ice-failed" },
+  });
+  const why = s.machine.status.value;
+  assert.match(why, /^Could not connect to bob/);
+  s.server({
+    type: "error",
+    payload: {
+      code: "not-in-call",
+      message: "You are not in a call with bob.",
+      inReplyTo: "call:end",
+    },
+  });
+  assert.equal(s.machine.status.value, why);
+});
+
 Deno.test("call machine: bad ids to call are explained, not sent", async () => {
   const s = setup();
   await s.machine.call("", true);
