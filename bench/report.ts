@@ -1,4 +1,5 @@
 /** Turns a run's results into `bench/README.md` and `bench/results/chart.svg`. */
+import type { LabSetup } from "./lab_setup.ts";
 import { median, type RelayResult, ROOT } from "./support.ts";
 
 interface Results {
@@ -31,6 +32,31 @@ interface Results {
     ratio: number;
   };
   coldStart: { medianMs: number };
+  labSetup: LabSetup;
+}
+
+/** The lab section: each path's setup against the floor, or why it did not run. */
+function labSection(lab: LabSetup): string {
+  if ("skipped" in lab) {
+    return `Not measured in this run: ${lab.skipped}.`;
+  }
+  const direct = lab.paths[0].medianMs;
+  const rows = lab.paths.map((path) =>
+    `| ${path.path} | ${path.medianMs} | ${path.ratio} | ${
+      Math.round((path.medianMs / direct) * 100) / 100
+    } |`
+  );
+  return [
+    `From pressing **Accept** to the first remote frame on both sides, median of ${
+      lab.paths[0].calls
+    } calls per path, Chromium in the lab's namespaces (\`tests/support/lab/\`), the app over HTTPS and coturn on the lab's internet. The floor, two peer connections wired inside one page of the lab: **${lab.floorMedianMs} ms**.`,
+    "",
+    "| path | setup, ms | × floor | × same LAN |",
+    "| --- | --- | --- | --- |",
+    ...rows,
+    "",
+    "Goal: relayed over TLS within 1.5× of direct.",
+  ].join("\n");
 }
 
 const NAMES: Record<string, string> = {
@@ -268,6 +294,10 @@ From pressing **Accept** to the first remote video frame on both sides (\`reques
 Chromium with fake devices, two pages, median of ${callSetup.calls} calls: **${callSetup.medianMs} ms**. The machine's floor, two
 peer connections wired directly inside one page (from the callee's \`getUserMedia\` to the first frame on both):
 **${callSetup.floorMedianMs} ms**. Ratio **${callSetup.ratio}** (goal ≤ 1.5).
+
+## Call setup across networks
+
+${labSection(results.labSetup)}
 
 ## Page weight and start
 

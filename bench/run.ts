@@ -11,6 +11,8 @@ import { launchChromium } from "../tests/support/browser.ts";
 import { gzippedSize, pageScripts } from "../tests/support/page_weight.ts";
 import { freePort } from "../tests/support/process.ts";
 import { startRedis } from "../tests/support/redis.ts";
+import { FIRST_FRAME_PROBE, FLOOR } from "./call_setup.ts";
+import { labCallSetup } from "./lab_setup.ts";
 import {
   median,
   prepare,
@@ -265,24 +267,6 @@ async function presence(): Promise<PresenceResult[]> {
   return results;
 }
 
-// Registers, in every page, a callback on the first frame of the remote video of each call.
-const FIRST_FRAME_PROBE = `
-  window.__firstRemoteFrame = null;
-  setInterval(() => {
-    const video = document.querySelector('[data-testid="remote-video"]');
-    if (!video || video.__watched) return;
-    video.__watched = true;
-    video.requestVideoFrameCallback(() => {
-      window.__firstRemoteFrame ??= performance.timeOrigin + performance.now();
-    });
-  }, 2);
-  document.addEventListener("click", (event) => {
-    if (event.target.closest("button")?.textContent.includes("Accept")) {
-      window.__acceptedAt = performance.timeOrigin + performance.now();
-    }
-  }, true);
-`;
-
 async function userPage(
   browser: Browser,
   base: string,
@@ -297,50 +281,6 @@ async function userPage(
     .waitFor();
   return page;
 }
-
-/** In one page: two peer connections wired directly, from the callee's camera to the first frame on both sides. */
-const FLOOR = async () => {
-  const caller = await navigator.mediaDevices.getUserMedia({
-    video: true,
-    audio: true,
-  });
-  const started = performance.now();
-  const callee = await navigator.mediaDevices.getUserMedia({
-    video: true,
-    audio: true,
-  });
-  const a = new RTCPeerConnection();
-  const b = new RTCPeerConnection();
-  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
-  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
-  const frame = (pc: RTCPeerConnection) =>
-    new Promise<number>((resolve) => {
-      pc.ontrack = (e) => {
-        if (e.track.kind !== "video") return;
-        const video = document.createElement("video");
-        video.muted = true;
-        video.srcObject = e.streams[0];
-        document.body.append(video);
-        video.play();
-        video.requestVideoFrameCallback(() => resolve(performance.now()));
-      };
-    });
-  const frames = Promise.all([frame(a), frame(b)]);
-  for (const track of caller.getTracks()) a.addTrack(track, caller);
-  for (const track of callee.getTracks()) b.addTrack(track, callee);
-  await a.setLocalDescription();
-  await b.setRemoteDescription(a.localDescription!);
-  await b.setLocalDescription();
-  await a.setRemoteDescription(b.localDescription!);
-  const done = Math.max(...await frames);
-  for (const track of [...caller.getTracks(), ...callee.getTracks()]) {
-    track.stop();
-  }
-  a.close();
-  b.close();
-  document.querySelectorAll("video").forEach((video) => video.remove());
-  return done - started;
-};
 
 async function callSetup() {
   const app = await startServer("nexus", SERVER_CORE);
@@ -504,6 +444,7 @@ const results = {
   connections: await connections(),
   presence: await presence(),
   callSetup: await callSetup(),
+  labSetup: await labCallSetup(quick ? 2 : 10, log),
   pageWeight: await pageWeight(),
   coldStart: await coldStart(),
   seconds: 0,
