@@ -104,27 +104,31 @@ export async function labCallSetup(
     const measured: Omit<LabSetupResult, "ratio">[] = [];
     for (const [index, [path, from, to]] of PATHS.entries()) {
       const [alice, bob] = [`alice${index}`, `bob${index}`];
-      const caller = await signIn(await browserIn(from), alice);
-      const callee = await signIn(await browserIn(to), bob);
+      const first = await signIn(await browserIn(from), alice);
+      const second = await signIn(await browserIn(to), bob);
       const samples: number[] = [];
       for (let call = 0; call < calls; call++) {
         log(`lab call setup: ${path}, call ${call + 1} of ${calls}`);
-        for (const page of [caller, callee]) {
+        for (const page of [first, second]) {
           await page.evaluate(() => {
             const w = window as unknown as Record<string, unknown>;
             w.__firstRemoteFrame = null;
             w.__acceptedAt = null;
           });
         }
-        await caller.getByRole("button", { name: bob, exact: true }).click();
-        await callee.getByRole("button", { name: /accept/i }).click();
-        const acceptedAt = await read(callee, "__acceptedAt");
+        // The two take turns calling, as people do, within the ring limit.
+        const [from, to, toId] = call % 2
+          ? [second, first, alice]
+          : [first, second, bob];
+        await from.getByRole("button", { name: toId, exact: true }).click();
+        await to.getByRole("button", { name: /accept/i }).click();
+        const acceptedAt = await read(to, "__acceptedAt");
         const frames = await Promise.all(
-          [caller, callee].map((page) => read(page, "__firstRemoteFrame")),
+          [from, to].map((page) => read(page, "__firstRemoteFrame")),
         );
         samples.push(Math.max(...frames) - acceptedAt);
-        await caller.getByRole("button", { name: /end call/i }).click();
-        for (const page of [caller, callee]) {
+        await from.getByRole("button", { name: /end call/i }).click();
+        for (const page of [from, to]) {
           await page.locator('[data-call-state="idle"]').waitFor();
         }
       }
@@ -134,8 +138,8 @@ export async function labCallSetup(
         medianMs: Math.round(median(samples)),
         samplesMs: samples.map(Math.round),
       });
-      await caller.context().close();
-      await callee.context().close();
+      await first.context().close();
+      await second.context().close();
     }
     const floorPage = await signIn(await browserIn("home1a"), "floor");
     const floors: number[] = [];

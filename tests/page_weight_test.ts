@@ -6,8 +6,9 @@ import { gzippedSize, pageScripts } from "./support/page_weight.ts";
 
 /**
  * The budget for the call page's JavaScript, gzip: 24.5 KiB. It was 23.9
- * KiB before the structure work and is 22.2 KiB since the server's frame
- * schemas left the page's bundle.
+ * KiB before the structure work, 22.2 KiB once the server's frame schemas
+ * left the page's bundle, and 23.6 KiB with the connection check and the
+ * connection's words.
  */
 const BUDGET_BYTES = 24.5 * 1024;
 
