@@ -8,12 +8,8 @@
  * @module
  */
 import { ConfigError, loadConfig, type ServerConfig } from "./config.ts";
-import {
-  type CheckResult,
-  checkStun,
-  checkTurn,
-  parseIceUrl,
-} from "./relay_check.ts";
+import { parseIceUrl } from "./ice_url.ts";
+import { type CheckResult, checkStun, checkTurn } from "./relay_check.ts";
 import { turnCredentials } from "./signaling/turn.ts";
 
 let config: ServerConfig;

@@ -119,6 +119,7 @@ export class CallMachine {
         const peer = this.peerId.value;
         if (resumed && this.state.value === "active" && peer) {
           this.#send({ type: "call:resume", payload: { to: peer } });
+          this.#link?.resumed();
         }
       },
       onSignedOut: (sentence) => {
@@ -382,6 +383,10 @@ export class CallMachine {
       },
       connectionState: (state) => {
         this.connectionState.value = state;
+        // The network may have changed under the page: a dead socket is found now.
+        if (state === "disconnected" || state === "failed") {
+          this.signaling.checkNow();
+        }
         if (state === "connected" && this.connectedAt.value === null) {
           this.connectedAt.value = Date.now();
         }

@@ -501,6 +501,9 @@ Deno.test("call machine: a broken media path: the caller restarts ICE, and a pat
       s.peers[0].setState("connected");
       s.peers[0].setState("failed");
       assert.equal(s.peers[0].iceRestarts, 1);
+      // A broken path checks the server at once; this one answers.
+      assert.deepEqual(s.sent.at(-1), { type: "ping", payload: {} });
+      s.server({ type: "pong", payload: {} });
       s.timers.advance(ICE_RECOVERY_MS);
       assert.deepEqual(s.sent.at(-1), {
         type: "call:end",

@@ -34,6 +34,11 @@ export const ICE_RECOVERY_MS = 30_000;
  * person at "Connecting…".
  */
 export const CONNECT_TIMEOUT_MS = 15_000;
+/**
+ * How long the caller's offer may wait for its answer before it is made
+ * again: an offer lost in a dead socket must not wait forever.
+ */
+export const ANSWER_TIMEOUT_MS = 5_000;
 
 /** What the link needs from the browser. */
 export interface PeerLinkDeps {
@@ -65,7 +70,7 @@ export interface PeerLinkSetup {
   iceTransportPolicy: RTCIceTransportPolicy;
 }
 
-type TimerName = "connect" | "restart" | "recovery" | "quality";
+type TimerName = "connect" | "restart" | "recovery" | "quality" | "answer";
 
 /** One call's connection to its peer. */
 export class PeerLink {
@@ -98,7 +103,14 @@ export class PeerLink {
         iceTransportPolicy: setup.iceTransportPolicy,
       },
       {
-        onDescription: (description) =>
+        onDescription: (description) => {
+          if (description.type === "offer" && !setup.polite) {
+            this.#setTimer(
+              "answer",
+              () => this.#offerUnanswered(),
+              ANSWER_TIMEOUT_MS,
+            );
+          }
           events.send(
             description.type === "offer"
               ? {
@@ -109,7 +121,8 @@ export class PeerLink {
                 type: "webrtc:answer",
                 payload: { to: peer, answer: description },
               },
-          ),
+          );
+        },
         onLocalCandidate: (candidate) =>
           events.send({
             type: "webrtc:candidate",
@@ -169,6 +182,17 @@ export class PeerLink {
     step.catch((error) => this.#negotiationFailed(error));
   }
 
+  /**
+   * The signaling connection came back after a drop: what was sent meanwhile
+   * may be lost, so the caller offers again at once if the path is not up.
+   */
+  resumed(): void {
+    if (this.#closed || this.#setup.polite || this.#state === "connected") {
+      return;
+    }
+    this.#reoffer();
+  }
+
   /** Closes the connection and stops its timers; nothing more is reported. */
   close(): void {
     this.#closed = true;
@@ -208,6 +232,15 @@ export class PeerLink {
         if (this.#state === "disconnected") this.#webrtc.restartIce();
       }, ICE_RESTART_AFTER_MS);
     }
+  }
+
+  /** The caller's offer got no answer in time: it is made again. */
+  #offerUnanswered(): void {
+    if (!this.#closed && this.#webrtc.awaitingAnswer) this.#reoffer();
+  }
+
+  #reoffer(): void {
+    this.#webrtc.reoffer().catch((error) => this.#negotiationFailed(error));
   }
 
   #sampleQuality(): void {

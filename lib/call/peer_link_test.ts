@@ -7,9 +7,13 @@
 import assert from "node:assert/strict";
 import { signal } from "@preact/signals";
 import type { ClientMessage } from "../protocol.ts";
-import { FakePeerConnection } from "../../tests/support/fake_webrtc.ts";
+import {
+  FakePeerConnection,
+  FakeTrack,
+} from "../../tests/support/fake_webrtc.ts";
 import { ManualTimers } from "../../tests/support/manual_timers.ts";
 import {
+  ANSWER_TIMEOUT_MS,
   CONNECT_TIMEOUT_MS,
   ICE_RECOVERY_MS,
   ICE_RESTART_AFTER_MS,
@@ -183,4 +187,54 @@ Deno.test("peer link: failed before ever connecting ends at once; a relay never 
     /relay \(TURN\) server could not be reached from your network/,
   );
   assert.equal(l.timers.size, 0);
+});
+
+/** Lets the fake connection's negotiation run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** The offers a link sent. */
+const offers = (sent: ClientMessage[]) =>
+  sent.filter((message) => message.type === "webrtc:offer");
+
+Deno.test("peer link: the caller's offer that gets no answer is rolled back and made again, with an ICE restart", async () => {
+  const l = link(false);
+  l.pc.addTrack(new FakeTrack("audio"));
+  await settle();
+  assert.equal(offers(l.sent).length, 1);
+  l.timers.advance(ANSWER_TIMEOUT_MS);
+  await settle();
+  assert.equal(l.pc.iceRestarts, 1);
+  assert.equal(offers(l.sent).length, 2);
+});
+
+Deno.test("peer link: an answered offer is not made again; the callee never re-offers", async () => {
+  const caller = link(false);
+  caller.pc.addTrack(new FakeTrack("audio"));
+  await settle();
+  caller.peerLink.receive({
+    type: "webrtc:answer",
+    payload: { from: "bob", to: "alice", answer: { type: "answer", sdp: "a" } },
+  });
+  await settle();
+  caller.timers.advance(ANSWER_TIMEOUT_MS);
+  await settle();
+  assert.equal(offers(caller.sent).length, 1);
+  const callee = link(true);
+  callee.peerLink.resumed();
+  callee.timers.advance(ANSWER_TIMEOUT_MS);
+  await settle();
+  assert.equal(callee.pc.iceRestarts, 0);
+});
+
+Deno.test("peer link: signaling back after a drop: the caller offers again at once unless the path is up", async () => {
+  const broken = link(false);
+  broken.pc.setState("connected");
+  broken.pc.setState("disconnected");
+  broken.peerLink.resumed();
+  await settle();
+  assert.equal(broken.pc.iceRestarts, 1);
+  const up = link(false);
+  up.pc.setState("connected");
+  up.peerLink.resumed();
+  assert.equal(up.pc.iceRestarts, 0);
 });

@@ -48,6 +48,8 @@ export interface SessionEvents {
 export const HEARTBEAT_MS = 15_000;
 /** How long an answer to a heartbeat may take before the socket counts as dead. */
 export const HEARTBEAT_TIMEOUT_MS = 10_000;
+/** How long an answer may take when the page checks because the network may have changed. */
+export const QUICK_CHECK_TIMEOUT_MS = 3_000;
 /** The longest wait between two reconnect attempts. */
 export const MAX_BACKOFF_MS = 10_000;
 const FIRST_BACKOFF_MS = 500;
@@ -103,6 +105,21 @@ export class SignalingSession {
     this.#connection?.close();
     this.#connection = null;
     this.#signedOut();
+  }
+
+  /**
+   * Checks now, on a short deadline, that the server still answers: for when
+   * the network may have changed under the page (a call's media path just
+   * broke), so that a dead socket is replaced in seconds rather than at the
+   * next heartbeat, and the call's renegotiation does not go into it.
+   */
+  checkNow(): void {
+    if (this.state.value !== "signed-in" || !this.#connection) return;
+    for (const timer of [this.#heartbeatTimer, this.#deadlineTimer]) {
+      if (timer !== null) this.#deps.clearTimeout(timer);
+    }
+    this.#heartbeatTimer = null;
+    this.#ping(QUICK_CHECK_TIMEOUT_MS);
   }
 
   /** Sends a message while connected; dropped otherwise. */
@@ -218,16 +235,21 @@ export class SignalingSession {
   #scheduleHeartbeat(): void {
     this.#heartbeatTimer = this.#deps.setTimeout(() => {
       this.#heartbeatTimer = null;
-      this.send({ type: "ping", payload: {} });
-      this.#deadlineTimer = this.#deps.setTimeout(() => {
-        this.#deadlineTimer = null;
-        // No answer: the connection is dead even if the socket has not noticed.
-        const connection = this.#connection;
-        this.#connection = null;
-        connection?.close();
-        this.#dropped(1006, "no answer from the server");
-      }, HEARTBEAT_TIMEOUT_MS);
+      this.#ping(HEARTBEAT_TIMEOUT_MS);
     }, HEARTBEAT_MS);
+  }
+
+  /** Pings the server; with no answer within `deadlineMs` the connection counts as dead. */
+  #ping(deadlineMs: number): void {
+    this.send({ type: "ping", payload: {} });
+    this.#deadlineTimer = this.#deps.setTimeout(() => {
+      this.#deadlineTimer = null;
+      // No answer: the connection is dead even if the socket has not noticed.
+      const connection = this.#connection;
+      this.#connection = null;
+      connection?.close();
+      this.#dropped(1006, "no answer from the server");
+    }, deadlineMs);
   }
 
   /** Anything from the server proves the connection alive. */

@@ -12,6 +12,7 @@ import {
   HEARTBEAT_MS,
   HEARTBEAT_TIMEOUT_MS,
   MAX_BACKOFF_MS,
+  QUICK_CHECK_TIMEOUT_MS,
   SignalingSession,
 } from "./signaling_session.ts";
 
@@ -159,4 +160,19 @@ Deno.test("signaling session: an expired token, a replaced device and a refused 
   const s = session();
   s.drop();
   assert.deepEqual(s.signedOut, ["Could not reach the server."]);
+});
+
+Deno.test("signaling session: a check now pings at once on a short deadline; an answer keeps the session, none replaces the socket", () => {
+  const s = session();
+  s.ready();
+  s.signaling.checkNow();
+  assert.deepEqual(s.sent.at(-1), { type: "ping", payload: {} });
+  s.server({ type: "pong", payload: {} });
+  s.timers.advance(QUICK_CHECK_TIMEOUT_MS);
+  assert.equal(s.signaling.state.value, "signed-in");
+  s.signaling.checkNow();
+  s.timers.advance(QUICK_CHECK_TIMEOUT_MS - 1);
+  assert.equal(s.signaling.state.value, "signed-in");
+  s.timers.advance(1);
+  assert.equal(s.signaling.state.value, "reconnecting");
 });

@@ -208,6 +208,24 @@ export class WebRTCService {
     this.#pc.restartIce();
   }
 
+  /** This side's offer is still waiting for its answer. */
+  get awaitingAnswer(): boolean {
+    return this.#pc.signalingState === "have-local-offer";
+  }
+
+  /**
+   * Offers again, with an ICE restart: an offer whose answer never came (it
+   * went into a socket that had died) is rolled back first, since a
+   * connection waiting for an answer makes no new offer.
+   */
+  async reoffer(): Promise<void> {
+    if (this.#closed) return;
+    if (this.awaitingAnswer) {
+      await this.#pc.setLocalDescription({ type: "rollback" });
+    }
+    this.#pc.restartIce();
+  }
+
   /** Uses new ICE servers (fresh TURN credentials) from now on. */
   setIceServers(iceServers: RTCIceServer[]): void {
     this.#pc.setConfiguration({ ...this.#pc.getConfiguration(), iceServers });

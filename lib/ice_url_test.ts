@@ -1,12 +1,12 @@
 /**
- * ICE URLs taken apart as the doctor reads them; the checks themselves run
+ * ICE URLs taken apart as the doctor reads them; the doctor's checks run
  * against a real coturn in tests/doctor_test.ts and in the network lab.
  * @module
  */
 import assert from "node:assert/strict";
-import { parseIceUrl } from "./relay_check.ts";
+import { parseIceUrl } from "./ice_url.ts";
 
-Deno.test("relay check: STUN and TURN URLs with their default ports and transports", () => {
+Deno.test("ice url: STUN and TURN URLs with their default ports and transports", () => {
   const cases: [string, unknown][] = [
     ["stun:stun.example.org", {
       scheme: "stun",
