@@ -482,6 +482,8 @@ Deno.test("call machine: a broken media path: the caller restarts ICE, and a pat
       pc.setState("connected");
       pc.setState("disconnected");
       assert.equal(s.machine.status.value, "Reconnecting to bob…");
+      // The broken path checked the server at once, and it answered.
+      s.server({ type: "pong", payload: {} });
       s.timers.advance(ICE_RESTART_AFTER_MS - 1);
       assert.equal(pc.iceRestarts, 0);
       s.timers.advance(1);
@@ -861,6 +863,39 @@ Deno.test("call machine: both sides giving up at once: the server's not-in-call 
     },
   });
   assert.equal(s.machine.status.value, why);
+});
+
+Deno.test("call machine: an ICE-restart offer sent into a socket that died is made again once signaling is back", async () => {
+  const s = setup();
+  await outgoingActive(s);
+  const [pc] = s.peers;
+  s.server({
+    type: "webrtc:answer",
+    payload: {
+      from: "bob",
+      to: "alice",
+      answer: { type: "answer", sdp: "v=0" },
+    },
+  });
+  await s.settle();
+  pc.setState("connected");
+  pc.setState("disconnected");
+  s.server({ type: "pong", payload: {} });
+  s.timers.advance(ICE_RESTART_AFTER_MS);
+  await s.settle();
+  assert.equal(pc.signalingState, "have-local-offer");
+  // The socket was dead: the offer went nowhere. It reconnects and resumes.
+  s.dropConnection();
+  s.timers.advance(MAX_BACKOFF_MS);
+  s.ready();
+  await s.settle();
+  const afterResume = s.sent.slice(
+    s.sent.findLastIndex((m) => m.type === "call:resume"),
+  );
+  assert.deepEqual(afterResume.map((m) => m.type), [
+    "call:resume",
+    "webrtc:offer",
+  ]);
 });
 
 Deno.test("call machine: bad ids to call are explained, not sent", async () => {

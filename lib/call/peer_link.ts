@@ -38,7 +38,7 @@ export const CONNECT_TIMEOUT_MS = 15_000;
  * How long the caller's offer may wait for its answer before it is made
  * again: an offer lost in a dead socket must not wait forever.
  */
-export const ANSWER_TIMEOUT_MS = 5_000;
+export const ANSWER_TIMEOUT_MS = 2_500;
 
 /** What the link needs from the browser. */
 export interface PeerLinkDeps {
@@ -184,13 +184,14 @@ export class PeerLink {
 
   /**
    * The signaling connection came back after a drop: what was sent meanwhile
-   * may be lost, so the caller offers again at once if the path is not up.
+   * may be lost, so the caller offers again at once if its offer is still
+   * unanswered or the path is not up.
    */
   resumed(): void {
-    if (this.#closed || this.#setup.polite || this.#state === "connected") {
-      return;
+    if (this.#closed || this.#setup.polite) return;
+    if (this.#webrtc.awaitingAnswer || this.#state !== "connected") {
+      this.#reoffer();
     }
-    this.#reoffer();
   }
 
   /** Closes the connection and stops its timers; nothing more is reported. */

@@ -49,7 +49,7 @@ export const HEARTBEAT_MS = 15_000;
 /** How long an answer to a heartbeat may take before the socket counts as dead. */
 export const HEARTBEAT_TIMEOUT_MS = 10_000;
 /** How long an answer may take when the page checks because the network may have changed. */
-export const QUICK_CHECK_TIMEOUT_MS = 3_000;
+export const QUICK_CHECK_TIMEOUT_MS = 2_000;
 /** The longest wait between two reconnect attempts. */
 export const MAX_BACKOFF_MS = 10_000;
 const FIRST_BACKOFF_MS = 500;

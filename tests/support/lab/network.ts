@@ -73,6 +73,9 @@ const HOSTS = [
   { name: "corp", network: "corp", last: 10 },
 ] as const;
 
+/** The name of a network behind a router. */
+export type NetworkName = typeof NETWORKS[number]["name"];
+
 /** The name of a lab host. */
 export type HostName = typeof HOSTS[number]["name"];
 
@@ -143,6 +146,12 @@ export interface Lab {
   hosts: Record<HostName, LabHost>;
   /** What each network's router does. */
   networks: { name: string; kind: NetworkKind; wan: string }[];
+  /**
+   * Moves a host to another network, as a phone leaves Wi-Fi for cellular:
+   * its old link and address are gone at once, and it comes up on the other
+   * network's LAN with a new address and that router as its way out.
+   */
+  moveHost(name: HostName, network: NetworkName): void;
   destroy(): void;
 }
 
@@ -272,14 +281,15 @@ export function createLab(prefix = `nx${Deno.pid % 10_000}`): Lab {
     }
 
     const hosts = {} as Record<HostName, LabHost>;
-    for (const host of HOSTS) {
-      const router = routers.get(host.network)!;
-      const ns = namespace(host.name);
-      const port = `h-${host.name}`.slice(0, 15);
+    /** Puts a host's namespace on a network's LAN, at address `last` there. */
+    const plugIn = (name: HostName, network: NetworkName, last: number) => {
+      const router = routers.get(network)!;
+      const ns = `${prefix}-${name}`;
+      const port = `h-${name}-${last}`.slice(0, 15);
       veth(ns, "eth0", router.namespace, port);
       inside(router.namespace, "ip", "link", "set", port, "master", "lan");
-      const mask = host.network === "corp" ? 24 : 26;
-      const address = withLast(router.lan, host.last);
+      const mask = network === "corp" ? 24 : 26;
+      const address = withLast(router.lan, last);
       inside(ns, "ip", "addr", "add", `${address}/${mask}`, "dev", "eth0");
       inside(
         ns,
@@ -290,9 +300,18 @@ export function createLab(prefix = `nx${Deno.pid % 10_000}`): Lab {
         "via",
         withLast(router.lan, 1),
       );
-      hosts[host.name] = { name: host.name, namespace: ns, address };
+      hosts[name] = { name, namespace: ns, address };
+    };
+    for (const host of HOSTS) {
+      namespace(host.name);
+      plugIn(host.name, host.network, host.last);
     }
-    return { ...servers, hosts, networks, destroy };
+    let moves = 0;
+    const moveHost = (name: HostName, network: NetworkName) => {
+      inside(hosts[name].namespace, "ip", "link", "del", "eth0");
+      plugIn(name, network, 20 + moves++);
+    };
+    return { ...servers, hosts, networks, moveHost, destroy };
   } catch (error) {
     destroy();
     throw error;
