@@ -383,9 +383,9 @@ export class CallMachine {
       },
       connectionState: (state) => {
         this.connectionState.value = state;
-        // The network may have changed under the page: a dead socket is found now.
+        // The network may have changed under the page: signaling moves to a fresh socket.
         if (state === "disconnected" || state === "failed") {
-          this.signaling.checkNow();
+          this.signaling.reconnectNow();
         }
         if (state === "connected" && this.connectedAt.value === null) {
           this.connectedAt.value = Date.now();

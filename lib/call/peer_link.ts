@@ -5,16 +5,14 @@
  * the caller (the impolite side) restarts ICE after 2 s of `disconnected` or
  * at once on `failed`; a path not back within 30 s gives up. A path that
  * never connected gives up on `failed` or after 15 s, naming the likely
- * cause.
+ * cause. Media that stops on a path the browser still calls connected
+ * counts as broken too (`media_watch.ts`).
  * @module
  */
 import { effect, type ReadonlySignal } from "@preact/signals";
 import type { ClientMessage, ServerMessage } from "../protocol.ts";
-import {
-  type CallQuality,
-  type QualitySnapshot,
-  readQuality,
-} from "./quality.ts";
+import { type CallQuality, sampleQuality } from "./quality.ts";
+import { MediaWatch, packetsReceived } from "./media_watch.ts";
 import { type PeerConnectionFactory, WebRTCService } from "./webrtc_service.ts";
 import {
   connectionFailedSentence,
@@ -22,8 +20,6 @@ import {
   negotiationFailedSentence,
 } from "./words.ts";
 
-/** How often the call's quality is read from `getStats`. */
-export const QUALITY_EVERY_MS = 2_000;
 /** How long the media path may stay `disconnected` before the caller restarts ICE. */
 export const ICE_RESTART_AFTER_MS = 2_000;
 /** How long a broken media path may take to come back before the call ends. */
@@ -70,7 +66,7 @@ export interface PeerLinkSetup {
   iceTransportPolicy: RTCIceTransportPolicy;
 }
 
-type TimerName = "connect" | "restart" | "recovery" | "quality" | "answer";
+type TimerName = "connect" | "restart" | "recovery" | "answer";
 
 /** One call's connection to its peer. */
 export class PeerLink {
@@ -81,7 +77,9 @@ export class PeerLink {
   #timers = new Map<TimerName, unknown>();
   /** The path has been connected at least once. */
   #connected = false;
-  #snapshot: QualitySnapshot | null = null;
+  /** Watches for media that stops while the browser still says connected. */
+  #watch: MediaWatch | null = null;
+  #stopSampling: () => void = () => {};
   #closed = false;
   /** The path's last reported state. */
   #state: RTCPeerConnectionState = "new";
@@ -189,7 +187,10 @@ export class PeerLink {
    */
   resumed(): void {
     if (this.#closed || this.#setup.polite) return;
-    if (this.#webrtc.awaitingAnswer || this.#state !== "connected") {
+    if (
+      this.#webrtc.awaitingAnswer || this.#state !== "connected" ||
+      this.#watch?.stalled
+    ) {
       this.#reoffer();
     }
   }
@@ -197,6 +198,8 @@ export class PeerLink {
   /** Closes the connection and stops its timers; nothing more is reported. */
   close(): void {
     this.#closed = true;
+    this.#watch?.stop();
+    this.#stopSampling();
     this.#unwatchIceServers();
     for (const timer of this.#timers.values()) this.#deps.clearTimeout(timer);
     this.#timers.clear();
@@ -212,7 +215,16 @@ export class PeerLink {
       }
       if (!this.#connected) {
         this.#connected = true;
-        this.#sampleQuality();
+        this.#stopSampling = sampleQuality(
+          this.#deps,
+          () => this.#webrtc.peerConnection.getStats(),
+          this.#events.quality,
+        );
+        this.#watch = new MediaWatch(
+          this.#deps,
+          () => packetsReceived(this.#webrtc.peerConnection),
+          { stalled: () => this.#stalled(), flowing: () => this.#flowing() },
+        );
       }
       return;
     }
@@ -235,6 +247,27 @@ export class PeerLink {
     }
   }
 
+  /**
+   * Media stopped on a path the browser still calls connected: the page
+   * says it is reconnecting now rather than after the browser's own 5 to
+   * 6 s, which renews the signaling socket; once it is back (`resumed`) the
+   * caller offers again with an ICE restart, over the socket that works.
+   */
+  #stalled(): void {
+    if (this.#closed || this.#state !== "connected") return;
+    this.#events.connectionState("disconnected");
+    if (!this.#timers.has("recovery")) {
+      this.#setTimer("recovery", () => this.#giveUp(), ICE_RECOVERY_MS);
+    }
+  }
+
+  /** Media arrives again on the path it stalled on. */
+  #flowing(): void {
+    if (this.#closed || this.#state !== "connected") return;
+    this.#clearTimer("recovery");
+    this.#events.connectionState("connected");
+  }
+
   /** The caller's offer got no answer in time: it is made again. */
   #offerUnanswered(): void {
     if (!this.#closed && this.#webrtc.awaitingAnswer) this.#reoffer();
@@ -242,25 +275,6 @@ export class PeerLink {
 
   #reoffer(): void {
     this.#webrtc.reoffer().catch((error) => this.#negotiationFailed(error));
-  }
-
-  #sampleQuality(): void {
-    this.#setTimer("quality", async () => {
-      try {
-        const stats = await this.#webrtc.peerConnection.getStats();
-        if (this.#closed) return;
-        const reading = readQuality(
-          stats as unknown as Parameters<typeof readQuality>[0],
-          Date.now(),
-          this.#snapshot,
-        );
-        this.#snapshot = reading.snapshot;
-        this.#events.quality(reading.quality);
-      } catch {
-        // Statistics are best effort; the next reading may work.
-      }
-      if (!this.#closed) this.#sampleQuality();
-    }, QUALITY_EVERY_MS);
   }
 
   /**

@@ -18,8 +18,9 @@ import {
   ICE_RECOVERY_MS,
   ICE_RESTART_AFTER_MS,
   PeerLink,
-  QUALITY_EVERY_MS,
 } from "./peer_link.ts";
+import { QUALITY_EVERY_MS } from "./quality.ts";
+import { STALL_CHECK_MS, STALL_CHECKS } from "./media_watch.ts";
 
 /** A link to bob; `polite` for the callee's side. */
 function link(
@@ -155,7 +156,8 @@ Deno.test("peer link: quality is sampled every 2 s from the first connect", asyn
   l.timers.advance(QUALITY_EVERY_MS);
   await new Promise((resolve) => setTimeout(resolve, 0));
   assert.equal(l.readings.length, 1);
-  assert.equal(l.timers.size, 1);
+  // The next reading, and the watch on media arriving.
+  assert.equal(l.timers.size, 2);
 });
 
 Deno.test("peer link: a path that never connects ends after 15 s, not restarted, naming the likely cause", () => {
@@ -237,4 +239,33 @@ Deno.test("peer link: signaling back after a drop: the caller offers again at on
   up.pc.setState("connected");
   up.peerLink.resumed();
   assert.equal(up.pc.iceRestarts, 0);
+});
+
+Deno.test("peer link: media that stops on a connected path: the page hears it is reconnecting at once, and the caller offers again once signaling is renewed", async () => {
+  const l = link(false);
+  let packets = 0;
+  (l.pc as unknown as { getStats(): Promise<Map<string, unknown>> })
+    .getStats = () =>
+      Promise.resolve(
+        new Map([["in", { type: "inbound-rtp", packetsReceived: packets }]]),
+      );
+  l.pc.setState("connected");
+  for (const count of [10, 20]) {
+    packets = count;
+    l.timers.advance(STALL_CHECK_MS);
+    await settle();
+  }
+  for (let i = 0; i < STALL_CHECKS; i++) {
+    l.timers.advance(STALL_CHECK_MS);
+    await settle();
+  }
+  assert.deepEqual(l.states.slice(-2), ["connected", "disconnected"]);
+  assert.equal(l.pc.iceRestarts, 0);
+  l.peerLink.resumed();
+  await settle();
+  assert.equal(l.pc.iceRestarts, 1);
+  packets = 30;
+  l.timers.advance(STALL_CHECK_MS);
+  await settle();
+  assert.equal(l.states.at(-1), "connected");
 });

@@ -109,3 +109,46 @@ export function readQuality(
     },
   };
 }
+
+/** How often the call's quality is read from `getStats`. */
+export const QUALITY_EVERY_MS = 2_000;
+
+/**
+ * Reads the call's quality every `QUALITY_EVERY_MS` until the returned
+ * function is called; a reading that fails is skipped (statistics are best
+ * effort).
+ */
+export function sampleQuality(
+  timers: {
+    setTimeout(callback: () => void, ms: number): unknown;
+    clearTimeout(handle: unknown): void;
+  },
+  stats: () => Promise<RTCStatsReport>,
+  reading: (quality: CallQuality) => void,
+): () => void {
+  let snapshot: QualitySnapshot | null = null;
+  let timer: unknown = null;
+  let stopped = false;
+  const next = () => {
+    timer = timers.setTimeout(async () => {
+      try {
+        const read = readQuality(
+          await stats() as unknown as Parameters<typeof readQuality>[0],
+          Date.now(),
+          snapshot,
+        );
+        if (stopped) return;
+        snapshot = read.snapshot;
+        reading(read.quality);
+      } catch {
+        // The next reading may work.
+      }
+      if (!stopped) next();
+    }, QUALITY_EVERY_MS);
+  };
+  next();
+  return () => {
+    stopped = true;
+    timers.clearTimeout(timer);
+  };
+}

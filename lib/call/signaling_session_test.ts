@@ -12,7 +12,6 @@ import {
   HEARTBEAT_MS,
   HEARTBEAT_TIMEOUT_MS,
   MAX_BACKOFF_MS,
-  QUICK_CHECK_TIMEOUT_MS,
   SignalingSession,
 } from "./signaling_session.ts";
 
@@ -162,17 +161,16 @@ Deno.test("signaling session: an expired token, a replaced device and a refused 
   assert.deepEqual(s.signedOut, ["Could not reach the server."]);
 });
 
-Deno.test("signaling session: a check now pings at once on a short deadline; an answer keeps the session, none replaces the socket", () => {
+Deno.test("signaling session: reconnecting now replaces a live connection at once, under the same device, and says it resumed", () => {
   const s = session();
   s.ready();
-  s.signaling.checkNow();
-  assert.deepEqual(s.sent.at(-1), { type: "ping", payload: {} });
-  s.server({ type: "pong", payload: {} });
-  s.timers.advance(QUICK_CHECK_TIMEOUT_MS);
-  assert.equal(s.signaling.state.value, "signed-in");
-  s.signaling.checkNow();
-  s.timers.advance(QUICK_CHECK_TIMEOUT_MS - 1);
-  assert.equal(s.signaling.state.value, "signed-in");
-  s.timers.advance(1);
+  s.signaling.reconnectNow();
   assert.equal(s.signaling.state.value, "reconnecting");
+  assert.equal(s.dials.length, 2);
+  assert.equal(s.dials[1].credentials.deviceId, s.signaling.deviceId);
+  s.ready();
+  assert.deepEqual(s.readies, [false, true]);
+  // The old connection's late close changes nothing.
+  s.dials[0].handlers.onClose(1006, "");
+  assert.equal(s.signaling.state.value, "signed-in");
 });

@@ -178,6 +178,8 @@ export class WebRTCService {
     description: RTCSessionDescriptionInit,
   ): Promise<void> {
     const pc = this.#pc;
+    // An answer to an offer since rolled back (it was made again): nothing waits for it.
+    if (description.type === "answer" && pc.signalingState === "stable") return;
     const collision = description.type === "offer" &&
       (this.#makingOffer || pc.signalingState !== "stable");
     this.#ignoredOffer = !this.#polite && collision;

@@ -118,3 +118,10 @@ Deno.test("webrtc service: new ICE servers reach the live connection; close sile
   assert.equal(pc.closed, true);
   assert.deepEqual(named("onConnectionState"), []);
 });
+
+Deno.test("webrtc service: an answer to an offer since rolled back is ignored, not an error", async () => {
+  const { webrtc, pc } = service(false);
+  assert.equal(pc.signalingState, "stable");
+  await webrtc.receiveDescription({ type: "answer", sdp: "v=0 late" });
+  assert.equal(pc.remoteDescription, null);
+});

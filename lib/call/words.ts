@@ -72,10 +72,12 @@ export function statusSentence(facts: StatusFacts): string {
       }…`;
     case "active": {
       const path = facts.connection;
+      if (path === "disconnected" || path === "failed") {
+        // The server's socket is renewed with the path: one "reconnecting" says it.
+        return `Reconnecting to ${peer}…` + (notice ? ` ${notice}` : "");
+      }
       const base = path === "connected"
         ? `In call with ${peer}`
-        : path === "disconnected" || path === "failed"
-        ? `Reconnecting to ${peer}…`
         : `Connecting to ${peer}…`;
       return base + reconnecting + (notice ? ` ${notice}` : "");
     }
