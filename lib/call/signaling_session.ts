@@ -48,6 +48,8 @@ export interface SessionEvents {
 export const HEARTBEAT_MS = 15_000;
 /** How long an answer to a heartbeat may take before the socket counts as dead. */
 export const HEARTBEAT_TIMEOUT_MS = 10_000;
+/** The most messages kept for the server while reconnecting. */
+export const OUTBOX_LIMIT = 64;
 /** The longest wait between two reconnect attempts. */
 export const MAX_BACKOFF_MS = 10_000;
 const FIRST_BACKOFF_MS = 500;
@@ -81,6 +83,8 @@ export class SignalingSession {
   #retryTimer: unknown = null;
   #heartbeatTimer: unknown = null;
   #deadlineTimer: unknown = null;
+  /** What the page sent while reconnecting, oldest first. */
+  #outbox: ClientMessage[] = [];
 
   constructor(deps: SessionDeps, events: SessionEvents) {
     this.#deps = deps;
@@ -122,8 +126,16 @@ export class SignalingSession {
     this.#dial();
   }
 
-  /** Sends a message while connected; dropped otherwise. */
+  /**
+   * Sends a message to the server. While reconnecting it waits in the outbox
+   * and goes once the server has the page back, so that a hang-up pressed
+   * during a network's bad seconds is not lost; signed out, it is dropped.
+   */
   send(message: ClientMessage): void {
+    if (this.state.value === "reconnecting") {
+      if (this.#outbox.length < OUTBOX_LIMIT) this.#outbox.push(message);
+      return;
+    }
     this.#connection?.send(message);
   }
 
@@ -159,6 +171,7 @@ export class SignalingSession {
         this.iceTransportPolicy = message.payload.iceTransportPolicy;
         this.presence.value = message.payload.presence;
         this.#scheduleHeartbeat();
+        for (const waiting of this.#outbox.splice(0)) this.send(waiting);
         this.#events.onReady(resumed);
         return;
       }
@@ -274,6 +287,7 @@ export class SignalingSession {
   }
 
   #signedOut(): void {
+    this.#outbox = [];
     this.state.value = "signed-out";
     this.selfId.value = null;
     this.online.value = [];

@@ -174,3 +174,23 @@ Deno.test("signaling session: reconnecting now replaces a live connection at onc
   s.dials[0].handlers.onClose(1006, "");
   assert.equal(s.signaling.state.value, "signed-in");
 });
+
+Deno.test("signaling session: what the page sends while reconnecting goes, in order, once the server has it back; signing out drops it", () => {
+  const s = session();
+  s.ready();
+  s.drop();
+  s.signaling.send({
+    type: "call:end",
+    payload: { to: "bob", reason: "hangup" },
+  });
+  s.timers.advance(MAX_BACKOFF_MS);
+  const before = s.sent.length;
+  s.ready();
+  assert.deepEqual(s.sent.slice(before), [
+    { type: "call:end", payload: { to: "bob", reason: "hangup" } },
+  ]);
+  s.drop();
+  s.signaling.send({ type: "ping", payload: {} });
+  s.signaling.close();
+  assert.equal(s.sent.length, before + 1);
+});

@@ -56,17 +56,21 @@ export function statusOf(page: Evaluates): Promise<string> {
   );
 }
 
-/** Waits until the status line contains `text`; says what it showed instead when it does not. */
+/**
+ * Waits until the status line contains `text` (or is exactly it, with
+ * `exactly`); says what it showed instead when it does not.
+ */
 export async function untilStatus(
   page: Evaluates,
   text: string,
   timeoutMs = 15_000,
+  exactly = false,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let shown = "";
   while (Date.now() < deadline) {
     shown = await statusOf(page);
-    if (shown.includes(text)) return;
+    if (exactly ? shown === text : shown.includes(text)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(

@@ -152,6 +152,14 @@ export interface Lab {
    * network's LAN with a new address and that router as its way out.
    */
   moveHost(name: HostName, network: NetworkName): void;
+  /**
+   * Cuts a namespace off the network (every packet in or out dropped, its
+   * addresses kept), as a tunnel or a dead access point does, until
+   * `reconnect`.
+   */
+  cutOff(namespace: string): void;
+  /** Ends a `cutOff`. */
+  reconnect(namespace: string): void;
   destroy(): void;
 }
 
@@ -311,7 +319,33 @@ export function createLab(prefix = `nx${Deno.pid % 10_000}`): Lab {
       inside(hosts[name].namespace, "ip", "link", "del", "eth0");
       plugIn(name, network, 20 + moves++);
     };
-    return { ...servers, hosts, networks, moveHost, destroy };
+    const cutOff = (ns: string) => {
+      const rules = Deno.makeTempFileSync({ suffix: ".nft" });
+      Deno.writeTextFileSync(
+        rules,
+        `table inet outage {
+  chain in { type filter hook input priority -300; policy drop; iif "lo" accept; }
+  chain out { type filter hook output priority -300; policy drop; oif "lo" accept; }
+}
+`,
+      );
+      try {
+        inside(ns, "nft", "-f", rules);
+      } finally {
+        Deno.removeSync(rules);
+      }
+    };
+    const reconnect = (ns: string) =>
+      inside(ns, "nft", "delete", "table", "inet", "outage");
+    return {
+      ...servers,
+      hosts,
+      networks,
+      moveHost,
+      cutOff,
+      reconnect,
+      destroy,
+    };
   } catch (error) {
     destroy();
     throw error;

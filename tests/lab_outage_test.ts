@@ -1,0 +1,116 @@
+/**
+ * Outages during a call, in the network lab: one side's network gone for
+ * 10 s and back (the call recovers by itself), and the signaling server
+ * unreachable for 20 s (media keeps flowing peer to peer, the page comes
+ * back to the server and the call can still be hung up on both sides).
+ */
+import assert from "node:assert/strict";
+import {
+  framesShown,
+  untilFramesShown,
+  untilStatus,
+} from "./support/call_page.ts";
+import { CHROMIUM, COTURN, needsLab } from "./support/environment.ts";
+import { openLabCalls, untilVideoBack } from "./support/lab/calls.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test({
+  name:
+    "lab: a call rides out a 10 s outage of one side, and 20 s without the signaling server",
+  ignore: needsLab(CHROMIUM, COTURN),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const calls = await openLabCalls();
+    const { lab } = calls;
+    try {
+      await t.step(
+        "one side's network gone for 10 s: the call comes back by itself",
+        async () => {
+          const caller = await calls.signIn("home1a", "alice0");
+          const callee = await calls.signIn("home2", "bob0");
+          try {
+            await caller.press("bob0");
+            await untilStatus(callee, "alice0 is calling you");
+            await callee.press("Accept call");
+            for (const page of [caller, callee]) {
+              await untilFramesShown(page, 10);
+            }
+            lab.cutOff(lab.hosts.home2.namespace);
+            await sleep(10_000);
+            const back = Date.now();
+            lab.reconnect(lab.hosts.home2.namespace);
+            const gaps = await Promise.all(
+              [caller, callee].map((page) =>
+                untilVideoBack(page, back, 30_000)
+              ),
+            );
+            console.log(
+              `after a 10 s outage: video back ${
+                gaps.join(" / ")
+              } ms after the network (caller / callee)`,
+            );
+            await untilStatus(caller, "In call with bob0");
+            await untilStatus(callee, "In call with alice0");
+            await callee.press("End call");
+            await untilStatus(caller, "bob0 ended the call");
+          } finally {
+            await caller.close();
+            await callee.close();
+          }
+        },
+      );
+      await t.step(
+        "the signaling server unreachable for 20 s: media flows on, and the call still hangs up on both sides",
+        async () => {
+          const caller = await calls.signIn("home1b", "alice1");
+          const callee = await calls.signIn("home2", "bob1");
+          try {
+            await caller.press("bob1");
+            await untilStatus(callee, "alice1 is calling you");
+            await callee.press("Accept call");
+            for (const page of [caller, callee]) {
+              await untilFramesShown(page, 10);
+            }
+            // The rate frames are shown at with the server there, over 2 s.
+            const rate = async () => {
+              const start = await Promise.all(
+                [caller, callee].map(framesShown),
+              );
+              await sleep(2_000);
+              const end = await Promise.all([caller, callee].map(framesShown));
+              return end.map((frames, index) => (frames - start[index]) / 2);
+            };
+            const perSecond = await rate();
+            lab.cutOff(lab.app);
+            const before = await Promise.all([caller, callee].map(framesShown));
+            await sleep(20_000);
+            const after = await Promise.all([caller, callee].map(framesShown));
+            lab.reconnect(lab.app);
+            for (const [index, page] of [caller, callee].entries()) {
+              const shown = after[index] - before[index];
+              assert.ok(
+                shown > perSecond[index] * 20 * 0.5,
+                `${page.engine}: ${shown} frames in the 20 s without the server, at ${
+                  perSecond[index]
+                } a second before`,
+              );
+            }
+            // Both pages back on the server: the status no longer says they reconnect to it.
+            await untilStatus(caller, "In call with bob1", 30_000, true);
+            await untilStatus(callee, "In call with alice1", 30_000, true);
+            // Back on the server: the hang-up reaches the other side through it.
+            await caller.press("End call");
+            await untilStatus(callee, "alice1 ended the call");
+          } finally {
+            await caller.close();
+            await callee.close();
+          }
+        },
+      );
+    } finally {
+      await calls.close();
+    }
+  },
+});
