@@ -36,7 +36,6 @@ import { launchFirefox } from "./support/firefox.ts";
 import {
   createLab,
   type HostName,
-  inside,
   LAB,
   type Lab,
 } from "./support/lab/network.ts";
@@ -44,6 +43,7 @@ import {
   LAB_TURN_URLS,
   labCertificates,
   type LabProcess,
+  runProbe,
   startLabApp,
   startLabTurn,
 } from "./support/lab/services.ts";
@@ -54,35 +54,23 @@ const PROBE = new URL("./support/lab/probe.ts", import.meta.url).pathname;
 
 /** What the reflector on the app's host saw of a lab host's one UDP socket, asked on two ports. */
 function mappings(lab: Lab, host: HostName): (string | null)[] {
-  return JSON.parse(
-    inside(
-      lab.hosts[host].namespace,
-      Deno.execPath(),
-      "run",
-      "-A",
-      PROBE,
-      "mapping",
-      LAB.app,
-      "4001",
-      "4002",
-    ),
-  );
+  return runProbe(
+    lab.hosts[host].namespace,
+    "mapping",
+    LAB.app,
+    "4001",
+    "4002",
+  ) as (string | null)[];
 }
 
-/** Whether TCP from a lab host reaches `address:port`. */
+/** Whether TCP from a lab host reaches the relay's host on `port`. */
 function tcpReaches(lab: Lab, host: HostName, port: number): boolean {
-  return JSON.parse(
-    inside(
-      lab.hosts[host].namespace,
-      Deno.execPath(),
-      "run",
-      "-A",
-      PROBE,
-      "tcp",
-      LAB.turn,
-      String(port),
-    ),
-  );
+  return runProbe(
+    lab.hosts[host].namespace,
+    "tcp",
+    LAB.turn,
+    String(port),
+  ) as boolean;
 }
 
 /** Runs `deno task doctor` on the app's host with these settings: its exit code and lines. */

@@ -113,6 +113,21 @@ async function outgoingActive(t: Setup, video = true) {
   await t.settle();
 }
 
+/** An outgoing call whose offer bob answered, its path connected. */
+async function outgoingConnected(t: Setup) {
+  await outgoingActive(t);
+  t.server({
+    type: "webrtc:answer",
+    payload: {
+      from: "bob",
+      to: "alice",
+      answer: { type: "answer", sdp: "v=0" },
+    },
+  });
+  await t.settle();
+  t.peers[0].setState("connected");
+}
+
 async function incomingActive(t: Setup, video = true) {
   t.server({
     type: "call:request",
@@ -468,18 +483,8 @@ Deno.test("call machine: a broken media path: the caller restarts ICE, and a pat
     "disconnected for 2 s: ICE restart, a new offer, and back to connected",
     async () => {
       const s = setup();
-      await outgoingActive(s);
+      await outgoingConnected(s);
       const [pc] = s.peers;
-      s.server({
-        type: "webrtc:answer",
-        payload: {
-          from: "bob",
-          to: "alice",
-          answer: { type: "answer", sdp: "v=0" },
-        },
-      });
-      await s.settle();
-      pc.setState("connected");
       pc.setState("disconnected");
       assert.equal(s.machine.status.value, "Reconnecting to bob…");
       // Signaling moves to a fresh socket at once; the signaling server is
@@ -869,18 +874,8 @@ Deno.test("call machine: both sides giving up at once: the server's not-in-call 
 
 Deno.test("call machine: an ICE-restart offer sent into a socket that died is made again once signaling is back", async () => {
   const s = setup();
-  await outgoingActive(s);
+  await outgoingConnected(s);
   const [pc] = s.peers;
-  s.server({
-    type: "webrtc:answer",
-    payload: {
-      from: "bob",
-      to: "alice",
-      answer: { type: "answer", sdp: "v=0" },
-    },
-  });
-  await s.settle();
-  pc.setState("connected");
   pc.setState("disconnected");
   s.server({ type: "pong", payload: {} });
   s.timers.advance(ICE_RESTART_AFTER_MS);

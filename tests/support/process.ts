@@ -59,8 +59,9 @@ export function freePort(): number {
 
 /**
  * Starts a service program that listens on loopback `port`, and waits until
- * it does; `dir` (its files) is removed when it stops. Throws with what it
- * printed when it does not come up.
+ * it does (or until `ready` says so, for one that listens elsewhere); `dir`
+ * (its files) is removed when it stops. Throws with what it printed when it
+ * does not come up.
  */
 export async function startService(
   name: string,
@@ -68,7 +69,8 @@ export async function startService(
   args: string[],
   port: number,
   dir: string,
-): Promise<{ stop(): Promise<void> }> {
+  ready: () => Promise<boolean> = () => waitForPort(port, 10_000),
+): Promise<{ stop(): Promise<void>; output(): string }> {
   const child = new Deno.Command(path, {
     args,
     stdout: "piped",
@@ -85,9 +87,9 @@ export async function startService(
     await output.done;
     await Deno.remove(dir, { recursive: true });
   };
-  if (!await waitForPort(port, 10_000)) {
+  if (!await ready()) {
     await stop();
-    throw new Error(`${name} did not start on port ${port}:\n${output.text()}`);
+    throw new Error(`${name} did not start:\n${output.text()}`);
   }
-  return { stop };
+  return { stop, output: output.text };
 }

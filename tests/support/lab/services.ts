@@ -8,7 +8,7 @@
  */
 import { type AppProcess, startAppProcess } from "../app_process.ts";
 import { COTURN } from "../environment.ts";
-import { collectOutput } from "../process.ts";
+import { startService } from "../process.ts";
 import { inside, LAB, type Lab } from "./network.ts";
 
 /** The lab's certificate files: the authority, and the server's key and certificate. */
@@ -104,17 +104,14 @@ export async function labCertificates(): Promise<LabCertificates> {
   };
 }
 
-/** Waits until `check` holds, throwing `what` with `detail()` when it never does. */
-async function until(
-  check: () => boolean,
-  what: string,
-  detail: () => string,
-): Promise<void> {
+/** Waits up to 15 s for `check` to hold; whether it did. */
+async function until(check: () => boolean): Promise<boolean> {
   const deadline = Date.now() + 15_000;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}:\n${detail()}`);
+    if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  return true;
 }
 
 /** The ICE URLs the lab's relay offers: TURN over UDP and TCP, and over TLS on 443 by name. */
@@ -142,8 +139,10 @@ export async function startLabTurn(
   tls: LabCertificates,
 ): Promise<LabProcess> {
   const dir = await Deno.makeTempDir({ prefix: "nexus-lab-turn-" });
-  const child = new Deno.Command("ip", {
-    args: [
+  return startService(
+    "coturn in the lab",
+    "ip",
+    [
       "netns",
       "exec",
       lab.relay,
@@ -169,33 +168,14 @@ export async function startLabTurn(
       "--log-file=stdout",
       "--simple-log",
     ],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = collectOutput(child);
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    await child.status;
-    await output.done;
-    await Deno.remove(dir, { recursive: true });
-  };
-  try {
-    await until(
-      () =>
+    0,
+    dir,
+    () =>
+      until(() =>
         listening(lab.relay, `${LAB.turn}:443`) &&
-        listening(lab.relay, `${LAB.turn}:3478`),
-      "coturn did not listen on 3478 and 443 in the lab",
-      output.text,
-    );
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { output: output.text, stop };
+        listening(lab.relay, `${LAB.turn}:3478`)
+      ),
+  );
 }
 
 /**
@@ -221,16 +201,16 @@ export function startLabApp(
   }, lab.app);
 }
 
-/** Whether a TCP connection from `namespace` to `address:port` opens. */
-export function tcpOpens(namespace: string, address: string, port: number) {
-  return inside(
-    namespace,
-    Deno.execPath(),
-    "run",
-    "-A",
-    new URL("./probe.ts", import.meta.url).pathname,
-    "tcp",
-    address,
-    String(port),
-  ).trim() === "true";
+/** Runs the lab's probe (`probe.ts`) inside a namespace and reads its JSON answer. */
+export function runProbe(namespace: string, ...args: string[]): unknown {
+  return JSON.parse(
+    inside(
+      namespace,
+      Deno.execPath(),
+      "run",
+      "-A",
+      new URL("./probe.ts", import.meta.url).pathname,
+      ...args,
+    ),
+  );
 }
