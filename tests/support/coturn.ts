@@ -10,6 +10,27 @@ export interface Coturn {
   stop(): Promise<void>;
 }
 
+/**
+ * What every coturn of the tests runs with: REST credentials from `secret`
+ * (`use-auth-secret`), no DTLS or admin console, its files in `dir`, its log
+ * on standard output.
+ */
+export function coturnBasics(secret: string, dir: string): string[] {
+  return [
+    "--use-auth-secret",
+    `--static-auth-secret=${secret}`,
+    "--realm=nexus.test",
+    "--no-cli",
+    "--no-dtls",
+    "--fingerprint",
+    "--no-software-attribute",
+    `--pidfile=${dir}/turnserver.pid`,
+    `--userdb=${dir}/turndb`,
+    "--log-file=stdout",
+    "--simple-log",
+  ];
+}
+
 /** Starts coturn with `secret` as its static auth secret, relaying on loopback only, on `port`. */
 export async function startCoturn(
   secret: string,
@@ -26,19 +47,9 @@ export async function startCoturn(
       `--listening-port=${port}`,
       "--min-port=49160",
       "--max-port=49260",
-      "--use-auth-secret",
-      `--static-auth-secret=${secret}`,
-      "--realm=nexus.test",
       "--allow-loopback-peers",
-      "--no-cli",
       "--no-tls",
-      "--no-dtls",
-      "--fingerprint",
-      "--no-software-attribute",
-      `--pidfile=${dir}/turnserver.pid`,
-      `--userdb=${dir}/turndb`,
-      "--log-file=stdout",
-      "--simple-log",
+      ...coturnBasics(secret, dir),
     ],
     port,
     dir,

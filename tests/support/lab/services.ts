@@ -8,6 +8,7 @@
  */
 import { type AppProcess, startAppProcess } from "../app_process.ts";
 import { COTURN } from "../environment.ts";
+import { coturnBasics } from "../coturn.ts";
 import { startService } from "../process.ts";
 import { inside, LAB, type Lab } from "./network.ts";
 
@@ -156,17 +157,7 @@ export async function startLabTurn(
       `--pkey=${tls.key}`,
       "--min-port=49160",
       "--max-port=49460",
-      "--use-auth-secret",
-      `--static-auth-secret=${secret}`,
-      "--realm=nexus.lab",
-      "--no-cli",
-      "--no-dtls",
-      "--fingerprint",
-      "--no-software-attribute",
-      `--pidfile=${dir}/turnserver.pid`,
-      `--userdb=${dir}/turndb`,
-      "--log-file=stdout",
-      "--simple-log",
+      ...coturnBasics(secret, dir),
     ],
     0,
     dir,
