@@ -2,9 +2,12 @@
  * Outages during a call, in the network lab: one side's network gone for
  * 10 s and back (the call recovers by itself), and the signaling server
  * unreachable for 20 s (media keeps flowing peer to peer, the page comes
- * back to the server and the call can still be hung up on both sides).
+ * back to the server and the call can still be hung up on both sides); and
+ * one side gone for longer than the recovery window (both end the call in
+ * words, their devices released, and the server holds no call).
  */
 import assert from "node:assert/strict";
+import { mediaState } from "./support/browser.ts";
 import {
   framesShown,
   untilFramesShown,
@@ -103,6 +106,49 @@ Deno.test({
             // Back on the server: the hang-up reaches the other side through it.
             await caller.press("End call");
             await untilStatus(callee, "alice1 ended the call");
+          } finally {
+            await caller.close();
+            await callee.close();
+          }
+        },
+      );
+      await t.step(
+        "gone for longer than the recovery window: both end the call in words, release their devices, and the server holds no call",
+        async () => {
+          const caller = await calls.signIn("home1a", "alice2");
+          const callee = await calls.signIn("home2", "bob2");
+          try {
+            await caller.press("bob2");
+            await untilStatus(callee, "alice2 is calling you");
+            await callee.press("Accept call");
+            for (const page of [caller, callee]) {
+              await untilFramesShown(page, 10);
+            }
+            lab.cutOff(lab.hosts.home2.namespace);
+            // The recovery window is 30 s from the moment media stopped.
+            await untilStatus(
+              caller,
+              "The connection to bob2 failed; the call ended.",
+              45_000,
+            );
+            await untilStatus(
+              callee,
+              "The connection to alice2 failed; the call ended.",
+              15_000,
+            );
+            for (const page of [caller, callee]) {
+              const { tracks } = await mediaState(page);
+              assert.ok(
+                tracks.every((track) => track.endsWith(":ended")),
+                `${page.engine}: camera and microphone released (${tracks})`,
+              );
+            }
+            lab.reconnect(lab.hosts.home2.namespace);
+            const metrics = await caller.evaluate(() =>
+              fetch("/metrics").then((response) => response.text())
+            );
+            assert.match(metrics, /^nexus_calls\{phase="active"\} 0$/m);
+            assert.match(metrics, /^nexus_calls\{phase="ringing"\} 0$/m);
           } finally {
             await caller.close();
             await callee.close();
