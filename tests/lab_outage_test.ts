@@ -20,7 +20,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 Deno.test({
   name:
-    "lab: a call rides out a 10 s outage of one side, and 20 s without the signaling server",
+    "lab: a call rides out a 10 s outage of one side and 20 s without the signaling server, and ends cleanly after a long outage",
   ignore: needsLab(CHROMIUM, COTURN),
   sanitizeOps: false,
   sanitizeResources: false,
