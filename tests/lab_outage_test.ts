@@ -8,13 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { mediaState } from "./support/browser.ts";
-import {
-  framesShown,
-  untilFramesShown,
-  untilStatus,
-} from "./support/call_page.ts";
+import { framesShown, untilStatus } from "./support/call_page.ts";
 import { CHROMIUM, COTURN, needsLab } from "./support/environment.ts";
-import { openLabCalls, untilVideoBack } from "./support/lab/calls.ts";
+import {
+  openLabCalls,
+  placeCall,
+  untilVideoBack,
+} from "./support/lab/calls.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,12 +34,7 @@ Deno.test({
           const caller = await calls.signIn("home1a", "alice0");
           const callee = await calls.signIn("home2", "bob0");
           try {
-            await caller.press("bob0");
-            await untilStatus(callee, "alice0 is calling you");
-            await callee.press("Accept call");
-            for (const page of [caller, callee]) {
-              await untilFramesShown(page, 10);
-            }
+            await placeCall(caller, "alice0", callee, "bob0");
             lab.cutOff(lab.hosts.home2.namespace);
             await sleep(10_000);
             const back = Date.now();
@@ -70,12 +65,7 @@ Deno.test({
           const caller = await calls.signIn("home1b", "alice1");
           const callee = await calls.signIn("home2", "bob1");
           try {
-            await caller.press("bob1");
-            await untilStatus(callee, "alice1 is calling you");
-            await callee.press("Accept call");
-            for (const page of [caller, callee]) {
-              await untilFramesShown(page, 10);
-            }
+            await placeCall(caller, "alice1", callee, "bob1");
             // The rate frames are shown at with the server there, over 2 s.
             const rate = async () => {
               const start = await Promise.all(
@@ -118,12 +108,7 @@ Deno.test({
           const caller = await calls.signIn("home1a", "alice2");
           const callee = await calls.signIn("home2", "bob2");
           try {
-            await caller.press("bob2");
-            await untilStatus(callee, "alice2 is calling you");
-            await callee.press("Accept call");
-            for (const page of [caller, callee]) {
-              await untilFramesShown(page, 10);
-            }
+            await placeCall(caller, "alice2", callee, "bob2");
             lab.cutOff(lab.hosts.home2.namespace);
             // The recovery window is 30 s from the moment media stopped.
             await untilStatus(

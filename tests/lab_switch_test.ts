@@ -6,9 +6,13 @@
  * "In call" again; each way round: the caller moves, the callee moves.
  */
 import assert from "node:assert/strict";
-import { untilFramesShown, untilStatus } from "./support/call_page.ts";
+import { untilStatus } from "./support/call_page.ts";
 import { CHROMIUM, COTURN, needsLab } from "./support/environment.ts";
-import { openLabCalls, untilVideoBack } from "./support/lab/calls.ts";
+import {
+  openLabCalls,
+  placeCall,
+  untilVideoBack,
+} from "./support/lab/calls.ts";
 import type { HostName, NetworkName } from "./support/lab/network.ts";
 
 /** How long after a move media may take to come back before the test calls it lost. */
@@ -49,12 +53,7 @@ Deno.test({
           const caller = await calls.signIn(move.hosts[0], alice);
           const callee = await calls.signIn(move.hosts[1], bob);
           try {
-            await caller.press(bob);
-            await untilStatus(callee, `${alice} is calling you`);
-            await callee.press("Accept call");
-            for (const page of [caller, callee]) {
-              await untilFramesShown(page, 10);
-            }
+            await placeCall(caller, alice, callee, bob);
             const moved = Date.now();
             calls.lab.moveHost(move.hosts[move.mover], move.to);
             const gaps = await Promise.all(

@@ -11,6 +11,7 @@ import {
   type CallPage,
   framesShown,
   openPage,
+  untilFramesShown,
   untilStatus,
 } from "../call_page.ts";
 import { createLab, type HostName, LAB, type Lab } from "./network.ts";
@@ -67,6 +68,22 @@ export async function openLabCalls(): Promise<LabCalls> {
     },
     close,
   };
+}
+
+/**
+ * `caller` (signed in as `callerId`) calls `calleeId` on `callee`, which
+ * accepts; settles once both pages show the other's video.
+ */
+export async function placeCall(
+  caller: CallPage,
+  callerId: string,
+  callee: CallPage,
+  calleeId: string,
+): Promise<void> {
+  await caller.press(calleeId);
+  await untilStatus(callee, `${callerId} is calling you`);
+  await callee.press("Accept call");
+  for (const page of [caller, callee]) await untilFramesShown(page, 10);
 }
 
 /**
