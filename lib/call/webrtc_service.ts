@@ -7,6 +7,9 @@
  * @module
  */
 
+import { preferRedundantAudio, prioritizeAudio } from "./audio_protection.ts";
+import { sendKeyframe } from "./keyframe.ts";
+
 /** Makes a peer connection; the browser's `RTCPeerConnection`, or a fake in tests. */
 export type PeerConnectionFactory = (
   config: RTCConfiguration,
@@ -84,6 +87,7 @@ export class WebRTCService {
       try {
         this.#makingOffer = true;
         await pc.setLocalDescription();
+        this.#prioritizeAudio();
         if (!this.#closed) events.onDescription(describe(pc.localDescription));
       } catch (error) {
         if (!this.#closed) events.onError(error);
@@ -161,7 +165,13 @@ export class WebRTCService {
       return;
     }
     for (const track of stream.getTracks()) {
-      this.#senders.set(track.kind, this.#pc.addTrack(track, stream));
+      const sender = this.#pc.addTrack(track, stream);
+      this.#senders.set(track.kind, sender);
+      if (track.kind !== "audio") continue;
+      const transceiver = this.#pc.getTransceivers?.().find((each) =>
+        each.sender === sender
+      );
+      if (transceiver) preferRedundantAudio(transceiver);
     }
   }
 
@@ -191,6 +201,7 @@ export class WebRTCService {
       this.#unsentStream = null;
       if (stream) this.addStream(stream);
       await pc.setLocalDescription();
+      this.#prioritizeAudio();
       this.#events.onDescription(describe(pc.localDescription));
     }
     const pending = this.#pendingCandidates.splice(0);
@@ -203,6 +214,12 @@ export class WebRTCService {
     if (type) this.remoteTypes.add(type);
     if (this.#pc.remoteDescription) await this.#addCandidate(candidate);
     else this.#pendingCandidates.push(candidate);
+  }
+
+  /** Makes the video sender start again from a keyframe (after a gap in the path). */
+  sendKeyframe(): Promise<void> {
+    const sender = this.#senders.get("video");
+    return sender ? sendKeyframe(sender) : Promise.resolve();
   }
 
   /** Starts an ICE restart: new candidates are gathered and a new offer is made. */
@@ -250,6 +267,15 @@ export class WebRTCService {
   /** The peer connection, for statistics. */
   get peerConnection(): RTCPeerConnection {
     return this.#pc;
+  }
+
+  /**
+   * Ranks the audio sender first. Its encodings exist once a local
+   * description is set (the callee's sender has none before its answer).
+   */
+  #prioritizeAudio(): void {
+    const sender = this.#senders.get("audio");
+    if (sender) prioritizeAudio(sender);
   }
 
   async #addCandidate(candidate: RTCIceCandidateInit): Promise<void> {

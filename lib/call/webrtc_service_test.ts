@@ -57,6 +57,23 @@ Deno.test("webrtc service: the caller offers once its media is added", async () 
   assert.equal(offer.type, "offer");
 });
 
+Deno.test("webrtc service: audio is ranked first once each side's description is set, the caller's and the callee's", async () => {
+  const caller = service(false);
+  caller.webrtc.addStream(media());
+  await settle();
+  const callee = service(true);
+  callee.webrtc.addStream(media());
+  const [offer] = caller.named("onDescription") as RTCSessionDescriptionInit[];
+  await callee.webrtc.receiveDescription(offer);
+  await settle();
+  for (const { pc } of [caller, callee]) {
+    const [audio, video] = pc.senders;
+    assert.equal(audio.encodings[0].priority, "high");
+    assert.equal(audio.encodings[0].networkPriority, "high");
+    assert.equal(video.encodings[0].priority, undefined);
+  }
+});
+
 Deno.test("webrtc service: the callee's media waits for the caller's offer, then it answers", async () => {
   const { webrtc, pc, named } = service(true);
   webrtc.addStream(media());

@@ -61,11 +61,24 @@ export class FakeDataChannel {
   }
 }
 
-/** A sender whose track can be replaced. */
+/** A sender whose track can be replaced; it keeps every set of encodings it was given. */
 export class FakeSender {
+  encodings: RTCRtpEncodingParameters[] = [{ active: true }];
+  /** The encodings of each `setParameters`, in order. */
+  parameterChanges: RTCRtpEncodingParameters[][] = [];
   constructor(public track: FakeTrack | null) {}
   replaceTrack(track: FakeTrack | null): Promise<void> {
     this.track = track;
+    return Promise.resolve();
+  }
+  getParameters(): { encodings: RTCRtpEncodingParameters[] } {
+    return { encodings: this.encodings.map((encoding) => ({ ...encoding })) };
+  }
+  setParameters(
+    parameters: { encodings: RTCRtpEncodingParameters[] },
+  ): Promise<void> {
+    this.encodings = parameters.encodings;
+    this.parameterChanges.push(parameters.encodings);
     return Promise.resolve();
   }
 }
