@@ -68,6 +68,7 @@ function createMachine(): CallMachine {
     download,
     store: localStorage,
     random: Math.random,
+    watchNetwork: (changed) => addEventListener("online", changed),
   });
 }
 

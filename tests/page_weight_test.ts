@@ -5,15 +5,17 @@ import { startApp } from "./support/servers.ts";
 import { gzippedSize, pageScripts } from "./support/page_weight.ts";
 
 /**
- * The budget for the call page's JavaScript, gzip: 24.5 KiB. It was 23.9
+ * The budget for the call page's JavaScript, gzip: 25 KiB. It was 23.9
  * KiB before the structure work, 22.2 KiB once the server's frame schemas
- * left the page's bundle, and 23.6 KiB with the connection check and the
- * connection's words.
+ * left the page's bundle, 23.6 KiB with the connection check and the
+ * connection's words, 24.2 KiB with the recovery from a network switch, and
+ * 24.6 KiB with audio protected on bad links, a keyframe after a gap and
+ * the browser's network-change hint.
  */
-const BUDGET_BYTES = 24.5 * 1024;
+const BUDGET_BYTES = 25 * 1024;
 
 Deno.test({
-  name: "page: the call page's JavaScript stays under 24.5 KiB gzip",
+  name: "page: the call page's JavaScript stays under 25 KiB gzip",
   ignore: needsPermissions(),
   async fn() {
     const server = await startApp();

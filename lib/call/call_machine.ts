@@ -45,6 +45,12 @@ export interface CallMachineDeps
   connect: SignalingConnector;
   /** A number in [0, 1), for reconnect jitter. */
   random(): number;
+  /**
+   * Calls `changed` when the device's network changes under the page (the
+   * browser's `online` event: an interface went and came, as when a phone
+   * leaves Wi-Fi); a browser that does not say is caught by the stall watch.
+   */
+  watchNetwork?(changed: () => void): void;
 }
 
 /** How long the sentence of an ended call shows before the page is idle again. */
@@ -126,6 +132,12 @@ export class CallMachine {
         if (this.#isFree()) this.notice.value = sentence;
         else this.#end(sentence);
       },
+    });
+    // The old socket and media path may be dead on a network that is gone: both move at
+    // once, instead of after the seconds the stall watch and the heartbeat take.
+    deps.watchNetwork?.(() => {
+      this.#link?.networkChanged();
+      this.signaling.reconnectNow();
     });
   }
 

@@ -895,6 +895,30 @@ Deno.test("call machine: an ICE-restart offer sent into a socket that died is ma
   ]);
 });
 
+Deno.test("call machine: the device's network changes mid-call: a fresh socket at once, and the call resumed on it with an ICE restart", async () => {
+  let networkChanged = () => {};
+  const s = setupWith({
+    watchNetwork: (changed) => {
+      networkChanged = changed;
+    },
+  });
+  await outgoingConnected(s);
+  networkChanged();
+  assert.equal(s.closedByClient(), 1);
+  assert.equal(s.machine.signaling.state.value, "reconnecting");
+  s.timers.advance(MAX_BACKOFF_MS);
+  s.ready();
+  await s.settle();
+  const afterResume = s.sent.slice(
+    s.sent.findLastIndex((m) => m.type === "call:resume"),
+  );
+  assert.deepEqual(afterResume.map((m) => m.type), [
+    "call:resume",
+    "webrtc:offer",
+  ]);
+  assert.equal(s.peers[0].iceRestarts, 1);
+});
+
 Deno.test("call machine: bad ids to call are explained, not sent", async () => {
   const s = setup();
   await s.machine.call("", true);

@@ -36,6 +36,13 @@ export const CONNECT_TIMEOUT_MS = 15_000;
  */
 export const ANSWER_TIMEOUT_MS = 2_500;
 
+/**
+ * How long an ICE restart on a connected call is given to find the new
+ * path: its checks take a few seconds on a new network, and a stall noticed
+ * meanwhile is the same outage, which a second restart would only set back.
+ */
+export const RESTART_SETTLE_MS = 5_000;
+
 /** What the link needs from the browser. */
 export interface PeerLinkDeps {
   createPeerConnection: PeerConnectionFactory;
@@ -66,7 +73,7 @@ export interface PeerLinkSetup {
   iceTransportPolicy: RTCIceTransportPolicy;
 }
 
-type TimerName = "connect" | "restart" | "recovery" | "answer";
+type TimerName = "connect" | "restart" | "recovery" | "answer" | "settle";
 
 /** One call's connection to its peer. */
 export class PeerLink {
@@ -77,6 +84,8 @@ export class PeerLink {
   #timers = new Map<TimerName, unknown>();
   /** The path has been connected at least once. */
   #connected = false;
+  /** This device's network changed since the signaling connection was last ready. */
+  #networkChanged = false;
   /** Watches for media that stops while the browser still says connected. */
   #watch: MediaWatch | null = null;
   #stopSampling: () => void = () => {};
@@ -170,6 +179,8 @@ export class PeerLink {
     >,
   ): void {
     const webrtc = this.#webrtc;
+    // The peer restarts the path: this side gives it time too.
+    if (message.type === "webrtc:offer" && this.#connected) this.#settling();
     const step = message.type === "webrtc:candidate"
       ? webrtc.addRemoteCandidate(message.payload.candidate)
       : webrtc.receiveDescription(
@@ -181,18 +192,41 @@ export class PeerLink {
   }
 
   /**
+   * This device's network changed: the path the call was on is gone with
+   * it. The restart waits for the signaling connection, renewed at the same
+   * moment (`resumed`), since an offer sent on the old one would be lost.
+   */
+  networkChanged(): void {
+    if (this.#connected) this.#networkChanged = true;
+  }
+
+  /**
    * The signaling connection came back after a drop: what was sent meanwhile
    * may be lost, so the caller offers again at once if its offer is still
-   * unanswered or the path is not up.
+   * unanswered or the path is not up. After a change of this device's
+   * network either side restarts ICE at once; the peer may not yet know its
+   * path is dead, and waiting for it would cost the seconds its stall watch
+   * takes (perfect negotiation settles both offering at once).
    */
   resumed(): void {
-    if (this.#closed || this.#setup.polite) return;
-    if (
-      this.#webrtc.awaitingAnswer || this.#state !== "connected" ||
-      this.#watch?.stalled
-    ) {
-      this.#reoffer();
+    if (this.#closed) return;
+    const networkChanged = this.#networkChanged;
+    this.#networkChanged = false;
+    if (this.#setup.polite) {
+      if (networkChanged) {
+        this.#settling();
+        this.#webrtc.restartIce();
+      }
+      return;
     }
+    if (networkChanged || this.#webrtc.awaitingAnswer) return this.#reoffer();
+    if (this.#timers.has("settle")) return;
+    if (this.#state !== "connected" || this.#watch?.stalled) this.#reoffer();
+  }
+
+  /** A restart is under way: no other for `RESTART_SETTLE_MS`, unless its offer goes unanswered. */
+  #settling(): void {
+    this.#setTimer("settle", () => {}, RESTART_SETTLE_MS);
   }
 
   /** Closes the connection and stops its timers; nothing more is reported. */
@@ -261,9 +295,15 @@ export class PeerLink {
     }
   }
 
-  /** Media arrives again on the path it stalled on. */
+  /**
+   * Media arrives again after a stall: the path is back both ways, and the
+   * peer's video decoder waits for a keyframe.
+   */
   #flowing(): void {
-    if (this.#closed || this.#state !== "connected") return;
+    if (this.#closed) return;
+    this.#clearTimer("settle");
+    this.#webrtc.sendKeyframe();
+    if (this.#state !== "connected") return;
     this.#clearTimer("recovery");
     this.#events.connectionState("connected");
   }
@@ -274,6 +314,7 @@ export class PeerLink {
   }
 
   #reoffer(): void {
+    this.#settling();
     this.#webrtc.reoffer().catch((error) => this.#negotiationFailed(error));
   }
 
@@ -318,11 +359,13 @@ export class PeerLink {
     this.#events.failed(negotiationFailedSentence(peer, error));
   }
 
+  /** Starts the timer `name`, in place of one of that name still running. */
   #setTimer(
     name: TimerName,
     callback: () => void,
     ms: number,
   ): void {
+    this.#clearTimer(name);
     this.#timers.set(
       name,
       this.#deps.setTimeout(() => {

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { signal } from "@preact/signals";
 import type { ClientMessage } from "../protocol.ts";
 import {
+  FakeMediaStream,
   FakePeerConnection,
   FakeTrack,
 } from "../../tests/support/fake_webrtc.ts";
@@ -18,6 +19,7 @@ import {
   ICE_RECOVERY_MS,
   ICE_RESTART_AFTER_MS,
   PeerLink,
+  RESTART_SETTLE_MS,
 } from "./peer_link.ts";
 import { QUALITY_EVERY_MS } from "./quality.ts";
 import { STALL_CHECK_MS, STALL_CHECKS } from "./media_watch.ts";
@@ -243,6 +245,90 @@ Deno.test("peer link: signaling back after a drop: the caller offers again at on
 
 Deno.test("peer link: media that stops on a connected path: the page hears it is reconnecting at once, and the caller offers again once signaling is renewed", async () => {
   const l = link(false);
+  const media = await flowingMedia(l);
+  await media.stall();
+  assert.deepEqual(l.states.slice(-2), ["connected", "disconnected"]);
+  assert.equal(l.pc.iceRestarts, 0);
+  l.peerLink.resumed();
+  await settle();
+  assert.equal(l.pc.iceRestarts, 1);
+  await media.flow();
+  assert.equal(l.states.at(-1), "connected");
+});
+
+Deno.test("peer link: after a change of this device's network, either side restarts ICE once signaling is renewed, on a path that still looks up", async () => {
+  for (const polite of [false, true]) {
+    const l = link(polite);
+    l.pc.setState("connected");
+    l.peerLink.networkChanged();
+    assert.equal(l.pc.iceRestarts, 0);
+    l.peerLink.resumed();
+    await settle();
+    assert.equal(l.pc.iceRestarts, 1, polite ? "callee" : "caller");
+    assert.equal(offers(l.sent).length, 1);
+  }
+});
+
+Deno.test("peer link: a stall noticed while a restart looks for the new path does not restart it again; one after that does", async () => {
+  const l = link(false);
+  const media = await flowingMedia(l);
+  l.peerLink.networkChanged();
+  l.peerLink.resumed();
+  await settle();
+  l.peerLink.receive({
+    type: "webrtc:answer",
+    payload: { from: "bob", to: "alice", answer: { type: "answer", sdp: "a" } },
+  });
+  await settle();
+  await media.stall();
+  l.peerLink.resumed();
+  await settle();
+  assert.equal(l.pc.iceRestarts, 1);
+  l.timers.advance(RESTART_SETTLE_MS);
+  l.peerLink.resumed();
+  await settle();
+  assert.equal(l.pc.iceRestarts, 2);
+});
+
+Deno.test("peer link: a restart the peer started counts too: a stall meanwhile makes no second one", async () => {
+  const l = link(false);
+  const media = await flowingMedia(l);
+  l.peerLink.receive({
+    type: "webrtc:offer",
+    payload: { from: "bob", to: "alice", offer: { type: "offer", sdp: "o" } },
+  });
+  await settle();
+  await media.stall();
+  l.peerLink.resumed();
+  await settle();
+  assert.equal(l.pc.iceRestarts, 0);
+});
+
+Deno.test("peer link: media back after a stall: the video sender starts again from a keyframe", async () => {
+  const l = link(false);
+  l.peerLink.addStream(
+    new FakeMediaStream([
+      new FakeTrack("audio"),
+      new FakeTrack("video"),
+    ]) as unknown as MediaStream,
+  );
+  const [, video] = l.pc.senders;
+  const media = await flowingMedia(l);
+  await media.stall();
+  assert.equal(video.parameterChanges.length, 0);
+  await media.flow();
+  assert.deepEqual(
+    video.parameterChanges.map((encodings) => encodings[0].active),
+    [false, true],
+  );
+});
+
+/**
+ * Connects `l` with media arriving, and drives its inbound packet counter:
+ * `stall` stops it for as long as the watch takes to notice, `flow` starts
+ * it again for one reading.
+ */
+async function flowingMedia(l: ReturnType<typeof link>) {
   let packets = 0;
   (l.pc as unknown as { getStats(): Promise<Map<string, unknown>> })
     .getStats = () =>
@@ -250,22 +336,21 @@ Deno.test("peer link: media that stops on a connected path: the page hears it is
         new Map([["in", { type: "inbound-rtp", packetsReceived: packets }]]),
       );
   l.pc.setState("connected");
+  const reading = async () => {
+    l.timers.advance(STALL_CHECK_MS);
+    await settle();
+  };
   for (const count of [10, 20]) {
     packets = count;
-    l.timers.advance(STALL_CHECK_MS);
-    await settle();
+    await reading();
   }
-  for (let i = 0; i < STALL_CHECKS; i++) {
-    l.timers.advance(STALL_CHECK_MS);
-    await settle();
-  }
-  assert.deepEqual(l.states.slice(-2), ["connected", "disconnected"]);
-  assert.equal(l.pc.iceRestarts, 0);
-  l.peerLink.resumed();
-  await settle();
-  assert.equal(l.pc.iceRestarts, 1);
-  packets = 30;
-  l.timers.advance(STALL_CHECK_MS);
-  await settle();
-  assert.equal(l.states.at(-1), "connected");
-});
+  return {
+    stall: async () => {
+      for (let i = 0; i < STALL_CHECKS; i++) await reading();
+    },
+    flow: async () => {
+      packets += 10;
+      await reading();
+    },
+  };
+}
