@@ -15,7 +15,13 @@ import {
   IPROUTE2,
   NFTABLES,
 } from "../tests/support/environment.ts";
-import { createLab, type HostName, LAB } from "../tests/support/lab/network.ts";
+import {
+  createLab,
+  type HostName,
+  type Impairment,
+  LAB,
+  type NetworkName,
+} from "../tests/support/lab/network.ts";
 import {
   labCertificates,
   startLabApp,
@@ -27,10 +33,19 @@ import { median } from "./support.ts";
 const JWT_SECRET = "jwt-secret-for-the-lab-benchmark-012345678";
 const TURN_SECRET = "turn-secret-for-the-lab-benchmark-01234567";
 
-/** The paths measured: [name, caller's host, callee's host]. */
-const PATHS: [string, HostName, HostName][] = [
+/** The paths measured: [name, caller's host, callee's host, and a bad link at one network's router]. */
+const PATHS: [
+  string,
+  HostName,
+  HostName,
+  { at: NetworkName; how: Impairment }?,
+][] = [
   ["same LAN, direct", "home1a", "home1b"],
   ["cone NAT to cone NAT, direct", "home1a", "home2"],
+  ["cone NAT to cone NAT, 5% loss each way", "home1a", "home2", {
+    at: "home2",
+    how: { lossPercent: 5 },
+  }],
   ["symmetric to symmetric, relayed over UDP", "sym1", "sym2"],
   ["corporate to home, relayed over TLS", "corp", "home2"],
 ];
@@ -49,7 +64,8 @@ export type LabSetup =
   | { floorMedianMs: number; paths: LabSetupResult[] }
   | { skipped: string };
 
-function missing(): string | null {
+/** Why the lab cannot be made here, or null when it can. */
+export function labMissing(): string | null {
   if (Deno.uid() !== 0) return "it makes network namespaces, which needs root";
   for (const service of [IPROUTE2, NFTABLES, CHROMIUM, COTURN]) {
     try {
@@ -84,7 +100,7 @@ export async function labCallSetup(
   calls: number,
   log: (line: string) => void,
 ): Promise<LabSetup> {
-  const why = missing();
+  const why = labMissing();
   if (why) {
     log(`lab call setup: skipped, ${why}`);
     return { skipped: why };
@@ -102,7 +118,8 @@ export async function labCallSetup(
   };
   try {
     const measured: Omit<LabSetupResult, "ratio">[] = [];
-    for (const [index, [path, from, to]] of PATHS.entries()) {
+    for (const [index, [path, from, to, impairment]] of PATHS.entries()) {
+      if (impairment) lab.impair(impairment.at, impairment.how);
       const [alice, bob] = [`alice${index}`, `bob${index}`];
       const first = await signIn(await browserIn(from), alice);
       const second = await signIn(await browserIn(to), bob);
@@ -140,6 +157,7 @@ export async function labCallSetup(
       });
       await first.context().close();
       await second.context().close();
+      if (impairment) lab.repair(impairment.at);
     }
     const floorPage = await signIn(await browserIn("home1a"), "floor");
     const floors: number[] = [];

@@ -1,4 +1,5 @@
 /** Turns a run's results into `bench/README.md` and `bench/results/chart.svg`. */
+import type { BadNetworks } from "./lab_bad_networks.ts";
 import type { LabSetup } from "./lab_setup.ts";
 import { median, type RelayResult, ROOT } from "./support.ts";
 
@@ -33,6 +34,41 @@ interface Results {
   };
   coldStart: { medianMs: number };
   labSetup: LabSetup;
+  badNetworks: BadNetworks;
+}
+
+/** The bad-network section: recovery after a switch, and audio concealed with and without protection. */
+function badNetworksSection(bad: BadNetworks): string {
+  if ("skipped" in bad) return `Not measured in this run: ${bad.skipped}.`;
+  const ms = (values: number[]) => values.join(", ");
+  const percent = (values: number[]) => values.map((v) => `${v}%`).join(", ");
+  return [
+    `Chromium to Chromium in the lab, TURN configured. **A network switch**: mid-call one side's link is deleted and it comes up behind another router (cone NAT ↔ symmetric NAT), ${
+      bad.switches[0].samplesMs.length
+    } moves back and forth within one call; the time from the move until both pages show video again (the fifth frame after the gap, from \`requestVideoFrameCallback\`). Goal: 3 s.`,
+    "",
+    "| who moves | median ms | p90 ms | each move, ms |",
+    "| --- | --- | --- | --- |",
+    ...bad.switches.map((each) =>
+      `| the ${each.mover} | ${each.medianMs} | ${each.p90Ms} | ${
+        ms(each.samplesMs)
+      } |`
+    ),
+    "",
+    `**Audio concealed** (\`concealedSamples\` / \`totalSamplesReceived\` from \`getStats\`, both pages' mean, over 10 s) with the page's protection (redundant audio \`audio/red\`, audio sender priority \`high\`) and without it (a script run first hides \`audio/red\` and drops the priorities), ${
+      bad.concealment[0].protectedPercent.length
+    } calls each, taking turns. The bad link is at the callee's router, each way.`,
+    "",
+    "| link | protected, median | unprotected, median | protected, each | unprotected, each |",
+    "| --- | --- | --- | --- | --- |",
+    ...bad.concealment.map((each) =>
+      `| ${each.link} | ${each.protectedMedian}% | ${each.unprotectedMedian}% | ${
+        percent(each.protectedPercent)
+      } | ${percent(each.unprotectedPercent)} |`
+    ),
+    "",
+    "Setup under 5% loss is the lab setup table's loss row, against the same path without loss.",
+  ].join("\n");
 }
 
 /** The lab section: each path's setup against the floor, or why it did not run. */
@@ -298,6 +334,10 @@ peer connections wired directly inside one page (from the callee's \`getUserMedi
 ## Call setup across networks
 
 ${labSection(results.labSetup)}
+
+## Calls on bad networks
+
+${badNetworksSection(results.badNetworks)}
 
 ## Page weight and start
 

@@ -12,6 +12,7 @@ import { gzippedSize, pageScripts } from "../tests/support/page_weight.ts";
 import { freePort } from "../tests/support/process.ts";
 import { startRedis } from "../tests/support/redis.ts";
 import { FIRST_FRAME_PROBE, FLOOR } from "./call_setup.ts";
+import { badNetworks } from "./lab_bad_networks.ts";
 import { labCallSetup } from "./lab_setup.ts";
 import {
   median,
@@ -445,6 +446,7 @@ const results = {
   presence: await presence(),
   callSetup: await callSetup(),
   labSetup: await labCallSetup(quick ? 2 : 10, log),
+  badNetworks: await badNetworks(quick ? 1 : 5, quick ? 1 : 3, log),
   pageWeight: await pageWeight(),
   coldStart: await coldStart(),
   seconds: 0,

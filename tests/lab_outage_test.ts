@@ -1,6 +1,6 @@
 /**
  * Outages during a call, in the network lab: one side's network gone for
- * 10 s and back (the call recovers by itself), and the signaling server
+ * 10 s and back (the call recovers by itself, in Chromium and in Firefox), and the signaling server
  * unreachable for 20 s (media keeps flowing peer to peer, the page comes
  * back to the server and the call can still be hung up on both sides); and
  * one side gone for longer than the recovery window (both end the call in
@@ -8,8 +8,18 @@
  */
 import assert from "node:assert/strict";
 import { mediaState } from "./support/browser.ts";
-import { framesShown, untilStatus } from "./support/call_page.ts";
-import { CHROMIUM, COTURN, needsLab } from "./support/environment.ts";
+import {
+  type CallPage,
+  framesShown,
+  untilStatus,
+} from "./support/call_page.ts";
+import {
+  CERTUTIL,
+  CHROMIUM,
+  COTURN,
+  FIREFOX,
+  needsLab,
+} from "./support/environment.ts";
 import {
   openLabCalls,
   placeCall,
@@ -21,44 +31,58 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 Deno.test({
   name:
     "lab: a call rides out a 10 s outage of one side and 20 s without the signaling server, and ends cleanly after a long outage",
-  ignore: needsLab(CHROMIUM, COTURN),
+  ignore: needsLab(CHROMIUM, FIREFOX, CERTUTIL, COTURN),
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
     const calls = await openLabCalls();
     const { lab } = calls;
     try {
-      await t.step(
-        "one side's network gone for 10 s: the call comes back by itself",
-        async () => {
-          const caller = await calls.signIn("home1a", "alice0");
-          const callee = await calls.signIn("home2", "bob0");
-          try {
-            await placeCall(caller, "alice0", callee, "bob0");
-            lab.cutOff(lab.hosts.home2.namespace);
-            await sleep(10_000);
-            const back = Date.now();
-            lab.reconnect(lab.hosts.home2.namespace);
-            const gaps = await Promise.all(
-              [caller, callee].map((page) =>
-                untilVideoBack(page, back, 30_000)
-              ),
-            );
-            console.log(
-              `after a 10 s outage: video back ${
-                gaps.join(" / ")
-              } ms after the network (caller / callee)`,
-            );
-            await untilStatus(caller, "In call with bob0");
-            await untilStatus(callee, "In call with alice0");
-            await callee.press("End call");
-            await untilStatus(caller, "bob0 ended the call");
-          } finally {
-            await caller.close();
-            await callee.close();
-          }
-        },
-      );
+      for (
+        const [index, engines] of [
+          ["chromium", "chromium"],
+          ["firefox", "chromium"],
+        ].entries()
+      ) {
+        await t.step(
+          `one side's network gone for 10 s: the call comes back by itself (${
+            engines.join(" calls ")
+          }, whose network goes)`,
+          async () => {
+            const [alice, bob] = [`alice0${index}`, `bob0${index}`];
+            const caller = await calls.signIn("home1a", alice, {
+              engine: engines[0] as CallPage["engine"],
+            });
+            const callee = await calls.signIn("home2", bob, {
+              engine: engines[1] as CallPage["engine"],
+            });
+            try {
+              await placeCall(caller, alice, callee, bob);
+              lab.cutOff(lab.hosts.home2.namespace);
+              await sleep(10_000);
+              const back = Date.now();
+              lab.reconnect(lab.hosts.home2.namespace);
+              const gaps = await Promise.all(
+                [caller, callee].map((page) =>
+                  untilVideoBack(page, back, 30_000)
+                ),
+              );
+              console.log(
+                `after a 10 s outage: video back ${
+                  gaps.join(" / ")
+                } ms after the network (${engines.join(" / ")})`,
+              );
+              await untilStatus(caller, `In call with ${bob}`);
+              await untilStatus(callee, `In call with ${alice}`);
+              await callee.press("End call");
+              await untilStatus(caller, `${bob} ended the call`);
+            } finally {
+              await caller.close();
+              await callee.close();
+            }
+          },
+        );
+      }
       await t.step(
         "the signaling server unreachable for 20 s: media flows on, and the call still hangs up on both sides",
         async () => {

@@ -3,11 +3,18 @@
  * side moves to another network (its old link and address gone, a new
  * address behind another router), as a phone walking from Wi-Fi to
  * cellular. Media must come back by itself on both sides, and the page say
- * "In call" again; each way round: the caller moves, the callee moves.
+ * "In call" again; each way round: the caller moves, the callee moves; and
+ * with Firefox on either side, the one that moves.
  */
 import assert from "node:assert/strict";
-import { untilStatus } from "./support/call_page.ts";
-import { CHROMIUM, COTURN, needsLab } from "./support/environment.ts";
+import { type CallPage, untilStatus } from "./support/call_page.ts";
+import {
+  CERTUTIL,
+  CHROMIUM,
+  COTURN,
+  FIREFOX,
+  needsLab,
+} from "./support/environment.ts";
 import {
   openLabCalls,
   placeCall,
@@ -21,27 +28,44 @@ const GIVE_UP_MS = 30_000;
 const MOVES: {
   name: string;
   hosts: [HostName, HostName];
+  engines: [CallPage["engine"], CallPage["engine"]];
   mover: 0 | 1;
   to: NetworkName;
 }[] = [
   {
     name: "the caller moves to another network",
     hosts: ["home1a", "home2"],
+    engines: ["chromium", "chromium"],
     mover: 0,
     to: "sym1",
   },
   {
     name: "the callee moves to another network",
     hosts: ["home1b", "home2"],
+    engines: ["chromium", "chromium"],
     mover: 1,
     to: "sym2",
+  },
+  {
+    name: "Firefox calls Chromium, and Firefox moves to another network",
+    hosts: ["sym1", "home2"],
+    engines: ["firefox", "chromium"],
+    mover: 0,
+    to: "home1",
+  },
+  {
+    name: "Chromium calls Firefox, and Firefox moves to another network",
+    hosts: ["sym2", "home2"],
+    engines: ["chromium", "firefox"],
+    mover: 1,
+    to: "home1",
   },
 ];
 
 Deno.test({
   name:
     "lab: a call survives one side moving to another network, each way round",
-  ignore: needsLab(CHROMIUM, COTURN),
+  ignore: needsLab(CHROMIUM, FIREFOX, CERTUTIL, COTURN),
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
@@ -50,8 +74,12 @@ Deno.test({
       for (const [index, move] of MOVES.entries()) {
         await t.step(move.name, async () => {
           const [alice, bob] = [`alice${index}`, `bob${index}`];
-          const caller = await calls.signIn(move.hosts[0], alice);
-          const callee = await calls.signIn(move.hosts[1], bob);
+          const caller = await calls.signIn(move.hosts[0], alice, {
+            engine: move.engines[0],
+          });
+          const callee = await calls.signIn(move.hosts[1], bob, {
+            engine: move.engines[1],
+          });
           try {
             await placeCall(caller, alice, callee, bob);
             const moved = Date.now();

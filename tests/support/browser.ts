@@ -178,6 +178,9 @@ export interface Inbound {
   framesDecoded: number;
   packetsReceived: number;
   totalAudioEnergy: number;
+  /** Audio samples played out: received, and made up where packets were missing. */
+  totalSamplesReceived: number;
+  concealedSamples: number;
 }
 
 /** Reads the inbound counters for `kind`; zeros if nothing of that kind arrives. */
@@ -193,6 +196,8 @@ export function inbound(
       framesDecoded: 0,
       packetsReceived: 0,
       totalAudioEnergy: 0,
+      totalSamplesReceived: 0,
+      concealedSamples: 0,
     };
     const pc = pcs.at(-1);
     if (!pc) return result;
@@ -202,6 +207,8 @@ export function inbound(
         result.framesDecoded = report.framesDecoded ?? 0;
         result.packetsReceived = report.packetsReceived ?? 0;
         result.totalAudioEnergy = report.totalAudioEnergy ?? 0;
+        result.totalSamplesReceived = report.totalSamplesReceived ?? 0;
+        result.concealedSamples = report.concealedSamples ?? 0;
       }
     });
     return result;

@@ -15,16 +15,20 @@ export interface CallPage extends Evaluates {
   close(): Promise<void>;
 }
 
-/** Opens `url` in a context of its own, with the probe that keeps peer connections. */
+/**
+ * Opens `url` in a context of its own, with the probe that keeps peer
+ * connections, and `before`: a script of the test's own that runs first.
+ */
 export async function openPage(
   browser: PlaywrightBrowser | PuppeteerBrowser,
   url: string,
+  before = "",
 ): Promise<CallPage> {
   if ("newContext" in browser) {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    await page.addInitScript(PROBE);
+    await page.addInitScript(before + PROBE);
     await page.goto(url);
     return {
       engine: "chromium",
@@ -37,7 +41,7 @@ export async function openPage(
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  await page.evaluateOnNewDocument(PROBE);
+  await page.evaluateOnNewDocument(before + PROBE);
   await page.goto(url);
   return {
     engine: "firefox",
@@ -81,24 +85,54 @@ export async function untilStatus(
 /**
  * How many frames the remote video has shown, counted with
  * `requestVideoFrameCallback` (Firefox's playback quality counters stay at
- * zero for a live stream); the first call starts the count.
+ * zero for a live stream); the first call starts the count, and the page
+ * keeps the times of the latest frames too (`videoBackAt`).
  */
 export function framesShown(page: Evaluates): Promise<number> {
   return page.evaluate(() => {
     const video = document.querySelector(
       '[data-testid="remote-video"]',
-    ) as (HTMLVideoElement & { __frames?: number }) | null;
+    ) as
+      | (HTMLVideoElement & { __frames?: number; __frameTimes?: number[] })
+      | null;
     if (!video) return 0;
     if (video.__frames === undefined) {
       video.__frames = 0;
+      const times: number[] = video.__frameTimes = [];
       const count = () => {
         video.__frames!++;
+        times.push(performance.timeOrigin + performance.now());
+        if (times.length > 1_000) times.splice(0, 500);
         video.requestVideoFrameCallback(count);
       };
       video.requestVideoFrameCallback(count);
     }
     return video.__frames;
   });
+}
+
+/**
+ * When the remote video came back after a gap that ended after `since`
+ * (epoch ms): the time of the fifth frame after the first pause of at least
+ * `gapMs` between two frames; null while there is none. Needs `framesShown`
+ * to have started the count before the gap.
+ */
+export function videoBackAt(
+  page: Evaluates,
+  since: number,
+  gapMs = 500,
+): Promise<number | null> {
+  return page.evaluate(([since, gapMs]) => {
+    const times = (document.querySelector('[data-testid="remote-video"]') as
+      | { __frameTimes?: number[] }
+      | null)?.__frameTimes ?? [];
+    for (let i = 1; i + 4 < times.length; i++) {
+      if (times[i] > since && times[i] - times[i - 1] >= gapMs) {
+        return times[i + 4];
+      }
+    }
+    return null;
+  }, [since, gapMs]);
 }
 
 /** Waits until the remote video has shown `frames` more frames. */
@@ -118,16 +152,27 @@ export async function untilFramesShown(
   );
 }
 
-/** What the open call details say under "Connection". */
-export function connectionWords(page: Evaluates): Promise<string> {
-  return page.evaluate(() => {
+/** What the open call details say under `term` ("Connection", "Resolution"…). */
+export function callDetail(page: Evaluates, term: string): Promise<string> {
+  return page.evaluate((term) => {
     const terms = document.querySelectorAll('[aria-label="Call quality"] dt');
-    for (const term of terms) {
-      if (term.textContent === "Connection") {
-        return term.nextElementSibling?.textContent ?? "";
+    for (const each of terms) {
+      if (each.textContent === term) {
+        return each.nextElementSibling?.textContent ?? "";
       }
     }
     return "";
+  }, term);
+}
+
+/** Opens the call details, if they are closed. */
+export async function openCallDetails(page: Evaluates): Promise<void> {
+  // The button's name carries the quality in a word ("Call details (quality good)").
+  await page.evaluate(() => {
+    const button = [...document.querySelectorAll("button")].find((button) =>
+      button.textContent?.startsWith("Call details")
+    );
+    if (button?.getAttribute("aria-expanded") !== "true") button?.click();
   });
 }
 
@@ -137,16 +182,11 @@ export async function untilConnectionSays(
   words: string,
   timeoutMs = 10_000,
 ): Promise<void> {
-  // The button's name carries the quality in a word ("Call details (quality good)").
-  await page.evaluate(() =>
-    [...document.querySelectorAll("button")].find((button) =>
-      button.textContent?.startsWith("Call details")
-    )?.click()
-  );
+  await openCallDetails(page);
   const deadline = Date.now() + timeoutMs;
   let shown = "";
   while (Date.now() < deadline) {
-    shown = await connectionWords(page);
+    shown = await callDetail(page, "Connection");
     if (shown === words) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

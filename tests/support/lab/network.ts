@@ -102,6 +102,17 @@ export function inside(namespace: string, ...command: string[]): string {
   return run("ip", "netns", "exec", namespace, ...command);
 }
 
+/** Loads an nftables ruleset into a namespace. */
+function loadRules(namespace: string, rules: string): void {
+  const file = Deno.makeTempFileSync({ suffix: ".nft" });
+  Deno.writeTextFileSync(file, rules);
+  try {
+    inside(namespace, "nft", "-f", file);
+  } finally {
+    Deno.removeSync(file);
+  }
+}
+
 function withLast(prefix: string, last: number): string {
   const parts = prefix.split(".");
   parts[3] = String(Number(parts[3]) + last);
@@ -137,6 +148,12 @@ table inet filter {
 `;
 }
 
+/** What `impair` does to a network's link. */
+export interface Impairment {
+  lossPercent?: number;
+  rateKbit?: number;
+}
+
 /** A lab made on this machine: its hosts, and how to take it down. */
 export interface Lab {
   /** The namespace of the app, on the internet. */
@@ -160,6 +177,15 @@ export interface Lab {
   cutOff(namespace: string): void;
   /** Ends a `cutOff`. */
   reconnect(namespace: string): void;
+  /**
+   * Makes a network's router a bad link, each way: `lossPercent` of the
+   * packets it forwards dropped at random, and/or its rate held to
+   * `rateKbit` by a token bucket, as a thin uplink does, queueing what it
+   * cannot send yet and dropping what overflows.
+   */
+  impair(network: NetworkName, how: Impairment): void;
+  /** Ends an `impair`. */
+  repair(network: NetworkName): void;
   destroy(): void;
 }
 
@@ -272,14 +298,7 @@ export function createLab(prefix = `nx${Deno.pid % 10_000}`): Lab {
         "lan",
       );
       inside(router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
-      const rules = routerRules(network.kind);
-      const file = Deno.makeTempFileSync({ suffix: ".nft" });
-      Deno.writeTextFileSync(file, rules);
-      try {
-        inside(router, "nft", "-f", file);
-      } finally {
-        Deno.removeSync(file);
-      }
+      loadRules(router, routerRules(network.kind));
       routers.set(network.name, { namespace: router, lan: network.lan });
       networks.push({
         name: network.name,
@@ -319,24 +338,64 @@ export function createLab(prefix = `nx${Deno.pid % 10_000}`): Lab {
       inside(hosts[name].namespace, "ip", "link", "del", "eth0");
       plugIn(name, network, 20 + moves++);
     };
-    const cutOff = (ns: string) => {
-      const rules = Deno.makeTempFileSync({ suffix: ".nft" });
-      Deno.writeTextFileSync(
-        rules,
+    const cutOff = (ns: string) =>
+      loadRules(
+        ns,
         `table inet outage {
   chain in { type filter hook input priority -300; policy drop; iif "lo" accept; }
   chain out { type filter hook output priority -300; policy drop; oif "lo" accept; }
 }
 `,
       );
-      try {
-        inside(ns, "nft", "-f", rules);
-      } finally {
-        Deno.removeSync(rules);
-      }
-    };
     const reconnect = (ns: string) =>
       inside(ns, "nft", "delete", "table", "inet", "outage");
+    // The router's WAN port carries the uplink, its LAN bridge the downlink.
+    const impair = (network: NetworkName, how: Impairment) => {
+      const router = routers.get(network)!.namespace;
+      if (how.lossPercent) {
+        loadRules(
+          router,
+          `table inet impair {
+  chain forward {
+    type filter hook forward priority -10;
+    numgen random mod 100 < ${how.lossPercent} drop
+  }
+}
+`,
+        );
+      }
+      if (how.rateKbit) {
+        // A queue of about 200 ms at that rate, as a modem's buffer holds.
+        const limit = Math.max(3_000, Math.round(how.rateKbit * 1000 / 8 / 5));
+        for (const device of ["wan", "lan"]) {
+          inside(
+            router,
+            "tc",
+            "qdisc",
+            "add",
+            "dev",
+            device,
+            "root",
+            "tbf",
+            "rate",
+            `${how.rateKbit}kbit`,
+            "burst",
+            "3000",
+            "limit",
+            String(limit),
+          );
+        }
+      }
+    };
+    const repair = (network: NetworkName) => {
+      const router = routers.get(network)!.namespace;
+      inside(
+        router,
+        "sh",
+        "-c",
+        "nft delete table inet impair 2>/dev/null; tc qdisc del dev wan root 2>/dev/null; tc qdisc del dev lan root 2>/dev/null; true",
+      );
+    };
     return {
       ...servers,
       hosts,
@@ -344,6 +403,8 @@ export function createLab(prefix = `nx${Deno.pid % 10_000}`): Lab {
       moveHost,
       cutOff,
       reconnect,
+      impair,
+      repair,
       destroy,
     };
   } catch (error) {
