@@ -38,6 +38,7 @@ const plan = quick
     presenceSessions: 200,
     presenceRounds: 1,
     calls: 2,
+    firstCalls: 1,
     coldStarts: 2,
     scaleOut: { pairs: 20, rates: [2_000] },
   }
@@ -52,6 +53,7 @@ const plan = quick
     presenceSessions: 2_000,
     presenceRounds: 3,
     calls: 10,
+    firstCalls: 5,
     coldStarts: 5,
     scaleOut: { pairs: 200, rates: [2_000, 5_000, 10_000] },
   };
@@ -283,6 +285,32 @@ async function userPage(
   return page;
 }
 
+/** `caller` calls `calleeId` on `callee`, which accepts: Accept → first remote frame on both; then hangs up. */
+async function oneCall(
+  caller: Page,
+  callee: Page,
+  calleeId: string,
+): Promise<number> {
+  await caller.getByRole("textbox", { name: /user to call/i }).fill(calleeId);
+  await caller.getByRole("button", { name: /video call/i }).click();
+  await callee.getByRole("button", { name: /accept/i }).click();
+  const read = (page: Page, name: string) =>
+    page.waitForFunction(
+      (name) => (window as unknown as Record<string, number>)[name],
+      name,
+    ).then((h) => h.jsonValue() as Promise<number>);
+  const acceptedAt = await read(callee, "__acceptedAt");
+  const frames = await Promise.all([
+    read(caller, "__firstRemoteFrame"),
+    read(callee, "__firstRemoteFrame"),
+  ]);
+  await caller.getByRole("button", { name: /end call/i }).click();
+  for (const page of [caller, callee]) {
+    await page.locator('[data-call-state="idle"]').waitFor();
+  }
+  return Math.max(...frames) - acceptedAt;
+}
+
 async function callSetup() {
   const app = await startServer("nexus", SERVER_CORE);
   const browser = await launchChromium();
@@ -303,32 +331,30 @@ async function callSetup() {
       const [caller, callee, calleeId] = i % 2
         ? [bob, alice, "alice"]
         : [alice, bob, "bob"];
-      await caller.getByRole("textbox", { name: /user to call/i }).fill(
-        calleeId,
-      );
-      await caller.getByRole("button", { name: /video call/i }).click();
-      await callee.getByRole("button", { name: /accept/i }).click();
-      const read = (page: Page, name: string) =>
-        page.waitForFunction(
-          (name) => (window as unknown as Record<string, number>)[name],
-          name,
-        ).then((h) => h.jsonValue() as Promise<number>);
-      const acceptedAt = await read(callee, "__acceptedAt");
-      const frames = await Promise.all([
-        read(alice, "__firstRemoteFrame"),
-        read(bob, "__firstRemoteFrame"),
-      ]);
-      setups.push(Math.max(...frames) - acceptedAt);
-      await caller.getByRole("button", { name: /end call/i }).click();
-      for (const page of [alice, bob]) {
-        await page.locator('[data-call-state="idle"]').waitFor();
-      }
+      setups.push(await oneCall(caller, callee, calleeId));
     }
     const floorPage = await (await browser.newContext()).newPage();
     await floorPage.goto(base);
     const floors: number[] = [];
     for (let i = 0; i < plan.calls; i++) {
       floors.push(await floorPage.evaluate(FLOOR));
+    }
+    // A person's first call: two fresh pages, each in a new browser context, against the
+    // floor's first run in a fresh page of its own; taking turns with a warm call's pages.
+    const firsts: number[] = [];
+    const firstFloors: number[] = [];
+    for (let i = 0; i < plan.firstCalls; i++) {
+      log(
+        `call setup: first call of fresh pages, ${i + 1} of ${plan.firstCalls}`,
+      );
+      const caller = await userPage(browser, base, `first-caller-${i}`);
+      const callee = await userPage(browser, base, `first-callee-${i}`);
+      firsts.push(await oneCall(caller, callee, `first-callee-${i}`));
+      for (const page of [caller, callee]) await page.context().close();
+      const fresh = await (await browser.newContext()).newPage();
+      await fresh.goto(base);
+      firstFloors.push(await fresh.evaluate(FLOOR));
+      await fresh.context().close();
     }
     return {
       calls: plan.calls,
@@ -337,6 +363,12 @@ async function callSetup() {
       ratio: Math.round((median(setups) / median(floors)) * 100) / 100,
       samplesMs: setups.map(Math.round),
       floorSamplesMs: floors.map(Math.round),
+      first: {
+        calls: plan.firstCalls,
+        medianMs: Math.round(median(firsts)),
+        floorMedianMs: Math.round(median(firstFloors)),
+        ratio: Math.round((median(firsts) / median(firstFloors)) * 100) / 100,
+      },
     };
   } finally {
     await browser.close();

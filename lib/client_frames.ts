@@ -66,6 +66,8 @@ export const payloads = {
     to: UserId,
     accepted: v.boolean(),
     reason: Reason,
+    /** The answering device took the caller's early offer while it rang: its answer follows. */
+    prepared: v.optional(v.boolean()),
   }),
   "webrtc:offer": v.looseObject({
     from: ClaimedFrom,

@@ -34,6 +34,19 @@ async function assertReleased(page: Page, who: string) {
   );
 }
 
+/**
+ * Runs in a page first to make it an older client: it joins without
+ * `prepare=1`, so the server hands it no offer while it rings.
+ */
+const OLDER_PAGE = `
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(url, ...rest) {
+      super(String(url).replace("&prepare=1", ""), ...rest);
+    }
+  };
+`;
+
 async function startCall(
   caller: Page,
   callee: Page,
@@ -151,6 +164,26 @@ Deno.test({
         await waitForCallState(bob, "idle");
         await assertReleased(alice, "alice");
       });
+
+      await t.step(
+        "a callee whose page does not prepare calls (an older client) still gets the call: the caller's offer comes again with its answer",
+        async () => {
+          const older = await openAs(browser!, server.http, "olga", OLDER_PAGE);
+          try {
+            await startCall(alice, older, "olga", "video call");
+            await older.getByRole("button", { name: /accept/i }).click();
+            await waitForStatus(alice, "In call with olga");
+            for (const page of [alice, older]) {
+              await waitForRise(page, "video", "framesDecoded", 10);
+            }
+            await alice.getByRole("button", { name: /end call/i }).click();
+            await waitForCallState(older, "idle");
+            await waitForCallState(alice, "idle");
+          } finally {
+            await older.context().close();
+          }
+        },
+      );
 
       await t.step(
         "an audio-only call: audio both ways, no camera anywhere",

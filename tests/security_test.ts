@@ -291,9 +291,14 @@ secured(
       hasAudio: true,
     });
     assert.equal((await carol.expect("call:request")).payload.from, "mallory");
-    // Signaling before the call is accepted.
+    // Signaling before the call is accepted: the callee may not (no address of theirs
+    // reaches the caller); the caller's early offer reaches only devices that prepare
+    // calls, and carol's does not.
+    carol.send("webrtc:candidate", { to: "mallory", candidate });
+    assert.equal((await carol.expect("error")).payload.code, "not-in-call");
     mallory.send("webrtc:offer", { to: "carol", offer });
-    assert.equal((await mallory.expect("error")).payload.code, "not-in-call");
+    mallory.send("ping", {});
+    await mallory.expect("pong");
     assert.deepEqual(carol.inbox, []);
     mallory.send("call:end", { to: "carol" });
     assert.equal((await carol.expect("call:end")).payload.reason, "cancelled");

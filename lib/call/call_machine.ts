@@ -188,6 +188,8 @@ export class CallMachine {
       type: "call:request",
       payload: { to: id, hasVideo: video, hasAudio: true },
     });
+    // The offer goes while it rings: the callee's page prepares, and answers on Accept.
+    this.#startLink(id, false, true);
   }
 
   /**
@@ -211,12 +213,22 @@ export class CallMachine {
       this.media.use(captured.stream);
     }
     this.mediaProblem.value = "";
-    this.#startLink(peer, true);
+    // The caller's offer came while it rang: the link is ready, and answers now.
+    const prepared = this.#link;
+    if (!prepared) this.#startLink(peer, true);
     this.state.value = "active";
     this.#send({
       type: "call:response",
-      payload: { to: peer, accepted: true },
+      payload: {
+        to: peer,
+        accepted: true,
+        ...(prepared && { prepared: true }),
+      },
     });
+    if (prepared) {
+      if (this.media.stream.value) prepared.addStream(this.media.stream.value);
+      void prepared.accepted(true);
+    }
   }
 
   /** Declines the ringing call. */
@@ -291,6 +303,14 @@ export class CallMachine {
       case "webrtc:candidate":
         if (this.#inCallWith(message.payload.from)) {
           this.#link?.receive(message);
+        } else if (
+          this.state.value === "ringing" &&
+          this.peerId.value === message.payload.from &&
+          message.type !== "webrtc:answer"
+        ) {
+          // The caller's early offer: taken now, answered on Accept.
+          if (!this.#link) this.#startLink(message.payload.from, true, true);
+          this.#link!.receive(message);
         }
         return;
       case "error":
@@ -351,13 +371,16 @@ export class CallMachine {
       return;
     }
     this.state.value = "active";
-    this.#startLink(payload.from, false);
+    void this.#link?.accepted(payload.prepared === true);
   }
 
   /** A new call attempt with `peer`: everything of the last call is reset. */
   #beginCall(peer: string, video: boolean): void {
     if (this.#idleTimer !== null) this.#deps.clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
+    // A call placed a moment ago that gives way in glare takes its offer with it.
+    this.#link?.close();
+    this.#link = null;
     this.peerId.value = peer;
     this.withVideo.value = video;
     this.media.reset();
@@ -382,10 +405,11 @@ export class CallMachine {
     return true;
   }
 
-  #startLink(peer: string, polite: boolean): void {
+  #startLink(peer: string, polite: boolean, ringing = false): void {
     const link = new PeerLink(this.#deps, {
       peer,
       polite,
+      ringing,
       iceServers: this.signaling.iceServers,
       iceTransportPolicy: this.signaling.iceTransportPolicy,
     }, {

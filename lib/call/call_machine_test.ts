@@ -1,97 +1,19 @@
 import assert from "node:assert/strict";
-import {
-  CallMachine,
-  type CallMachineDeps,
-  ENDED_DISPLAY_MS,
-} from "./call_machine.ts";
+import { ENDED_DISPLAY_MS } from "./call_machine.ts";
 import { ICE_RECOVERY_MS, ICE_RESTART_AFTER_MS } from "./peer_link.ts";
 import {
   HEARTBEAT_MS,
   HEARTBEAT_TIMEOUT_MS,
   MAX_BACKOFF_MS,
 } from "./signaling_session.ts";
-import type { Credentials, SignalingHandlers } from "./signaling_client.ts";
-import type { ClientMessage, ServerMessage } from "../protocol.ts";
+import type { ServerMessage } from "../protocol.ts";
+import { FakeMediaStream, FakeTrack } from "../../tests/support/fake_webrtc.ts";
 import {
-  FakeMedia,
-  FakeMediaStream,
-  FakePeerConnection,
-  FakeTrack,
-} from "../../tests/support/fake_webrtc.ts";
-import { ManualTimers } from "../../tests/support/manual_timers.ts";
-
-const ICE: RTCIceServer[] = [{ urls: "stun:127.0.0.1:3478" }];
-
-/** A machine wired to fakes, signed in as `self` with bob online. */
-function setup(self = "alice") {
-  return setupWith({}, self);
-}
-
-/** `setup`, with some of the machine's optional browser parts. */
-function setupWith(extra: Partial<CallMachineDeps>, self = "alice") {
-  const media = new FakeMedia();
-  const timers = new ManualTimers();
-  const peers: FakePeerConnection[] = [];
-  const sent: ClientMessage[] = [];
-  const dials: Credentials[] = [];
-  let handlers: SignalingHandlers | undefined;
-  let closedByClient = 0;
-  const machine = new CallMachine({
-    connect: (credentials, h) => {
-      dials.push(credentials);
-      handlers = h;
-      return {
-        send: (message) => sent.push(message),
-        close: () => closedByClient++,
-      };
-    },
-    getUserMedia: media.getUserMedia,
-    createPeerConnection: (config) => {
-      const pc = new FakePeerConnection(config);
-      peers.push(pc);
-      return pc as unknown as RTCPeerConnection;
-    },
-    setTimeout: timers.setTimeout,
-    clearTimeout: timers.clearTimeout,
-    random: () => 0.5,
-    ...extra,
-  });
-  const server = (message: ServerMessage) => handlers!.onMessage(message);
-  const ready = () =>
-    server({
-      type: "session:ready",
-      payload: {
-        userId: self,
-        deviceId: machine.signaling.deviceId,
-        iceServers: ICE,
-        iceTransportPolicy: "all",
-        presence: true,
-      },
-    });
-  machine.join(self);
-  ready();
-  server({
-    type: "presence:list",
-    payload: { users: [self, "bob"], inCall: [] },
-  });
-  return {
-    machine,
-    media,
-    timers,
-    peers,
-    sent,
-    dials,
-    server,
-    ready,
-    dropConnection: (code = 1006, reason = "") =>
-      handlers!.onClose(code, reason),
-    closedByClient: () => closedByClient,
-    /** Resolves pending promise callbacks. */
-    settle: () => new Promise((resolve) => setTimeout(resolve, 0)),
-  };
-}
-
-type Setup = ReturnType<typeof setup>;
+  ICE,
+  type Setup,
+  setup,
+  setupWith,
+} from "../../tests/support/machine_fixture.ts";
 
 /** Checks that a call left nothing running: tracks stopped, connections closed, idle after the pause. */
 function assertReleased(t: Setup) {

@@ -71,6 +71,12 @@ export interface PeerLinkSetup {
   /** The session's ICE servers; a refresh reaches the live connection. */
   iceServers: ReadonlySignal<RTCIceServer[]>;
   iceTransportPolicy: RTCIceTransportPolicy;
+  /**
+   * Made while the call rings, to be ready when it is answered: the caller
+   * offers early, the callee takes the offer without answering; neither
+   * waits for a path until `accepted`.
+   */
+  ringing?: boolean;
 }
 
 type TimerName = "connect" | "restart" | "recovery" | "answer" | "settle";
@@ -84,6 +90,8 @@ export class PeerLink {
   #timers = new Map<TimerName, unknown>();
   /** The path has been connected at least once. */
   #connected = false;
+  /** Made while the call rang, and not accepted yet. */
+  #ringing = false;
   /** This device's network changed since the signaling connection was last ready. */
   #networkChanged = false;
   /** Watches for media that stops while the browser still says connected. */
@@ -101,6 +109,7 @@ export class PeerLink {
   ) {
     this.#deps = deps;
     this.#setup = setup;
+    this.#ringing = setup.ringing === true;
     this.#events = events;
     const { peer } = setup;
     this.#webrtc = new WebRTCService(
@@ -108,10 +117,15 @@ export class PeerLink {
       {
         iceServers: setup.iceServers.peek(),
         iceTransportPolicy: setup.iceTransportPolicy,
+        // The callee gathers while it rings, so that its candidates are ready on Accept:
+        // that reaches only its STUN and TURN servers, nothing of the caller's.
+        ...(setup.ringing && setup.polite && { iceCandidatePoolSize: 1 }),
       },
       {
         onDescription: (description) => {
-          if (description.type === "offer" && !setup.polite) {
+          if (
+            description.type === "offer" && !setup.polite && !this.#ringing
+          ) {
             this.#setTimer(
               "answer",
               () => this.#offerUnanswered(),
@@ -142,9 +156,9 @@ export class PeerLink {
         onPeerMessage: events.peerMessage,
         onError: (error) => this.#negotiationFailed(error),
       },
-      { polite: setup.polite },
+      { polite: setup.polite, holdAnswer: setup.ringing && setup.polite },
     );
-    this.#setTimer("connect", () => this.#giveUp(), CONNECT_TIMEOUT_MS);
+    if (!this.#ringing) this.#startConnecting();
     let first = true;
     this.#unwatchIceServers = effect(() => {
       const iceServers = setup.iceServers.value;
@@ -154,6 +168,36 @@ export class PeerLink {
   }
 
   /** Sends the local media (the callee's waits for the caller's offer). */
+  /**
+   * The call rang and is now accepted. The callee answers the offer it
+   * held; the caller sends its offer again if the callee did not take it
+   * while ringing (`prepared` false: an older client).
+   */
+  async accepted(prepared: boolean): Promise<void> {
+    if (!this.#ringing || this.#closed) return;
+    this.#ringing = false;
+    this.#startConnecting();
+    if (this.#setup.polite) {
+      await this.#webrtc.answer().catch((error) =>
+        this.#negotiationFailed(error)
+      );
+    } else {
+      if (!prepared) this.#webrtc.resendOffer();
+      if (this.#webrtc.awaitingAnswer) {
+        this.#setTimer(
+          "answer",
+          () => this.#offerUnanswered(),
+          ANSWER_TIMEOUT_MS,
+        );
+      }
+    }
+  }
+
+  /** A path must be up within `CONNECT_TIMEOUT_MS`. */
+  #startConnecting(): void {
+    this.#setTimer("connect", () => this.#giveUp(), CONNECT_TIMEOUT_MS);
+  }
+
   addStream(stream: MediaStream): void {
     this.#webrtc.addStream(stream);
   }

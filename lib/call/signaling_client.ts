@@ -41,6 +41,8 @@ export function signalingUrl(
   if (credentials.deviceId) query.set("deviceId", credentials.deviceId);
   // This client pings every 15 s, so the server need not ping it.
   query.set("heartbeat", "1");
+  // This page takes the caller's offer while it rings (`early_offer.ts` on the server).
+  query.set("prepare", "1");
   return `${scheme}//${location.host}/ws?${query}`;
 }
 

@@ -36,6 +36,12 @@ export interface PeerEvents {
 export interface PeerRole {
   /** The polite side yields when both offer at once; the impolite side restarts ICE. */
   polite: boolean;
+  /**
+   * The callee's connection made while the call rings: the caller's offer is
+   * applied but not answered, and no candidate of this side is sent, until
+   * `answer` (the call accepted).
+   */
+  holdAnswer?: boolean;
 }
 
 function describe(
@@ -64,7 +70,11 @@ export class WebRTCService {
   #makingOffer = false;
   #ignoredOffer = false;
   #closed = false;
-  #localCandidates = 0;
+  /** This side's candidates so far, to send again with a resent offer. */
+  #sentCandidates: RTCIceCandidateInit[] = [];
+  #holdAnswer: boolean;
+  /** The peer's descriptions and candidates, applied one after another. */
+  #turns: Promise<void> = Promise.resolve();
   #channel: RTCDataChannel | null = null;
   /** A TURN server answered 401: its credentials were refused. */
   relayRefusedCredentials = false;
@@ -83,6 +93,7 @@ export class WebRTCService {
     this.#pc = pc;
     this.#events = events;
     this.#polite = role.polite;
+    this.#holdAnswer = role.holdAnswer === true;
     pc.onnegotiationneeded = async () => {
       try {
         this.#makingOffer = true;
@@ -97,8 +108,8 @@ export class WebRTCService {
     };
     pc.onicecandidate = (event) => {
       if (event.candidate) {
-        this.#localCandidates++;
         const candidate = event.candidate.toJSON();
+        this.#sentCandidates.push(candidate);
         const type = candidateType(candidate);
         if (type) this.localTypes.add(type);
         events.onLocalCandidate(candidate);
@@ -112,7 +123,7 @@ export class WebRTCService {
     pc.onicegatheringstatechange = () => {
       if (
         !this.#closed && pc.iceGatheringState === "complete" &&
-        this.#localCandidates === 0
+        this.#sentCandidates.length === 0
       ) {
         events.onNoCandidates();
       }
@@ -156,11 +167,15 @@ export class WebRTCService {
 
   /**
    * Sends every track of `stream` to the peer. The caller's tracks start the
-   * negotiation; the callee's wait for the caller's offer, so they fill the
-   * transceivers it made instead of asking for a second round.
+   * negotiation; the callee's wait for the caller's offer (and, while the
+   * call rings, for `answer`), so they fill the transceivers it made instead
+   * of asking for a second round.
    */
   addStream(stream: MediaStream): void {
-    if (this.#polite && !this.#pc.remoteDescription) {
+    if (
+      this.#polite &&
+      (!this.#pc.remoteDescription || this.#holdAnswer)
+    ) {
       this.#unsentStream = stream;
       return;
     }
@@ -183,8 +198,24 @@ export class WebRTCService {
     await this.#senders.get(kind)?.replaceTrack(track);
   }
 
+  /**
+   * Runs `step` after every step taken before it: what the peer sends is
+   * applied in the order it came. Two answers to one offer (it was sent
+   * again) would otherwise both be checked against the state before the
+   * first was applied, and the second fail.
+   */
+  #inTurn(step: () => Promise<void>): Promise<void> {
+    const turn = this.#turns.then(step);
+    this.#turns = turn.catch(() => {});
+    return turn;
+  }
+
   /** Takes a description from the peer: an offer (answered) or an answer. */
-  async receiveDescription(
+  receiveDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    return this.#inTurn(() => this.#receiveDescription(description));
+  }
+
+  async #receiveDescription(
     description: RTCSessionDescriptionInit,
   ): Promise<void> {
     const pc = this.#pc;
@@ -197,23 +228,53 @@ export class WebRTCService {
     await pc.setRemoteDescription(description);
     if (description.type === "offer") {
       if (!this.#channel) this.#openChannel();
-      const stream = this.#unsentStream;
-      this.#unsentStream = null;
-      if (stream) this.addStream(stream);
-      await pc.setLocalDescription();
-      this.#prioritizeAudio();
-      this.#events.onDescription(describe(pc.localDescription));
+      if (!this.#holdAnswer) await this.#answer();
     }
     const pending = this.#pendingCandidates.splice(0);
     for (const candidate of pending) await this.#addCandidate(candidate);
   }
 
+  /**
+   * Answers the offer held while the call rang (the call is accepted): this
+   * side's tracks join it, and its answer and candidates go now. Without an
+   * offer yet, the answer goes when the offer comes.
+   */
+  answer(): Promise<void> {
+    this.#holdAnswer = false;
+    return this.#inTurn(async () => {
+      if (this.#pc.signalingState === "have-remote-offer") await this.#answer();
+    });
+  }
+
+  async #answer(): Promise<void> {
+    const stream = this.#unsentStream;
+    this.#unsentStream = null;
+    if (stream) this.addStream(stream);
+    await this.#pc.setLocalDescription();
+    this.#prioritizeAudio();
+    this.#events.onDescription(describe(this.#pc.localDescription));
+  }
+
+  /**
+   * Sends this side's offer and candidates again, unchanged: for a callee
+   * that did not take them while the call rang (an older client).
+   */
+  resendOffer(): void {
+    if (!this.awaitingAnswer) return;
+    this.#events.onDescription(describe(this.#pc.localDescription));
+    for (const candidate of this.#sentCandidates) {
+      this.#events.onLocalCandidate(candidate);
+    }
+  }
+
   /** Adds a candidate from the peer, or keeps it until the remote description is set. */
-  async addRemoteCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+  addRemoteCandidate(candidate: RTCIceCandidateInit): Promise<void> {
     const type = candidateType(candidate);
     if (type) this.remoteTypes.add(type);
-    if (this.#pc.remoteDescription) await this.#addCandidate(candidate);
-    else this.#pendingCandidates.push(candidate);
+    return this.#inTurn(async () => {
+      if (this.#pc.remoteDescription) await this.#addCandidate(candidate);
+      else this.#pendingCandidates.push(candidate);
+    });
   }
 
   /** Makes the video sender start again from a keyframe (after a gap in the path). */

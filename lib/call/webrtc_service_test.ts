@@ -74,6 +74,18 @@ Deno.test("webrtc service: audio is ranked first once each side's description is
   }
 });
 
+Deno.test("webrtc service: the same answer twice at once (the offer was sent again): the second is ignored, not an error", async () => {
+  const { webrtc, named } = service(false);
+  webrtc.addStream(media());
+  await settle();
+  const answer = { type: "answer" as const, sdp: "v=0 answer" };
+  await Promise.all([
+    webrtc.receiveDescription(answer),
+    webrtc.receiveDescription(answer),
+  ]);
+  assert.deepEqual(named("onError"), []);
+});
+
 Deno.test("webrtc service: the callee's media waits for the caller's offer, then it answers", async () => {
   const { webrtc, pc, named } = service(true);
   webrtc.addStream(media());

@@ -24,4 +24,9 @@ export interface Session {
   /** Stable across reconnects of the same page, so a reconnect resumes its call. */
   readonly deviceId: string;
   readonly socket: SignalingSocket;
+  /**
+   * The page takes the caller's offer while it rings (it joined with
+   * `prepare=1`), to prepare the call before it is answered.
+   */
+  readonly prepares?: boolean;
 }

@@ -226,7 +226,8 @@ export function upgradeSignaling(
   }
   const { userId, deviceId, expiresAt } = admission;
   // A heartbeat client is watched by the hub; others are pinged by the socket.
-  const heartbeat = new URL(req.url).searchParams.get("heartbeat") === "1";
+  const query = new URL(req.url).searchParams;
+  const heartbeat = query.get("heartbeat") === "1";
   let upgrade: { socket: WebSocket; response: Response };
   try {
     upgrade = Deno.upgradeWebSocket(req, {
@@ -254,6 +255,7 @@ export function upgradeSignaling(
       iceServers,
       expiresAt,
       heartbeat,
+      prepares: query.get("prepare") === "1",
     });
   };
   socket.onmessage = (event) => {

@@ -67,21 +67,26 @@ export const PROBE = `
 `;
 
 /** A page of its own (its own browser context, so its own device), with the probe, at `url`. */
-async function userPage(browser: Browser, url: string): Promise<Page> {
+async function userPage(
+  browser: Browser,
+  url: string,
+  before = "",
+): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   page.setDefaultTimeout(15_000);
-  await page.addInitScript(PROBE);
+  await page.addInitScript(before + PROBE);
   await page.goto(url);
   return page;
 }
 
-/** Opens the app in a context of its own and signs in as `userId`. */
+/** Opens the app in a context of its own and signs in as `userId`; `before` runs in the page first. */
 export async function openAs(
   browser: Browser,
   baseUrl: string,
   userId: string,
+  before = "",
 ): Promise<Page> {
-  const page = await userPage(browser, baseUrl);
+  const page = await userPage(browser, baseUrl, before);
   await page.getByRole("textbox", { name: /your id/i }).fill(userId);
   await page.getByRole("button", { name: /join/i }).click();
   await waitForStatus(page, `Signed in as ${userId}`);

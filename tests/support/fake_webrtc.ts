@@ -145,18 +145,23 @@ export class FakePeerConnection {
     this.signalingState = type === "offer" ? "have-local-offer" : "stable";
     return Promise.resolve();
   }
-  setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+  /**
+   * Applies the description after the caller's synchronous code, as a
+   * browser does: the state a caller checked before may have changed by then.
+   */
+  async setRemoteDescription(
+    description: RTCSessionDescriptionInit,
+  ): Promise<void> {
+    await Promise.resolve();
     if (this.failNextRemoteDescription) {
       this.failNextRemoteDescription = false;
-      return Promise.reject(new Error("bad description"));
+      throw new Error("bad description");
     }
     if (
       description.type === "answer" &&
       this.signalingState !== "have-local-offer"
     ) {
-      return Promise.reject(
-        new Error(`answer in state ${this.signalingState}`),
-      );
+      throw new Error(`answer in state ${this.signalingState}`);
     }
     if (
       description.type === "offer" && this.signalingState === "have-local-offer"
@@ -167,7 +172,6 @@ export class FakePeerConnection {
     this.signalingState = description.type === "offer"
       ? "have-remote-offer"
       : "stable";
-    return Promise.resolve();
   }
   addIceCandidate(candidate: RTCIceCandidateInit): Promise<void> {
     if (!this.remoteDescription) {

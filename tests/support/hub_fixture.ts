@@ -4,7 +4,10 @@
  * @module
  */
 import { SignalingHub } from "../../lib/signaling/hub/hub.ts";
-import type { HubOptions } from "../../lib/signaling/hub/options.ts";
+import type {
+  HubOptions,
+  JoinOptions,
+} from "../../lib/signaling/hub/options.ts";
 import type { Session } from "../../lib/signaling/session.ts";
 import { FakeSocket } from "./fake_socket.ts";
 import { hubTimers, ManualTimers } from "./manual_timers.ts";
@@ -37,9 +40,13 @@ export function hubFixture(options: Partial<HubOptions> = {}) {
     timers: hubTimers(timers),
     ...options,
   });
-  const join = async (userId: string, deviceId?: string): Promise<Joined> => {
+  const join = async (
+    userId: string,
+    deviceId?: string,
+    join: Omit<JoinOptions, "deviceId"> = {},
+  ): Promise<Joined> => {
     const socket = new FakeSocket();
-    const session = hub.connect(userId, socket, { deviceId });
+    const session = hub.connect(userId, socket, { ...join, deviceId });
     await tick();
     socket.take();
     return { session, socket };

@@ -27,6 +27,8 @@ export interface Envelope {
   ended?: boolean;
   /** The device connected again on another instance: its connection here is closed (4409). */
   replaced?: boolean;
+  /** Only for devices that prepare a call while it rings: the caller's early offer and candidates. */
+  preparing?: boolean;
 }
 
 /** A change of presence, for every other instance to pass on to its sessions. */

@@ -90,9 +90,9 @@ export function deliverHere(hub: HubContext, envelope: Envelope): void {
     return;
   }
   for (const target of hub.registry.devices(envelope.user)) {
-    if (target.deviceId !== envelope.except) {
-      sendText(target.socket, envelope.text);
-    }
+    if (target.deviceId === envelope.except) continue;
+    if (envelope.preparing && !target.prepares) continue;
+    sendText(target.socket, envelope.text);
   }
 }
 

@@ -28,7 +28,8 @@ async function world() {
     [...USERS, "mallory"].map((id) => {
       const socket = new FakeSocket();
       sockets.set(id, socket);
-      return [id, hub.connect(id, socket)!];
+      // Every device prepares calls: mallory's early offers to erin, whom it rings, reach her.
+      return [id, hub.connect(id, socket, { prepares: true })!];
     }),
   );
   await new Promise((resolve) => setTimeout(resolve, 0));

@@ -70,6 +70,8 @@ export interface JoinOptions {
    * instead of the socket pinging it (which costs a timer per message).
    */
   heartbeat?: boolean;
+  /** The client takes the caller's offer while it rings (see `Session.prepares`). */
+  prepares?: boolean;
 }
 
 /** How long a heartbeat session may stay silent before it is closed as dead. */

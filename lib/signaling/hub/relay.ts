@@ -1,7 +1,8 @@
 /**
  * Relaying WebRTC messages (offer, answer, candidate) between the two
  * devices of an accepted call: the hot path. The common case is checked
- * against this instance's copy of the call and needs no engine.
+ * against this instance's copy of the call and needs no engine. The
+ * caller's early offer while the call rings is `early_offer.ts`.
  * @module
  */
 import type { PayloadOf, ServerMessage } from "../../protocol.ts";
@@ -9,6 +10,7 @@ import { type Call, deviceOf, instanceOf } from "../call.ts";
 import { sendText, type Session } from "../session.ts";
 import type { HubContext } from "./context.ts";
 import { relayedNow } from "./delivery.ts";
+import { mayOfferEarly, toPreparingDevices } from "./early_offer.ts";
 import { callBetween, mayRelay } from "./parties.ts";
 import { sendError } from "./replies.ts";
 
@@ -29,6 +31,9 @@ export function relayInCall(
   }
   return (async () => {
     const call = await callBetween(hub, session.userId, payload.to);
+    if (call && mayOfferEarly(call, session, type)) {
+      return toPreparingDevices(hub, call, message);
+    }
     if (!call || !mayRelay(call, session)) {
       return sendError(
         hub,

@@ -26,21 +26,39 @@ Deno.test("hub: signaling outside a call is refused with not-in-call and deliver
       assert.deepEqual(bob.socket.take(), []);
     });
   }
-  await t.step("webrtc:* while still ringing", async () => {
-    await s.frame(alice.session, "call:request", {
-      to: "bob",
-      hasVideo: true,
-      hasAudio: true,
-    });
-    bob.socket.take();
-    await s.frame(alice.session, "webrtc:offer", {
-      to: "bob",
-      offer: { type: "offer", sdp: "v=0" },
-    });
-    const [reply] = alice.socket.take();
-    assert.equal(reply.type === "error" && reply.payload.code, "not-in-call");
-    assert.deepEqual(bob.socket.take(), []);
-  });
+  await t.step(
+    "webrtc:* while still ringing: the callee may not signal, and a device that does not prepare gets no early offer",
+    async () => {
+      await s.frame(alice.session, "call:request", {
+        to: "bob",
+        hasVideo: true,
+        hasAudio: true,
+      });
+      bob.socket.take();
+      await s.frame(alice.session, "webrtc:offer", {
+        to: "bob",
+        offer: { type: "offer", sdp: "v=0" },
+      });
+      assert.deepEqual(alice.socket.take(), []);
+      assert.deepEqual(bob.socket.take(), []);
+      for (
+        const [type, payload] of [
+          ["webrtc:answer", { to: "alice", answer: { type: "answer" } }],
+          ["webrtc:candidate", { to: "alice", candidate: { candidate: "c" } }],
+          ["webrtc:offer", { to: "alice", offer: { type: "offer" } }],
+        ] as const
+      ) {
+        await s.frame(bob.session, type, payload);
+        const [reply] = bob.socket.take();
+        assert.equal(
+          reply.type === "error" && reply.payload.code,
+          "not-in-call",
+          type,
+        );
+      }
+      assert.deepEqual(alice.socket.take(), []);
+    },
+  );
   await t.step("the caller cannot answer their own call", async () => {
     await s.frame(alice.session, "call:response", {
       to: "bob",

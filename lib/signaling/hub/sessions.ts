@@ -33,6 +33,7 @@ export function connect(
     userId,
     deviceId: join.deviceId ?? newDeviceId(secureRandom),
     socket,
+    prepares: join.prepares === true,
   };
   const replaced = hub.registry.add(session);
   if (replaced) {

@@ -186,6 +186,11 @@ export interface Lab {
   impair(network: NetworkName, how: Impairment): void;
   /** Ends an `impair`. */
   repair(network: NetworkName): void;
+  /**
+   * Counts the packets from `source` that reach a network's router from the
+   * internet; the returned function reads the count so far.
+   */
+  countArrivals(network: NetworkName, source: string): () => number;
   destroy(): void;
 }
 
@@ -387,6 +392,26 @@ export function createLab(prefix = `nx${Deno.pid % 10_000}`): Lab {
         }
       }
     };
+    let counters = 0;
+    const countArrivals = (network: NetworkName, source: string) => {
+      const router = routers.get(network)!.namespace;
+      const table = `arrivals${counters++}`;
+      loadRules(
+        router,
+        `table ip ${table} {
+  chain prerouting {
+    type filter hook prerouting priority -300;
+    iifname "wan" ip saddr ${source} counter
+  }
+}
+`,
+      );
+      return () =>
+        Number(
+          inside(router, "nft", "list", "table", "ip", table)
+            .match(/packets (\d+)/)![1],
+        );
+    };
     const repair = (network: NetworkName) => {
       const router = routers.get(network)!.namespace;
       inside(
@@ -405,6 +430,7 @@ export function createLab(prefix = `nx${Deno.pid % 10_000}`): Lab {
       reconnect,
       impair,
       repair,
+      countArrivals,
       destroy,
     };
   } catch (error) {
