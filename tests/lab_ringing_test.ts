@@ -47,6 +47,15 @@ function connectionOf(page: Evaluates) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until the ringing callee's page has taken the caller's offer. */
+async function untilOfferTaken(callee: Evaluates): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while ((await connectionOf(callee))?.remote !== "offer") {
+    assert.ok(Date.now() < deadline, "the callee took the offer");
+    await sleep(100);
+  }
+}
+
 Deno.test({
   name:
     "lab: a call is prepared while it rings, and nothing of the callee reaches the caller before Accept",
@@ -71,11 +80,7 @@ Deno.test({
             await caller.press("bob0");
             await untilStatus(callee, "alice0 is calling you");
             // The offer and the caller's candidates come with the ring.
-            const deadline = Date.now() + 5_000;
-            while ((await connectionOf(callee))?.remote !== "offer") {
-              assert.ok(Date.now() < deadline, "the callee took the offer");
-              await sleep(100);
-            }
+            await untilOfferTaken(callee);
             await sleep(3_000);
             const heard = await caller.evaluate(() =>
               (window as unknown as { __received: string[] }).__received
@@ -124,11 +129,7 @@ Deno.test({
           try {
             await caller.press("bob1");
             await untilStatus(callee, "alice1 is calling you");
-            const deadline = Date.now() + 5_000;
-            while ((await connectionOf(callee))?.remote !== "offer") {
-              assert.ok(Date.now() < deadline, "the callee took the offer");
-              await sleep(100);
-            }
+            await untilOfferTaken(callee);
             await callee.press("Decline call");
             await untilStatus(caller, "bob1 declined the call");
             assert.equal(

@@ -794,6 +794,17 @@ Deno.test("call machine: both sides giving up at once: the server's not-in-call 
   assert.equal(s.machine.status.value, why);
 });
 
+/** What the page sent since it resumed the call: the resume, then a new offer. */
+function assertOfferedAgainOnResume(s: Setup) {
+  const afterResume = s.sent.slice(
+    s.sent.findLastIndex((m) => m.type === "call:resume"),
+  );
+  assert.deepEqual(afterResume.map((m) => m.type), [
+    "call:resume",
+    "webrtc:offer",
+  ]);
+}
+
 Deno.test("call machine: an ICE-restart offer sent into a socket that died is made again once signaling is back", async () => {
   const s = setup();
   await outgoingConnected(s);
@@ -808,13 +819,7 @@ Deno.test("call machine: an ICE-restart offer sent into a socket that died is ma
   s.timers.advance(MAX_BACKOFF_MS);
   s.ready();
   await s.settle();
-  const afterResume = s.sent.slice(
-    s.sent.findLastIndex((m) => m.type === "call:resume"),
-  );
-  assert.deepEqual(afterResume.map((m) => m.type), [
-    "call:resume",
-    "webrtc:offer",
-  ]);
+  assertOfferedAgainOnResume(s);
 });
 
 Deno.test("call machine: the device's network changes mid-call: a fresh socket at once, and the call resumed on it with an ICE restart", async () => {
@@ -831,13 +836,7 @@ Deno.test("call machine: the device's network changes mid-call: a fresh socket a
   s.timers.advance(MAX_BACKOFF_MS);
   s.ready();
   await s.settle();
-  const afterResume = s.sent.slice(
-    s.sent.findLastIndex((m) => m.type === "call:resume"),
-  );
-  assert.deepEqual(afterResume.map((m) => m.type), [
-    "call:resume",
-    "webrtc:offer",
-  ]);
+  assertOfferedAgainOnResume(s);
   assert.equal(s.peers[0].iceRestarts, 1);
 });
 
