@@ -167,7 +167,6 @@ export class PeerLink {
     });
   }
 
-  /** Sends the local media (the callee's waits for the caller's offer). */
   /**
    * The call rang and is now accepted. The callee answers the offer it
    * held; the caller sends its offer again if the callee did not take it
@@ -198,6 +197,7 @@ export class PeerLink {
     this.#setTimer("connect", () => this.#giveUp(), CONNECT_TIMEOUT_MS);
   }
 
+  /** Sends the local media (the callee's waits for the caller's offer). */
   addStream(stream: MediaStream): void {
     this.#webrtc.addStream(stream);
   }
