@@ -127,7 +127,6 @@ export interface SelectedPath {
   protocol: string;
   /** How the local relay candidate reaches the relay: udp, tcp or tls. */
   relayProtocol?: string;
-  rttMs?: number;
 }
 
 /** The page's selected path, or `null` before one is selected. */
@@ -138,11 +137,7 @@ export function selectedPath(page: Evaluates): Promise<SelectedPath | null> {
     if (!pc) return null;
     const stats = await pc.getStats();
     let pair:
-      | {
-        localCandidateId: string;
-        remoteCandidateId: string;
-        currentRoundTripTime?: number;
-      }
+      | { localCandidateId: string; remoteCandidateId: string }
       | undefined;
     stats.forEach((report) => {
       if (report.type === "transport" && report.selectedCandidatePairId) {
@@ -163,9 +158,6 @@ export function selectedPath(page: Evaluates): Promise<SelectedPath | null> {
       remote: remote.candidateType,
       protocol: local.protocol,
       relayProtocol: local.relayProtocol,
-      rttMs: pair.currentRoundTripTime === undefined
-        ? undefined
-        : pair.currentRoundTripTime * 1000,
     };
   });
 }

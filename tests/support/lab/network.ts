@@ -32,7 +32,6 @@ export interface LabHost {
 
 /** The lab's fixed addresses. */
 export const LAB = {
-  internet: "203.0.113.0/24",
   app: "203.0.113.10",
   turn: "203.0.113.11",
   /** The app's name, in every lab host's own hosts file (a reserved `.test` name). */
