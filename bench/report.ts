@@ -339,7 +339,8 @@ peer connections wired directly inside one page (from the callee's \`getUserMedi
 
 A person's first call, two fresh pages each in a new browser context, median of ${callSetup.first.calls}: **${callSetup.first.medianMs} ms**,
 against the floor's first run in a fresh page, **${callSetup.first.floorMedianMs} ms**: ratio **${callSetup.first.ratio}** (goal ≤ 1.3).
-The caller's offer and candidates reach the callee's page while it rings, so Accept sends the answer at once
+The caller's offer and candidates reach the callee's page while it rings, and its camera and microphone start
+meanwhile, so Accept sends the answer at once
 ([docs/protocol.md](../docs/protocol.md), "Prepared while it rings"). Before that change, in the run at commit 32bcd22: warm calls 207 ms against a floor of
 136 ms (1.52×); in the lab, 219 ms on one LAN, 323 ms cone to cone, 360 ms relayed over UDP, 410 ms relayed over TLS.
 

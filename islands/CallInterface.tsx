@@ -242,6 +242,17 @@ export default function CallInterface(props: CallInterfaceProps) {
                   onChoose={choose}
                 />
                 <LevelMeter stream={preview.stream.value} />
+                <label class="flex items-center gap-2 text-sm">
+                  <input
+                    type="checkbox"
+                    checked={machine.media.startOnRing.value}
+                    onChange={(event) =>
+                      machine.media.setStartOnRing(
+                        event.currentTarget.checked,
+                      )}
+                  />
+                  Start camera and microphone while a call rings
+                </label>
               </div>
             </div>
           </details>

@@ -31,7 +31,8 @@ Deno.test({
     let browser: Browser | undefined;
     try {
       browser = await launchChromium();
-      const call = async (turnSecret: string) => {
+      /** alice calls bob, who accepts unless `answer` is false. */
+      const call = async (turnSecret: string, answer = true) => {
         const app = await startAppProcess({
           NEXUS_JWT_SECRET: JWT_SECRET,
           NEXUS_TURN_URLS: coturn.url,
@@ -43,7 +44,7 @@ Deno.test({
         const alice = await openLink(browser!, await link("alice"), "alice");
         const bob = await openLink(browser!, await link("bob"), "bob");
         await alice.getByRole("button", { name: "bob", exact: true }).click();
-        await bob.getByRole("button", { name: /accept/i }).click();
+        if (answer) await bob.getByRole("button", { name: /accept/i }).click();
         return {
           app,
           alice,
@@ -106,21 +107,27 @@ Deno.test({
         },
       );
 
-      await t.step("a wrong TURN secret fails cleanly, in words", async () => {
-        const { alice, bob, close } = await call(
-          "a-different-turn-secret-0123456789abcdef",
-        );
-        try {
-          await waitForStatus(
-            alice,
-            /the relay \(TURN\) server (refused this app's credentials|could not be used)/,
+      // The caller gathers while it rings: with no relay it knows at once that no path can
+      // exist, and says so before anyone answers.
+      await t.step(
+        "a wrong TURN secret fails cleanly, in words, while it still rings",
+        async () => {
+          const { alice, bob, close } = await call(
+            "a-different-turn-secret-0123456789abcdef",
+            false,
           );
-          await waitForCallState(alice, "idle");
-          await waitForCallState(bob, "idle");
-        } finally {
-          await close();
-        }
-      });
+          try {
+            await waitForStatus(
+              alice,
+              /the relay \(TURN\) server (refused this app's credentials|could not be used)/,
+            );
+            await waitForCallState(alice, "idle");
+            await waitForCallState(bob, "idle");
+          } finally {
+            await close();
+          }
+        },
+      );
     } finally {
       await browser?.close();
       await coturn.stop();

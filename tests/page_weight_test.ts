@@ -10,13 +10,13 @@ import { gzippedSize, pageScripts } from "./support/page_weight.ts";
  * left the page's bundle, 23.6 KiB with the connection check and the
  * connection's words, 24.2 KiB with the recovery from a network switch, and
  * 24.6 KiB with audio protected on bad links, a keyframe after a gap and
- * the browser's network-change hint, and 24.9 KiB with the call prepared
- * while it rings.
+ * the browser's network-change hint, 24.9 KiB with the call prepared
+ * while it rings, and 25.1 KiB with the devices started while it rings.
  */
-const BUDGET_BYTES = 25 * 1024;
+const BUDGET_BYTES = 25.5 * 1024;
 
 Deno.test({
-  name: "page: the call page's JavaScript stays under 25 KiB gzip",
+  name: "page: the call page's JavaScript stays under 25.5 KiB gzip",
   ignore: needsPermissions(),
   async fn() {
     const server = await startApp();

@@ -99,6 +99,8 @@ export class CallMachine {
 
   #deps: CallMachineDeps;
   #link: PeerLink | null = null;
+  /** The camera and microphone starting while the call rings; Accept waits for it. */
+  #warming: Promise<void> | null = null;
   #recorder: CallRecording;
   /** Each call attempt's number; async work of an older one is dropped. */
   #callSeq = 0;
@@ -200,6 +202,12 @@ export class CallMachine {
   async accept(mode: AnswerMode = "full"): Promise<void> {
     const peer = this.peerId.value;
     if (this.state.value !== "ringing" || !peer) return;
+    const warming = this.#warming;
+    this.#warming = null;
+    await warming;
+    if (this.state.value !== "ringing") return;
+    // What started while it rang was for a full answer.
+    if (mode !== "full") this.media.release();
     if (mode !== "receive-only" && !this.media.stream.value) {
       const captured = await this.media.capture({
         video: this.withVideo.value && mode === "full",
@@ -359,6 +367,22 @@ export class CallMachine {
     }
     this.#beginCall(from, payload.hasVideo);
     this.state.value = "ringing";
+    this.#warming = this.#startDevicesWhileRinging();
+  }
+
+  /**
+   * While it rings, the camera and microphone start (unless the person
+   * turned that off), so that Accept need not wait for them; nothing is
+   * sent before Accept. A device that fails here is asked for again on
+   * Accept, which says why.
+   */
+  async #startDevicesWhileRinging(): Promise<void> {
+    if (!this.media.startOnRing.value) return;
+    const captured = await this.media.capture({
+      video: this.withVideo.value,
+      audio: true,
+    });
+    if (captured && "stream" in captured) this.media.use(captured.stream);
   }
 
   #onResponse(payload: PayloadOf<"call:response">): void {
@@ -381,6 +405,7 @@ export class CallMachine {
     // A call placed a moment ago that gives way in glare takes its offer with it.
     this.#link?.close();
     this.#link = null;
+    this.#warming = null;
     this.peerId.value = peer;
     this.withVideo.value = video;
     this.media.reset();

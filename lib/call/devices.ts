@@ -36,6 +36,21 @@ export function saveChoices(
   store?.setItem(KEY, JSON.stringify(choice));
 }
 
+const START_ON_RING_KEY = "nexus-call.start-on-ring";
+
+/** Whether the camera and microphone start while a call rings: yes unless turned off. */
+export function loadStartOnRing(store: ChoiceStore | undefined): boolean {
+  return store?.getItem(START_ON_RING_KEY) !== "off";
+}
+
+/** Remembers whether the camera and microphone start while a call rings. */
+export function saveStartOnRing(
+  store: ChoiceStore | undefined,
+  on: boolean,
+): void {
+  store?.setItem(START_ON_RING_KEY, on ? "on" : "off");
+}
+
 /** getUserMedia constraints for a wish, using the chosen devices. */
 export function constraintsFor(
   wish: MediaWish,

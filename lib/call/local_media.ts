@@ -12,7 +12,9 @@ import {
   constraintsFor,
   type DeviceChoice,
   loadChoices,
+  loadStartOnRing,
   saveChoices,
+  saveStartOnRing,
 } from "./devices.ts";
 import { describeMediaError, type MediaWish, stopStream } from "./media.ts";
 import { trackEndedSentence } from "./words.ts";
@@ -61,6 +63,11 @@ export class LocalMedia {
   readonly sharing = signal(false);
   /** The chosen camera, microphone and speaker. */
   readonly devices = signal<DeviceChoice>({});
+  /**
+   * The camera and microphone start while a call rings, so that Accept need
+   * not wait for them (nothing is sent before Accept); a person may turn it off.
+   */
+  readonly startOnRing = signal(true);
 
   #deps: LocalMediaDeps;
   #scope: MediaScope;
@@ -69,6 +76,13 @@ export class LocalMedia {
     this.#deps = deps;
     this.#scope = scope;
     this.devices.value = loadChoices(deps.store);
+    this.startOnRing.value = loadStartOnRing(deps.store);
+  }
+
+  /** Turns starting the devices while a call rings on or off, and remembers it. */
+  setStartOnRing(on: boolean): void {
+    this.startOnRing.value = on;
+    saveStartOnRing(this.#deps.store, on);
   }
 
   /** A new call starts unmuted, camera on, not sharing. */

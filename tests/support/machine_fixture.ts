@@ -42,6 +42,8 @@ export function setupWith(extra: Partial<CallMachineDeps>, self = "alice") {
       };
     },
     getUserMedia: media.getUserMedia,
+    // Devices start on Accept unless a test turns on starting them while it rings.
+    store: memoryStore({ "nexus-call.start-on-ring": "off" }),
     createPeerConnection: (config) => {
       const pc = new FakePeerConnection(config);
       peers.push(pc);
@@ -89,3 +91,12 @@ export function setupWith(extra: Partial<CallMachineDeps>, self = "alice") {
 
 /** A machine set up by `setup`, with its fakes. */
 export type Setup = ReturnType<typeof setup>;
+
+/** A `localStorage` stand-in holding `items`. */
+export function memoryStore(items: Record<string, string> = {}) {
+  const kept = new Map(Object.entries(items));
+  return {
+    getItem: (key: string) => kept.get(key) ?? null,
+    setItem: (key: string, value: string) => void kept.set(key, value),
+  };
+}

@@ -3,12 +3,17 @@
  * parts: the caller's offer goes with the ring, the callee takes it without
  * answering, and nothing of the callee leaves before Accept; declining
  * releases what was prepared; an older callee that did not take the offer
- * gets it again on its answer.
+ * gets it again on its answer. The callee's camera and microphone start
+ * while it rings, unless turned off.
  * @module
  */
 import assert from "node:assert/strict";
 import { ANSWER_TIMEOUT_MS, CONNECT_TIMEOUT_MS } from "./peer_link.ts";
-import { setup } from "../../tests/support/machine_fixture.ts";
+import {
+  memoryStore,
+  setup,
+  setupWith,
+} from "../../tests/support/machine_fixture.ts";
 
 const OFFER = { type: "offer" as const, sdp: "v=0 early offer" };
 
@@ -106,4 +111,64 @@ Deno.test("early offer: the caller's offer goes with the ring; an answer without
     assert.deepEqual(offers.at(-1), offers[0]);
     assert.equal(s.peers.length, 1);
   }
+});
+
+/** bob calls alice, whose page starts its devices while it rings. */
+function ringingWithDevicesOn() {
+  const s = setupWith({ store: memoryStore() });
+  s.server({
+    type: "call:request",
+    payload: { from: "bob", to: "alice", hasVideo: true, hasAudio: true },
+  });
+  return s;
+}
+
+Deno.test("devices on ring: the camera and microphone start while it rings, Accept uses them, and nothing is sent before Accept", async () => {
+  const s = ringingWithDevicesOn();
+  assert.deepEqual(s.media.requests, [{ video: true, audio: true }]);
+  await s.settle();
+  assert.notEqual(s.machine.media.stream.value, null);
+  assert.equal(s.sent.length, 0);
+  await s.machine.accept();
+  await s.settle();
+  assert.equal(s.media.requests.length, 1, "Accept opens nothing more");
+  assert.equal(s.machine.state.value, "active");
+});
+
+Deno.test("devices on ring: declining, or a ring that ends, releases what started", async () => {
+  for (const end of ["decline", "cancelled", "no-answer"] as const) {
+    const s = ringingWithDevicesOn();
+    await s.settle();
+    if (end === "decline") s.machine.decline();
+    else {
+      s.server({
+        type: "call:end",
+        payload: { from: "bob", to: "alice", reason: end },
+      });
+    }
+    for (const track of s.media.tracks()) {
+      assert.equal(track.readyState, "ended", end);
+    }
+    assert.equal(s.machine.media.stream.value, null);
+  }
+});
+
+Deno.test("devices on ring: Accept pressed while they are still starting waits for them instead of opening them twice", async () => {
+  const s = ringingWithDevicesOn();
+  await s.machine.accept();
+  assert.equal(s.media.requests.length, 1);
+  assert.equal(s.machine.state.value, "active");
+});
+
+Deno.test("devices on ring: turned off, nothing starts before Accept, and the choice is remembered", () => {
+  const store = memoryStore();
+  const s = setupWith({ store });
+  s.machine.media.setStartOnRing(false);
+  assert.equal(store.getItem("nexus-call.start-on-ring"), "off");
+  s.server({
+    type: "call:request",
+    payload: { from: "bob", to: "alice", hasVideo: true, hasAudio: true },
+  });
+  assert.equal(s.media.requests.length, 0);
+  assert.equal(setupWith({ store }).machine.media.startOnRing.value, false);
 });
