@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import type { Evaluates } from "./support/browser.ts";
-import { framesShown, untilStatus } from "./support/call_page.ts";
+import { untilFramesShown, untilStatus } from "./support/call_page.ts";
 import { CHROMIUM, COTURN, needsLab } from "./support/environment.ts";
 import { openLabCalls } from "./support/lab/calls.ts";
 
@@ -105,12 +105,7 @@ Deno.test({
 
             await callee.press("Accept call");
             for (const page of [caller, callee]) {
-              const start = await framesShown(page);
-              const until = Date.now() + 15_000;
-              while (await framesShown(page) - start < 10) {
-                assert.ok(Date.now() < until, `${page.engine} shows video`);
-                await sleep(200);
-              }
+              await untilFramesShown(page, 10);
             }
             assert.ok(fromCallee() > 0, "media now comes from the callee");
             await caller.press("End call");

@@ -8,6 +8,7 @@ import {
 } from "./signaling_session.ts";
 import type { ServerMessage } from "../protocol.ts";
 import { FakeMediaStream, FakeTrack } from "../../tests/support/fake_webrtc.ts";
+import { memoryStore } from "../../tests/support/memory_store.ts";
 import {
   ICE,
   type Setup,
@@ -929,10 +930,7 @@ Deno.test("call machine: screen share swaps the sent track and goes back to the 
 Deno.test("call machine: choosing a device is remembered, and in a call swaps the track", async () => {
   const saved = new Map<string, string>();
   const s = setupWith({
-    store: {
-      getItem: (k) => saved.get(k) ?? null,
-      setItem: (k, v) => void saved.set(k, v),
-    },
+    store: memoryStore(saved),
   });
   await outgoingActive(s);
   const sender = s.peers[0].senders.find((x) => x.track?.kind === "audio")!;

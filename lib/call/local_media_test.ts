@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { FakeMedia, FakeTrack } from "../../tests/support/fake_webrtc.ts";
+import { memoryStore } from "../../tests/support/memory_store.ts";
 import { LocalMedia, type MediaScope } from "./local_media.ts";
 
 /** Local media in an active video call; what it sent and said is recorded. */
@@ -31,10 +32,7 @@ function inCall(display?: () => Promise<MediaStream>) {
   const media = new LocalMedia({
     getUserMedia: devices.getUserMedia,
     getDisplayMedia: display,
-    store: {
-      getItem: (key) => saved.get(key) ?? null,
-      setItem: (key, value) => saved.set(key, value),
-    },
+    store: memoryStore(saved),
   }, scope);
   return {
     media,

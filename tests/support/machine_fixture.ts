@@ -14,6 +14,7 @@ import type {
 import type { ClientMessage, ServerMessage } from "../../lib/protocol.ts";
 import { FakeMedia, FakePeerConnection } from "./fake_webrtc.ts";
 import { ManualTimers } from "./manual_timers.ts";
+import { memoryStore } from "./memory_store.ts";
 
 /** The ICE servers the fake server hands out. */
 export const ICE: RTCIceServer[] = [{ urls: "stun:127.0.0.1:3478" }];
@@ -43,7 +44,7 @@ export function setupWith(extra: Partial<CallMachineDeps>, self = "alice") {
     },
     getUserMedia: media.getUserMedia,
     // Devices start on Accept unless a test turns on starting them while it rings.
-    store: memoryStore({ "nexus-call.start-on-ring": "off" }),
+    store: memoryStore(new Map([["nexus-call.start-on-ring", "off"]])),
     createPeerConnection: (config) => {
       const pc = new FakePeerConnection(config);
       peers.push(pc);
@@ -91,12 +92,3 @@ export function setupWith(extra: Partial<CallMachineDeps>, self = "alice") {
 
 /** A machine set up by `setup`, with its fakes. */
 export type Setup = ReturnType<typeof setup>;
-
-/** A `localStorage` stand-in holding `items`. */
-export function memoryStore(items: Record<string, string> = {}) {
-  const kept = new Map(Object.entries(items));
-  return {
-    getItem: (key: string) => kept.get(key) ?? null,
-    setItem: (key: string, value: string) => void kept.set(key, value),
-  };
-}
