@@ -1,4 +1,5 @@
 import { useSignal } from "@preact/signals";
+import type { ComponentChildren } from "preact";
 import type { CallQuality } from "../lib/call/quality.ts";
 import { pathWords } from "../lib/call/words.ts";
 
@@ -35,9 +36,16 @@ function Sparkline(props: { values: number[] }) {
   );
 }
 
-/** The call's quality in a word, with the numbers behind it a click away. */
+/**
+ * The call's quality in a word, with the numbers behind it, and `children`
+ * (the verification code), a click away.
+ */
 export function QualityIndicator(
-  props: { quality: CallQuality | null; bitrates: number[] },
+  props: {
+    quality: CallQuality | null;
+    bitrates: number[];
+    children?: ComponentChildren;
+  },
 ) {
   const open = useSignal(false);
   const q = props.quality;
@@ -69,6 +77,7 @@ export function QualityIndicator(
           </dd>
         </dl>
       )}
+      {open.value && props.children}
     </div>
   );
 }

@@ -34,6 +34,11 @@ import { OnlineList } from "../components/OnlineList.tsx";
 import { PeerBadges } from "../components/PeerBadges.tsx";
 import { QualityIndicator } from "../components/QualityIndicator.tsx";
 import { VideoTile } from "../components/VideoTile.tsx";
+import {
+  KeyStatusLine,
+  VerificationCode,
+} from "../components/VerificationCode.tsx";
+import { loadCertificate } from "../lib/call/certificate_store.ts";
 
 /** Props the page hands to the island. */
 export interface CallInterfaceProps {
@@ -69,6 +74,7 @@ function createMachine(): CallMachine {
     store: localStorage,
     random: Math.random,
     watchNetwork: (changed) => addEventListener("online", changed),
+    loadCertificate,
   });
 }
 
@@ -90,6 +96,7 @@ export default function CallInterface(props: CallInterfaceProps) {
   const session = machine.signaling.state.value;
   const signedIn = session === "signed-in" || session === "reconnecting";
   const peer = machine.peerId.value ?? "";
+  const verification = machine.verification;
   const inCall = state === "calling" || state === "active";
   const free = state === "idle" || state === "ended";
   const preview = useDevicePreview(
@@ -307,10 +314,19 @@ export default function CallInterface(props: CallInterfaceProps) {
             />
           </div>
           {state === "active" && (
-            <QualityIndicator
-              quality={machine.quality.value}
-              bitrates={bitrates.value}
-            />
+            <>
+              <KeyStatusLine peer={peer} status={verification.status.value} />
+              <QualityIndicator
+                quality={machine.quality.value}
+                bitrates={bitrates.value}
+              >
+                <VerificationCode
+                  code={verification.code.value}
+                  status={verification.status.value}
+                  onMarkVerified={() => verification.markVerified()}
+                />
+              </QualityIndicator>
+            </>
           )}
           <CallControls
             muted={machine.media.micMuted.value}

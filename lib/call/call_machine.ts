@@ -9,11 +9,11 @@
  * does to the call. Its parts live beside it: the camera and microphone in
  * `local_media.ts`, the path to the peer (negotiation, ICE restart, quality)
  * in `peer_link.ts`, chat and the peer's media state in `peer_channel.ts`,
- * recording in `call_recording.ts`, the sentences in `words.ts`, and the
- * server connection (reconnect, resume, ICE servers) in
- * `signaling_session.ts`. It is one concept at some 400 lines because every
- * action and every server message is a transition, and a reader should see
- * them side by side.
+ * recording in `call_recording.ts`, the verification code and this page's
+ * key in `call_verification.ts`, the sentences in `words.ts`, and the server
+ * connection (reconnect, resume, ICE servers) in `signaling_session.ts`. It
+ * is one concept at some 500 lines because every action and every server
+ * message is a transition, and a reader should see them side by side.
  * @module
  */
 import { computed, signal } from "@preact/signals";
@@ -24,12 +24,13 @@ import {
   type ServerMessage,
 } from "../protocol.ts";
 import { CallRecording, type CallRecordingDeps } from "./call_recording.ts";
+import { CallVerification } from "./call_verification.ts";
 import { LocalMedia, type LocalMediaDeps } from "./local_media.ts";
 import type { MediaWish } from "./media.ts";
 import { PeerChannel } from "./peer_channel.ts";
 import { PeerLink, type PeerLinkDeps } from "./peer_link.ts";
 import type { CallQuality } from "./quality.ts";
-import type { SignalingConnector } from "./signaling_client.ts";
+import type { Credentials, SignalingConnector } from "./signaling_client.ts";
 import { SignalingSession } from "./signaling_session.ts";
 import type { AnswerMode, CallState } from "./types.ts";
 import {
@@ -51,6 +52,8 @@ export interface CallMachineDeps
    * leaves Wi-Fi); a browser that does not say is caught by the stall watch.
    */
   watchNetwork?(changed: () => void): void;
+  /** This page's lasting DTLS certificate (`certificate_store.ts`); without it each call makes one. */
+  loadCertificate?(): Promise<RTCCertificate | null>;
 }
 
 /** How long the sentence of an ended call shows before the page is idle again. */
@@ -83,6 +86,8 @@ export class CallMachine {
   readonly channel = new PeerChannel();
   /** Recording this call. */
   readonly recording;
+  /** The call's verification code, and whether the peer's key was verified here. */
+  readonly verification: CallVerification;
 
   /** The call's status in words. */
   readonly status = computed(() =>
@@ -108,6 +113,10 @@ export class CallMachine {
 
   constructor(deps: CallMachineDeps) {
     this.#deps = deps;
+    this.verification = new CallVerification(
+      deps.store,
+      deps.loadCertificate,
+    );
     this.media = new LocalMedia(deps, {
       seq: () => this.#callSeq,
       inCall: () => !this.#isFree(),
@@ -151,13 +160,20 @@ export class CallMachine {
       return;
     }
     this.notice.value = "";
-    this.signaling.open({ userId: id });
+    this.#open({ userId: id });
   }
 
   /** Signs in with a token from the page's sign-in link (token mode). */
   joinWithToken(token: string): void {
     this.notice.value = "";
-    this.signaling.open({ token });
+    this.#open({ token });
+  }
+
+  /** Signs in once the page's certificate is loaded, so that every call presents it. */
+  #open(credentials: Credentials): void {
+    const loaded = this.verification.loaded;
+    if (!loaded) return this.signaling.open(credentials);
+    void loaded.then(() => this.signaling.open(credentials));
   }
 
   /** Signs out, ending any call. */
@@ -410,6 +426,7 @@ export class CallMachine {
     this.withVideo.value = video;
     this.media.reset();
     this.channel.reset();
+    this.verification.reset(peer);
     this.connectionState.value = "new";
     this.notice.value = "";
     this.mediaProblem.value = "";
@@ -437,6 +454,7 @@ export class CallMachine {
       ringing,
       iceServers: this.signaling.iceServers,
       iceTransportPolicy: this.signaling.iceTransportPolicy,
+      certificate: this.verification.certificate,
     }, {
       send: (message) => this.#send(message),
       remoteStream: (stream) => {
@@ -458,6 +476,7 @@ export class CallMachine {
       channelOpen: () => this.#publishState(),
       peerMessage: (message) => this.channel.receive(message),
       failed: (sentence) => this.#end(sentence),
+      secured: (pc) => void this.verification.check(pc),
     });
     this.#link = link;
     if (this.media.stream.value) link.addStream(this.media.stream.value);

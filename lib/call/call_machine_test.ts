@@ -11,6 +11,7 @@ import { FakeMediaStream, FakeTrack } from "../../tests/support/fake_webrtc.ts";
 import { memoryStore } from "../../tests/support/memory_store.ts";
 import {
   ICE,
+  notSignedIn,
   type Setup,
   setup,
   setupWith,
@@ -971,4 +972,25 @@ Deno.test("call machine: recording tells the peer, and stopping hands over the f
   await s.machine.toggleRecording();
   assert.equal(files.length, 1);
   assert.match(files[0][1], /^nexus-call-bob-.*\.webm$/);
+});
+
+Deno.test("call machine: signing in waits for the page's lasting certificate, and every call's connection presents it", async () => {
+  const certificate = {} as RTCCertificate;
+  let loaded!: (certificate: RTCCertificate) => void;
+  const t = notSignedIn({
+    loadCertificate: () => new Promise((resolve) => loaded = resolve),
+  });
+  t.machine.join("alice");
+  await t.settle();
+  assert.equal(
+    t.dials.length,
+    0,
+    "no call can come before the certificate is there",
+  );
+  loaded(certificate);
+  await t.settle();
+  assert.equal(t.dials.length, 1);
+  t.ready();
+  await t.machine.call("bob", true);
+  assert.deepEqual(t.peers[0].config.certificates, [certificate]);
 });

@@ -61,6 +61,11 @@ export interface PeerLinkEvents {
   peerMessage(message: unknown): void;
   /** The link gave up (the peer has been told); `sentence` says why. */
   failed(sentence: string): void;
+  /**
+   * The DTLS transport is connected, or the peer's description changed on a
+   * connected one: `pc`'s keys can be read (`transport_keys.ts`).
+   */
+  secured(pc: RTCPeerConnection): void;
 }
 
 /** Who the link is to and how it negotiates. */
@@ -77,6 +82,8 @@ export interface PeerLinkSetup {
    * waits for a path until `accepted`.
    */
   ringing?: boolean;
+  /** This page's lasting certificate (`certificate_store.ts`); null: the browser makes one for the call. */
+  certificate?: RTCCertificate | null;
 }
 
 type TimerName = "connect" | "restart" | "recovery" | "answer" | "settle";
@@ -117,6 +124,7 @@ export class PeerLink {
       {
         iceServers: setup.iceServers.peek(),
         iceTransportPolicy: setup.iceTransportPolicy,
+        ...(setup.certificate && { certificates: [setup.certificate] }),
         // The callee gathers while it rings, so that its candidates are ready on Accept:
         // that reaches only its STUN and TURN servers, nothing of the caller's.
         ...(setup.ringing && setup.polite && { iceCandidatePoolSize: 1 }),
@@ -231,7 +239,12 @@ export class PeerLink {
         message.type === "webrtc:offer"
           ? message.payload.offer
           : message.payload.answer,
-      );
+      ).then(() => {
+        // A renegotiation may bring the peer's transport a new certificate.
+        if (this.#state === "connected" && !this.#closed) {
+          this.#events.secured(webrtc.peerConnection);
+        }
+      });
     step.catch((error) => this.#negotiationFailed(error));
   }
 
@@ -291,6 +304,7 @@ export class PeerLink {
       for (const name of ["connect", "restart", "recovery"] as const) {
         this.#clearTimer(name);
       }
+      this.#events.secured(this.#webrtc.peerConnection);
       if (!this.#connected) {
         this.#connected = true;
         this.#stopSampling = sampleQuality(

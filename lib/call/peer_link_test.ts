@@ -39,6 +39,7 @@ function link(
   const failures: string[] = [];
   const states: RTCPeerConnectionState[] = [];
   const readings: unknown[] = [];
+  const secured: RTCPeerConnection[] = [];
   const peerLink = new PeerLink(
     {
       createPeerConnection: (config) => {
@@ -57,9 +58,20 @@ function link(
       channelOpen: () => {},
       peerMessage: () => {},
       failed: (sentence) => failures.push(sentence),
+      secured: (connection) => secured.push(connection),
     },
   );
-  return { peerLink, pc, timers, iceServers, sent, failures, states, readings };
+  return {
+    peerLink,
+    pc,
+    timers,
+    iceServers,
+    sent,
+    failures,
+    states,
+    readings,
+    secured,
+  };
 }
 
 Deno.test("peer link: local candidates go to the peer as webrtc:candidate", () => {
@@ -134,6 +146,58 @@ Deno.test("peer link: a description that cannot be set ends the call in words", 
   assert.deepEqual(l.failures, [
     "Setting up the connection to bob failed (bad description).",
   ]);
+});
+
+Deno.test("peer link: its keys are read when the path connects, and again when the peer renegotiates a connected path", async () => {
+  const l = link(true);
+  l.peerLink.receive({
+    type: "webrtc:offer",
+    payload: { from: "bob", to: "alice", offer: { type: "offer", sdp: "o" } },
+  });
+  await settle();
+  assert.equal(l.secured.length, 0, "nothing to read before DTLS connects");
+  l.pc.setState("connected");
+  assert.equal(l.secured.length, 1);
+  l.peerLink.receive({
+    type: "webrtc:offer",
+    payload: { from: "bob", to: "alice", offer: { type: "offer", sdp: "p" } },
+  });
+  await settle();
+  assert.deepEqual(l.secured, [l.pc, l.pc]);
+});
+
+Deno.test("peer link: the page's lasting certificate is the connection's", () => {
+  const certificate = {} as RTCCertificate;
+  const timers = new ManualTimers();
+  let config: RTCConfiguration = {};
+  new PeerLink(
+    {
+      createPeerConnection: (given) => {
+        config = given;
+        return new FakePeerConnection(given) as unknown as RTCPeerConnection;
+      },
+      setTimeout: timers.setTimeout,
+      clearTimeout: timers.clearTimeout,
+    },
+    {
+      peer: "bob",
+      polite: false,
+      iceServers: signal([]),
+      iceTransportPolicy: "all",
+      certificate,
+    },
+    {
+      send: () => {},
+      remoteStream: () => {},
+      connectionState: () => {},
+      quality: () => {},
+      channelOpen: () => {},
+      peerMessage: () => {},
+      failed: () => {},
+      secured: () => {},
+    },
+  ).close();
+  assert.deepEqual(config.certificates, [certificate]);
 });
 
 Deno.test("peer link: fresh ICE servers reach the live connection; after close nothing is reported and no timer runs", () => {

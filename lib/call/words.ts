@@ -9,6 +9,7 @@ import type { SessionState } from "./signaling_session.ts";
 import type { NetworkReport } from "./network_check.ts";
 import type { MediaPath } from "./quality.ts";
 import type { CallState } from "./types.ts";
+import type { KeyStatus } from "./call_verification.ts";
 
 /** What a user id may be, in words. */
 export const HINT_USER_ID = "1–64 of A–Z a–z 0–9 . _ ~ -";
@@ -191,4 +192,20 @@ export function networkSentence(report: NetworkReport): string {
   return relayConfigured
     ? "Calls cannot connect from this network: it blocks direct connections, and the relay (TURN) server cannot be reached from it."
     : "Calls cannot connect from this network: it blocks direct connections, and no relay (TURN) server is configured.";
+}
+
+/** The one-line instruction beside a call's verification code. */
+export const VERIFY_INSTRUCTION =
+  "Read these to each other. If they match, nobody is listening in.";
+
+/** What this page knows of the peer's key, in a sentence; none while nothing is known. */
+export function keySentence(status: KeyStatus, peer: string): string {
+  switch (status) {
+    case "verified":
+      return `Verified: ${peer}'s security key is the one you checked.`;
+    case "changed":
+      return `${peer}'s security key changed: compare the code again.`;
+    case "unverified":
+      return "";
+  }
 }

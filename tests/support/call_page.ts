@@ -12,6 +12,8 @@ export interface CallPage extends Evaluates {
   engine: "chromium" | "firefox";
   /** Presses the button with this accessible name. */
   press(name: string): Promise<void>;
+  /** Loads the page again, in the same context: what it stored stays. */
+  reload(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function openPage(
       evaluate: page.evaluate.bind(page),
       press: (name) =>
         page.getByRole("button", { name, exact: true }).first().click(),
+      reload: async () => void await page.reload(),
       close: () => context.close(),
     };
   }
@@ -49,6 +52,7 @@ export async function openPage(
     press: (name) =>
       page.locator(`::-p-aria([name=${JSON.stringify(name)}][role="button"])`)
         .click(),
+    reload: async () => void await page.reload(),
     close: () => context.close(),
   };
 }
@@ -174,6 +178,33 @@ export async function openCallDetails(page: Evaluates): Promise<void> {
     );
     if (button?.getAttribute("aria-expanded") !== "true") button?.click();
   });
+}
+
+/** Opens the call details and waits for the call's verification code. */
+export async function verificationCodeOf(
+  page: Evaluates,
+  timeoutMs = 10_000,
+): Promise<string> {
+  await openCallDetails(page);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const code = await page.evaluate(() =>
+      document.querySelector('[data-testid="verification-code"]')
+        ?.textContent ?? ""
+    );
+    if (/^\d{5} \d{5} \d{5}$/.test(code)) return code;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no verification code in ${timeoutMs} ms`);
+}
+
+/** What the page says of the peer's key beside the call: "Verified: …", a warning, or "". */
+export function keyStatusOf(page: Evaluates): Promise<string> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('[aria-label="Call"] p')]
+      .map((p) => p.textContent ?? "")
+      .find((text) => /security key/.test(text)) ?? ""
+  );
 }
 
 /** Opens the call details and waits until they say how the call is connected. */

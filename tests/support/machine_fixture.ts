@@ -26,6 +26,18 @@ export function setup(self = "alice") {
 
 /** `setup`, with some of the machine's optional browser parts. */
 export function setupWith(extra: Partial<CallMachineDeps>, self = "alice") {
+  const fixture = notSignedIn(extra, self);
+  fixture.machine.join(self);
+  fixture.ready();
+  fixture.server({
+    type: "presence:list",
+    payload: { users: [self, "bob"], inCall: [] },
+  });
+  return fixture;
+}
+
+/** A machine wired to fakes, before it signs in; `ready` answers its sign-in as `self`. */
+export function notSignedIn(extra: Partial<CallMachineDeps>, self = "alice") {
   const media = new FakeMedia();
   const timers = new ManualTimers();
   const peers: FakePeerConnection[] = [];
@@ -67,12 +79,6 @@ export function setupWith(extra: Partial<CallMachineDeps>, self = "alice") {
         presence: true,
       },
     });
-  machine.join(self);
-  ready();
-  server({
-    type: "presence:list",
-    payload: { users: [self, "bob"], inCall: [] },
-  });
   return {
     machine,
     media,
