@@ -187,6 +187,7 @@ Deno.test({
           const aliceCode = await verificationCodeOf(alice);
           const bobCode = await verificationCodeOf(bob);
           assert.notEqual(aliceCode, bobCode);
+          assert.deepEqual(relay.failures, [], "the attack went as planned");
           await hangUp(alice, bob);
         },
       );

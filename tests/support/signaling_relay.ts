@@ -21,6 +21,8 @@ export interface SignalingRelay {
   http: string;
   /** Hands `frame` to `user`'s page as if the app had sent it. */
   deliver(user: string, frame: Frame): void;
+  /** What went wrong in `divert` so far: a frame it threw on is dropped. */
+  failures: unknown[];
   /** Resolves once the app has sent `user` a frame of `type` through the relay. */
   untilDelivered(user: string, type: string): Promise<void>;
   close(): Promise<void>;
@@ -35,6 +37,7 @@ export function startSignalingRelay(
   const seen: { user: string; type: string }[] = [];
   const waiting: { user: string; type: string; resolve(): void }[] = [];
   const sockets = new Set<WebSocket>();
+  const failures: unknown[] = [];
 
   const delivered = (user: string, type: string) => {
     seen.push({ user, type });
@@ -63,7 +66,7 @@ export function startSignalingRelay(
         if (await divert(user, frame)) return;
         await opened;
         if (upstream.readyState === WebSocket.OPEN) upstream.send(event.data);
-      });
+      }).catch((error) => failures.push(error));
     };
     upstream.onmessage = (event) => {
       if (page.readyState !== WebSocket.OPEN) return;
@@ -100,6 +103,7 @@ export function startSignalingRelay(
   );
   return {
     http: `http://127.0.0.1:${server.addr.port}`,
+    failures,
     deliver(user, frame) {
       pages.get(user)?.send(JSON.stringify(frame));
     },
