@@ -6,12 +6,17 @@ import * as $_404 from "./routes/_404.tsx";
 import * as $_500 from "./routes/_500.tsx";
 import * as $_app from "./routes/_app.tsx";
 import * as $_middleware from "./routes/_middleware.ts";
+import * as $auth_action_ from "./routes/auth/[...action].ts";
 import * as $healthz from "./routes/healthz.ts";
 import * as $index from "./routes/index.tsx";
 import * as $metrics from "./routes/metrics.ts";
 import * as $readyz from "./routes/readyz.ts";
+import * as $settings from "./routes/settings.tsx";
+import * as $signin from "./routes/signin.tsx";
 import * as $ws from "./routes/ws.ts";
+import * as $AccountSettings from "./islands/AccountSettings.tsx";
 import * as $CallInterface from "./islands/CallInterface.tsx";
+import * as $SignIn from "./islands/SignIn.tsx";
 
 import type { Manifest } from "$fresh/server.ts";
 
@@ -21,14 +26,19 @@ const manifest = {
     "./routes/_500.tsx": $_500,
     "./routes/_app.tsx": $_app,
     "./routes/_middleware.ts": $_middleware,
+    "./routes/auth/[...action].ts": $auth_action_,
     "./routes/healthz.ts": $healthz,
     "./routes/index.tsx": $index,
     "./routes/metrics.ts": $metrics,
     "./routes/readyz.ts": $readyz,
+    "./routes/settings.tsx": $settings,
+    "./routes/signin.tsx": $signin,
     "./routes/ws.ts": $ws,
   },
   islands: {
+    "./islands/AccountSettings.tsx": $AccountSettings,
     "./islands/CallInterface.tsx": $CallInterface,
+    "./islands/SignIn.tsx": $SignIn,
   },
   baseUrl: import.meta.url,
 } satisfies Manifest;

@@ -59,6 +59,22 @@ hub.start().then(
   },
 );
 
+// Accounts mode: sign-ins and /ws handshakes answer 503 until the store is open.
+parts.accounts?.accounts.start().then(
+  () => log.info("accounts.ready", {}),
+  (error) => {
+    log.error("accounts.failed", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    console.error(
+      `Nexus Call cannot start: the accounts store cannot be opened (${
+        error instanceof Error ? error.message : String(error)
+      }).`,
+    );
+    Deno.exit(1);
+  },
+);
+
 const shutdown = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => {

@@ -13,7 +13,7 @@ import { browserGetUserMedia } from "../lib/call/media.ts";
 import { useDevicePreview } from "../lib/call/use_device_preview.ts";
 import { useRingAlerts } from "../lib/call/use_ring_alerts.ts";
 import { SHORTCUTS, useShortcuts } from "../lib/call/use_shortcuts.ts";
-import type { AnswerMode } from "../lib/call/types.ts";
+import type { AnswerMode, SignInMode } from "../lib/call/types.ts";
 import { connectWebSocket } from "../lib/call/signaling_client.ts";
 import { createRinger } from "../lib/call/ringer.ts";
 import { download, recordCall } from "../lib/call/recorder.ts";
@@ -44,8 +44,11 @@ import { loadCertificate } from "../lib/call/certificate_store.ts";
 export interface CallInterfaceProps {
   /** Prefills the id box, from the page's `?userId=`. */
   defaultUserId?: string;
-  /** The server signs people in with tokens: the id comes from the page's `?token=`. */
-  tokenMode?: boolean;
+  /**
+   * How the server signs people in: with `token` the id comes from the
+   * page's `?token=`, with `accounts` from the session cookie.
+   */
+  signInMode?: SignInMode;
 }
 
 const THEME_KEY = "nexus-call.theme";
@@ -97,6 +100,9 @@ export default function CallInterface(props: CallInterfaceProps) {
   const signedIn = session === "signed-in" || session === "reconnecting";
   const peer = machine.peerId.value ?? "";
   const verification = machine.verification;
+  const tokenMode = props.signInMode === "token";
+  const accountsMode = props.signInMode === "accounts";
+  const openMode = !tokenMode && !accountsMode;
   const inCall = state === "calling" || state === "active";
   const free = state === "idle" || state === "ended";
   const preview = useDevicePreview(
@@ -109,8 +115,10 @@ export default function CallInterface(props: CallInterfaceProps) {
   useShortcuts(machine);
 
   useEffect(() => {
-    const token = props.tokenMode ? tokenFromPage() : null;
-    if (props.tokenMode && !token) {
+    const token = tokenMode ? tokenFromPage() : null;
+    if (props.signInMode === "accounts") {
+      machine.joinWithSession();
+    } else if (tokenMode && !token) {
       machine.notice.value =
         "This server signs people in with links: open the sign-in link you were given.";
     } else if (token) {
@@ -181,8 +189,11 @@ export default function CallInterface(props: CallInterfaceProps) {
           >
             Dark theme
           </Button>
-          {signedIn && free && (
+          {signedIn && free && !accountsMode && (
             <Button onClick={() => machine.leave()}>Sign out</Button>
+          )}
+          {signedIn && accountsMode && (
+            <a class="underline" href="/settings">Account</a>
           )}
         </div>
       </header>
@@ -194,7 +205,10 @@ export default function CallInterface(props: CallInterfaceProps) {
           <CallTimer since={machine.connectedAt.value} />
         )}
       </div>
-      {!signedIn && props.tokenMode && (
+      {!signedIn && accountsMode && session !== "connecting" && (
+        <a class="self-start underline" href="/signin">Sign in</a>
+      )}
+      {!signedIn && tokenMode && (
         <Button
           tone="primary"
           class="self-start"
@@ -204,7 +218,7 @@ export default function CallInterface(props: CallInterfaceProps) {
           Join
         </Button>
       )}
-      {!signedIn && !props.tokenMode && (
+      {!signedIn && openMode && (
         <JoinForm
           userId={userId.value}
           busy={session === "connecting"}

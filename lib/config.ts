@@ -51,6 +51,18 @@ export interface ServerConfig {
   engine: EngineConfig;
   /** `NEXUS_DEVICE_TTL_MS`: how soon a dead instance's users expire, with a shared engine. */
   deviceTtlMs: number;
+  /** `NEXUS_ACCOUNTS=on`: people sign in with passkeys to accounts made from invites. */
+  accounts: AccountsConfig | null;
+}
+
+/** Accounts mode: where accounts live, how long a sign-in lasts, who invites. */
+export interface AccountsConfig {
+  /** Deno KV at `NEXUS_ACCOUNTS_KV` (Deploy's own KV there), or the engine's Redis. */
+  store: { kind: "kv"; path: string | null } | { kind: "redis"; url: string };
+  /** `NEXUS_SESSION_DAYS`: how long a sign-in lasts. */
+  sessionDays: number;
+  /** `NEXUS_ACCOUNTS_INVITES`: `operator` (the command line only) or `everyone`. */
+  invitesBy: "operator" | "everyone";
 }
 
 /** The engine: in-process (one instance), Redis, or Deno Deploy's BroadcastChannel and KV. */
@@ -158,7 +170,7 @@ function origins(env: Env): string[] {
   });
 }
 
-function turn(env: Env, jwtSecret: string | null): ServerConfig["turn"] {
+function turn(env: Env, signsIn: boolean): ServerConfig["turn"] {
   const urls = list(env, "NEXUS_TURN_URLS");
   const turnSecret = secret(env, "NEXUS_TURN_SECRET");
   if (urls.length === 0 && turnSecret === null) return null;
@@ -174,12 +186,43 @@ function turn(env: Env, jwtSecret: string | null): ServerConfig["turn"] {
       );
     }
   }
-  if (jwtSecret === null) {
+  if (!signsIn) {
     throw new ConfigError(
-      "NEXUS_TURN_SECRET needs NEXUS_JWT_SECRET: relay credentials are handed only to signed-in users.",
+      "NEXUS_TURN_SECRET needs NEXUS_JWT_SECRET or NEXUS_ACCOUNTS=on: relay credentials are handed only to signed-in users.",
     );
   }
   return { urls, secret: turnSecret };
+}
+
+/** The default file of the accounts' Deno KV database, in the working directory. */
+export const DEFAULT_ACCOUNTS_KV = "nexus-accounts.db";
+
+function accounts(
+  env: Env,
+  jwtSecret: string | null,
+  shared: EngineConfig,
+): AccountsConfig | null {
+  if (!onOff(env, "NEXUS_ACCOUNTS", false)) return null;
+  if (jwtSecret !== null) {
+    throw new ConfigError(
+      "NEXUS_ACCOUNTS=on and NEXUS_JWT_SECRET are two ways to sign in: set one of them.",
+    );
+  }
+  const invitesBy = text(env, "NEXUS_ACCOUNTS_INVITES") ?? "operator";
+  if (invitesBy !== "operator" && invitesBy !== "everyone") {
+    throw new ConfigError(
+      `NEXUS_ACCOUNTS_INVITES must be "operator" or "everyone", not "${invitesBy}".`,
+    );
+  }
+  return {
+    store: shared.kind === "redis" ? { kind: "redis", url: shared.url } : {
+      kind: "kv",
+      path: text(env, "NEXUS_ACCOUNTS_KV") ??
+        (shared.kind === "deploy" ? null : DEFAULT_ACCOUNTS_KV),
+    },
+    sessionDays: integer(env, "NEXUS_SESSION_DAYS", 30, 1, 365),
+    invitesBy,
+  };
 }
 
 function tls(env: Env): ServerConfig["tls"] {
@@ -258,6 +301,8 @@ function engine(env: Env): EngineConfig {
 export function loadConfig(env: Env): ServerConfig {
   const jwtSecret = secret(env, "NEXUS_JWT_SECRET");
   const tlsFiles = tls(env);
+  const shared = engine(env);
+  const accountsMode = accounts(env, jwtSecret, shared);
   return {
     port: integer(env, "PORT", 8000, 0, 65535),
     iceServers: iceServers(env),
@@ -271,7 +316,7 @@ export function loadConfig(env: Env): ServerConfig {
     ),
     jwtSecret,
     allowedOrigins: origins(env),
-    turn: turn(env, jwtSecret),
+    turn: turn(env, jwtSecret !== null || accountsMode !== null),
     tls: tlsFiles,
     trustHostNames: tlsFiles !== null ||
       Boolean(text(env, "DENO_DEPLOYMENT_ID")),
@@ -296,8 +341,9 @@ export function loadConfig(env: Env): ServerConfig {
     messageBurst: integer(env, "NEXUS_MESSAGE_BURST", 60, 1, 1_000_000),
     logLevel: logLevel(env),
     metricsToken: text(env, "NEXUS_METRICS_TOKEN"),
-    engine: engine(env),
+    engine: shared,
     deviceTtlMs: integer(env, "NEXUS_DEVICE_TTL_MS", 15_000, 1_000, 600_000),
+    accounts: accountsMode,
   };
 }
 

@@ -25,6 +25,7 @@ Deno.test("config: defaults", () => {
     messageBurst: 60,
     engine: { kind: "memory" },
     deviceTtlMs: 15_000,
+    accounts: null,
   });
 });
 
@@ -71,6 +72,40 @@ Deno.test("config: values are read", () => {
     username: "u",
     credential: "c",
   });
+});
+
+Deno.test("config: accounts mode: a KV file by default, Deploy's KV there, the engine's Redis when scaled out", () => {
+  assert.deepEqual(loadConfig({ NEXUS_ACCOUNTS: "on" }).accounts, {
+    store: { kind: "kv", path: "nexus-accounts.db" },
+    sessionDays: 30,
+    invitesBy: "operator",
+  });
+  assert.deepEqual(
+    loadConfig({ NEXUS_ACCOUNTS: "on", DENO_DEPLOYMENT_ID: "x" }).accounts
+      ?.store,
+    { kind: "kv", path: null },
+  );
+  assert.deepEqual(
+    loadConfig({
+      NEXUS_ACCOUNTS: "on",
+      NEXUS_REDIS_URL: "redis://127.0.0.1:6379",
+      NEXUS_ACCOUNTS_INVITES: "everyone",
+      NEXUS_SESSION_DAYS: "7",
+    }).accounts,
+    {
+      store: { kind: "redis", url: "redis://127.0.0.1:6379" },
+      sessionDays: 7,
+      invitesBy: "everyone",
+    },
+  );
+  // A relay's credentials go to signed-in users: accounts sign people in.
+  assert.ok(
+    loadConfig({
+      NEXUS_ACCOUNTS: "on",
+      NEXUS_TURN_URLS: "turn:x",
+      NEXUS_TURN_SECRET: SECRET,
+    }).turn,
+  );
 });
 
 Deno.test("config: a bad value is refused with a sentence naming the variable", () => {
@@ -120,6 +155,22 @@ Deno.test("config: a bad value is refused with a sentence naming the variable", 
     [
       { NEXUS_TURN_URLS: "turn:x", NEXUS_TURN_SECRET: SECRET },
       /^NEXUS_TURN_SECRET needs NEXUS_JWT_SECRET/,
+    ],
+    [
+      { NEXUS_ACCOUNTS: "on", NEXUS_JWT_SECRET: SECRET },
+      /^NEXUS_ACCOUNTS=on and NEXUS_JWT_SECRET are two ways to sign in/,
+    ],
+    [
+      { NEXUS_ACCOUNTS: "yes" },
+      /^NEXUS_ACCOUNTS must be "on" or "off"/,
+    ],
+    [
+      { NEXUS_ACCOUNTS: "on", NEXUS_ACCOUNTS_INVITES: "anyone" },
+      /^NEXUS_ACCOUNTS_INVITES must be "operator" or "everyone"/,
+    ],
+    [
+      { NEXUS_ACCOUNTS: "on", NEXUS_SESSION_DAYS: "0" },
+      /^NEXUS_SESSION_DAYS must be a whole number from 1 to 365/,
     ],
     [
       { NEXUS_TLS_CERT: "cert.pem" },

@@ -20,6 +20,18 @@ import { RedisEngine } from "./signaling/engines/redis_engine.ts";
 import { DeployEngine } from "./signaling/engines/deploy_engine.ts";
 import { DEFAULT_LIMITS } from "./signaling/rate_limit.ts";
 import type { SignalingEndpoint } from "./signaling/websocket.ts";
+import { Accounts } from "./accounts/accounts.ts";
+import { accountsHandler } from "./accounts/http.ts";
+import { OpenSockets } from "./accounts/open_sockets.ts";
+import { openAccountStore } from "./accounts/open_store.ts";
+import { CLOSE_CODES } from "./protocol.ts";
+
+/** Accounts mode's parts. */
+export interface AccountsParts {
+  accounts: Accounts;
+  /** Answers `/auth/<action>`. */
+  handle(req: Request, action: string, ip: string): Promise<Response>;
+}
 
 /** The server's parts. */
 export interface ServerParts {
@@ -27,6 +39,8 @@ export interface ServerParts {
   log: Logger;
   metrics: HubMetrics;
   signaling: SignalingEndpoint;
+  /** Accounts mode, or null when people sign in otherwise. */
+  accounts: AccountsParts | null;
   /** Why the server does not take new sessions now, or `null` when it does. */
   notReady(): string | null;
   /** Stops taking new sessions, e.g. while shutting down. */
@@ -87,8 +101,18 @@ function assemble(config: ServerConfig): ServerParts {
       : undefined,
     observer,
   });
+  const sockets = new OpenSockets();
+  const accountsConfig = config.accounts;
+  const accounts = accountsConfig && new Accounts({
+    openStore: () => openAccountStore(accountsConfig.store),
+    sessionDays: accountsConfig.sessionDays,
+    invitesBy: accountsConfig.invitesBy,
+    revoked: (userId, sessionId) =>
+      sockets.close(userId, sessionId, CLOSE_CODES.policy, "signed out"),
+  });
   const signaling: SignalingEndpoint = {
     hub,
+    accounts: accounts && { accounts, sockets },
     jwtSecret: config.jwtSecret,
     allowedOrigins: config.allowedOrigins,
     trustHostNames: config.trustHostNames,
@@ -110,7 +134,21 @@ function assemble(config: ServerConfig): ServerParts {
     log,
     metrics,
     signaling,
-    notReady: () => draining ? "shutting down" : engine.unavailable(),
+    accounts: accounts && {
+      accounts,
+      handle: accountsHandler({
+        accounts,
+        allowedOrigins: config.allowedOrigins,
+        trustHostNames: config.trustHostNames,
+        log,
+      }),
+    },
+    notReady: () =>
+      draining
+        ? "shutting down"
+        : accounts && !accounts.started
+        ? "the accounts store is opening"
+        : engine.unavailable(),
     drain: () => {
       draining = true;
     },

@@ -176,6 +176,12 @@ export class CallMachine {
     void loaded.then(() => this.signaling.open(credentials));
   }
 
+  /** Signs in with the session cookie (accounts mode). */
+  joinWithSession(): void {
+    this.notice.value = "";
+    this.#open({ cookie: true });
+  }
+
   /** Signs out, ending any call. */
   leave(): void {
     if (!this.#isFree()) this.hangUp();

@@ -16,10 +16,14 @@ export interface SignalingHandlers {
   onClose(code: number, reason: string): void;
 }
 
-/** Who joins: an id (open mode) or a token whose `sub` is the id; and from which device. */
-export type Credentials = ({ userId: string } | { token: string }) & {
-  deviceId?: string;
-};
+/**
+ * Who joins: an id (open mode), a token whose `sub` is the id, or the
+ * session cookie the browser sends by itself (accounts mode); and from
+ * which device.
+ */
+export type Credentials =
+  & ({ userId: string } | { token: string } | { cookie: true })
+  & { deviceId?: string };
 
 /** Opens a signaling connection; a function so tests can hand in a fake one. */
 export type SignalingConnector = (
@@ -36,7 +40,9 @@ export function signalingUrl(
   const query = new URLSearchParams(
     "token" in credentials
       ? { token: credentials.token }
-      : { userId: credentials.userId },
+      : "userId" in credentials
+      ? { userId: credentials.userId }
+      : {},
   );
   if (credentials.deviceId) query.set("deviceId", credentials.deviceId);
   // This client pings every 15 s, so the server need not ping it.

@@ -211,6 +211,8 @@ export class SignalingSession {
       this.#events.onSignedOut(
         reason === "token expired"
           ? "Your sign-in has expired. Open a new sign-in link to continue."
+          : reason === "signed out"
+          ? "You were signed out. Sign in again to make calls."
           : code === CLOSE_CODES.replaced
           ? "This page was signed in again elsewhere with the same device."
           : `The server closed the connection: ${
@@ -225,6 +227,8 @@ export class SignalingSession {
       this.#events.onSignedOut(
         "token" in credentials
           ? "The server refused this sign-in link: it may have expired or been changed."
+          : "cookie" in credentials
+          ? "The server did not take your sign-in: sign in again."
           : "Could not reach the server.",
       );
       return;

@@ -24,3 +24,9 @@ export interface PeerState {
   sharing: boolean;
   recording: boolean;
 }
+
+/**
+ * How the server signs people in: `open` (the page claims an id), `token`
+ * (a sign-in link), or `accounts` (a passkey, then the session cookie).
+ */
+export type SignInMode = "open" | "token" | "accounts";

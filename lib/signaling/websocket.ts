@@ -11,21 +11,23 @@ import { verifyToken } from "./auth.ts";
 import type { ConnectionLimits } from "./connection_limits.ts";
 import type { SignalingHub } from "./hub/hub.ts";
 import type { Session } from "./session.ts";
+import { foreignOrigin, type OriginPolicy } from "../origin_policy.ts";
+import type { Accounts } from "../accounts/accounts.ts";
+import type { OpenSockets } from "../accounts/open_sockets.ts";
+import type { SessionRef } from "../accounts/session_cookie.ts";
 
 /** Everything a `/ws` handshake is checked against. */
-export interface SignalingEndpoint {
+export interface SignalingEndpoint extends OriginPolicy {
   hub: SignalingHub;
+  /**
+   * Accounts mode: the user comes from the session cookie, whose MAC is
+   * checked before the upgrade and whose session the store confirms before
+   * the socket joins; each session's sockets are kept to be closed when it
+   * ends.
+   */
+  accounts?: { accounts: Accounts; sockets: OpenSockets } | null;
   /** When set, the user id comes from an HS256 JWT in `?token=`, never from the client. */
   jwtSecret: string | null;
-  /** Origins allowed to open a socket; empty means the server's own host. */
-  allowedOrigins: string[];
-  /**
-   * Whether a page's host name (not only an address or a loopback name) is
-   * taken as this server's own when no origins are configured: true where a
-   * name rebound to this server by DNS cannot reach it (TLS served here, whose
-   * certificate the name would fail; Deno Deploy, which routes by name).
-   */
-  trustHostNames: boolean;
   limits: ConnectionLimits;
   /** Seconds without a pong after which Deno closes a socket as dead. */
   idleTimeoutS: number;
@@ -44,58 +46,14 @@ interface Refusal {
 
 /** Who a handshake may join as, or why it may not. */
 type Admission =
-  | { userId: string; deviceId?: string; expiresAt?: number }
+  | {
+    userId: string;
+    deviceId?: string;
+    expiresAt?: number;
+    /** Accounts mode: the session the cookie names, to be confirmed once open. */
+    session?: SessionRef;
+  }
   | Refusal;
-
-/** The refusal of a page from an origin that may not open the socket. */
-const FOREIGN_PAGE: Refusal = {
-  status: 403,
-  sentence: "Pages from this origin may not open the signaling socket.",
-};
-
-/** Whether `hostname` (as in a URL) names this machine by loopback or is an address. */
-function isAddressOrLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname.endsWith(".localhost") ||
-    hostname.startsWith("[") || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
-}
-
-/**
- * Whether a browser page at `origin` may open a socket. Requests without an
- * Origin header come from programs, not pages, and cannot be cross-site
- * hijacked. With no origins configured, a page must be on the server's own
- * host (any scheme, so a TLS-terminating proxy in front changes nothing);
- * and since a page that rebinds its own name to this server by DNS controls
- * the Host header too, that host must be an address or a loopback name,
- * which DNS cannot rebind, unless names are trusted.
- */
-function originRefusal(
-  req: Request,
-  endpoint: SignalingEndpoint,
-): Refusal | null {
-  const origin = req.headers.get("origin");
-  if (origin === null) return null;
-  const allowed = endpoint.allowedOrigins;
-  if (allowed.length > 0) {
-    return allowed.includes(origin) ? null : FOREIGN_PAGE;
-  }
-  let page: URL;
-  try {
-    page = new URL(origin);
-  } catch {
-    return FOREIGN_PAGE;
-  }
-  if (page.host !== (req.headers.get("host") ?? new URL(req.url).host)) {
-    return FOREIGN_PAGE;
-  }
-  if (endpoint.trustHostNames || isAddressOrLoopback(page.hostname)) {
-    return null;
-  }
-  return {
-    status: 403,
-    sentence:
-      `Pages from ${page.host} may not open the signaling socket: a host name is accepted only when it is configured (NEXUS_ALLOWED_ORIGINS=${page.protocol}//${page.host}) or the server serves TLS itself.`,
-  };
-}
 
 function admit(req: Request, endpoint: SignalingEndpoint): Admission {
   if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
@@ -106,8 +64,15 @@ function admit(req: Request, endpoint: SignalingEndpoint): Admission {
       headers: { upgrade: "websocket" },
     };
   }
-  const refusal = originRefusal(req, endpoint);
-  if (refusal) return refusal;
+  const foreign = foreignOrigin(req, endpoint);
+  if (foreign) {
+    return {
+      status: 403,
+      sentence: foreign.hostName
+        ? `Pages from ${foreign.hostName} may not open the signaling socket: a host name is accepted only when it is configured (NEXUS_ALLOWED_ORIGINS=${foreign.origin}) or the server serves TLS itself.`
+        : "Pages from this origin may not open the signaling socket.",
+    };
+  }
   const params = new URL(req.url).searchParams;
   const deviceId = params.get("deviceId") ?? undefined;
   if (deviceId !== undefined && !isDeviceId(deviceId)) {
@@ -117,6 +82,9 @@ function admit(req: Request, endpoint: SignalingEndpoint): Admission {
     };
   }
   const claimed = params.get("userId");
+  if (endpoint.accounts) {
+    return cookieAdmission(req, endpoint.accounts.accounts, deviceId);
+  }
   if (endpoint.jwtSecret === null) {
     if (!isUserId(claimed)) {
       return {
@@ -144,6 +112,29 @@ function admit(req: Request, endpoint: SignalingEndpoint): Admission {
     };
   }
   return { userId: check.userId, deviceId, expiresAt: check.expiresAt };
+}
+
+/** Accounts mode: who the session cookie names, checked by its MAC alone. */
+function cookieAdmission(
+  req: Request,
+  accounts: Accounts,
+  deviceId: string | undefined,
+): Admission {
+  if (!accounts.started) {
+    return {
+      status: 503,
+      sentence: "The server is starting; try again shortly.",
+      headers: { "retry-after": "2" },
+    };
+  }
+  const session = accounts.sessionOf(req.headers.get("cookie"));
+  if (!session) {
+    return {
+      status: 401,
+      sentence: "Sign in first: this server has accounts (open /signin).",
+    };
+  }
+  return { userId: session.userId, deviceId, session };
 }
 
 /** An admitted handshake's refusal by the engine's state or a limit, if any. */
@@ -224,7 +215,7 @@ export function upgradeSignaling(
       },
     });
   }
-  const { userId, deviceId, expiresAt } = admission;
+  const { userId, deviceId, expiresAt, session: signedIn } = admission;
   // A heartbeat client is watched by the hub; others are pinged by the socket.
   const query = new URL(req.url).searchParams;
   const heartbeat = query.get("heartbeat") === "1";
@@ -242,14 +233,8 @@ export function upgradeSignaling(
   const { socket, response } = upgrade;
   let counted = false;
   let session: Session | undefined;
-  socket.onopen = () => {
-    // Others may have opened since the handshake was checked.
-    if (endpoint.limits.acquire(ip) !== "ok") {
-      endpoint.refused?.(1013, "connection caps reached on opening", ip);
-      socket.close(CLOSE_CODES.tryAgainLater, "too many connections");
-      return;
-    }
-    counted = true;
+  let open = true;
+  const join = () => {
     session = endpoint.hub.connect(userId, socket, {
       deviceId,
       iceServers,
@@ -258,12 +243,39 @@ export function upgradeSignaling(
       prepares: query.get("prepare") === "1",
     });
   };
+  socket.onopen = () => {
+    // Others may have opened since the handshake was checked.
+    if (endpoint.limits.acquire(ip) !== "ok") {
+      endpoint.refused?.(1013, "connection caps reached on opening", ip);
+      socket.close(CLOSE_CODES.tryAgainLater, "too many connections");
+      return;
+    }
+    counted = true;
+    if (!signedIn || !endpoint.accounts) return join();
+    // The cookie's MAC held; whether its session is still live, the store says.
+    const { accounts, sockets } = endpoint.accounts;
+    accounts.confirm(signedIn).then((live) => {
+      if (!open) return;
+      if (!live) {
+        endpoint.refused?.(1008, "session signed out", ip);
+        socket.close(CLOSE_CODES.policy, "signed out");
+        return;
+      }
+      sockets.add(signedIn, socket);
+      join();
+    }, () => {
+      if (open) socket.close(CLOSE_CODES.tryAgainLater, "accounts unavailable");
+    });
+  };
   socket.onmessage = (event) => {
+    // A client speaks after session:ready; anything before the join is dropped.
     if (session) endpoint.hub.receive(session, event.data);
   };
   socket.onclose = () => {
+    open = false;
     if (counted) endpoint.limits.release(ip);
     counted = false;
+    if (signedIn) endpoint.accounts?.sockets.remove(signedIn, socket);
     if (session) endpoint.hub.disconnect(session);
     session = undefined;
   };

@@ -9,7 +9,14 @@ import { collectOutput, waitForReady } from "./process.ts";
 
 const root = decodeURIComponent(new URL("../../", import.meta.url).pathname)
   .replace(/\/$/, "");
-const MAIN = ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts"];
+const MAIN = [
+  "run",
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "main.ts",
+];
 let built: Promise<unknown> | undefined;
 
 /** A running app process. */

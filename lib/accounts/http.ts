@@ -1,0 +1,297 @@
+/**
+ * The accounts' HTTP endpoints under `/auth/`: JSON in, JSON out, every
+ * body checked with valibot, every refusal a status with a code and a
+ * sentence. Pages only: each request must come from an allowed origin
+ * (`origin_policy.ts`), which is also the WebAuthn origin. Sign-in and
+ * invite endpoints are rate limited per address and per account.
+ * @module
+ */
+import * as v from "valibot";
+import type { Logger } from "../log.ts";
+import { foreignOrigin, type OriginPolicy } from "../origin_policy.ts";
+import { KeyedBuckets, type RateLimit } from "../signaling/rate_limit.ts";
+import { AccountError, type Accounts, type RelyingParty } from "./accounts.ts";
+import { deviceName } from "./device_name.ts";
+import {
+  CLEAR_SESSION_COOKIE,
+  type SessionRef,
+  setSessionCookie,
+} from "./session_cookie.ts";
+
+/** The most a request body may hold. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** Ceremonies from one address: bursts of 20, then one every 5 s. */
+export const PER_ADDRESS: RateLimit = { capacity: 20, perSecond: 0.2 };
+/** Sign-ins and invites of one account: bursts of 10, then one every 10 s. */
+export const PER_ACCOUNT: RateLimit = { capacity: 10, perSecond: 0.1 };
+
+const Text = (max: number) => v.pipe(v.string(), v.maxLength(max));
+/** A WebAuthn answer as the browser library sends it; the library checks the rest. */
+const Credential = v.looseObject({
+  id: Text(1_024),
+  rawId: Text(1_024),
+  type: v.literal("public-key"),
+  response: v.looseObject({ clientDataJSON: Text(8_192) }),
+  clientExtensionResults: v.optional(v.record(v.string(), v.unknown())),
+});
+const BODIES = {
+  registerOptions: v.object({ invite: Text(100), userId: Text(64) }),
+  register: v.object({
+    invite: Text(100),
+    userId: Text(64),
+    response: Credential,
+  }),
+  signInOptions: v.object({}),
+  signIn: v.object({ response: Credential }),
+  passkeyOptions: v.object({}),
+  addPasskey: v.object({ response: Credential }),
+  removePasskey: v.object({ id: Text(1_024) }),
+  empty: v.object({}),
+  invite: v.object({ userId: v.optional(v.nullable(Text(64))) }),
+};
+
+/** What the endpoints need around the accounts. */
+export interface AccountsEndpoint extends OriginPolicy {
+  accounts: Accounts;
+  log?: Logger;
+}
+
+function answer(
+  body: unknown,
+  status = 200,
+  headers: HeadersInit = {},
+): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+      ...headers,
+    },
+  });
+}
+
+function refusal(error: AccountError, headers: HeadersInit = {}): Response {
+  return answer(
+    { error: error.code, message: error.message },
+    error.status,
+    headers,
+  );
+}
+
+const TOO_MANY = new AccountError(
+  429,
+  "rate-limited",
+  "Too many attempts just now; wait a minute and try again.",
+);
+
+async function readBody<T extends v.GenericSchema>(
+  req: Request,
+  schema: T,
+): Promise<v.InferOutput<T>> {
+  const length = Number(req.headers.get("content-length") ?? 0);
+  const text = length > MAX_BODY_BYTES ? null : await req.text();
+  if (text === null || text.length > MAX_BODY_BYTES) {
+    throw new AccountError(413, "too-large", "That request is too large.");
+  }
+  let json: unknown;
+  try {
+    json = text === "" ? {} : JSON.parse(text);
+  } catch {
+    throw new AccountError(400, "invalid-json", "The request is not JSON.");
+  }
+  const parsed = v.safeParse(schema, json);
+  if (!parsed.success) {
+    throw new AccountError(
+      400,
+      "invalid-request",
+      `The request is not as expected: ${parsed.issues[0].message}.`,
+    );
+  }
+  return parsed.output;
+}
+
+/** Handles `/auth/*` requests; `ip` is the client's address. */
+export function accountsHandler(endpoint: AccountsEndpoint) {
+  const { accounts } = endpoint;
+  const byAddress = new KeyedBuckets(PER_ADDRESS);
+  const byAccount = new KeyedBuckets(PER_ACCOUNT);
+
+  const relyingParty = (req: Request): RelyingParty => {
+    const origin = req.headers.get("origin");
+    if (!origin || foreignOrigin(req, endpoint)) {
+      throw new AccountError(
+        403,
+        "foreign-origin",
+        "Accounts can be used only from this server's own pages.",
+      );
+    }
+    return { origin, id: new URL(origin).hostname };
+  };
+
+  const signedIn = async (req: Request): Promise<SessionRef> => {
+    const session = accounts.sessionOf(req.headers.get("cookie"));
+    if (!session || !await accounts.confirm(session)) {
+      throw new AccountError(401, "signed-out", "You are not signed in.");
+    }
+    return session;
+  };
+
+  const limit = (buckets: KeyedBuckets, key: string) => {
+    if (!buckets.take(key)) throw TOO_MANY;
+  };
+
+  const sessionAnswer = (
+    made: { cookie: string; userId: string; maxAgeS: number },
+  ) =>
+    answer({ userId: made.userId }, 200, {
+      "set-cookie": setSessionCookie(made.cookie, made.maxAgeS),
+    });
+
+  const routes: Record<
+    string,
+    (req: Request, ip: string) => Promise<Response>
+  > = {
+    "register/options": async (req, ip) => {
+      const rp = relyingParty(req);
+      limit(byAddress, ip);
+      const body = await readBody(req, BODIES.registerOptions);
+      return answer(
+        await accounts.registrationOptions(rp, body.invite, body.userId),
+      );
+    },
+    "register": async (req, ip) => {
+      const rp = relyingParty(req);
+      limit(byAddress, ip);
+      const body = await readBody(req, BODIES.register);
+      const made = await accounts.register(
+        rp,
+        body.invite,
+        body.userId,
+        body.response as never,
+        deviceName(req.headers.get("user-agent")),
+      );
+      endpoint.log?.info("account.created", { user: made.userId });
+      return sessionAnswer(made);
+    },
+    "sign-in/options": async (req, ip) => {
+      const rp = relyingParty(req);
+      limit(byAddress, ip);
+      await readBody(req, BODIES.signInOptions);
+      return answer(await accounts.signInOptions(rp));
+    },
+    "sign-in": async (req, ip) => {
+      const rp = relyingParty(req);
+      limit(byAddress, ip);
+      const body = await readBody(req, BODIES.signIn);
+      // The passkey names its account: attempts on one account are limited too.
+      const handle = body.response.response.userHandle;
+      if (typeof handle === "string") limit(byAccount, handle);
+      const made = await accounts.signIn(
+        rp,
+        body.response as never,
+        deviceName(req.headers.get("user-agent")),
+      );
+      endpoint.log?.info("account.signed-in", { user: made.userId });
+      return sessionAnswer(made);
+    },
+    "me": async (req) => {
+      return answer(await accounts.overview(await signedIn(req)));
+    },
+    "passkeys/options": async (req) => {
+      const rp = relyingParty(req);
+      const session = await signedIn(req);
+      limit(byAccount, session.userId);
+      await readBody(req, BODIES.passkeyOptions);
+      return answer(await accounts.addPasskeyOptions(rp, session.userId));
+    },
+    "passkeys": async (req) => {
+      const rp = relyingParty(req);
+      const session = await signedIn(req);
+      const body = await readBody(req, BODIES.addPasskey);
+      await accounts.addPasskey(
+        rp,
+        session.userId,
+        body.response as never,
+        deviceName(req.headers.get("user-agent")),
+      );
+      return answer({ added: true });
+    },
+    "passkeys/remove": async (req) => {
+      relyingParty(req);
+      const session = await signedIn(req);
+      const body = await readBody(req, BODIES.removePasskey);
+      await accounts.removePasskey(session.userId, body.id);
+      return answer({ removed: true });
+    },
+    "sign-out": async (req) => {
+      relyingParty(req);
+      const session = await signedIn(req);
+      await readBody(req, BODIES.empty);
+      await accounts.signOut(session);
+      endpoint.log?.info("account.signed-out", { user: session.userId });
+      return answer({ signedOut: true }, 200, {
+        "set-cookie": CLEAR_SESSION_COOKIE,
+      });
+    },
+    "sign-out-everywhere": async (req) => {
+      relyingParty(req);
+      const session = await signedIn(req);
+      await readBody(req, BODIES.empty);
+      await accounts.signOutEverywhere(session.userId);
+      endpoint.log?.info("account.signed-out-everywhere", {
+        user: session.userId,
+      });
+      return answer({ signedOut: true }, 200, {
+        "set-cookie": CLEAR_SESSION_COOKIE,
+      });
+    },
+    "invites": async (req) => {
+      const rp = relyingParty(req);
+      const session = await signedIn(req);
+      limit(byAccount, session.userId);
+      const body = await readBody(req, BODIES.invite);
+      const code = await accounts.createInvite(
+        session.userId,
+        body.userId ?? null,
+      );
+      endpoint.log?.info("account.invited", { user: session.userId });
+      return answer({ link: `${rp.origin}/signin?invite=${code}` });
+    },
+  };
+
+  return async (req: Request, action: string, ip: string) => {
+    const route = Object.hasOwn(routes, action) ? routes[action] : undefined;
+    if (!route) {
+      return refusal(
+        new AccountError(404, "not-found", "There is no such account action."),
+      );
+    }
+    if (req.method !== (action === "me" ? "GET" : "POST")) {
+      return refusal(
+        new AccountError(
+          405,
+          "method",
+          `Use ${action === "me" ? "GET" : "POST"}.`,
+        ),
+      );
+    }
+    if (!accounts.started) {
+      return refusal(
+        new AccountError(503, "starting", "The server is starting; try again."),
+        { "retry-after": "2" },
+      );
+    }
+    try {
+      return await route(req, ip);
+    } catch (error) {
+      if (error instanceof AccountError) {
+        return refusal(
+          error,
+          error.status === 429 ? { "retry-after": "60" } : {},
+        );
+      }
+      throw error;
+    }
+  };
+}
