@@ -1,4 +1,5 @@
 /** Turns a run's results into `bench/README.md` and `bench/results/chart.svg`. */
+import type { AccountsBench } from "./accounts.ts";
 import type { BadNetworks } from "./lab_bad_networks.ts";
 import type { LabSetup } from "./lab_setup.ts";
 import { median, type RelayResult, ROOT } from "./support.ts";
@@ -41,6 +42,19 @@ interface Results {
   coldStart: { medianMs: number };
   labSetup: LabSetup;
   badNetworks: BadNetworks;
+  accounts: AccountsBench;
+}
+
+/** The accounts section: the handshake against token mode, and signing in with a passkey. */
+function accountsSection(accounts: AccountsBench): string {
+  const { handshake, signIn } = accounts;
+  return [
+    `A \`/ws\` handshake until \`session:ready\`, one client, ${handshake.handshakes} each way, interleaved in rounds of ten: token mode (a JWT checked before the upgrade) median **${handshake.tokenMedianMs} ms**; accounts mode (the cookie's MAC before the upgrade, the session confirmed in Deno KV after it, its last use written) median **${handshake.cookieMedianMs} ms**: **${handshake.ratio}×**.`,
+    "",
+    `Signing in, in Chromium with a virtual authenticator: from pressing **Sign in with a passkey** on \`/signin\` to the call page saying "Signed in as …", median **${signIn.medianMs} ms** of ${signIn.samplesMs.length} (${
+      signIn.samplesMs.join(", ")
+    } ms).`,
+  ].join("\n");
 }
 
 /** The bad-network section: recovery after a switch, and audio concealed with and without protection. */
@@ -363,6 +377,10 @@ ${badNetworksSection(results.badNetworks)}
 
 Nexus is ${pageWeight.ratio} of the React bundle (goal: the call page ≤ 30 KB). Cold start, from spawning \`main.ts\` to
 the first 200 for \`/\`: median **${coldStart.medianMs} ms**.
+
+## Accounts
+
+${accountsSection(results.accounts)}
 `;
   await Deno.writeTextFile(`${ROOT}/bench/README.md`, markdown);
   // Written as `deno fmt` would, so that `deno task check` stays green after a run.

@@ -12,6 +12,7 @@ import { gzippedSize, pageScripts } from "../tests/support/page_weight.ts";
 import { freePort } from "../tests/support/process.ts";
 import { startRedis } from "../tests/support/redis.ts";
 import { FIRST_FRAME_PROBE, FLOOR } from "./call_setup.ts";
+import { accountsBench } from "./accounts.ts";
 import { badNetworks } from "./lab_bad_networks.ts";
 import { labCallSetup } from "./lab_setup.ts";
 import {
@@ -481,6 +482,7 @@ const results = {
   badNetworks: await badNetworks(quick ? 1 : 5, quick ? 1 : 3, log),
   pageWeight: await pageWeight(),
   coldStart: await coldStart(),
+  accounts: await accountsBench(quick ? 10 : 200, quick ? 2 : 10, log),
   seconds: 0,
 };
 results.seconds = Math.round((performance.now() - started) / 1000);

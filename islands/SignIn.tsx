@@ -7,7 +7,6 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { Button } from "../components/Button.tsx";
 import { createPasskey, signInWithPasskey } from "../lib/sign_in/auth_api.ts";
-import { HINT_USER_ID } from "../lib/call/words.ts";
 
 /** What the page knows of the invite in its link. */
 export interface SignInProps {
@@ -17,6 +16,8 @@ export interface SignInProps {
   invitedId: string | null;
   /** The link had an invite that is used up or expired. */
   inviteGone: boolean;
+  /** The single sign-on provider's name, when the server has one. */
+  singleSignOn: string | null;
 }
 
 /** Sign in, or create an account from an invite. */
@@ -72,8 +73,6 @@ export default function SignIn(props: SignInProps) {
                 disabled={busy.value}
                 required
                 maxLength={64}
-                pattern="[A-Za-z0-9._~\-]{1,64}"
-                title={HINT_USER_ID}
                 onInput={(event) => userId.value = event.currentTarget.value}
               />
             </label>
@@ -96,6 +95,11 @@ export default function SignIn(props: SignInProps) {
             Sign in with a passkey
           </Button>
         )}
+      {!props.invite && props.singleSignOn && (
+        <a class="self-start underline" href="/auth/oidc/start">
+          Sign in with {props.singleSignOn}
+        </a>
+      )}
       {problem.value && <p role="alert">{problem.value}</p>}
     </main>
   );

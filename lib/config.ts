@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import type { SingleSignOnConfig } from "./accounts/single_sign_on.ts";
 
 /** Every setting the server reads. */
 export interface ServerConfig {
@@ -63,6 +64,8 @@ export interface AccountsConfig {
   sessionDays: number;
   /** `NEXUS_ACCOUNTS_INVITES`: `operator` (the command line only) or `everyone`. */
   invitesBy: "operator" | "everyone";
+  /** `NEXUS_OIDC_*`: single sign-on with one OpenID Connect provider, if set. */
+  singleSignOn: SingleSignOnConfig | null;
 }
 
 /** The engine: in-process (one instance), Redis, or Deno Deploy's BroadcastChannel and KV. */
@@ -197,12 +200,65 @@ function turn(env: Env, signsIn: boolean): ServerConfig["turn"] {
 /** The default file of the accounts' Deno KV database, in the working directory. */
 export const DEFAULT_ACCOUNTS_KV = "nexus-accounts.db";
 
+function url(env: Env, name: string, example: string): URL | null {
+  const value = text(env, name);
+  if (value === null) return null;
+  try {
+    const parsed = new URL(value);
+    if (/^https?:$/.test(parsed.protocol)) return parsed;
+  } catch {
+    // Said below.
+  }
+  throw new ConfigError(
+    `${name} must be a URL like ${example}, not "${value}".`,
+  );
+}
+
+function singleSignOn(env: Env): SingleSignOnConfig | null {
+  const issuer = url(env, "NEXUS_OIDC_ISSUER", "https://id.example.org");
+  const clientId = text(env, "NEXUS_OIDC_CLIENT_ID");
+  const clientSecret = text(env, "NEXUS_OIDC_CLIENT_SECRET");
+  if (issuer === null && clientId === null && clientSecret === null) {
+    return null;
+  }
+  if (issuer === null || clientId === null || clientSecret === null) {
+    throw new ConfigError(
+      "NEXUS_OIDC_ISSUER, NEXUS_OIDC_CLIENT_ID and NEXUS_OIDC_CLIENT_SECRET go together: set all three or none.",
+    );
+  }
+  const publicUrl = url(env, "NEXUS_PUBLIC_URL", "https://call.example.org");
+  if (publicUrl === null) {
+    throw new ConfigError(
+      "Single sign-on needs NEXUS_PUBLIC_URL (e.g. https://call.example.org): the provider sends people back to its /auth/oidc/callback.",
+    );
+  }
+  return {
+    issuer: issuer.href,
+    clientId,
+    clientSecret,
+    userClaim: text(env, "NEXUS_OIDC_USER_CLAIM") ?? "preferred_username",
+    domains: list(env, "NEXUS_OIDC_DOMAINS").map((domain) =>
+      domain.toLowerCase()
+    ),
+    name: text(env, "NEXUS_OIDC_NAME") ?? "single sign-on",
+    redirectUri: `${publicUrl.origin}/auth/oidc/callback`,
+  };
+}
+
 function accounts(
   env: Env,
   jwtSecret: string | null,
   shared: EngineConfig,
 ): AccountsConfig | null {
-  if (!onOff(env, "NEXUS_ACCOUNTS", false)) return null;
+  const sso = singleSignOn(env);
+  if (!onOff(env, "NEXUS_ACCOUNTS", false)) {
+    if (sso) {
+      throw new ConfigError(
+        "NEXUS_OIDC_ISSUER needs NEXUS_ACCOUNTS=on: single sign-on makes accounts.",
+      );
+    }
+    return null;
+  }
   if (jwtSecret !== null) {
     throw new ConfigError(
       "NEXUS_ACCOUNTS=on and NEXUS_JWT_SECRET are two ways to sign in: set one of them.",
@@ -222,6 +278,7 @@ function accounts(
     },
     sessionDays: integer(env, "NEXUS_SESSION_DAYS", 30, 1, 365),
     invitesBy,
+    singleSignOn: sso,
   };
 }
 

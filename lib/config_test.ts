@@ -79,6 +79,7 @@ Deno.test("config: accounts mode: a KV file by default, Deploy's KV there, the e
     store: { kind: "kv", path: "nexus-accounts.db" },
     sessionDays: 30,
     invitesBy: "operator",
+    singleSignOn: null,
   });
   assert.deepEqual(
     loadConfig({ NEXUS_ACCOUNTS: "on", DENO_DEPLOYMENT_ID: "x" }).accounts
@@ -96,6 +97,7 @@ Deno.test("config: accounts mode: a KV file by default, Deploy's KV there, the e
       store: { kind: "redis", url: "redis://127.0.0.1:6379" },
       sessionDays: 7,
       invitesBy: "everyone",
+      singleSignOn: null,
     },
   );
   // A relay's credentials go to signed-in users: accounts sign people in.
@@ -171,6 +173,32 @@ Deno.test("config: a bad value is refused with a sentence naming the variable", 
     [
       { NEXUS_ACCOUNTS: "on", NEXUS_SESSION_DAYS: "0" },
       /^NEXUS_SESSION_DAYS must be a whole number from 1 to 365/,
+    ],
+    [
+      { NEXUS_ACCOUNTS: "on", NEXUS_OIDC_ISSUER: "https://id.example.org" },
+      /^NEXUS_OIDC_ISSUER, NEXUS_OIDC_CLIENT_ID and NEXUS_OIDC_CLIENT_SECRET go together/,
+    ],
+    [
+      {
+        NEXUS_ACCOUNTS: "on",
+        NEXUS_OIDC_ISSUER: "https://id.example.org",
+        NEXUS_OIDC_CLIENT_ID: "nexus",
+        NEXUS_OIDC_CLIENT_SECRET: "secret",
+      },
+      /^Single sign-on needs NEXUS_PUBLIC_URL/,
+    ],
+    [
+      { NEXUS_ACCOUNTS: "on", NEXUS_OIDC_ISSUER: "id.example.org" },
+      /^NEXUS_OIDC_ISSUER must be a URL like/,
+    ],
+    [
+      {
+        NEXUS_OIDC_ISSUER: "https://id.example.org",
+        NEXUS_OIDC_CLIENT_ID: "nexus",
+        NEXUS_OIDC_CLIENT_SECRET: "secret",
+        NEXUS_PUBLIC_URL: "https://call.example.org",
+      },
+      /^NEXUS_OIDC_ISSUER needs NEXUS_ACCOUNTS=on/,
     ],
     [
       { NEXUS_TLS_CERT: "cert.pem" },

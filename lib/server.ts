@@ -14,7 +14,7 @@ import {
   logObserver,
 } from "./signaling/observers.ts";
 import { TURN_TTL_S, turnCredentials } from "./signaling/turn.ts";
-import type { SignalingEngine } from "./signaling/engines/engine.ts";
+import type { SignalingEngine, SignOut } from "./signaling/engines/engine.ts";
 import { MemoryEngine } from "./signaling/engines/memory_engine.ts";
 import { RedisEngine } from "./signaling/engines/redis_engine.ts";
 import { DeployEngine } from "./signaling/engines/deploy_engine.ts";
@@ -23,6 +23,7 @@ import type { SignalingEndpoint } from "./signaling/websocket.ts";
 import { Accounts } from "./accounts/accounts.ts";
 import { accountsHandler } from "./accounts/http.ts";
 import { OpenSockets } from "./accounts/open_sockets.ts";
+import { SingleSignOn } from "./accounts/single_sign_on.ts";
 import { openAccountStore } from "./accounts/open_store.ts";
 import { CLOSE_CODES } from "./protocol.ts";
 
@@ -80,7 +81,11 @@ function assemble(config: ServerConfig): ServerParts {
     config,
     (operation, error) => observer.engineFailed?.(operation, error),
   );
+  const sockets = new OpenSockets();
+  const closeSignedOut = ({ userId, session }: SignOut) =>
+    sockets.close(userId, session, CLOSE_CODES.policy, "signed out");
   const hub = new SignalingHub({
+    signedOut: closeSignedOut,
     engine,
     ringTimeoutMs: config.ringTimeoutMs,
     resumeGraceMs: config.resumeGraceMs,
@@ -101,14 +106,17 @@ function assemble(config: ServerConfig): ServerParts {
       : undefined,
     observer,
   });
-  const sockets = new OpenSockets();
   const accountsConfig = config.accounts;
   const accounts = accountsConfig && new Accounts({
     openStore: () => openAccountStore(accountsConfig.store),
     sessionDays: accountsConfig.sessionDays,
     invitesBy: accountsConfig.invitesBy,
-    revoked: (userId, sessionId) =>
-      sockets.close(userId, sessionId, CLOSE_CODES.policy, "signed out"),
+    singleSignOn: accountsConfig.singleSignOn &&
+      new SingleSignOn(accountsConfig.singleSignOn),
+    revoked: (userId, session) => {
+      closeSignedOut({ userId, session });
+      hub.signOutElsewhere({ userId, session });
+    },
   });
   const signaling: SignalingEndpoint = {
     hub,

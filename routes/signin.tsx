@@ -15,6 +15,7 @@ export const handler: Handlers<SignInProps> = {
       invite: invite ? code : null,
       invitedId: invite?.userId ?? null,
       inviteGone: code !== null && !invite,
+      singleSignOn: accounts.singleSignOnName,
     });
   },
 };

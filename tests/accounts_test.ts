@@ -401,11 +401,33 @@ Deno.test({
   ignore: needsService(REDIS),
   async fn(t) {
     const redis = await startRedis();
+    const env = { NEXUS_ACCOUNTS: "on", NEXUS_REDIS_URL: redis.url };
     try {
-      await durableSteps(
-        t,
-        { NEXUS_ACCOUNTS: "on", NEXUS_REDIS_URL: redis.url },
-        () => RedisAccountStore.open(redis.url),
+      await durableSteps(t, env, () => RedisAccountStore.open(redis.url));
+      await t.step(
+        "signing out everywhere on one instance closes the socket on another",
+        async () => {
+          const one = await startAppProcess(env);
+          const other = await startAppProcess(env);
+          const store = await RedisAccountStore.open(redis.url);
+          try {
+            await untilReady([one, other]);
+            const dana = await signedIn(store, "dana");
+            const live = socketWith(other, dana.cookie);
+            assert.equal(JSON.parse(await live.first).type, "session:ready");
+            const out = await post(one, "sign-out-everywhere", {}, {
+              cookie: dana.cookie,
+            });
+            assert.equal(out.status, 200);
+            const closed = await live.closed;
+            assert.equal(closed.code, 1008);
+            assert.equal(closed.reason, "signed out");
+          } finally {
+            store.close();
+            await one.stop();
+            await other.stop();
+          }
+        },
       );
     } finally {
       await redis.stop();

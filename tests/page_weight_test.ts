@@ -13,7 +13,8 @@ import { gzippedSize, pageScripts } from "./support/page_weight.ts";
  * the browser's network-change hint, 24.9 KiB with the call prepared
  * while it rings, 25.1 KiB with the devices started while it rings, and
  * 26.6 KiB with verified calls (the code, the lasting certificate in
- * IndexedDB, and their words).
+ * IndexedDB, and their words), and 26.9 KiB with accounts mode's sign-in
+ * (the Button the sign-in pages share is a chunk of its own).
  */
 const BUDGET_BYTES = 27 * 1024;
 

@@ -28,6 +28,7 @@ import {
   type SessionRef,
 } from "./session_cookie.ts";
 import type { AccountStore } from "./store.ts";
+import { SignOnRefused, type SingleSignOn } from "./single_sign_on.ts";
 
 /** The site a ceremony runs for: the page's origin, checked by the origin policy. */
 export interface RelyingParty {
@@ -64,9 +65,14 @@ export interface AccountsOptions {
   /** Who may invite: only the operator (the command line), or every account too. */
   invitesBy: "operator" | "everyone";
   now?: () => number;
-  /** Told when sessions end, so that their open sockets close: one, or all of the user's. */
-  revoked?(userId: string, sessionId: string | null): void;
+  /** Told when sessions end, so that their open sockets close: one (by its id's hash), or all of the user's. */
+  revoked?(userId: string, sessionHash: string | null): void;
+  /** Single sign-on with an OpenID Connect provider, if configured. */
+  singleSignOn?: SingleSignOn | null;
 }
+
+/** How often a session's last use is written. */
+export const LAST_USE_EVERY_MS = 60_000;
 
 /** How long a WebAuthn challenge may wait for its answer. */
 export const CHALLENGE_TTL_MS = 5 * 60_000;
@@ -136,7 +142,12 @@ export class Accounts {
     const idHash = secretHash(session.sessionId);
     const signIn = await this.#store.signIn(session.userId, idHash);
     if (!signIn) return false;
-    await this.#store.saveSignIn({ ...signIn, lastUsedAt: this.#now() });
+    // The last use is for people to tell their sessions apart: to the minute
+    // is enough, and a handshake need not write.
+    const now = this.#now();
+    if (now - signIn.lastUsedAt > LAST_USE_EVERY_MS) {
+      await this.#store.saveSignIn({ ...signIn, lastUsedAt: now });
+    }
     return true;
   }
 
@@ -473,13 +484,81 @@ export class Accounts {
     };
   }
 
+  /** The single sign-on provider's name, for the sign-in button; null without one. */
+  get singleSignOnName(): string | null {
+    return this.#options.singleSignOn?.config.name ?? null;
+  }
+
+  /** Where the provider sends people back; null without single sign-on. */
+  get singleSignOnRedirectUri(): string | null {
+    return this.#options.singleSignOn?.config.redirectUri ?? null;
+  }
+
+  /** Where to send a person who signs in with the provider; what comes back is kept meanwhile. */
+  async startSingleSignOn(): Promise<URL> {
+    const sso = this.#singleSignOn();
+    const { url, state, pending } = await sso.start();
+    await this.#store.putChallenge(state, {
+      v: 1,
+      ceremony: { kind: "single-sign-on", ...pending },
+      expiresAt: this.#now() + CHALLENGE_TTL_MS,
+    });
+    return url;
+  }
+
+  /**
+   * The provider sent the person back to `callbackUrl`: their account
+   * (made on first sign-in) is signed in.
+   */
+  async finishSingleSignOn(
+    callbackUrl: URL,
+    device: string,
+  ): Promise<NewSession> {
+    const sso = this.#singleSignOn();
+    const state = callbackUrl.searchParams.get("state") ?? "";
+    const taken = state ? await this.#store.takeChallenge(state) : null;
+    if (taken?.ceremony.kind !== "single-sign-on") {
+      throw new AccountError(
+        400,
+        "sign-on-expired",
+        "That sign-in took too long or was used already: start again.",
+      );
+    }
+    let userId: string;
+    try {
+      userId = await sso.finish(callbackUrl, state, taken.ceremony);
+    } catch (error) {
+      if (error instanceof SignOnRefused) {
+        throw new AccountError(403, "sign-on-refused", error.message);
+      }
+      throw error;
+    }
+    await this.#store.ensureAccount({
+      v: 1,
+      userId,
+      createdAt: this.#now(),
+      canInvite: false,
+    });
+    return await this.#startSession(userId, device);
+  }
+
+  #singleSignOn(): SingleSignOn {
+    const sso = this.#options.singleSignOn;
+    if (!sso) {
+      throw new AccountError(
+        404,
+        "no-single-sign-on",
+        "This server has no single sign-on.",
+      );
+    }
+    return sso;
+  }
+
   /** Ends this session; its sockets close. */
   async signOut(session: SessionRef): Promise<void> {
-    await this.#store.revokeSignIn(
-      session.userId,
-      secretHash(session.sessionId),
-    );
-    this.#options.revoked?.(session.userId, session.sessionId);
+    const hash = secretHash(session.sessionId);
+    await this.#store.revokeSignIn(session.userId, hash);
+    this.#options.revoked?.(session.userId, hash);
   }
 
   /** Ends every session of the user, this one too; all their sockets close. */

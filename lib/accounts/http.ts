@@ -20,7 +20,10 @@ import {
 
 /** The most a request body may hold. */
 export const MAX_BODY_BYTES = 64 * 1024;
-/** Ceremonies from one address: bursts of 20, then one every 5 s. */
+/**
+ * Ceremonies started from one address: bursts of 20, then one every 5 s.
+ * Only their start is counted: an answer needs a challenge from one.
+ */
 export const PER_ADDRESS: RateLimit = { capacity: 20, perSecond: 0.2 };
 /** Sign-ins and invites of one account: bursts of 10, then one every 10 s. */
 export const PER_ACCOUNT: RateLimit = { capacity: 10, perSecond: 0.1 };
@@ -49,6 +52,36 @@ const BODIES = {
   empty: v.object({}),
   invite: v.object({ userId: v.optional(v.nullable(Text(64))) }),
 };
+
+/** Actions a browser reaches by navigating (GET); the rest are posted. */
+const GETS = new Set(["me", "oidc/start", "oidc/callback"]);
+
+/** A page of one sentence and a way on, for the end of a single sign-on. */
+function page(
+  sentence: string,
+  status: number,
+  headers: HeadersInit = {},
+): Response {
+  const escaped = sentence.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return new Response(
+    `<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>Nexus Call</title><p role="alert">${escaped}</p><p><a href="/">Nexus Call</a></p></html>`,
+    {
+      status,
+      headers: {
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "no-store",
+        ...headers,
+      },
+    },
+  );
+}
+
+/** The callback URL as the provider was told it (behind a proxy, the request's own URL is not). */
+function callbackUrl(req: Request, accounts: Accounts): URL {
+  const registered = new URL(accounts.singleSignOnRedirectUri ?? req.url);
+  registered.search = new URL(req.url).search;
+  return registered;
+}
 
 /** What the endpoints need around the accounts. */
 export interface AccountsEndpoint extends OriginPolicy {
@@ -160,9 +193,8 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
         await accounts.registrationOptions(rp, body.invite, body.userId),
       );
     },
-    "register": async (req, ip) => {
+    "register": async (req) => {
       const rp = relyingParty(req);
-      limit(byAddress, ip);
       const body = await readBody(req, BODIES.register);
       const made = await accounts.register(
         rp,
@@ -180,9 +212,8 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
       await readBody(req, BODIES.signInOptions);
       return answer(await accounts.signInOptions(rp));
     },
-    "sign-in": async (req, ip) => {
+    "sign-in": async (req) => {
       const rp = relyingParty(req);
-      limit(byAddress, ip);
       const body = await readBody(req, BODIES.signIn);
       // The passkey names its account: attempts on one account are limited too.
       const handle = body.response.response.userHandle;
@@ -246,6 +277,37 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
         "set-cookie": CLEAR_SESSION_COOKIE,
       });
     },
+    "oidc/start": async (_req, ip) => {
+      limit(byAddress, ip);
+      const url = await accounts.startSingleSignOn();
+      return new Response(null, {
+        status: 303,
+        headers: { location: url.href, "cache-control": "no-store" },
+      });
+    },
+    "oidc/callback": async (req, ip) => {
+      limit(byAddress, ip);
+      let made;
+      try {
+        made = await accounts.finishSingleSignOn(
+          callbackUrl(req, accounts),
+          deviceName(req.headers.get("user-agent")),
+        );
+      } catch (error) {
+        if (!(error instanceof AccountError)) throw error;
+        return page(error.message, error.status);
+      }
+      endpoint.log?.info("account.signed-in", {
+        user: made.userId,
+        via: "oidc",
+      });
+      // A page of this site moves on: the redirect from the provider is
+      // cross-site, and a SameSite=Strict cookie would not go with it.
+      return page("Signed in.", 200, {
+        "set-cookie": setSessionCookie(made.cookie, made.maxAgeS),
+        refresh: "0;url=/",
+      });
+    },
     "invites": async (req) => {
       const rp = relyingParty(req);
       const session = await signedIn(req);
@@ -267,14 +329,9 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
         new AccountError(404, "not-found", "There is no such account action."),
       );
     }
-    if (req.method !== (action === "me" ? "GET" : "POST")) {
-      return refusal(
-        new AccountError(
-          405,
-          "method",
-          `Use ${action === "me" ? "GET" : "POST"}.`,
-        ),
-      );
+    const method = GETS.has(action) ? "GET" : "POST";
+    if (req.method !== method) {
+      return refusal(new AccountError(405, "method", `Use ${method}.`));
     }
     if (!accounts.started) {
       return refusal(

@@ -74,6 +74,14 @@ export class KvAccountStore implements AccountStore {
     return (await this.#kv.get<Account>(KEY.account(userId))).value;
   }
 
+  async ensureAccount(account: Account): Promise<Account> {
+    const key = KEY.account(account.userId);
+    // Only where there is none: an atomic check that the key is empty.
+    await this.#kv.atomic().check({ key, versionstamp: null }).set(key, account)
+      .commit();
+    return (await this.#kv.get<Account>(key)).value!;
+  }
+
   async passkey(userId: string, credentialId: string): Promise<Passkey | null> {
     return (await this.#kv.get<Passkey>(KEY.passkey(userId, credentialId)))
       .value;

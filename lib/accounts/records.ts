@@ -66,7 +66,9 @@ export interface SignIn {
 export type Ceremony =
   | { kind: "register"; codeHash: string; userId: string }
   | { kind: "add-passkey"; userId: string }
-  | { kind: "sign-in" };
+  | { kind: "sign-in" }
+  /** Single sign-on under way, kept under its OAuth `state`. */
+  | { kind: "single-sign-on"; verifier: string; nonce: string };
 
 /** A challenge waiting for its answer. */
 export interface Challenge {

@@ -88,6 +88,12 @@ export class RedisAccountStore implements AccountStore {
     return parsed(await this.#redis.get(this.#key("account", userId)));
   }
 
+  async ensureAccount(account: Account): Promise<Account> {
+    const key = this.#key("account", account.userId);
+    await this.#redis.set(key, JSON.stringify(account), { NX: true });
+    return parsed<Account>(await this.#redis.get(key))!;
+  }
+
   async passkey(userId: string, credentialId: string): Promise<Passkey | null> {
     return parsed(
       await this.#redis.hGet(this.#key("passkeys", userId), credentialId),

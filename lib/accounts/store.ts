@@ -24,6 +24,8 @@ export interface AccountStore {
     now: number,
   ): Promise<RegisterRefusal | null>;
   account(userId: string): Promise<Account | null>;
+  /** The account of `account.userId`, made as `account` if there is none (single sign-on). */
+  ensureAccount(account: Account): Promise<Account>;
   passkey(userId: string, credentialId: string): Promise<Passkey | null>;
   passkeys(userId: string): Promise<Passkey[]>;
   /** Adds a passkey, or replaces it (a new counter, its last use). */

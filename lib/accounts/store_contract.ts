@@ -145,6 +145,20 @@ export async function storeContract(
         assert.deepEqual(results.toSorted(), [null, "id-taken"].toSorted());
       },
     );
+    await t.step(
+      "single sign-on makes an account once; racing sign-ins find the same one",
+      async () => {
+        const user = id("sso");
+        const made = await Promise.all(
+          [1, 2, 3].map((n) =>
+            store.ensureAccount({ ...anAccount(user), createdAt: n })
+          ),
+        );
+        assert.equal(new Set(made.map((account) => account.createdAt)).size, 1);
+        assert.deepEqual(await store.account(user), made[0]);
+        assert.deepEqual(await store.ensureAccount(anAccount(user)), made[0]);
+      },
+    );
     await t.step("an expired invite makes nothing", async () => {
       const invite = { ...anInvite(id("old")), expiresAt: Date.now() + 50 };
       await store.createInvite(invite);

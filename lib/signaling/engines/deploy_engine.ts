@@ -44,9 +44,7 @@ interface DeviceEntry {
 }
 
 /** A broadcast on the wire, with its sender so that it skips itself. */
-interface BroadcastFrame extends Broadcast {
-  sender: string;
-}
+type BroadcastFrame = Broadcast & { sender: string };
 
 /** Channels kept open to other isolates: Deploy starts and stops them often. */
 const OUTBOUND_CHANNELS = 64;

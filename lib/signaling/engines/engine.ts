@@ -31,9 +31,18 @@ export interface Envelope {
   preparing?: boolean;
 }
 
-/** A change of presence, for every other instance to pass on to its sessions. */
-export interface Broadcast {
-  presence: PresenceUpdate;
+/**
+ * What every other instance hears: a change of presence to pass on to its
+ * sessions, or a sign-out (accounts mode) whose sockets it closes.
+ */
+export type Broadcast = { presence: PresenceUpdate } | {
+  signedOut: SignOut;
+};
+
+/** Sessions that ended: one (`session`, the hash of its id) or all of `userId`'s (null). */
+export interface SignOut {
+  userId: string;
+  session: string | null;
 }
 
 /** One user's device whose instance stopped renewing it: that instance is gone. */

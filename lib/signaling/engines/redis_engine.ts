@@ -59,9 +59,7 @@ const SWEEP_EVERY_MS = 1_000;
 type RedisClient = ReturnType<typeof Redis.createClient>;
 
 /** A broadcast on the wire, with its sender so that it skips itself. */
-interface BroadcastFrame extends Broadcast {
-  sender: string;
-}
+type BroadcastFrame = Broadcast & { sender: string };
 
 /** Users and calls shared through Redis, messages through its pub/sub. */
 export class RedisEngine implements SignalingEngine {

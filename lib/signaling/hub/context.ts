@@ -6,7 +6,7 @@
  * @module
  */
 import { CallTable } from "../call_table.ts";
-import type { SignalingEngine } from "../engines/engine.ts";
+import type { SignalingEngine, SignOut } from "../engines/engine.ts";
 import { MemoryEngine } from "../engines/memory_engine.ts";
 import type { PresenceFeed } from "../presence_feed.ts";
 import {
@@ -45,6 +45,8 @@ export interface HubContext {
   readonly heartbeatTimeoutMs: number;
   readonly iceTransportPolicy: RTCIceTransportPolicy;
   readonly iceRefresh: IceRefresh | undefined;
+  /** Another instance signed sessions out: their sockets here close. */
+  readonly signedOut: ((signOut: SignOut) => void) | undefined;
   /** How often a caller may ring, counted across its devices and instances. */
   readonly ringLimit: RateLimit;
   /** Presence as it goes out to this instance's sessions; `null` with presence off. */
@@ -85,6 +87,7 @@ export function createContext(options: HubOptions): HubContext {
       DEFAULT_HEARTBEAT_TIMEOUT_MS,
     iceTransportPolicy: options.iceTransportPolicy ?? "all",
     iceRefresh: options.iceRefresh,
+    signedOut: options.signedOut,
     ringLimit: {
       capacity: limits.callRequestBurst,
       perSecond: limits.callRequestsPerMinute / 60,

@@ -16,7 +16,10 @@ import { inBackground } from "./replies.ts";
 export function inboxOf(hub: HubContext): EngineInbox {
   return {
     deliver: (envelope) => deliverHere(hub, envelope),
-    broadcast: ({ presence }) => hub.presence?.change(presence),
+    broadcast: (message) => {
+      if ("presence" in message) hub.presence?.change(message.presence);
+      else hub.signedOut?.(message.signedOut);
+    },
     lost: (devices) => {
       for (const { user, device, offline } of devices) {
         inBackground(

@@ -20,7 +20,7 @@
  * @module
  */
 import type { CallTable } from "../call_table.ts";
-import type { SignalingEngine } from "../engines/engine.ts";
+import type { SignalingEngine, SignOut } from "../engines/engine.ts";
 import { PresenceFeed } from "../presence_feed.ts";
 import type { Registry } from "../registry.ts";
 import type { Session, SignalingSocket } from "../session.ts";
@@ -73,6 +73,11 @@ export class SignalingHub {
   /** Where users and calls are shared with other instances. */
   get engine(): SignalingEngine {
     return this.#hub.engine;
+  }
+
+  /** Tells every other instance that sessions signed out, so that they close their sockets. */
+  signOutElsewhere(signOut: SignOut): void {
+    this.#hub.engine.broadcast({ signedOut: signOut });
   }
 
   /** Starts the engine, so that other instances reach this one. */

@@ -5,7 +5,7 @@
  */
 import type { EndReason, ErrorCode, RelayedType } from "../../protocol.ts";
 import type { Call } from "../call.ts";
-import type { SignalingEngine } from "../engines/engine.ts";
+import type { SignalingEngine, SignOut } from "../engines/engine.ts";
 import type { MessageLimits } from "../rate_limit.ts";
 import type { Timers } from "../timers.ts";
 
@@ -46,6 +46,8 @@ export interface HubOptions {
   presenceWindowMs?: number;
   /** Keeps each session's ICE servers fresh, when they expire. */
   iceRefresh?: IceRefresh;
+  /** Another instance signed sessions out (accounts mode): their sockets here close. */
+  signedOut?(signOut: SignOut): void;
   limits?: MessageLimits;
   observer?: Partial<HubObserver>;
   /** Timers; `setTimeout` unless a test says otherwise. */
