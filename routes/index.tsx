@@ -9,8 +9,8 @@ export const handler: Handlers = {
   async GET(req, ctx) {
     const accounts = server().accounts?.accounts;
     if (accounts?.started) {
-      const session = accounts.sessionOf(req.headers.get("cookie"));
-      if (!session || !await accounts.confirm(session)) {
+      const session = accounts.sessions.sessionOf(req.headers.get("cookie"));
+      if (!session || !await accounts.sessions.confirm(session)) {
         return new Response(null, {
           status: 303,
           headers: { location: "/signin" },

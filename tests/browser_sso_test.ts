@@ -24,7 +24,7 @@ async function signInAtProvider(page: Page, login: string): Promise<void> {
 async function startWithProvider(domains: string) {
   const port = freePort();
   const publicUrl = `http://localhost:${port}`;
-  const provider = startOidcProvider(`${publicUrl}/auth/oidc/callback`);
+  const provider = await startOidcProvider(`${publicUrl}/auth/oidc/callback`);
   const dir = await Deno.makeTempDir();
   const app = await startAppProcess({
     PORT: String(port),

@@ -10,7 +10,9 @@ import * as v from "valibot";
 import type { Logger } from "../log.ts";
 import { foreignOrigin, type OriginPolicy } from "../origin_policy.ts";
 import { KeyedBuckets, type RateLimit } from "../signaling/rate_limit.ts";
-import { AccountError, type Accounts, type RelyingParty } from "./accounts.ts";
+import { AccountError } from "./account_error.ts";
+import type { Accounts } from "./accounts.ts";
+import type { RelyingParty } from "./passkey_ceremonies.ts";
 import { deviceName } from "./device_name.ts";
 import {
   CLEAR_SESSION_COOKIE,
@@ -163,8 +165,8 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
   };
 
   const signedIn = async (req: Request): Promise<SessionRef> => {
-    const session = accounts.sessionOf(req.headers.get("cookie"));
-    if (!session || !await accounts.confirm(session)) {
+    const session = accounts.sessions.sessionOf(req.headers.get("cookie"));
+    if (!session || !await accounts.sessions.confirm(session)) {
       throw new AccountError(401, "signed-out", "You are not signed in.");
     }
     return session;
@@ -190,13 +192,17 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
       limit(byAddress, ip);
       const body = await readBody(req, BODIES.registerOptions);
       return answer(
-        await accounts.registrationOptions(rp, body.invite, body.userId),
+        await accounts.passkeys.registrationOptions(
+          rp,
+          body.invite,
+          body.userId,
+        ),
       );
     },
     "register": async (req) => {
       const rp = relyingParty(req);
       const body = await readBody(req, BODIES.register);
-      const made = await accounts.register(
+      const made = await accounts.passkeys.register(
         rp,
         body.invite,
         body.userId,
@@ -210,7 +216,7 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
       const rp = relyingParty(req);
       limit(byAddress, ip);
       await readBody(req, BODIES.signInOptions);
-      return answer(await accounts.signInOptions(rp));
+      return answer(await accounts.passkeys.signInOptions(rp));
     },
     "sign-in": async (req) => {
       const rp = relyingParty(req);
@@ -218,7 +224,7 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
       // The passkey names its account: attempts on one account are limited too.
       const handle = body.response.response.userHandle;
       if (typeof handle === "string") limit(byAccount, handle);
-      const made = await accounts.signIn(
+      const made = await accounts.passkeys.signIn(
         rp,
         body.response as never,
         deviceName(req.headers.get("user-agent")),
@@ -234,13 +240,13 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
       const session = await signedIn(req);
       limit(byAccount, session.userId);
       await readBody(req, BODIES.passkeyOptions);
-      return answer(await accounts.addPasskeyOptions(rp, session.userId));
+      return answer(await accounts.passkeys.addOptions(rp, session.userId));
     },
     "passkeys": async (req) => {
       const rp = relyingParty(req);
       const session = await signedIn(req);
       const body = await readBody(req, BODIES.addPasskey);
-      await accounts.addPasskey(
+      await accounts.passkeys.add(
         rp,
         session.userId,
         body.response as never,
@@ -252,14 +258,14 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
       relyingParty(req);
       const session = await signedIn(req);
       const body = await readBody(req, BODIES.removePasskey);
-      await accounts.removePasskey(session.userId, body.id);
+      await accounts.passkeys.remove(session.userId, body.id);
       return answer({ removed: true });
     },
     "sign-out": async (req) => {
       relyingParty(req);
       const session = await signedIn(req);
       await readBody(req, BODIES.empty);
-      await accounts.signOut(session);
+      await accounts.sessions.signOut(session);
       endpoint.log?.info("account.signed-out", { user: session.userId });
       return answer({ signedOut: true }, 200, {
         "set-cookie": CLEAR_SESSION_COOKIE,
@@ -269,7 +275,7 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
       relyingParty(req);
       const session = await signedIn(req);
       await readBody(req, BODIES.empty);
-      await accounts.signOutEverywhere(session.userId);
+      await accounts.sessions.signOutEverywhere(session.userId);
       endpoint.log?.info("account.signed-out-everywhere", {
         user: session.userId,
       });

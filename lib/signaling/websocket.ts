@@ -127,7 +127,7 @@ function cookieAdmission(
       headers: { "retry-after": "2" },
     };
   }
-  const session = accounts.sessionOf(req.headers.get("cookie"));
+  const session = accounts.sessions.sessionOf(req.headers.get("cookie"));
   if (!session) {
     return {
       status: 401,
@@ -254,7 +254,7 @@ export function upgradeSignaling(
     if (!signedIn || !endpoint.accounts) return join();
     // The cookie's MAC held; whether its session is still live, the store says.
     const { accounts, sockets } = endpoint.accounts;
-    accounts.confirm(signedIn).then((live) => {
+    accounts.sessions.confirm(signedIn).then((live) => {
       if (!open) return;
       if (!live) {
         endpoint.refused?.(1008, "session signed out", ip);

@@ -3,7 +3,6 @@
  * its development sign-in pages: whatever login name is typed signs in as
  * that person, whose e-mail is `<name>@<domain>`, verified. Test-only.
  */
-import Provider from "oidc-provider";
 import { freePort } from "./process.ts";
 
 /** A running provider. */
@@ -15,11 +14,16 @@ export interface OidcProvider {
   close(): Promise<void>;
 }
 
-/** Starts a provider with one client, which may send people back to `redirectUri`. */
-export function startOidcProvider(
+/**
+ * Starts a provider with one client, which may send people back to
+ * `redirectUri`. The library is loaded here: it reads the environment as it
+ * loads, which a bare `deno test` does not allow.
+ */
+export async function startOidcProvider(
   redirectUri: string,
   domain = "example.org",
-): OidcProvider {
+): Promise<OidcProvider> {
+  const { default: Provider } = await import("oidc-provider");
   const port = freePort();
   const issuer = `http://localhost:${port}`;
   const clientId = "nexus-call";
