@@ -1,3 +1,4 @@
+import { useEffect } from "preact/hooks";
 import type { KeyStatus } from "../lib/call/call_verification.ts";
 import { keySentence, VERIFY_INSTRUCTION } from "../lib/call/words.ts";
 import { Button } from "./Button.tsx";
@@ -11,8 +12,11 @@ export function VerificationCode(
     code: string | null;
     status: KeyStatus;
     onMarkVerified(): void;
+    /** The code is on screen: it is made now. */
+    onShow(): void;
   },
 ) {
+  useEffect(() => props.onShow(), []);
   return (
     <section aria-label="Verification" class="mt-3 flex flex-col gap-2">
       <h2 class="font-medium">Verification code</h2>

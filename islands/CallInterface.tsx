@@ -338,6 +338,7 @@ export default function CallInterface(props: CallInterfaceProps) {
                   code={verification.code.value}
                   status={verification.status.value}
                   onMarkVerified={() => verification.markVerified()}
+                  onShow={() => void verification.show()}
                 />
               </QualityIndicator>
             </>

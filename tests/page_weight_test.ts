@@ -5,7 +5,7 @@ import { startApp } from "./support/servers.ts";
 import { gzippedSize, pageScripts } from "./support/page_weight.ts";
 
 /**
- * The budget for the call page's JavaScript, gzip: 27 KiB. It was 23.9
+ * The budget for the call page's JavaScript, gzip: 28 KiB. It was 23.9
  * KiB before the structure work, 22.2 KiB once the server's frame schemas
  * left the page's bundle, 23.6 KiB with the connection check and the
  * connection's words, 24.2 KiB with the recovery from a network switch, and
@@ -13,13 +13,14 @@ import { gzippedSize, pageScripts } from "./support/page_weight.ts";
  * the browser's network-change hint, 24.9 KiB with the call prepared
  * while it rings, 25.1 KiB with the devices started while it rings, and
  * 26.6 KiB with verified calls (the code, the lasting certificate in
- * IndexedDB, and their words), and 26.9 KiB with accounts mode's sign-in
- * (the Button the sign-in pages share is a chunk of its own).
+ * IndexedDB, and their words), and 27.0 KiB with accounts mode's sign-in
+ * (the Button the sign-in pages share is a chunk of its own), the code
+ * made only when shown, and a time limit on loading the certificate.
  */
-const BUDGET_BYTES = 27 * 1024;
+const BUDGET_BYTES = 28 * 1024;
 
 Deno.test({
-  name: "page: the call page's JavaScript stays under 27 KiB gzip",
+  name: "page: the call page's JavaScript stays under 28 KiB gzip",
   ignore: needsPermissions(),
   async fn() {
     const server = await startApp();

@@ -8,7 +8,7 @@
 import { isUserId } from "../protocol.ts";
 import { AccountError } from "./account_error.ts";
 import { Challenges } from "./challenges.ts";
-import { PasskeyCeremonies } from "./passkey_ceremonies.ts";
+import type { PasskeyCeremonies } from "./passkey_ceremonies.ts";
 import { randomCode, secretHash, type SessionRef } from "./session_cookie.ts";
 import { type NewSession, Sessions } from "./sessions.ts";
 import { SignOnRefused, type SingleSignOn } from "./single_sign_on.ts";
@@ -58,6 +58,8 @@ export class Accounts {
       now: this.#now,
       revoked: this.#options.revoked,
     });
+    // Loaded here: a server without accounts never pays for WebAuthn's library at start.
+    const { PasskeyCeremonies } = await import("./passkey_ceremonies.ts");
     this.passkeys = new PasskeyCeremonies(
       store,
       this.#challenges,

@@ -8,7 +8,7 @@
  */
 import { signal } from "@preact/signals";
 import type { ChoiceStore } from "./devices.ts";
-import { transportKeys } from "./transport_keys.ts";
+import { type TransportKeys, transportKeys } from "./transport_keys.ts";
 import { type Fingerprint, verificationCode } from "./verification_code.ts";
 
 /** What this page knows of the peer's key. */
@@ -44,15 +44,17 @@ export function keyStatus(
  * every call presents, and the code and key status of the current call.
  */
 export class CallVerification {
-  /** The code both people read, once the transport is connected. */
+  /** The code both people read, once the transport is connected and the code is shown. */
   readonly code = signal<string | null>(null);
   /** Whether the peer's key is one marked verified here. */
   readonly status = signal<KeyStatus>("unverified");
   #store: ChoiceStore | undefined;
   #peer: string | null = null;
   #peerKey: Fingerprint | null = null;
-  /** The pair of keys the code was made from. */
-  #pair = "";
+  /** The keys of the connected transport, once read. */
+  #keys: TransportKeys | null = null;
+  /** The code is on screen (the call details are open). */
+  #shown = false;
   /** Counts calls and checks: a check that finishes late for an older one is dropped. */
   #seq = 0;
   /** This page's lasting certificate, once loaded; null: each call makes its own. */
@@ -75,27 +77,43 @@ export class CallVerification {
     this.#seq++;
     this.#peer = peer;
     this.#peerKey = null;
-    this.#pair = "";
+    this.#keys = null;
+    this.#shown = false;
     this.code.value = null;
     this.status.value = "unverified";
   }
 
   /**
-   * Reads the keys of `pc`'s connected transport, and makes the code again
-   * when they are not the ones it was made from.
+   * Reads the keys of `pc`'s connected transport: the peer's key's status
+   * at once, and the code again (if it is shown) when the keys are not the
+   * ones it was made from.
    */
   async check(pc: RTCPeerConnection): Promise<void> {
     const seq = ++this.#seq;
     const keys = await transportKeys(pc).catch(() => null);
     if (!keys || seq !== this.#seq || !this.#peer) return;
-    const pair = `${keys.local}\n${keys.remote}`;
-    if (pair === this.#pair) return;
-    const code = await verificationCode(keys.local, keys.remote);
-    if (seq !== this.#seq) return;
-    this.#pair = pair;
+    const known = this.#keys;
+    if (known?.local === keys.local && known.remote === keys.remote) return;
+    this.#keys = keys;
     this.#peerKey = keys.remote;
-    this.code.value = code;
+    this.code.value = null;
     this.status.value = keyStatus(this.#store, this.#peer, keys.remote);
+    if (this.#shown) await this.#makeCode(seq);
+  }
+
+  /**
+   * The code is on screen: it is made now. Its slow hash is left until
+   * then, so that it does not compete with the call's first frames.
+   */
+  async show(): Promise<void> {
+    this.#shown = true;
+    if (this.#keys && this.code.value === null) await this.#makeCode(this.#seq);
+  }
+
+  async #makeCode(seq: number): Promise<void> {
+    const keys = this.#keys!;
+    const code = await verificationCode(keys.local, keys.remote);
+    if (seq === this.#seq) this.code.value = code;
   }
 
   /** The codes matched: the peer's key is remembered as verified for their id. */

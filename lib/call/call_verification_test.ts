@@ -20,6 +20,8 @@ Deno.test("call verification: the code of the connected transport's two keys", a
   const verification = new CallVerification(memoryStore());
   verification.reset("bob");
   await verification.check(connected("AA", "BB"));
+  assert.equal(verification.code.value, null, "made only once shown");
+  await verification.show();
   assert.equal(
     verification.code.value,
     await verificationCode(
@@ -71,4 +73,18 @@ Deno.test("call verification: a stored list that is not one is read as nothing v
   assert.equal(verification.status.value, "unverified");
   verification.markVerified();
   assert.equal(verification.status.value, "verified");
+});
+
+Deno.test("call verification: shown before the transport connects, the code comes with the keys, and again when they change", async () => {
+  const verification = new CallVerification(memoryStore());
+  verification.reset("bob");
+  await verification.show();
+  assert.equal(verification.code.value, null);
+  await verification.check(connected("AA", "BB"));
+  const first = verification.code.value;
+  assert.match(first ?? "", /^\d{5} \d{5} \d{5}$/);
+  await verification.check(connected("AA", "CC"));
+  assert.notEqual(verification.code.value, first);
+  verification.reset("carol");
+  assert.equal(verification.code.value, null, "a new call hides the code");
 });

@@ -28,11 +28,27 @@ function openDatabase(): Promise<IDBDatabase> {
 }
 
 /**
+ * How long signing in waits for the kept certificate: a browser whose
+ * storage does not answer must not keep the page from signing in.
+ */
+export const LOAD_TIMEOUT_MS = 2_000;
+
+/**
  * The certificate to present, made and kept on first use and when the kept
  * one nears its end; null where the browser cannot keep one (a private
- * window without IndexedDB): calls then use a key of their own each.
+ * window without IndexedDB) or does not answer in `LOAD_TIMEOUT_MS`: calls
+ * then use a key of their own each.
  */
-export async function loadCertificate(): Promise<RTCCertificate | null> {
+export function loadCertificate(): Promise<RTCCertificate | null> {
+  return Promise.race([
+    keptCertificate(),
+    new Promise<null>((resolve) =>
+      setTimeout(() => resolve(null), LOAD_TIMEOUT_MS)
+    ),
+  ]);
+}
+
+async function keptCertificate(): Promise<RTCCertificate | null> {
   try {
     const db = await openDatabase();
     try {
