@@ -6,11 +6,8 @@
  * pressing **Sign in with a passkey** to a page signed in and ready to call.
  */
 import { KvAccountStore } from "../lib/accounts/kv_store.ts";
-import {
-  cookieValue,
-  randomCode,
-  secretHash,
-} from "../lib/accounts/session_cookie.ts";
+import { secretHash } from "../lib/accounts/session_cookie.ts";
+import { Sessions } from "../lib/accounts/sessions.ts";
 import { mintToken } from "../lib/signaling/auth.ts";
 import { launchChromium, waitForStatus } from "../tests/support/browser.ts";
 import { startAppProcess, untilReady } from "../tests/support/app_process.ts";
@@ -67,27 +64,18 @@ export async function accountsBench(
   try {
     await untilReady([accountsApp, tokenApp]);
     // A user per handshake: one user may join 20 times at once, then once a second.
-    const cookieKey = await store.cookieKey();
+    const sessions = new Sessions(store, await store.cookieKey(), {
+      sessionDays: 1,
+      now: Date.now,
+    });
     const cookies: string[] = [];
     const tokenUrls: string[] = [];
     const wsBase = (app: { http: string }) =>
       `${app.http.replace("http", "ws")}/ws`;
     for (let i = 0; i < handshakes; i++) {
       const userId = `user${i}`;
-      const sessionId = randomCode();
-      const now = Date.now();
-      await store.saveSignIn({
-        v: 1,
-        userId,
-        idHash: secretHash(sessionId),
-        createdAt: now,
-        expiresAt: now + 3600_000,
-        lastUsedAt: now,
-        device: "bench",
-      });
-      cookies.push(
-        `nexus_session=${cookieValue(cookieKey, { userId, sessionId })}`,
-      );
+      const { cookie } = await sessions.open(userId, "bench");
+      cookies.push(`nexus_session=${cookie}`);
       tokenUrls.push(
         `${wsBase(tokenApp)}?token=${await mintToken(secret, userId, 3600)}`,
       );

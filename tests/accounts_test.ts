@@ -10,11 +10,8 @@ import assert from "node:assert/strict";
 import { KvAccountStore } from "../lib/accounts/kv_store.ts";
 import { RedisAccountStore } from "../lib/accounts/redis_store.ts";
 import { PER_ADDRESS } from "../lib/accounts/http.ts";
-import {
-  cookieValue,
-  randomCode,
-  secretHash,
-} from "../lib/accounts/session_cookie.ts";
+import { secretHash } from "../lib/accounts/session_cookie.ts";
+import { Sessions } from "../lib/accounts/sessions.ts";
 import type { AccountStore } from "../lib/accounts/store.ts";
 import {
   type AppProcess,
@@ -57,19 +54,16 @@ async function signedIn(
     createdAt: Date.now(),
     lastUsedAt: null,
   }, Date.now());
-  const sessionId = randomCode();
-  const now = Date.now();
-  await store.saveSignIn({
-    v: 1,
-    userId,
-    idHash: secretHash(sessionId),
-    createdAt: now,
-    expiresAt: now + 3600_000,
-    lastUsedAt: now,
-    device: "test",
+  const sessions = new Sessions(store, await store.cookieKey(), {
+    sessionDays: 1,
+    now: Date.now,
   });
-  const value = cookieValue(await store.cookieKey(), { userId, sessionId });
-  return { cookie: `nexus_session=${value}`, sessionId };
+  const { cookie } = await sessions.open(userId, "test");
+  // The cookie is `<user id>.<session id>.<MAC>`.
+  return {
+    cookie: `nexus_session=${cookie}`,
+    sessionId: cookie.split(".").at(-2)!,
+  };
 }
 
 /** A POST to `/auth/<action>` from the app's own page (its Origin), with a cookie if given. */

@@ -13,6 +13,7 @@ import { KeyedBuckets, type RateLimit } from "../signaling/rate_limit.ts";
 import { AccountError } from "./account_error.ts";
 import type { Accounts } from "./accounts.ts";
 import type { RelyingParty } from "./passkey_ceremonies.ts";
+import type { NewSession } from "./sessions.ts";
 import { deviceName } from "./device_name.ts";
 import {
   CLEAR_SESSION_COOKIE,
@@ -176,9 +177,7 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
     if (!buckets.take(key)) throw TOO_MANY;
   };
 
-  const sessionAnswer = (
-    made: { cookie: string; userId: string; maxAgeS: number },
-  ) =>
+  const sessionAnswer = (made: NewSession) =>
     answer({ userId: made.userId }, 200, {
       "set-cookie": setSessionCookie(made.cookie, made.maxAgeS),
     });
