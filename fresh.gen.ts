@@ -7,7 +7,9 @@ import * as $_500 from "./routes/_500.tsx";
 import * as $_app from "./routes/_app.tsx";
 import * as $_middleware from "./routes/_middleware.ts";
 import * as $auth_action_ from "./routes/auth/[...action].ts";
+import * as $contacts from "./routes/contacts.tsx";
 import * as $healthz from "./routes/healthz.ts";
+import * as $history from "./routes/history.tsx";
 import * as $index from "./routes/index.tsx";
 import * as $metrics from "./routes/metrics.ts";
 import * as $readyz from "./routes/readyz.ts";
@@ -15,7 +17,9 @@ import * as $settings from "./routes/settings.tsx";
 import * as $signin from "./routes/signin.tsx";
 import * as $ws from "./routes/ws.ts";
 import * as $AccountSettings from "./islands/AccountSettings.tsx";
+import * as $CallHistory from "./islands/CallHistory.tsx";
 import * as $CallInterface from "./islands/CallInterface.tsx";
+import * as $ContactsManager from "./islands/ContactsManager.tsx";
 import * as $SignIn from "./islands/SignIn.tsx";
 
 import type { Manifest } from "$fresh/server.ts";
@@ -27,7 +31,9 @@ const manifest = {
     "./routes/_app.tsx": $_app,
     "./routes/_middleware.ts": $_middleware,
     "./routes/auth/[...action].ts": $auth_action_,
+    "./routes/contacts.tsx": $contacts,
     "./routes/healthz.ts": $healthz,
+    "./routes/history.tsx": $history,
     "./routes/index.tsx": $index,
     "./routes/metrics.ts": $metrics,
     "./routes/readyz.ts": $readyz,
@@ -37,7 +43,9 @@ const manifest = {
   },
   islands: {
     "./islands/AccountSettings.tsx": $AccountSettings,
+    "./islands/CallHistory.tsx": $CallHistory,
     "./islands/CallInterface.tsx": $CallInterface,
+    "./islands/ContactsManager.tsx": $ContactsManager,
     "./islands/SignIn.tsx": $SignIn,
   },
   baseUrl: import.meta.url,

@@ -6,7 +6,8 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { Button } from "../components/Button.tsx";
-import { authCall, AuthError, createPasskey } from "../lib/sign_in/auth_api.ts";
+import { createPasskey } from "../lib/sign_in/auth_api.ts";
+import { authCall, AuthError } from "../lib/sign_in/auth_call.ts";
 
 interface Overview {
   userId: string;

@@ -39,6 +39,7 @@ import {
   VerificationCode,
 } from "../components/VerificationCode.tsx";
 import { loadCertificate } from "../lib/call/certificate_store.ts";
+import { takeCallBack } from "../lib/call/call_back.ts";
 
 /** Props the page hands to the island. */
 export interface CallInterfaceProps {
@@ -103,6 +104,7 @@ export default function CallInterface(props: CallInterfaceProps) {
   const tokenMode = props.signInMode === "token";
   const accountsMode = props.signInMode === "accounts";
   const openMode = !tokenMode && !accountsMode;
+  const missed = machine.signaling.missedCalls.value;
   const inCall = state === "calling" || state === "active";
   const free = state === "idle" || state === "ended";
   const preview = useDevicePreview(
@@ -134,6 +136,11 @@ export default function CallInterface(props: CallInterfaceProps) {
   useEffect(() => {
     document.documentElement.classList.toggle("dark", dark.value);
   }, [dark.value]);
+
+  useEffect(() => {
+    const callBack = signedIn && takeCallBack(sessionStorage);
+    if (callBack) machine.call(callBack, true);
+  }, [signedIn]);
 
   useEffect(() => {
     const kbps = machine.quality.value?.bitrateKbps;
@@ -193,7 +200,21 @@ export default function CallInterface(props: CallInterfaceProps) {
             <Button onClick={() => machine.leave()}>Sign out</Button>
           )}
           {signedIn && accountsMode && (
-            <a class="underline" href="/settings">Account</a>
+            <>
+              <a class="underline" href="/contacts">Contacts</a>
+              <a class="underline" href="/history">
+                Call history
+                {missed > 0 && (
+                  <>
+                    {" "}
+                    <span class="px-2 rounded-full bg-red-600 text-white">
+                      {missed} missed
+                    </span>
+                  </>
+                )}
+              </a>
+              <a class="underline" href="/settings">Account</a>
+            </>
           )}
         </div>
       </header>

@@ -62,6 +62,8 @@ export interface AccountsConfig {
   store: { kind: "kv"; path: string | null } | { kind: "redis"; url: string };
   /** `NEXUS_SESSION_DAYS`: how long a sign-in lasts. */
   sessionDays: number;
+  /** `NEXUS_HISTORY_DAYS`: how long the call history keeps a call. */
+  historyDays: number;
   /** `NEXUS_ACCOUNTS_INVITES`: `operator` (the command line only) or `everyone`. */
   invitesBy: "operator" | "everyone";
   /** `NEXUS_OIDC_*`: single sign-on with one OpenID Connect provider, if set. */
@@ -277,6 +279,7 @@ function accounts(
         (shared.kind === "deploy" ? null : DEFAULT_ACCOUNTS_KV),
     },
     sessionDays: integer(env, "NEXUS_SESSION_DAYS", 30, 1, 365),
+    historyDays: integer(env, "NEXUS_HISTORY_DAYS", 90, 1, 3_650),
     invitesBy,
     singleSignOn: sso,
   };

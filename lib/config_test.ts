@@ -78,6 +78,7 @@ Deno.test("config: accounts mode: a KV file by default, Deploy's KV there, the e
   assert.deepEqual(loadConfig({ NEXUS_ACCOUNTS: "on" }).accounts, {
     store: { kind: "kv", path: "nexus-accounts.db" },
     sessionDays: 30,
+    historyDays: 90,
     invitesBy: "operator",
     singleSignOn: null,
   });
@@ -92,10 +93,12 @@ Deno.test("config: accounts mode: a KV file by default, Deploy's KV there, the e
       NEXUS_REDIS_URL: "redis://127.0.0.1:6379",
       NEXUS_ACCOUNTS_INVITES: "everyone",
       NEXUS_SESSION_DAYS: "7",
+      NEXUS_HISTORY_DAYS: "30",
     }).accounts,
     {
       store: { kind: "redis", url: "redis://127.0.0.1:6379" },
       sessionDays: 7,
+      historyDays: 30,
       invitesBy: "everyone",
       singleSignOn: null,
     },

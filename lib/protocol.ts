@@ -155,7 +155,8 @@ export type ServerNotice =
   | { type: "session:ice-servers"; payload: { iceServers: RTCIceServer[] } }
   | { type: "pong"; payload: Record<string, never> }
   | { type: "presence:list"; payload: { users: string[]; inCall: string[] } }
-  | { type: "presence:update"; payload: PresenceUpdate };
+  | { type: "presence:update"; payload: PresenceUpdate }
+  | { type: "calls:missed"; payload: { count: number } };
 
 /** Anything the server sends. */
 export type ServerMessage = RelayedMessage | ServerNotice;

@@ -105,11 +105,25 @@ function assemble(config: ServerConfig): ServerParts {
       }
       : undefined,
     observer,
+    // Accounts mode: asked only of sessions, which exist once the accounts started.
+    reachability: config.accounts
+      ? {
+        mayCall: (caller, callee) => accounts!.contacts.mayCall(caller, callee),
+        presenceSeenBy: (viewer) => accounts!.contacts.presenceSeenBy(viewer),
+      }
+      : undefined,
+    history: config.accounts
+      ? {
+        record: (call) => accounts!.history.record(call),
+        missedCount: (userId) => accounts!.history.missedCount(userId),
+      }
+      : undefined,
   });
   const accountsConfig = config.accounts;
   const accounts = accountsConfig && new Accounts({
     openStore: () => openAccountStore(accountsConfig.store),
     sessionDays: accountsConfig.sessionDays,
+    historyDays: accountsConfig.historyDays,
     invitesBy: accountsConfig.invitesBy,
     singleSignOn: accountsConfig.singleSignOn &&
       new SingleSignOn(accountsConfig.singleSignOn),
@@ -117,6 +131,10 @@ function assemble(config: ServerConfig): ServerParts {
       closeSignedOut({ userId, session });
       hub.signOutElsewhere({ userId, session });
     },
+    audienceChanged: (userIds) =>
+      void hub.audienceChanged(userIds).catch((error) =>
+        observer.engineFailed?.("presence.seen", error)
+      ),
   });
   const signaling: SignalingEndpoint = {
     hub,
@@ -146,6 +164,7 @@ function assemble(config: ServerConfig): ServerParts {
       accounts,
       handle: accountsHandler({
         accounts,
+        missedCallsChanged: (userId) => hub.missedCallsChanged(userId),
         allowedOrigins: config.allowedOrigins,
         trustHostNames: config.trustHostNames,
         log,

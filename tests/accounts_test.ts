@@ -11,7 +11,6 @@ import { KvAccountStore } from "../lib/accounts/kv_store.ts";
 import { RedisAccountStore } from "../lib/accounts/redis_store.ts";
 import { PER_ADDRESS } from "../lib/accounts/http.ts";
 import { secretHash } from "../lib/accounts/session_cookie.ts";
-import { Sessions } from "../lib/accounts/sessions.ts";
 import type { AccountStore } from "../lib/accounts/store.ts";
 import {
   type AppProcess,
@@ -24,65 +23,7 @@ import {
   REDIS,
 } from "./support/environment.ts";
 import { startRedis } from "./support/redis.ts";
-
-/** An account made straight in the store, signed in: the cookie its browser would hold. */
-async function signedIn(
-  store: AccountStore,
-  userId: string,
-): Promise<{ cookie: string; sessionId: string }> {
-  await store.createInvite({
-    v: 1,
-    codeHash: `setup-${userId}`,
-    userId,
-    createdBy: "operator",
-    createdAt: Date.now(),
-    expiresAt: Date.now() + 60_000,
-  });
-  await store.register(`setup-${userId}`, {
-    v: 1,
-    userId,
-    createdAt: Date.now(),
-    canInvite: true,
-  }, {
-    v: 1,
-    userId,
-    credentialId: `key-${userId}`,
-    publicKey: "unused",
-    counter: 0,
-    transports: [],
-    label: "test",
-    createdAt: Date.now(),
-    lastUsedAt: null,
-  }, Date.now());
-  const sessions = new Sessions(store, await store.cookieKey(), {
-    sessionDays: 1,
-    now: Date.now,
-  });
-  const { cookie } = await sessions.open(userId, "test");
-  // The cookie is `<user id>.<session id>.<MAC>`.
-  return {
-    cookie: `nexus_session=${cookie}`,
-    sessionId: cookie.split(".").at(-2)!,
-  };
-}
-
-/** A POST to `/auth/<action>` from the app's own page (its Origin), with a cookie if given. */
-function post(
-  app: AppProcess,
-  action: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<Response> {
-  return fetch(`${app.http}/auth/${action}`, {
-    method: "POST",
-    headers: {
-      origin: app.http,
-      "content-type": "application/json",
-      ...headers,
-    },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-}
+import { post, signedIn } from "./support/accounts.ts";
 
 async function refusal(response: Response): Promise<[number, string]> {
   const body = await response.json();

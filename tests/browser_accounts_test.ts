@@ -1,7 +1,8 @@
 /**
  * Accounts in real Chromium with passkeys (the DevTools virtual
  * authenticator): an operator's invite from `deno task invite`, a passkey
- * made from it, a call between two accounts, a second passkey added and
+ * made from it, two accounts made contacts on the contacts page, a call
+ * between them, a second passkey added and
  * the first removed, signing in again with a passkey, and "sign out
  * everywhere" closing another browser's live socket.
  */
@@ -108,6 +109,32 @@ Deno.test({
           ).waitFor();
           await alice.page.goto(app.http);
           await signedInAs(alice.page, "alice");
+        },
+      );
+
+      await t.step(
+        "contacts: alice adds bob on the contacts page, bob accepts; only then do they see each other online",
+        async () => {
+          const bobOnline = alice.page.getByRole("button", {
+            name: "bob",
+            exact: true,
+          });
+          assert.equal(await bobOnline.count(), 0, "a stranger is not shown");
+          await alice.page.getByRole("link", { name: "Contacts" }).click();
+          await alice.page.getByRole("textbox", { name: "User id to add" })
+            .fill("bob");
+          await alice.page.getByRole("button", { name: "Add contact" }).click();
+          await waitForStatus(alice.page, "bob is now a contact.");
+          await alice.page.getByRole("link", { name: "Back to calls" }).click();
+          await signedInAs(alice.page, "alice");
+
+          await bob.page.getByRole("link", { name: "Contacts" }).click();
+          await bob.page.getByText("alice added you").waitFor();
+          await bob.page.getByRole("button", { name: "Accept alice" }).click();
+          await waitForStatus(bob.page, "alice is now a contact.");
+          await bob.page.getByRole("link", { name: "Back to calls" }).click();
+          await signedInAs(bob.page, "bob");
+          await bobOnline.waitFor();
         },
       );
 

@@ -1,12 +1,14 @@
 /**
  * Accounts without passwords, over an `AccountStore`: invites
- * (here), passkeys (`passkey_ceremonies.ts`), sessions (`sessions.ts`) and
- * single sign-on (here, over `single_sign_on.ts`), made when the store
- * opens. Plain TypeScript; the HTTP side is `http.ts`.
+ * (here), passkeys (`passkey_ceremonies.ts`), sessions (`sessions.ts`),
+ * single sign-on (here, over `single_sign_on.ts`), contacts (`contacts.ts`)
+ * and the call history (`call_history.ts`), made when the store opens. Plain TypeScript; the HTTP side is `http.ts`.
  * @module
  */
 import { isUserId } from "../protocol.ts";
 import { AccountError } from "./account_error.ts";
+import { CallHistory } from "./call_history.ts";
+import { Contacts } from "./contacts.ts";
 import { Challenges } from "./challenges.ts";
 import type { PasskeyCeremonies } from "./passkey_ceremonies.ts";
 import { randomCode, secretHash, type SessionRef } from "./session_cookie.ts";
@@ -27,7 +29,14 @@ export interface AccountsOptions {
   revoked?(userId: string, sessionHash: string | null): void;
   /** Single sign-on with an OpenID Connect provider, if configured. */
   singleSignOn?: SingleSignOn | null;
+  /** How long the call history keeps a call (90 days unless said). */
+  historyDays?: number;
+  /** Whose presence these users may see changed (a contact, a block, who may call). */
+  audienceChanged?(userIds: string[]): void;
 }
+
+/** How long the call history keeps a call unless the settings say otherwise. */
+export const DEFAULT_HISTORY_DAYS = 90;
 
 /** How long an invite lasts unless its maker says otherwise. */
 export const DEFAULT_INVITE_HOURS = 72;
@@ -38,6 +47,10 @@ export class Accounts {
   sessions!: Sessions;
   /** Creating, signing in with, adding and removing passkeys. */
   passkeys!: PasskeyCeremonies;
+  /** Contacts, blocks and who may call: who may reach whom. */
+  contacts!: Contacts;
+  /** Each account's calls. */
+  history!: CallHistory;
   #options: AccountsOptions;
   #store!: AccountStore;
   #challenges!: Challenges;
@@ -53,6 +66,16 @@ export class Accounts {
   async start(): Promise<void> {
     const store = this.#store = await this.#options.openStore();
     this.#challenges = new Challenges(store, this.#now);
+    this.contacts = new Contacts(store.contacts, {
+      accountExists: async (userId) => await store.account(userId) !== null,
+      audienceChanged: this.#options.audienceChanged,
+      now: this.#now,
+    });
+    this.history = new CallHistory(
+      store.history,
+      this.#options.historyDays ?? DEFAULT_HISTORY_DAYS,
+      this.#now,
+    );
     this.sessions = new Sessions(store, await store.cookieKey(), {
       sessionDays: this.#options.sessionDays,
       now: this.#now,

@@ -11,9 +11,11 @@ import type { Logger } from "../log.ts";
 import { foreignOrigin, type OriginPolicy } from "../origin_policy.ts";
 import { KeyedBuckets, type RateLimit } from "../signaling/rate_limit.ts";
 import { AccountError } from "./account_error.ts";
+import { answer, readBody, refusal, Text, TOO_MANY } from "./http_json.ts";
 import type { Accounts } from "./accounts.ts";
 import type { RelyingParty } from "./passkey_ceremonies.ts";
 import type { NewSession } from "./sessions.ts";
+import { PEOPLE_GETS, peopleRoutes } from "./people_http.ts";
 import { deviceName } from "./device_name.ts";
 import {
   CLEAR_SESSION_COOKIE,
@@ -21,8 +23,6 @@ import {
   setSessionCookie,
 } from "./session_cookie.ts";
 
-/** The most a request body may hold. */
-export const MAX_BODY_BYTES = 64 * 1024;
 /**
  * Ceremonies started from one address: bursts of 20, then one every 5 s.
  * Only their start is counted: an answer needs a challenge from one.
@@ -31,7 +31,6 @@ export const PER_ADDRESS: RateLimit = { capacity: 20, perSecond: 0.2 };
 /** Sign-ins and invites of one account: bursts of 10, then one every 10 s. */
 export const PER_ACCOUNT: RateLimit = { capacity: 10, perSecond: 0.1 };
 
-const Text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 /** A WebAuthn answer as the browser library sends it; the library checks the rest. */
 const Credential = v.looseObject({
   id: Text(1_024),
@@ -57,7 +56,7 @@ const BODIES = {
 };
 
 /** Actions a browser reaches by navigating (GET); the rest are posted. */
-const GETS = new Set(["me", "oidc/start", "oidc/callback"]);
+const GETS = new Set(["me", "oidc/start", "oidc/callback", ...PEOPLE_GETS]);
 
 /** A page of one sentence and a way on, for the end of a single sign-on. */
 function page(
@@ -90,61 +89,8 @@ function callbackUrl(req: Request, accounts: Accounts): URL {
 export interface AccountsEndpoint extends OriginPolicy {
   accounts: Accounts;
   log?: Logger;
-}
-
-function answer(
-  body: unknown,
-  status = 200,
-  headers: HeadersInit = {},
-): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: {
-      "content-type": "application/json",
-      "cache-control": "no-store",
-      ...headers,
-    },
-  });
-}
-
-function refusal(error: AccountError, headers: HeadersInit = {}): Response {
-  return answer(
-    { error: error.code, message: error.message },
-    error.status,
-    headers,
-  );
-}
-
-const TOO_MANY = new AccountError(
-  429,
-  "rate-limited",
-  "Too many attempts just now; wait a minute and try again.",
-);
-
-async function readBody<T extends v.GenericSchema>(
-  req: Request,
-  schema: T,
-): Promise<v.InferOutput<T>> {
-  const length = Number(req.headers.get("content-length") ?? 0);
-  const text = length > MAX_BODY_BYTES ? null : await req.text();
-  if (text === null || text.length > MAX_BODY_BYTES) {
-    throw new AccountError(413, "too-large", "That request is too large.");
-  }
-  let json: unknown;
-  try {
-    json = text === "" ? {} : JSON.parse(text);
-  } catch {
-    throw new AccountError(400, "invalid-json", "The request is not JSON.");
-  }
-  const parsed = v.safeParse(schema, json);
-  if (!parsed.success) {
-    throw new AccountError(
-      400,
-      "invalid-request",
-      `The request is not as expected: ${parsed.issues[0].message}.`,
-    );
-  }
-  return parsed.output;
+  /** Tells every device of a user its new count of missed calls. */
+  missedCallsChanged?(userId: string): Promise<void>;
 }
 
 /** Handles `/auth/*` requests; `ip` is the client's address. */
@@ -164,6 +110,7 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
     }
     return { origin, id: new URL(origin).hostname };
   };
+  const ownPage = (req: Request) => void relyingParty(req);
 
   const signedIn = async (req: Request): Promise<SessionRef> => {
     const session = accounts.sessions.sessionOf(req.headers.get("cookie"));
@@ -254,14 +201,14 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
       return answer({ added: true });
     },
     "passkeys/remove": async (req) => {
-      relyingParty(req);
+      ownPage(req);
       const session = await signedIn(req);
       const body = await readBody(req, BODIES.removePasskey);
       await accounts.passkeys.remove(session.userId, body.id);
       return answer({ removed: true });
     },
     "sign-out": async (req) => {
-      relyingParty(req);
+      ownPage(req);
       const session = await signedIn(req);
       await readBody(req, BODIES.empty);
       await accounts.sessions.signOut(session);
@@ -271,7 +218,7 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
       });
     },
     "sign-out-everywhere": async (req) => {
-      relyingParty(req);
+      ownPage(req);
       const session = await signedIn(req);
       await readBody(req, BODIES.empty);
       await accounts.sessions.signOutEverywhere(session.userId);
@@ -313,6 +260,12 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
         refresh: "0;url=/",
       });
     },
+    ...peopleRoutes({
+      accounts,
+      signedIn,
+      ownPage,
+      missedCallsChanged: endpoint.missedCallsChanged,
+    }),
     "invites": async (req) => {
       const rp = relyingParty(req);
       const session = await signedIn(req);

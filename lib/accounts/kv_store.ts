@@ -7,6 +7,8 @@
  */
 import type { Account, Challenge, Invite, Passkey, SignIn } from "./records.ts";
 import type { AccountStore, RegisterRefusal } from "./store.ts";
+import { KvContactStore } from "./kv_contact_store.ts";
+import { KvHistoryStore } from "./kv_history_store.ts";
 
 const KEY = {
   account: (userId: string) => ["accounts", userId],
@@ -32,10 +34,14 @@ async function listed<T>(kv: Deno.Kv, prefix: Deno.KvKey): Promise<T[]> {
 
 /** Accounts in a Deno KV database. */
 export class KvAccountStore implements AccountStore {
+  readonly contacts: KvContactStore;
+  readonly history: KvHistoryStore;
   #kv: Deno.Kv;
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
+    this.contacts = new KvContactStore(kv);
+    this.history = new KvHistoryStore(kv);
   }
 
   /** Opens the database at `path` (Deploy's own KV without one). */

@@ -9,6 +9,8 @@
 import type * as Redis from "redis";
 import type { Account, Challenge, Invite, Passkey, SignIn } from "./records.ts";
 import type { AccountStore, RegisterRefusal } from "./store.ts";
+import { RedisContactStore } from "./redis_contact_store.ts";
+import { RedisHistoryStore } from "./redis_history_store.ts";
 
 type RedisClient = ReturnType<typeof Redis.createClient>;
 
@@ -36,12 +38,17 @@ function parsed<T>(json: string | null | undefined): T | null {
 
 /** Accounts in Redis, under `prefix`. */
 export class RedisAccountStore implements AccountStore {
+  readonly contacts: RedisContactStore;
+  readonly history: RedisHistoryStore;
   #redis: RedisClient;
   #prefix: string;
 
   constructor(redis: RedisClient, prefix = "nexus:accounts:") {
     this.#redis = redis;
     this.#prefix = prefix;
+    const key = (...parts: string[]) => this.#key(...parts);
+    this.contacts = new RedisContactStore(redis, key);
+    this.history = new RedisHistoryStore(redis, key);
   }
 
   /** Connects to the Redis at `url`. */

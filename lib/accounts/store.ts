@@ -1,11 +1,13 @@
 /**
  * The accounts store: one small interface over accounts, passkeys, invites,
- * sign-ins and challenges, implemented by Deno KV (`kv_store.ts`) and Redis
+ * sign-ins and challenges, with contacts and the call history beside them, implemented by Deno KV (`kv_store.ts`) and Redis
  * (`redis_store.ts`) and held to one contract (`store_contract.ts`). What
  * must happen once happens atomically: an invite makes one account, an id
  * is taken once, a challenge is answered once.
  * @module
  */
+import type { CallHistoryStore } from "./call_history_store.ts";
+import type { ContactStore } from "./contact_store.ts";
 import type { Account, Challenge, Invite, Passkey, SignIn } from "./records.ts";
 
 /** Why a registration was refused. */
@@ -13,6 +15,10 @@ export type RegisterRefusal = "invite-invalid" | "id-taken";
 
 /** Where accounts live. */
 export interface AccountStore {
+  /** Each account's contacts, blocks and who may call it. */
+  readonly contacts: ContactStore;
+  /** Each account's call history. */
+  readonly history: CallHistoryStore;
   /**
    * Creates `account` with its first passkey and uses up the invite, all at
    * once: unless the invite is gone or expired at `now`, or the id is taken.

@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import type { Account, Invite, Passkey, SignIn } from "./records.ts";
+import { contactsContract } from "./contacts_contract.ts";
+import { historyContract } from "./history_contract.ts";
 import type { AccountStore } from "./store.ts";
 
 const HOUR = 3600_000;
@@ -236,6 +238,8 @@ export async function storeContract(
         assert.deepEqual(await store.signIns(user), []);
       },
     );
+    await contactsContract(t, store.contacts, id);
+    await historyContract(t, store.history, id);
     await t.step(
       "what was written is there after the store is opened again; the cookie key stays",
       async () => {
@@ -246,6 +250,10 @@ export async function storeContract(
           assert.deepEqual(await again.cookieKey(), key);
           assert.equal((await again.account(id("alice")))?.v, 1);
           assert.equal((await again.passkeys(id("alice"))).length, 1);
+          assert.deepEqual(await again.contacts.contacts(id("alice")), [
+            id("carol"),
+          ]);
+          assert.equal((await again.history.entries(id("frank"))).length, 1);
         } finally {
           again.close();
         }

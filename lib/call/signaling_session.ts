@@ -65,6 +65,8 @@ export class SignalingSession {
   readonly presence = signal(true);
   /** Who of those online is in a call. */
   readonly inCall = signal<string[]>([]);
+  /** Calls missed and not yet looked at (accounts mode). */
+  readonly missedCalls = signal(0);
   /** This page's device id, the same across reconnects. */
   readonly deviceId: string;
   /**
@@ -85,6 +87,19 @@ export class SignalingSession {
   #deadlineTimer: unknown = null;
   /** What the page sent while reconnecting, oldest first. */
   #outbox: ClientMessage[] = [];
+  /** Messages sent on the current connection so far: each one's number. */
+  #sentCount = 0;
+  /** The number of each ping not yet answered, oldest first. */
+  #pingsUnanswered: number[] = [];
+  /**
+   * Hang-ups sent on the current connection that no pong has confirmed. A
+   * socket that stalls (its network was gone for a while) may never deliver
+   * them, and the server would keep the call up with the other side waiting;
+   * a hang-up not known to have arrived goes again on the next connection.
+   * The server answers a second one with "not in a call", which a free page
+   * ignores.
+   */
+  #hangUpsUnconfirmed: { number: number; message: ClientMessage }[] = [];
 
   constructor(deps: SessionDeps, events: SessionEvents) {
     this.#deps = deps;
@@ -122,6 +137,7 @@ export class SignalingSession {
     this.#connection = null;
     connection.close();
     this.#stopTimers();
+    this.#connectionLost();
     this.state.value = "reconnecting";
     this.#dial();
   }
@@ -136,7 +152,42 @@ export class SignalingSession {
       if (this.#outbox.length < OUTBOX_LIMIT) this.#outbox.push(message);
       return;
     }
-    this.#connection?.send(message);
+    const connection = this.#connection;
+    if (!connection) return;
+    connection.send(message);
+    const number = ++this.#sentCount;
+    if (message.type === "ping") this.#pingsUnanswered.push(number);
+    if (message.type === "call:end") {
+      this.#hangUpsUnconfirmed.push({ number, message });
+      // Learn soon whether it arrived, not at the next heartbeat.
+      if (this.#deadlineTimer === null) {
+        if (this.#heartbeatTimer !== null) {
+          this.#deps.clearTimeout(this.#heartbeatTimer);
+          this.#heartbeatTimer = null;
+        }
+        this.#ping(HEARTBEAT_TIMEOUT_MS);
+      }
+    }
+  }
+
+  /** A pong: the server has everything sent before the ping it answers. */
+  #confirmed(): void {
+    const ping = this.#pingsUnanswered.shift();
+    if (ping === undefined) return;
+    this.#hangUpsUnconfirmed = this.#hangUpsUnconfirmed.filter((sent) =>
+      sent.number > ping
+    );
+  }
+
+  /** The connection is given up: its unconfirmed hang-ups go first on the next one. */
+  #connectionLost(): void {
+    this.#outbox.unshift(
+      ...this.#hangUpsUnconfirmed.map((sent) => sent.message),
+    );
+    this.#outbox.splice(OUTBOX_LIMIT);
+    this.#hangUpsUnconfirmed = [];
+    this.#pingsUnanswered = [];
+    this.#sentCount = 0;
   }
 
   #dial(): void {
@@ -195,6 +246,10 @@ export class SignalingSession {
         return;
       }
       case "pong":
+        this.#confirmed();
+        return;
+      case "calls:missed":
+        this.missedCalls.value = message.payload.count;
         return;
     }
     this.#events.onMessage(message);
@@ -203,6 +258,7 @@ export class SignalingSession {
   /** The socket closed without being asked to: reconnect, unless the server meant it. */
   #dropped(code: number, reason: string): void {
     this.#stopTimers();
+    this.#connectionLost();
     const credentials = this.#credentials;
     if (!credentials) return;
     if (code === CLOSE_CODES.policy || code === CLOSE_CODES.replaced) {
@@ -292,6 +348,7 @@ export class SignalingSession {
 
   #signedOut(): void {
     this.#outbox = [];
+    this.#hangUpsUnconfirmed = [];
     this.state.value = "signed-out";
     this.selfId.value = null;
     this.online.value = [];

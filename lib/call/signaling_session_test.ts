@@ -188,9 +188,38 @@ Deno.test("signaling session: what the page sends while reconnecting goes, in or
   s.ready();
   assert.deepEqual(s.sent.slice(before), [
     { type: "call:end", payload: { to: "bob", reason: "hangup" } },
+    { type: "ping", payload: {} },
   ]);
   s.drop();
   s.signaling.send({ type: "ping", payload: {} });
   s.signaling.close();
-  assert.equal(s.sent.length, before + 1);
+  assert.equal(s.sent.length, before + 2);
+});
+
+Deno.test("signaling session: a hang-up on a connection that then dies unanswered goes again on the next; one a pong confirmed does not", () => {
+  const hangUp = {
+    type: "call:end",
+    payload: { to: "bob", reason: "hangup" },
+  } as const;
+  const s = session();
+  s.ready();
+  s.signaling.send(hangUp);
+  // It asks at once whether the server has it, not at the next heartbeat.
+  assert.deepEqual(s.sent.at(-1), { type: "ping", payload: {} });
+  s.timers.advance(HEARTBEAT_TIMEOUT_MS);
+  assert.equal(s.signaling.state.value, "reconnecting");
+  s.timers.advance(MAX_BACKOFF_MS);
+  const before = s.sent.length;
+  s.ready();
+  assert.deepEqual(s.sent.slice(before), [hangUp, {
+    type: "ping",
+    payload: {},
+  }]);
+  // Answered this time: a later drop sends nothing again.
+  s.server({ type: "pong", payload: {} });
+  s.drop();
+  s.timers.advance(MAX_BACKOFF_MS);
+  const after = s.sent.length;
+  s.ready();
+  assert.deepEqual(s.sent.slice(after), []);
 });

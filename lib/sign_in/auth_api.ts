@@ -7,28 +7,7 @@ import {
   startAuthentication,
   startRegistration,
 } from "@simplewebauthn/browser";
-
-/** A refusal from the server, or a ceremony the person cancelled, in a sentence. */
-export class AuthError extends Error {}
-
-/** Posts `body` to `/auth/<action>` (GET without a body) and returns its JSON answer. */
-export async function authCall<T = Record<string, unknown>>(
-  action: string,
-  body?: unknown,
-): Promise<T> {
-  const response = await fetch(`/auth/${action}`, {
-    method: body === undefined ? "GET" : "POST",
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const answer = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    throw new AuthError(
-      answer.message ?? `The server answered ${response.status}.`,
-    );
-  }
-  return answer as T;
-}
+import { authCall, AuthError } from "./auth_call.ts";
 
 /** What the browser says when the person closes its passkey dialog, in words. */
 function ceremonyError(error: unknown): AuthError {

@@ -28,6 +28,10 @@ export interface Call {
   readonly phase: "ringing" | "active";
   readonly hasVideo: boolean;
   readonly hasAudio: boolean;
+  /** When it was placed (ms since the epoch), for the call history. */
+  readonly startedAt: number;
+  /** When it was answered; `null` while ringing. */
+  readonly answeredAt: number | null;
 }
 
 /** The other party of a call. */

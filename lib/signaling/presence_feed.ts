@@ -24,6 +24,11 @@ export interface PresenceSource {
   snapshot(): Promise<{ users: string[]; inCall: string[] }>;
   /** Taking the snapshot failed: `waiting` heard nothing. */
   failed(error: unknown, waiting: Set<Session>): void;
+  /**
+   * Whether `session` is shown `userId`'s presence; everyone is shown
+   * everyone without it.
+   */
+  shows?(session: Session, userId: string): boolean;
 }
 
 /** How long changes are gathered before they are sent, by default. */
@@ -86,6 +91,11 @@ export class PresenceFeed {
     return Promise.resolve();
   }
 
+  /** Sends `to` the whole list now: what they are shown changed. */
+  resend(to: Set<Session>): Promise<void> {
+    return this.#sendList(to);
+  }
+
   /** A session left: nothing waits for it any more. */
   left(session: Session): void {
     this.#newcomers.delete(session);
@@ -134,13 +144,28 @@ export class PresenceFeed {
 
   /** Sends the list to `to`, as it is now. */
   async #sendList(to: Set<Session>): Promise<void> {
-    let text: string;
+    let list: { users: string[]; inCall: string[] };
     try {
-      text = listText(await this.source.snapshot());
+      list = await this.source.snapshot();
     } catch (error) {
       return this.source.failed(error, to);
     }
-    for (const session of to) sendText(session.socket, text);
+    const shows = this.source.shows;
+    if (!shows) {
+      const text = listText(list);
+      for (const session of to) sendText(session.socket, text);
+      return;
+    }
+    for (const session of to) {
+      const shown = (userId: string) => shows(session, userId);
+      sendText(
+        session.socket,
+        listText({
+          users: list.users.filter(shown),
+          inCall: list.inCall.filter(shown),
+        }),
+      );
+    }
   }
 
   /** `net` to the settled sessions, `latest` to those `settling`, nothing to `skip`. */
@@ -152,10 +177,14 @@ export class PresenceFeed {
   ): void {
     if (latest.length === 0) return;
     const texts = new Map(latest.map((change) => [change, updateText(change)]));
+    const shows = this.source.shows;
     for (const session of this.source.sessions()) {
       if (skip.has(session)) continue;
       for (const change of settling.has(session) ? latest : net) {
-        if (change.userId !== session.userId) {
+        if (
+          change.userId !== session.userId &&
+          (!shows || shows(session, change.userId))
+        ) {
           sendText(session.socket, texts.get(change)!);
         }
       }

@@ -19,5 +19,7 @@ export function ringingCall(
     phase: "ringing",
     hasVideo: true,
     hasAudio: true,
+    startedAt: 1_700_000_000_000,
+    answeredAt: null,
   };
 }

@@ -30,9 +30,16 @@ export class TestClient {
     });
   }
 
-  /** Opens a socket to `url` without waiting for anything. */
-  static open(url: string, userId: string): TestClient {
-    return new TestClient(userId, new WebSocket(url));
+  /**
+   * Opens a socket to `url` without waiting for anything; with `cookie`,
+   * the handshake carries it, as a signed-in browser's does.
+   */
+  static open(url: string, userId: string, cookie?: string): TestClient {
+    return new TestClient(
+      userId,
+      // Deno's WebSocket takes handshake headers.
+      new WebSocket(url, cookie ? { headers: { cookie } } as never : undefined),
+    );
   }
 
   /**
@@ -43,8 +50,9 @@ export class TestClient {
     base: string,
     userId: string,
     query = `userId=${encodeURIComponent(userId)}`,
+    cookie?: string,
   ): Promise<TestClient> {
-    const client = TestClient.open(`${base}?${query}`, userId);
+    const client = TestClient.open(`${base}?${query}`, userId, cookie);
     const ready = await client.next();
     if (ready.type !== "session:ready") {
       throw new Error(

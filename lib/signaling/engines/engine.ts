@@ -29,6 +29,8 @@ export interface Envelope {
   replaced?: boolean;
   /** Only for devices that prepare a call while it rings: the caller's early offer and candidates. */
   preparing?: boolean;
+  /** Whose presence the user may see changed: reload it and send the list again. */
+  audience?: boolean;
 }
 
 /**

@@ -1,15 +1,18 @@
 /**
  * `call:request`: a caller rings a callee. The caller's ring limit is
  * checked first; then the call is placed, or answered `busy`, already in a
- * call, not online, or resolved as glare when the callee is calling too.
+ * call, not online (or not taking this caller's calls: the same answer), or
+ * resolved as glare when the callee is calling too.
  * @module
  */
 import type { PayloadOf } from "../../protocol.ts";
 import type { Session } from "../session.ts";
 import type { HubContext } from "./context.ts";
+import { recordFinished } from "./call_history.ts";
 import { resolveGlare } from "./glare.ts";
 import { refuse } from "./guards.ts";
 import { send, sendError } from "./replies.ts";
+import { mayCall } from "./reachability.ts";
 import { newCall, ring } from "./ringing.ts";
 import { retrying } from "./swaps.ts";
 
@@ -54,17 +57,22 @@ function placeCall(
   return retrying(hub, session, "call:request", async () => {
     // Both read together: a call the callee placed to this user a moment
     // ago shows up on either side, and is glare, not busy.
-    const [mine, theirs, devices] = await Promise.all([
+    const [mine, theirs, online, allowed] = await Promise.all([
       hub.engine.callOf(userId),
       hub.engine.callOf(to),
       hub.engine.devicesOf(to),
+      mayCall(hub, userId, to),
     ]);
+    // A callee who does not take this caller's calls looks offline to it,
+    // in the same answer at the same point: the caller learns nothing more.
+    const devices = allowed ? online : new Map<string, string>();
     const crossing = mine ?? theirs;
     if (
       crossing?.phase === "ringing" && crossing.caller === to &&
       crossing.callee === userId
     ) {
-      return resolveGlare(hub, session, crossing, payload, devices);
+      // They are ringing this caller: they want the call either way.
+      return resolveGlare(hub, session, crossing, payload, online);
     }
     if (mine) {
       sendError(hub, session, "already-in-call", undefined, "call:request");
@@ -82,6 +90,13 @@ function placeCall(
     }
     if (theirs) {
       hub.observer.callEnded?.(userId, to, "busy");
+      await recordFinished(hub, {
+        id: crypto.randomUUID(),
+        caller: userId,
+        callee: to,
+        startedAt: hub.now(),
+        answeredAt: null,
+      }, "busy");
       send(session.socket, {
         type: "call:response",
         payload: { from: to, to: userId, accepted: false, reason: "busy" },

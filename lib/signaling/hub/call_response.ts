@@ -50,6 +50,7 @@ export function respondToCall(
       phase: "active",
       calleeDevice: session.deviceId,
       calleeInstance: hub.engine.instanceId,
+      answeredAt: hub.now(),
     });
     if (!await hub.engine.swapCall([call.caller, userId], call, active)) {
       return false;

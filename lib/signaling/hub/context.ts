@@ -20,11 +20,13 @@ import type { Timers } from "../timers.ts";
 import type { SessionGuards } from "./guards.ts";
 import type { PendingHangup } from "./hang_up.ts";
 import {
+  type CallHistorySink,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_RESUME_GRACE_MS,
   type HubObserver,
   type HubOptions,
   type IceRefresh,
+  type Reachability,
 } from "./options.ts";
 import type { ResumeClaim } from "./resume.ts";
 
@@ -51,6 +53,12 @@ export interface HubContext {
   readonly ringLimit: RateLimit;
   /** Presence as it goes out to this instance's sessions; `null` with presence off. */
   presence: PresenceFeed | null;
+  /** Who may call and see whom; `undefined`: anyone, everyone. */
+  readonly reachability: Reachability | undefined;
+  /** Whose presence each user connected here is shown, when `reachability` decides it. */
+  readonly presenceSeen: Map<string, ReadonlySet<string>>;
+  /** Where finished calls are recorded, if anywhere. */
+  readonly history: CallHistorySink | undefined;
   /** The guards of each session this hub reads frames from. */
   readonly sessions: Map<Session, SessionGuards>;
   /** Ring timers of the calls this instance placed, by call id. */
@@ -93,6 +101,9 @@ export function createContext(options: HubOptions): HubContext {
       perSecond: limits.callRequestsPerMinute / 60,
     },
     presence: null,
+    reachability: options.reachability,
+    presenceSeen: new Map(),
+    history: options.history,
     sessions: new Map(),
     ringTimers: new Map(),
     graceTimers: new Map(),

@@ -12,6 +12,8 @@ import type { Envelope } from "../engines/engine.ts";
 import { sendText } from "../session.ts";
 import { clearRingTimer, forgetCall } from "./call_timers.ts";
 import type { HubContext } from "./context.ts";
+import { refreshAudience } from "./reachability.ts";
+import { inBackground } from "./replies.ts";
 
 /**
  * Sends to a party of a call, wherever it is connected: the device it takes
@@ -79,6 +81,9 @@ export function deliverHere(hub: HubContext, envelope: Envelope): void {
       "replaced by a newer connection",
     );
     return;
+  }
+  if (envelope.audience) {
+    inBackground(hub, "presence.seen", refreshAudience(hub, envelope.user));
   }
   if (envelope.call) {
     takeNews(hub, envelope.user, envelope.call, envelope.ended);

@@ -1,13 +1,14 @@
 /**
  * Ending a call in the engine, whatever ended it (hang-up, decline, no
  * answer, a party gone, glare): the swap, this instance's copy and timers
- * dropped, the parties free again, and the end reported.
+ * dropped, the parties free again, and the end reported and recorded.
  * @module
  */
 import type { EndReason } from "../../protocol.ts";
 import type { Call } from "../call.ts";
 import { forgetCall } from "./call_timers.ts";
 import type { HubContext } from "./context.ts";
+import { recordFinished } from "./call_history.ts";
 import { announceInCall } from "./presence.ts";
 
 /** Ends a call in the engine; false when it had changed meanwhile. */
@@ -24,5 +25,9 @@ export async function endInEngine(
   forgetCall(hub, call);
   if (call.phase === "active") await announceInCall(hub, call, false);
   hub.observer.callEnded?.(call.caller, call.callee, reason);
+  // Only the swap's winner gets here: the call is recorded once. It is
+  // written before the other party hears the end, so an end that was heard
+  // is in the history even if this process dies at once.
+  if (reason !== "glare") await recordFinished(hub, call, reason);
   return true;
 }

@@ -24,11 +24,13 @@ import type { SignalingEngine, SignOut } from "../engines/engine.ts";
 import { PresenceFeed } from "../presence_feed.ts";
 import type { Registry } from "../registry.ts";
 import type { Session, SignalingSocket } from "../session.ts";
+import { announceMissedCount } from "./call_history.ts";
 import { createContext, type HubContext } from "./context.ts";
 import { receive } from "./dispatch.ts";
 import { inboxOf } from "./engine_inbox.ts";
 import { stopRetryingHangups } from "./hang_up.ts";
 import type { HubOptions, JoinOptions } from "./options.ts";
+import { audienceChanged } from "./reachability.ts";
 import { sendError } from "./replies.ts";
 import { connect, disconnect } from "./sessions.ts";
 
@@ -52,6 +54,9 @@ export class SignalingHub {
               sendError(hub, session, "unavailable");
             }
           },
+          shows: hub.reachability &&
+            ((session, userId) =>
+              hub.presenceSeen.get(session.userId)?.has(userId) ?? false),
         },
         hub.timers,
         options.presenceWindowMs,
@@ -78,6 +83,19 @@ export class SignalingHub {
   /** Tells every other instance that sessions signed out, so that they close their sockets. */
   signOutElsewhere(signOut: SignOut): void {
     this.#hub.engine.broadcast({ signedOut: signOut });
+  }
+
+  /**
+   * Whose presence these users may see changed (a contact, a block, who may
+   * call): each instance with one of their devices sends it the list again.
+   */
+  audienceChanged(userIds: Iterable<string>): Promise<void> {
+    return audienceChanged(this.#hub, userIds);
+  }
+
+  /** Tells every device of `userId` how many calls it missed now. */
+  missedCallsChanged(userId: string): Promise<void> {
+    return announceMissedCount(this.#hub, userId);
   }
 
   /** Starts the engine, so that other instances reach this one. */

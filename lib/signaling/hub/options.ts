@@ -32,6 +32,39 @@ export interface HubObserver {
   engineFailed(operation: string, error: unknown): void;
 }
 
+/**
+ * Who may reach whom (accounts mode: contacts, blocks, who may call), as
+ * the hub asks it. Without one, anyone may call anyone and everyone sees
+ * everyone online.
+ */
+export interface Reachability {
+  /** Whether `caller` may ring `callee`; a refusal is answered as if `callee` were offline. */
+  mayCall(caller: string, callee: string): Promise<boolean>;
+  /** The users whose presence `viewer` is shown. */
+  presenceSeenBy(viewer: string): Promise<ReadonlySet<string>>;
+}
+
+/** A call that is over, as the call history records it. */
+export interface FinishedCall {
+  /** The call's id: history is written once per id. */
+  id: string;
+  caller: string;
+  callee: string;
+  startedAt: number;
+  /** `null` when it was never answered. */
+  answeredAt: number | null;
+  endedAt: number;
+  reason: EndReason;
+}
+
+/** Where finished calls are recorded (accounts mode). */
+export interface CallHistorySink {
+  /** Records a call for both parties; resolves with the parties who missed it. */
+  record(call: FinishedCall): Promise<string[]>;
+  /** How many calls `userId` missed and has not looked at yet. */
+  missedCount(userId: string): Promise<number>;
+}
+
 /** How the hub behaves. */
 export interface HubOptions {
   /** How long an unanswered call rings before it ends with `no-answer`. */
@@ -58,6 +91,10 @@ export interface HubOptions {
   heartbeatTimeoutMs?: number;
   /** Where users and calls are shared; in this process's memory by default. */
   engine?: SignalingEngine;
+  /** Who may call and see whom; everyone, everyone, without it. */
+  reachability?: Reachability;
+  /** Where each finished call is recorded; nowhere without it. */
+  history?: CallHistorySink;
 }
 
 /** What a session brings when it joins. */

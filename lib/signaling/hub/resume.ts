@@ -56,6 +56,8 @@ export function resumeCall(
         phase: "active",
         calleeDevice: deviceId,
         calleeInstance: hub.engine.instanceId,
+        // The server lost when it began: the history counts from here.
+        answeredAt: hub.now(),
       };
       if (!await hub.engine.swapCall([peer, userId], undefined, call)) {
         return false;

@@ -32,6 +32,8 @@ export function newCall(
     phase: "ringing",
     hasVideo: media.hasVideo,
     hasAudio: media.hasAudio,
+    startedAt: hub.now(),
+    answeredAt: null,
   };
 }
 

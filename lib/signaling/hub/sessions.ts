@@ -14,7 +14,9 @@ import { deviceGone } from "./grace.ts";
 import { guard, unguard } from "./guards.ts";
 import type { JoinOptions } from "./options.ts";
 import { isPartyDevice } from "./parties.ts";
+import { sendMissedCount } from "./call_history.ts";
 import { presenceChanged } from "./presence.ts";
+import { forgetPresenceSeen, loadPresenceSeen } from "./reachability.ts";
 import { inBackground, send } from "./replies.ts";
 
 /** A number in [0, 1) from the platform's cryptographic randomness. */
@@ -81,9 +83,11 @@ async function joined(
     });
   }
   if (hub.presence) {
+    await loadPresenceSeen(hub, userId);
     await hub.presence.joined(session);
     if (wentOnline) presenceChanged(hub, { userId, online: true });
   }
+  await sendMissedCount(hub, session);
   const call = await hub.engine.callOf(userId);
   if (!call) return;
   hub.calls.put(call);
@@ -112,6 +116,7 @@ export function disconnect(
   hub.presence?.left(session);
   if (!hub.registry.remove(session)) return;
   const { userId, deviceId } = session;
+  forgetPresenceSeen(hub, userId);
   hub.observer.sessionClosed?.(userId);
   const left = async () => {
     await pending;

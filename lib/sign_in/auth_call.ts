@@ -1,0 +1,28 @@
+/**
+ * The pages' calls to `/auth/*`: JSON in, JSON out, a refusal thrown as an
+ * `AuthError` with the server's sentence. Browser-only, and without the
+ * WebAuthn library, so that the pages that need no passkey do not load it.
+ * @module
+ */
+
+/** A refusal from the server, or a ceremony the person cancelled, in a sentence. */
+export class AuthError extends Error {}
+
+/** Posts `body` to `/auth/<action>` (GET without a body) and returns its JSON answer. */
+export async function authCall<T = Record<string, unknown>>(
+  action: string,
+  body?: unknown,
+): Promise<T> {
+  const response = await fetch(`/auth/${action}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw new AuthError(
+      answer.message ?? `The server answered ${response.status}.`,
+    );
+  }
+  return answer as T;
+}
