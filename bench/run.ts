@@ -291,10 +291,16 @@ async function oneCall(
   caller: Page,
   callee: Page,
   calleeId: string,
+  ringMs = 0,
 ): Promise<number> {
   await caller.getByRole("textbox", { name: /user to call/i }).fill(calleeId);
   await caller.getByRole("button", { name: /video call/i }).click();
-  await callee.getByRole("button", { name: /accept/i }).click();
+  const accept = callee.getByRole("button", { name: /accept/i });
+  if (ringMs > 0) {
+    await accept.waitFor();
+    await new Promise((resolve) => setTimeout(resolve, ringMs));
+  }
+  await accept.click();
   const read = (page: Page, name: string) =>
     page.waitForFunction(
       (name) => (window as unknown as Record<string, number>)[name],
@@ -311,6 +317,9 @@ async function oneCall(
   }
   return Math.max(...frames) - acceptedAt;
 }
+
+/** How long a first call rings before it is answered: a person hears the ring first. */
+const PERSON_RING_MS = 1_000;
 
 async function callSetup() {
   const app = await startServer("nexus", SERVER_CORE);
@@ -342,16 +351,36 @@ async function callSetup() {
     }
     // A person's first call: two fresh pages, each in a new browser context, against the
     // floor's first run in a fresh page of its own; taking turns with a warm call's pages.
+    // Answered as a person would, after the ring has been heard for a
+    // second (people take longer); and at once, the moment Accept shows.
     const firsts: number[] = [];
+    const firstsAtOnce: number[] = [];
     const firstFloors: number[] = [];
     for (let i = 0; i < plan.firstCalls; i++) {
       log(
         `call setup: first call of fresh pages, ${i + 1} of ${plan.firstCalls}`,
       );
-      const caller = await userPage(browser, base, `first-caller-${i}`);
-      const callee = await userPage(browser, base, `first-callee-${i}`);
-      firsts.push(await oneCall(caller, callee, `first-callee-${i}`));
-      for (const page of [caller, callee]) await page.context().close();
+      for (
+        const [ringMs, samples] of [[PERSON_RING_MS, firsts], [
+          0,
+          firstsAtOnce,
+        ]] as const
+      ) {
+        const caller = await userPage(
+          browser,
+          base,
+          `first-caller-${i}-${ringMs}`,
+        );
+        const callee = await userPage(
+          browser,
+          base,
+          `first-callee-${i}-${ringMs}`,
+        );
+        samples.push(
+          await oneCall(caller, callee, `first-callee-${i}-${ringMs}`, ringMs),
+        );
+        for (const page of [caller, callee]) await page.context().close();
+      }
       const fresh = await (await browser.newContext()).newPage();
       await fresh.goto(base);
       firstFloors.push(await fresh.evaluate(FLOOR));
@@ -366,9 +395,14 @@ async function callSetup() {
       floorSamplesMs: floors.map(Math.round),
       first: {
         calls: plan.firstCalls,
+        ringMs: PERSON_RING_MS,
         medianMs: Math.round(median(firsts)),
         floorMedianMs: Math.round(median(firstFloors)),
         ratio: Math.round((median(firsts) / median(firstFloors)) * 100) / 100,
+        atOnceMedianMs: Math.round(median(firstsAtOnce)),
+        atOnceRatio:
+          Math.round((median(firstsAtOnce) / median(firstFloors)) * 100) /
+          100,
       },
     };
   } finally {

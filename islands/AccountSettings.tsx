@@ -5,6 +5,7 @@
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
+import { AccountPage } from "../components/AccountPage.tsx";
 import { Button } from "../components/Button.tsx";
 import { createPasskey } from "../lib/sign_in/auth_api.ts";
 import { authCall, AuthError } from "../lib/sign_in/auth_call.ts";
@@ -58,11 +59,7 @@ export default function AccountSettings() {
 
   const me = overview.value;
   return (
-    <main class="max-w-2xl mx-auto p-4 flex flex-col gap-4 min-h-screen dark:bg-gray-900 dark:text-gray-100">
-      <header class="flex items-center justify-between">
-        <h1 class="text-2xl font-bold">Your account</h1>
-        <a class="underline" href="/">Back to calls</a>
-      </header>
+    <AccountPage title="Your account">
       {me && (
         <>
           <p>
@@ -110,8 +107,7 @@ export default function AccountSettings() {
             </ul>
             <div class="flex gap-2">
               <Button
-                onClick={() =>
-                  signOut("sign-out")}
+                onClick={() => signOut("sign-out")}
               >
                 Sign out
               </Button>
@@ -151,6 +147,6 @@ export default function AccountSettings() {
         </>
       )}
       {problem.value && <p role="alert">{problem.value}</p>}
-    </main>
+    </AccountPage>
   );
 }

@@ -7,6 +7,7 @@
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
+import { AccountPage } from "../components/AccountPage.tsx";
 import { Button } from "../components/Button.tsx";
 import { HistoryItem } from "../components/HistoryItem.tsx";
 import { leaveCallBack } from "../lib/call/call_back.ts";
@@ -53,11 +54,7 @@ export default function CallHistory() {
 
   const current = view.value;
   return (
-    <main class="max-w-2xl mx-auto p-4 flex flex-col gap-4 min-h-screen dark:bg-gray-900 dark:text-gray-100">
-      <header class="flex items-center justify-between">
-        <h1 class="text-2xl font-bold">Call history</h1>
-        <a class="underline" href="/">Back to calls</a>
-      </header>
+    <AccountPage title="Call history">
       {problem.value && <p role="alert">{problem.value}</p>}
       <p role="status">{done.value}</p>
       {current && (
@@ -103,6 +100,6 @@ export default function CallHistory() {
           </p>
         </>
       )}
-    </main>
+    </AccountPage>
   );
 }

@@ -95,6 +95,9 @@ export default function CallInterface(props: CallInterfaceProps) {
   const checkResult = useSignal("");
   const bitrates = useSignal<number[]>([]);
   const remoteVideo = useRef<HTMLVideoElement>(null);
+  // Join works once the page's script runs: until then it says so by being
+  // disabled (before, a press submitted the bare form and reloaded the page).
+  const hydrated = useSignal(false);
 
   const state = machine.state.value;
   const session = machine.signaling.state.value;
@@ -126,6 +129,7 @@ export default function CallInterface(props: CallInterfaceProps) {
     } else if (token) {
       machine.joinWithToken(token);
     }
+    hydrated.value = true;
     dark.value = (localStorage.getItem(THEME_KEY) ??
       (matchMedia("(prefers-color-scheme: dark)").matches
         ? "dark"
@@ -242,7 +246,7 @@ export default function CallInterface(props: CallInterfaceProps) {
       {!signedIn && openMode && (
         <JoinForm
           userId={userId.value}
-          busy={session === "connecting"}
+          busy={!hydrated.value || session === "connecting"}
           onInput={(value) => userId.value = value}
           onJoin={join}
         />

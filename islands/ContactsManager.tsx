@@ -6,7 +6,12 @@
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
+import { AccountPage } from "../components/AccountPage.tsx";
 import { Button } from "../components/Button.tsx";
+import {
+  PeopleSection,
+  type PersonAction,
+} from "../components/PeopleSection.tsx";
 import { authCall, AuthError } from "../lib/sign_in/auth_call.ts";
 import type { ContactsView, WhoMayCall } from "../lib/people_api.ts";
 
@@ -43,20 +48,20 @@ export default function ContactsManager() {
   };
   const add = (userId: string) =>
     change("contacts/add", { userId }, `${userId} is now a contact.`);
-  const block = (userId: string) =>
-    change(
-      "blocks/add",
-      { userId },
-      `${userId} is blocked: no calls, requests or presence.`,
-    );
+  const blockAction: PersonAction = {
+    label: "Block",
+    tone: "danger",
+    run: (userId) =>
+      change(
+        "blocks/add",
+        { userId },
+        `${userId} is blocked: no calls, requests or presence.`,
+      ),
+  };
 
   const current = view.value;
   return (
-    <main class="max-w-2xl mx-auto p-4 flex flex-col gap-4 min-h-screen dark:bg-gray-900 dark:text-gray-100">
-      <header class="flex items-center justify-between">
-        <h1 class="text-2xl font-bold">Contacts</h1>
-        <a class="underline" href="/">Back to calls</a>
-      </header>
+    <AccountPage title="Contacts">
       <form
         class="flex flex-wrap items-end gap-2"
         onSubmit={(event) => {
@@ -82,99 +87,67 @@ export default function ContactsManager() {
       <p role="status">{done.value}</p>
       {current && (
         <>
-          <section aria-label="Contact requests" class="flex flex-col gap-2">
-            <h2 class="text-lg font-medium">Requests</h2>
-            {current.requests.length === 0 && <p>No requests.</p>}
-            <ul class="flex flex-col gap-1">
-              {current.requests.map((userId) => (
-                <li key={userId} class="flex flex-wrap items-center gap-2">
-                  <span>{userId} added you</span>
-                  <Button
-                    tone="accept"
-                    aria-label={`Accept ${userId}`}
-                    onClick={() =>
-                      add(userId)}
-                  >
-                    Accept
-                  </Button>
-                  <Button
-                    aria-label={`Decline ${userId}`}
-                    onClick={() =>
-                      change(
-                        "contacts/decline",
-                        { userId },
-                        `Declined ${userId}.`,
-                      )}
-                  >
-                    Decline
-                  </Button>
-                  <Button
-                    tone="danger"
-                    aria-label={`Block ${userId}`}
-                    onClick={() =>
-                      block(userId)}
-                  >
-                    Block
-                  </Button>
-                </li>
-              ))}
-            </ul>
-          </section>
-          <section aria-label="Your contacts" class="flex flex-col gap-2">
-            <h2 class="text-lg font-medium">Your contacts</h2>
-            {current.contacts.length === 0 && <p>No contacts yet.</p>}
-            <ul class="flex flex-col gap-1">
-              {current.contacts.map(({ userId, mutual }) => (
-                <li key={userId} class="flex flex-wrap items-center gap-2">
-                  <span>
-                    {userId}
-                    {!mutual && " (has not added you back)"}
-                  </span>
-                  <Button
-                    aria-label={`Remove ${userId}`}
-                    onClick={() =>
-                      change(
-                        "contacts/remove",
-                        { userId },
-                        `${userId} is no longer a contact.`,
-                      )}
-                  >
-                    Remove
-                  </Button>
-                  <Button
-                    tone="danger"
-                    aria-label={`Block ${userId}`}
-                    onClick={() =>
-                      block(userId)}
-                  >
-                    Block
-                  </Button>
-                </li>
-              ))}
-            </ul>
-          </section>
-          <section aria-label="Blocked" class="flex flex-col gap-2">
-            <h2 class="text-lg font-medium">Blocked</h2>
-            {current.blocked.length === 0 && <p>Nobody is blocked.</p>}
-            <ul class="flex flex-col gap-1">
-              {current.blocked.map((userId) => (
-                <li key={userId} class="flex items-center gap-2">
-                  <span>{userId}</span>
-                  <Button
-                    aria-label={`Unblock ${userId}`}
-                    onClick={() =>
-                      change(
-                        "blocks/remove",
-                        { userId },
-                        `${userId} is no longer blocked.`,
-                      )}
-                  >
-                    Unblock
-                  </Button>
-                </li>
-              ))}
-            </ul>
-          </section>
+          <PeopleSection
+            title="Requests"
+            label="Contact requests"
+            empty="No requests."
+            people={current.requests.map((userId) => ({
+              userId,
+              words: `${userId} added you`,
+            }))}
+            actions={[
+              { label: "Accept", tone: "accept", run: add },
+              {
+                label: "Decline",
+                run: (userId) =>
+                  change(
+                    "contacts/decline",
+                    { userId },
+                    `Declined ${userId}.`,
+                  ),
+              },
+              blockAction,
+            ]}
+          />
+          <PeopleSection
+            title="Your contacts"
+            label="Your contacts"
+            empty="No contacts yet."
+            people={current.contacts.map(({ userId, mutual }) => ({
+              userId,
+              words: mutual ? userId : `${userId} (has not added you back)`,
+            }))}
+            actions={[
+              {
+                label: "Remove",
+                run: (userId) =>
+                  change(
+                    "contacts/remove",
+                    { userId },
+                    `${userId} is no longer a contact.`,
+                  ),
+              },
+              blockAction,
+            ]}
+          />
+          <PeopleSection
+            title="Blocked"
+            label="Blocked"
+            empty="Nobody is blocked."
+            people={current.blocked.map((userId) => ({
+              userId,
+              words: userId,
+            }))}
+            actions={[{
+              label: "Unblock",
+              run: (userId) =>
+                change(
+                  "blocks/remove",
+                  { userId },
+                  `${userId} is no longer blocked.`,
+                ),
+            }]}
+          />
           <fieldset class="flex flex-col gap-1">
             <legend class="text-lg font-medium">Who may call me</legend>
             {SETTINGS.map(([value, label]) => (
@@ -200,6 +173,6 @@ export default function ContactsManager() {
           </fieldset>
         </>
       )}
-    </main>
+    </AccountPage>
   );
 }

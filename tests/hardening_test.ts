@@ -20,7 +20,7 @@ import { openRaw, upgradeRequest } from "./support/raw_websocket.ts";
 import { startNginx } from "./support/nginx.ts";
 import { DEFAULT_PRESENCE_WINDOW_MS } from "../lib/signaling/presence_feed.ts";
 import { needsService, NGINX } from "./support/environment.ts";
-import { TestClient } from "./support/ws_client.ts";
+import { believedOnline, TestClient } from "./support/ws_client.ts";
 import { ANSWER as answer, OFFER as offer } from "./support/messages.ts";
 
 const SECRET = "test-secret-of-at-least-32-bytes-0123456789";
@@ -190,21 +190,6 @@ hardened(
     await mallory.close();
   },
 );
-
-/** What a page that applies presence messages as the protocol says believes is online. */
-function believedOnline(client: TestClient): Set<string> {
-  let online = new Set<string>();
-  for (const message of client.presence) {
-    if (message.type === "presence:list") {
-      online = new Set(message.payload.users);
-    } else if (message.type === "presence:update") {
-      if (message.payload.online) online.add(message.payload.userId);
-      else online.delete(message.payload.userId);
-    }
-  }
-  online.delete(client.userId);
-  return online;
-}
 
 hardened(
   "3. presence: 150 joins cost each session a few frames, not one per join, and everyone ends up right",

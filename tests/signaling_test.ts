@@ -301,6 +301,9 @@ withServer("through the app: the page and its bundles", async (server) => {
   const html = await page.text();
   assert.match(html, /<!--frsh-callinterface_default:0:-->/);
   assert.match(html, /<style id="__FRSH_TWIND">/);
+  // Before its script runs, Join is disabled: a press would only submit the
+  // bare form and reload the page (a person's first click, or a fast test's).
+  assert.match(html, /<button type="submit"[^>]*" disabled>Join<\/button>/);
   const scripts = [...html.matchAll(/(\/_frsh\/js\/[^"]+\.js)/g)].map((m) =>
     m[1]
   );

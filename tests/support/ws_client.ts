@@ -159,6 +159,21 @@ export class TestClient {
   }
 }
 
+/** What a page that applies presence messages as the protocol says believes is online. */
+export function believedOnline(client: TestClient): Set<string> {
+  let online = new Set<string>();
+  for (const message of client.presence) {
+    if (message.type === "presence:list") {
+      online = new Set(message.payload.users);
+    } else if (message.type === "presence:update") {
+      if (message.payload.online) online.add(message.payload.userId);
+      else online.delete(message.payload.userId);
+    }
+  }
+  online.delete(client.userId);
+  return online;
+}
+
 let barrierCount = 0;
 
 /**
