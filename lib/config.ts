@@ -5,7 +5,17 @@
  */
 import * as v from "valibot";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
-import type { SingleSignOnConfig } from "./accounts/single_sign_on.ts";
+import { type AccountsConfig, accountsConfig } from "./accounts_config.ts";
+import {
+  ConfigError,
+  type Env,
+  integer,
+  list,
+  onOff,
+  text,
+} from "./setting_readers.ts";
+
+export { ConfigError };
 
 /** Every setting the server reads. */
 export interface ServerConfig {
@@ -56,20 +66,6 @@ export interface ServerConfig {
   accounts: AccountsConfig | null;
 }
 
-/** Accounts mode: where accounts live, how long a sign-in lasts, who invites. */
-export interface AccountsConfig {
-  /** Deno KV at `NEXUS_ACCOUNTS_KV` (Deploy's own KV there), or the engine's Redis. */
-  store: { kind: "kv"; path: string | null } | { kind: "redis"; url: string };
-  /** `NEXUS_SESSION_DAYS`: how long a sign-in lasts. */
-  sessionDays: number;
-  /** `NEXUS_HISTORY_DAYS`: how long the call history keeps a call. */
-  historyDays: number;
-  /** `NEXUS_ACCOUNTS_INVITES`: `operator` (the command line only) or `everyone`. */
-  invitesBy: "operator" | "everyone";
-  /** `NEXUS_OIDC_*`: single sign-on with one OpenID Connect provider, if set. */
-  singleSignOn: SingleSignOnConfig | null;
-}
-
 /** The engine: in-process (one instance), Redis, or Deno Deploy's BroadcastChannel and KV. */
 export type EngineConfig =
   | { kind: "memory" }
@@ -78,11 +74,6 @@ export type EngineConfig =
 
 /** The engines `NEXUS_ENGINE` names. */
 export const ENGINE_KINDS = ["memory", "redis", "deploy"] as const;
-
-/** A setting with a bad value; the message names the variable. */
-export class ConfigError extends Error {}
-
-type Env = Record<string, string | undefined>;
 
 const IceServers = v.array(
   v.object({
@@ -94,35 +85,6 @@ const IceServers = v.array(
 
 /** The shortest `NEXUS_JWT_SECRET` accepted: HS256 wants at least 256 bits. */
 export const MIN_SECRET_BYTES = 32;
-
-function text(env: Env, name: string): string | null {
-  const value = env[name]?.trim();
-  return value ? value : null;
-}
-
-function integer(
-  env: Env,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const value = text(env, name);
-  if (value === null) return fallback;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < min || number > max) {
-    throw new ConfigError(
-      `${name} must be a whole number from ${min} to ${max}, not "${value}".`,
-    );
-  }
-  return number;
-}
-
-function list(env: Env, name: string): string[] {
-  return (text(env, name) ?? "").split(",").map((item) => item.trim()).filter(
-    Boolean,
-  );
-}
 
 function secret(env: Env, name: string): string | null {
   const value = text(env, name);
@@ -199,92 +161,6 @@ function turn(env: Env, signsIn: boolean): ServerConfig["turn"] {
   return { urls, secret: turnSecret };
 }
 
-/** The default file of the accounts' Deno KV database, in the working directory. */
-export const DEFAULT_ACCOUNTS_KV = "nexus-accounts.db";
-
-function url(env: Env, name: string, example: string): URL | null {
-  const value = text(env, name);
-  if (value === null) return null;
-  try {
-    const parsed = new URL(value);
-    if (/^https?:$/.test(parsed.protocol)) return parsed;
-  } catch {
-    // Said below.
-  }
-  throw new ConfigError(
-    `${name} must be a URL like ${example}, not "${value}".`,
-  );
-}
-
-function singleSignOn(env: Env): SingleSignOnConfig | null {
-  const issuer = url(env, "NEXUS_OIDC_ISSUER", "https://id.example.org");
-  const clientId = text(env, "NEXUS_OIDC_CLIENT_ID");
-  const clientSecret = text(env, "NEXUS_OIDC_CLIENT_SECRET");
-  if (issuer === null && clientId === null && clientSecret === null) {
-    return null;
-  }
-  if (issuer === null || clientId === null || clientSecret === null) {
-    throw new ConfigError(
-      "NEXUS_OIDC_ISSUER, NEXUS_OIDC_CLIENT_ID and NEXUS_OIDC_CLIENT_SECRET go together: set all three or none.",
-    );
-  }
-  const publicUrl = url(env, "NEXUS_PUBLIC_URL", "https://call.example.org");
-  if (publicUrl === null) {
-    throw new ConfigError(
-      "Single sign-on needs NEXUS_PUBLIC_URL (e.g. https://call.example.org): the provider sends people back to its /auth/oidc/callback.",
-    );
-  }
-  return {
-    issuer: issuer.href,
-    clientId,
-    clientSecret,
-    userClaim: text(env, "NEXUS_OIDC_USER_CLAIM") ?? "preferred_username",
-    domains: list(env, "NEXUS_OIDC_DOMAINS").map((domain) =>
-      domain.toLowerCase()
-    ),
-    name: text(env, "NEXUS_OIDC_NAME") ?? "single sign-on",
-    redirectUri: `${publicUrl.origin}/auth/oidc/callback`,
-  };
-}
-
-function accounts(
-  env: Env,
-  jwtSecret: string | null,
-  shared: EngineConfig,
-): AccountsConfig | null {
-  const sso = singleSignOn(env);
-  if (!onOff(env, "NEXUS_ACCOUNTS", false)) {
-    if (sso) {
-      throw new ConfigError(
-        "NEXUS_OIDC_ISSUER needs NEXUS_ACCOUNTS=on: single sign-on makes accounts.",
-      );
-    }
-    return null;
-  }
-  if (jwtSecret !== null) {
-    throw new ConfigError(
-      "NEXUS_ACCOUNTS=on and NEXUS_JWT_SECRET are two ways to sign in: set one of them.",
-    );
-  }
-  const invitesBy = text(env, "NEXUS_ACCOUNTS_INVITES") ?? "operator";
-  if (invitesBy !== "operator" && invitesBy !== "everyone") {
-    throw new ConfigError(
-      `NEXUS_ACCOUNTS_INVITES must be "operator" or "everyone", not "${invitesBy}".`,
-    );
-  }
-  return {
-    store: shared.kind === "redis" ? { kind: "redis", url: shared.url } : {
-      kind: "kv",
-      path: text(env, "NEXUS_ACCOUNTS_KV") ??
-        (shared.kind === "deploy" ? null : DEFAULT_ACCOUNTS_KV),
-    },
-    sessionDays: integer(env, "NEXUS_SESSION_DAYS", 30, 1, 365),
-    historyDays: integer(env, "NEXUS_HISTORY_DAYS", 90, 1, 3_650),
-    invitesBy,
-    singleSignOn: sso,
-  };
-}
-
 function tls(env: Env): ServerConfig["tls"] {
   const certFile = text(env, "NEXUS_TLS_CERT");
   const keyFile = text(env, "NEXUS_TLS_KEY");
@@ -295,15 +171,6 @@ function tls(env: Env): ServerConfig["tls"] {
     );
   }
   return { certFile, keyFile };
-}
-
-function onOff(env: Env, name: string, fallback: boolean): boolean {
-  const value = text(env, name);
-  if (value === null) return fallback;
-  if (value !== "on" && value !== "off") {
-    throw new ConfigError(`${name} must be "on" or "off", not "${value}".`);
-  }
-  return value === "on";
 }
 
 function logLevel(env: Env): LogLevel {
@@ -362,7 +229,7 @@ export function loadConfig(env: Env): ServerConfig {
   const jwtSecret = secret(env, "NEXUS_JWT_SECRET");
   const tlsFiles = tls(env);
   const shared = engine(env);
-  const accountsMode = accounts(env, jwtSecret, shared);
+  const accountsMode = accountsConfig(env, jwtSecret, shared);
   return {
     port: integer(env, "PORT", 8000, 0, 65535),
     iceServers: iceServers(env),
