@@ -12,7 +12,7 @@ import { Button } from "../components/Button.tsx";
 import { HistoryItem } from "../components/HistoryItem.tsx";
 import { leaveCallBack } from "../lib/call/call_back.ts";
 import type { HistoryView } from "../lib/people_api.ts";
-import { authCall, AuthError } from "../lib/sign_in/auth_call.ts";
+import { authCall, AuthError, loadFailed } from "../lib/sign_in/auth_call.ts";
 
 /** The account's call history. */
 export default function CallHistory() {
@@ -27,11 +27,9 @@ export default function CallHistory() {
       view.value = loaded;
       if (loaded.missed > 0) seen.current = authCall("history/seen", {});
       return seen.current;
-    }).catch((error) => {
-      if (error instanceof AuthError && /not signed in/.test(error.message)) {
-        location.assign("/signin");
-      } else problem.value = String(error.message ?? error);
-    });
+    }).catch((error) =>
+      loadFailed(error, (sentence) => problem.value = sentence)
+    );
   }, []);
 
   const clear = async () => {

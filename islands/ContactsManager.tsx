@@ -12,7 +12,7 @@ import {
   PeopleSection,
   type PersonAction,
 } from "../components/PeopleSection.tsx";
-import { authCall, AuthError } from "../lib/sign_in/auth_call.ts";
+import { authCall, AuthError, loadFailed } from "../lib/sign_in/auth_call.ts";
 import type { ContactsView, WhoMayCall } from "../lib/people_api.ts";
 
 const SETTINGS: [WhoMayCall, string][] = [
@@ -30,7 +30,7 @@ export default function ContactsManager() {
   useEffect(() => {
     authCall<ContactsView>("contacts").then(
       (loaded) => view.value = loaded,
-      () => location.assign("/signin"),
+      (error) => loadFailed(error, (sentence) => problem.value = sentence),
     );
   }, []);
 

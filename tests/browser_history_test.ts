@@ -2,7 +2,9 @@
  * Missed calls and the call history in real Chromium, in accounts mode: a
  * call bob did not pick up shows as a badge on his calling page and, after
  * a reload, is still there; the history page lists it as missed, and its
- * **Call back** places the call; **Clear history** empties the history.
+ * **Call back** places the call; **Clear history** empties the history. A
+ * browser without a sign-in is sent from the history and contacts pages to
+ * sign in.
  */
 import assert from "node:assert/strict";
 import type { BrowserContext, Page } from "playwright-core";
@@ -81,6 +83,19 @@ Deno.test({
         bob.cookie,
       );
       const badge = bobPage.getByRole("link", { name: /^Call history/ });
+
+      await t.step(
+        "without a sign-in, the history and contacts pages send the browser to sign in",
+        async () => {
+          const stranger = await chromium.newContext();
+          contexts.push(stranger);
+          const page = await stranger.newPage();
+          for (const path of ["/history", "/contacts"]) {
+            await page.goto(app.http + path);
+            await page.waitForURL((url) => url.pathname === "/signin");
+          }
+        },
+      );
 
       await t.step(
         "alice calls and gives up before bob answers: bob's page shows one missed call, still after a reload",

@@ -6,7 +6,20 @@
  */
 
 /** A refusal from the server, or a ceremony the person cancelled, in a sentence. */
-export class AuthError extends Error {}
+export class AuthError extends Error {
+  /** The server's HTTP status; 0 when the server did not refuse (a ceremony). */
+  readonly status: number;
+
+  constructor(message: string, status = 0) {
+    super(message);
+    this.status = status;
+  }
+
+  /** The server says this browser is not signed in. */
+  get signedOut(): boolean {
+    return this.status === 401;
+  }
+}
 
 /** Posts `body` to `/auth/<action>` (GET without a body) and returns its JSON answer. */
 export async function authCall<T = Record<string, unknown>>(
@@ -22,7 +35,18 @@ export async function authCall<T = Record<string, unknown>>(
   if (!response.ok) {
     throw new AuthError(
       answer.message ?? `The server answered ${response.status}.`,
+      response.status,
     );
   }
   return answer as T;
+}
+
+/**
+ * A page could not load its account's data: a browser that is not signed in
+ * goes to the sign-in page; any other refusal is said in words.
+ */
+export function loadFailed(error: unknown, say: (sentence: string) => void) {
+  if (error instanceof AuthError && error.signedOut) {
+    location.assign("/signin");
+  } else say(error instanceof Error ? error.message : String(error));
 }
