@@ -47,18 +47,21 @@ type Route = (req: Request) => Promise<Response>;
 export function peopleRoutes(endpoint: PeopleEndpoint): Record<string, Route> {
   const { accounts } = endpoint;
   const changes = new KeyedBuckets(CONTACT_CHANGES);
-  /** A change by the signed-in account, with the other user it names. */
-  const change = (
-    act: (owner: string, other: string) => Promise<void>,
+  /** A change by the signed-in account, from a body of `schema`; it answers the view as it is now. */
+  const changeWith = <S extends v.GenericSchema>(
+    schema: S,
+    act: (owner: string, body: v.InferOutput<S>) => Promise<void>,
   ): Route =>
   async (req) => {
     endpoint.ownPage(req);
     const { userId } = await endpoint.signedIn(req);
     if (!changes.take(userId)) throw TOO_MANY;
-    const body = await readBody(req, UserId);
-    await act(userId, body.userId);
+    await act(userId, await readBody(req, schema));
     return answer(await accounts.contacts.view(userId));
   };
+  /** A change about the other user the body names. */
+  const change = (act: (owner: string, other: string) => Promise<void>) =>
+    changeWith(UserId, (owner, body) => act(owner, body.userId));
   return {
     "contacts": async (req) =>
       answer(
@@ -79,14 +82,10 @@ export function peopleRoutes(endpoint: PeopleEndpoint): Record<string, Route> {
     "blocks/remove": change((owner, other) =>
       accounts.contacts.unblock(owner, other)
     ),
-    "who-may-call": async (req) => {
-      endpoint.ownPage(req);
-      const { userId } = await endpoint.signedIn(req);
-      if (!changes.take(userId)) throw TOO_MANY;
-      const body = await readBody(req, Setting);
-      await accounts.contacts.setWhoMayCall(userId, body.whoMayCall);
-      return answer(await accounts.contacts.view(userId));
-    },
+    "who-may-call": changeWith(
+      Setting,
+      (owner, body) => accounts.contacts.setWhoMayCall(owner, body.whoMayCall),
+    ),
     "history": async (req) => {
       const { userId } = await endpoint.signedIn(req);
       return answer(await accounts.history.view(userId));

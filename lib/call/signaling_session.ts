@@ -18,6 +18,7 @@ import type {
   SignalingConnection,
   SignalingConnector,
 } from "./signaling_client.ts";
+import { HangUpReceipts } from "./hang_up_receipts.ts";
 
 /** Whether this page is signed in to the signaling server. */
 export type SessionState =
@@ -87,19 +88,8 @@ export class SignalingSession {
   #deadlineTimer: unknown = null;
   /** What the page sent while reconnecting, oldest first. */
   #outbox: ClientMessage[] = [];
-  /** Messages sent on the current connection so far: each one's number. */
-  #sentCount = 0;
-  /** The number of each ping not yet answered, oldest first. */
-  #pingsUnanswered: number[] = [];
-  /**
-   * Hang-ups sent on the current connection that no pong has confirmed. A
-   * socket that stalls (its network was gone for a while) may never deliver
-   * them, and the server would keep the call up with the other side waiting;
-   * a hang-up not known to have arrived goes again on the next connection.
-   * The server answers a second one with "not in a call", which a free page
-   * ignores.
-   */
-  #hangUpsUnconfirmed: { number: number; message: ClientMessage }[] = [];
+  /** Which hang-ups sent on the current connection the server is known to have. */
+  #receipts = new HangUpReceipts();
 
   constructor(deps: SessionDeps, events: SessionEvents) {
     this.#deps = deps;
@@ -121,6 +111,7 @@ export class SignalingSession {
     this.#stopTimers();
     this.#connection?.close();
     this.#connection = null;
+    this.#connectionLost();
     this.#signedOut();
   }
 
@@ -155,39 +146,20 @@ export class SignalingSession {
     const connection = this.#connection;
     if (!connection) return;
     connection.send(message);
-    const number = ++this.#sentCount;
-    if (message.type === "ping") this.#pingsUnanswered.push(number);
-    if (message.type === "call:end") {
-      this.#hangUpsUnconfirmed.push({ number, message });
-      // Learn soon whether it arrived, not at the next heartbeat.
-      if (this.#deadlineTimer === null) {
-        if (this.#heartbeatTimer !== null) {
-          this.#deps.clearTimeout(this.#heartbeatTimer);
-          this.#heartbeatTimer = null;
-        }
-        this.#ping(HEARTBEAT_TIMEOUT_MS);
+    if (this.#receipts.sent(message) && this.#deadlineTimer === null) {
+      // Learn soon whether the hang-up arrived, not at the next heartbeat.
+      if (this.#heartbeatTimer !== null) {
+        this.#deps.clearTimeout(this.#heartbeatTimer);
+        this.#heartbeatTimer = null;
       }
+      this.#ping(HEARTBEAT_TIMEOUT_MS);
     }
-  }
-
-  /** A pong: the server has everything sent before the ping it answers. */
-  #confirmed(): void {
-    const ping = this.#pingsUnanswered.shift();
-    if (ping === undefined) return;
-    this.#hangUpsUnconfirmed = this.#hangUpsUnconfirmed.filter((sent) =>
-      sent.number > ping
-    );
   }
 
   /** The connection is given up: its unconfirmed hang-ups go first on the next one. */
   #connectionLost(): void {
-    this.#outbox.unshift(
-      ...this.#hangUpsUnconfirmed.map((sent) => sent.message),
-    );
+    this.#outbox.unshift(...this.#receipts.takeUnconfirmed());
     this.#outbox.splice(OUTBOX_LIMIT);
-    this.#hangUpsUnconfirmed = [];
-    this.#pingsUnanswered = [];
-    this.#sentCount = 0;
   }
 
   #dial(): void {
@@ -246,7 +218,7 @@ export class SignalingSession {
         return;
       }
       case "pong":
-        this.#confirmed();
+        this.#receipts.ponged();
         return;
       case "calls:missed":
         this.missedCalls.value = message.payload.count;
@@ -348,7 +320,6 @@ export class SignalingSession {
 
   #signedOut(): void {
     this.#outbox = [];
-    this.#hangUpsUnconfirmed = [];
     this.state.value = "signed-out";
     this.selfId.value = null;
     this.online.value = [];

@@ -6,12 +6,17 @@
  * are connected; a device that joins hears the count too.
  * @module
  */
-import type { EndReason } from "../../protocol.ts";
+import type { EndReason, ServerMessage } from "../../protocol.ts";
 import type { Call } from "../call.ts";
 import type { Session } from "../session.ts";
 import type { HubContext } from "./context.ts";
 import { toEveryDevice } from "./delivery.ts";
 import { send } from "./replies.ts";
+
+/** The message that tells a device how many calls its user missed. */
+function missedCalls(count: number): ServerMessage {
+  return { type: "calls:missed", payload: { count } };
+}
 
 /** Records a call that is over, and tells who missed it. Never throws: the call's end goes on. */
 export async function recordFinished(
@@ -44,8 +49,10 @@ export async function sendMissedCount(
 ): Promise<void> {
   if (!hub.history) return;
   try {
-    const count = await hub.history.missedCount(session.userId);
-    send(session.socket, { type: "calls:missed", payload: { count } });
+    send(
+      session.socket,
+      missedCalls(await hub.history.missedCount(session.userId)),
+    );
   } catch (error) {
     hub.observer.engineFailed?.("history", error);
   }
@@ -60,6 +67,6 @@ export async function announceMissedCount(
   const count = await hub.history.missedCount(userId);
   toEveryDevice(hub, await hub.engine.devicesOf(userId), {
     user: userId,
-    text: JSON.stringify({ type: "calls:missed", payload: { count } }),
+    text: JSON.stringify(missedCalls(count)),
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Ending a call in the engine, whatever ended it (hang-up, decline, no
- * answer, a party gone, glare): the swap, this instance's copy and timers
+ * answer, a party gone; glare replaces a call in `glare.ts` instead): the swap, this instance's copy and timers
  * dropped, the parties free again, and the end reported and recorded.
  * @module
  */
@@ -28,6 +28,6 @@ export async function endInEngine(
   // Only the swap's winner gets here: the call is recorded once. It is
   // written before the other party hears the end, so an end that was heard
   // is in the history even if this process dies at once.
-  if (reason !== "glare") await recordFinished(hub, call, reason);
+  await recordFinished(hub, call, reason);
   return true;
 }

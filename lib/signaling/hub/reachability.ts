@@ -9,7 +9,7 @@
  */
 import type { Session } from "../session.ts";
 import type { HubContext } from "./context.ts";
-import { deliver } from "./delivery.ts";
+import { toEveryDevice } from "./delivery.ts";
 
 /** Whether `caller` may ring `callee` (always, without a `Reachability`). */
 export function mayCall(
@@ -50,10 +50,10 @@ export async function audienceChanged(
   userIds: Iterable<string>,
 ): Promise<void> {
   for (const user of new Set(userIds)) {
-    const devices = await hub.engine.devicesOf(user);
-    for (const instance of new Set(devices.values())) {
-      deliver(hub, instance, { user, device: null, audience: true });
-    }
+    toEveryDevice(hub, await hub.engine.devicesOf(user), {
+      user,
+      audience: true,
+    });
   }
 }
 
