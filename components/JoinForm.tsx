@@ -1,12 +1,18 @@
 import { Button } from "./Button.tsx";
 
-/** The sign-in form: your id and Join. */
+/**
+ * The sign-in form: your id and Join. The box is the browser's own, not a
+ * copy kept in a signal, and Join reads it when pressed: what a person types
+ * before the page's script runs stays in it through hydration (a controlled
+ * value would be reset to the copy) and is the id Join uses.
+ */
 export function JoinForm(
   props: {
-    userId: string;
+    /** What the box holds at first (the page's `?userId=`). */
+    defaultUserId: string;
     busy: boolean;
-    onInput(value: string): void;
-    onJoin(): void;
+    /** Join as the id in the box when Join is pressed. */
+    onJoin(userId: string): void;
   },
 ) {
   return (
@@ -14,7 +20,9 @@ export function JoinForm(
       class="flex flex-wrap gap-2 items-end"
       onSubmit={(event) => {
         event.preventDefault();
-        props.onJoin();
+        props.onJoin(
+          String(new FormData(event.currentTarget).get("userId") ?? ""),
+        );
       }}
     >
       <label class="flex flex-col text-sm font-medium">
@@ -23,8 +31,7 @@ export function JoinForm(
           class="mt-1 px-3 py-2 border rounded-lg text-base"
           name="userId"
           autocomplete="username"
-          value={props.userId}
-          onInput={(event) => props.onInput(event.currentTarget.value)}
+          defaultValue={props.defaultUserId}
         />
       </label>
       <Button type="submit" tone="primary" disabled={props.busy}>Join</Button>

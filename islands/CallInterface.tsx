@@ -86,7 +86,6 @@ function createMachine(): CallMachine {
 export default function CallInterface(props: CallInterfaceProps) {
   const machine = useMemo(createMachine, []);
   const ringer = useMemo(() => createRinger(() => new AudioContext()), []);
-  const userId = useSignal(props.defaultUserId ?? "");
   const target = useSignal("");
   const silenced = useSignal(false);
   const dark = useSignal(false);
@@ -160,10 +159,10 @@ export default function CallInterface(props: CallInterfaceProps) {
     if (sink && video?.setSinkId) video.setSinkId(sink).catch(() => {});
   }, [machine.media.devices.value.speaker, machine.remoteStream.value]);
 
-  const join = () => {
+  const join = (id: string) => {
     globalThis.Notification?.permission === "default" &&
       Notification.requestPermission().catch(() => {});
-    machine.join(userId.value);
+    machine.join(id);
   };
   const checkConnection = async () => {
     checking.value = true;
@@ -245,9 +244,8 @@ export default function CallInterface(props: CallInterfaceProps) {
       )}
       {!signedIn && openMode && (
         <JoinForm
-          userId={userId.value}
+          defaultUserId={props.defaultUserId ?? ""}
           busy={!hydrated.value || session === "connecting"}
-          onInput={(value) => userId.value = value}
           onJoin={join}
         />
       )}

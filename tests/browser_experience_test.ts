@@ -40,6 +40,33 @@ Deno.test({
       const bob = await openAs(browser, app.http, "bob");
 
       await t.step(
+        "an id typed before the page's script ran is the one Join signs in with",
+        async () => {
+          const page = await (await browser!.newContext()).newPage();
+          page.setDefaultTimeout(15_000);
+          // The island's bundles are held back until the id is typed.
+          let release = () => {};
+          const held = new Promise<void>((resolve) => release = resolve);
+          await page.route("**/_frsh/js/**", async (route) => {
+            await held;
+            await route.continue();
+          });
+          await page.goto(app.http, { waitUntil: "commit" });
+          const box = page.getByRole("textbox", { name: /your id/i });
+          await box.fill("dave");
+          assert.equal(
+            await page.getByRole("button", { name: /join/i }).isDisabled(),
+            true,
+            "Join waits for the page's script",
+          );
+          release();
+          await page.getByRole("button", { name: /join/i }).click();
+          await waitForStatus(page, "Signed in as dave");
+          await page.context().close();
+        },
+      );
+
+      await t.step(
         "presence: joins, leaves and calls show up live, both ways",
         async () => {
           const carol = await openAs(browser!, app.http, "carol");
