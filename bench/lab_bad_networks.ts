@@ -15,14 +15,22 @@ import {
   receivedOver,
   untilVideoBack,
   WITHOUT_AUDIO_PROTECTION,
+  WITHOUT_LASTING_CERTIFICATE,
 } from "../tests/support/lab/calls.ts";
 import type { HostName, NetworkName } from "../tests/support/lab/network.ts";
 import { labMissing } from "./lab_setup.ts";
 import { median } from "./support.ts";
 
+/**
+ * How the pages recover from a move: by renewing the connection (`renewal.ts`),
+ * or by an ICE restart, as pages without a lasting certificate do.
+ */
+export type Recovery = "renewed" | "restarted";
+
 /** The recovery after moves of one side: the time until both pages show video again. */
 export interface SwitchRecovery {
   mover: "caller" | "callee";
+  recovery: Recovery;
   samplesMs: number[];
   medianMs: number;
   p90Ms: number;
@@ -69,10 +77,14 @@ async function call(
   return [caller, callee];
 }
 
-/** `moves` moves of one side within one call, back and forth between two networks. */
+/**
+ * `moves` moves of one side within one call, back and forth between two
+ * networks, recovered as `recovery` says; the side goes home afterwards.
+ */
 async function switches(
   lab: LabCalls,
   mover: "caller" | "callee",
+  recovery: Recovery,
   moves: number,
   log: (line: string) => void,
 ): Promise<SwitchRecovery> {
@@ -80,16 +92,22 @@ async function switches(
     mover === "caller"
       ? [["home1a", "home2"], ["sym1", "home1"]]
       : [["home1b", "home2"], ["sym2", "home1"]];
-  const pages = await call(lab, ...hosts);
+  const moving = hosts[mover === "caller" ? 0 : 1];
+  const pages = await call(
+    lab,
+    ...hosts,
+    recovery === "renewed" ? "" : WITHOUT_LASTING_CERTIFICATE,
+  );
   const samples: number[] = [];
   try {
     for (let move = 0; move < moves; move++) {
-      log(`bad networks: the ${mover} moves, ${move + 1} of ${moves}`);
-      const moved = Date.now();
-      lab.lab.moveHost(
-        hosts[mover === "caller" ? 0 : 1],
-        networks[move % networks.length],
+      log(
+        `bad networks: the ${mover} moves, ${recovery}, ${
+          move + 1
+        } of ${moves}`,
       );
+      const moved = Date.now();
+      lab.lab.moveHost(moving, networks[move % networks.length]);
       const gaps = await Promise.all(
         pages.map((page) => untilVideoBack(page, moved, 30_000)),
       );
@@ -98,9 +116,11 @@ async function switches(
     }
   } finally {
     for (const page of pages) await page.close();
+    if (moves % networks.length !== 0) lab.lab.moveHost(moving, "home1");
   }
   return {
     mover,
+    recovery,
     samplesMs: samples,
     medianMs: Math.round(median(samples)),
     p90Ms: Math.round(quantile(samples, 0.9)),
@@ -188,9 +208,13 @@ export async function badNetworks(
           log,
         ),
       ],
+      // Each side's moves, renewed and then restarted, so that the two ways meet the
+      // same lab minutes apart.
       switches: [
-        await switches(lab, "caller", moves, log),
-        await switches(lab, "callee", moves, log),
+        await switches(lab, "caller", "renewed", moves, log),
+        await switches(lab, "caller", "restarted", moves, log),
+        await switches(lab, "callee", "renewed", moves, log),
+        await switches(lab, "callee", "restarted", moves, log),
       ],
     };
   } finally {

@@ -70,14 +70,14 @@ function badNetworksSection(bad: BadNetworks): string {
   return [
     `Chromium to Chromium in the lab, TURN configured. **A network switch**: mid-call one side's link is deleted and it comes up behind another router (cone NAT ↔ symmetric NAT), ${
       bad.switches[0].samplesMs.length
-    } moves back and forth within one call (the 1st, 3rd and 5th land behind a symmetric NAT, where the new path must go through the relay; the others back behind a cone NAT); the time from the move until both pages show video again (the fifth frame after the gap, from \`requestVideoFrameCallback\`). Goal: 3 s.`,
+    } moves back and forth within one call (the 1st, 3rd and 5th land behind a symmetric NAT, where the new path must go through the relay; the others back behind a cone NAT); the time from the move until both pages show video again (the fifth frame after the gap, from \`requestVideoFrameCallback\`). Goal: 3 s. The pages renew their connection after the move (a new \`RTCPeerConnection\`, \`lib/call/renewal.ts\`); against that, in the same run, the same moves with pages that cannot keep a certificate (a script run first takes \`indexedDB\` away, as in a private window), which restart ICE on the old connection instead, as every page did before renewal.`,
     "",
-    "| who moves | median ms | p90 ms | each move, ms |",
-    "| --- | --- | --- | --- |",
+    "| who moves | recovery | median ms | p90 ms | each move, ms |",
+    "| --- | --- | --- | --- | --- |",
     ...bad.switches.map((each) =>
-      `| the ${each.mover} | ${each.medianMs} | ${each.p90Ms} | ${
-        ms(each.samplesMs)
-      } |`
+      `| the ${each.mover} | ${
+        each.recovery === "renewed" ? "new connection" : "ICE restart"
+      } | ${each.medianMs} | ${each.p90Ms} | ${ms(each.samplesMs)} |`
     ),
     "",
     `**Audio concealed** (\`concealedSamples\` / \`totalSamplesReceived\` from \`getStats\`, both pages' mean, over 10 s) with the page's protection (redundant audio \`audio/red\`, audio sender priority \`high\`) and without it (a script run first hides \`audio/red\` and drops the priorities), ${

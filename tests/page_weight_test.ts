@@ -5,7 +5,7 @@ import { startApp } from "./support/servers.ts";
 import { gzippedSize, pageScripts } from "./support/page_weight.ts";
 
 /**
- * The budget for the call page's JavaScript, gzip: 28 KiB. It was 23.9
+ * The budget for the call page's JavaScript, gzip: 29 KiB. It was 23.9
  * KiB before the structure work, 22.2 KiB once the server's frame schemas
  * left the page's bundle, 23.6 KiB with the connection check and the
  * connection's words, 24.2 KiB with the recovery from a network switch, and
@@ -15,12 +15,14 @@ import { gzippedSize, pageScripts } from "./support/page_weight.ts";
  * 26.6 KiB with verified calls (the code, the lasting certificate in
  * IndexedDB, and their words), and 27.0 KiB with accounts mode's sign-in
  * (the Button the sign-in pages share is a chunk of its own), the code
- * made only when shown, and a time limit on loading the certificate.
+ * made only when shown, and a time limit on loading the certificate, and
+ * 28.3 KiB with the connection renewed after a network change (0.8 KiB:
+ * media back in 1 to 2 s instead of 4 after a move behind another NAT).
  */
-const BUDGET_BYTES = 28 * 1024;
+const BUDGET_BYTES = 29 * 1024;
 
 Deno.test({
-  name: "page: the call page's JavaScript stays under 28 KiB gzip",
+  name: "page: the call page's JavaScript stays under 29 KiB gzip",
   ignore: needsPermissions(),
   async fn() {
     const server = await startApp();

@@ -24,7 +24,10 @@ const REDUNDANT_AUDIO = "audio/red";
  * each side sends with the first codec the other lists.
  */
 export function preferRedundantAudio(transceiver: RTCRtpTransceiver): void {
-  const codecs = RTCRtpReceiver.getCapabilities?.("audio")?.codecs ?? [];
+  // Where there is no such thing as a receiver's capabilities, there is nothing to rank.
+  const codecs =
+    globalThis.RTCRtpReceiver?.getCapabilities?.("audio")?.codecs ??
+      [];
   const rank = (codec: { mimeType: string }) =>
     codec.mimeType.toLowerCase() === REDUNDANT_AUDIO ? 0 : 1;
   if (codecs.some((codec) => rank(codec) === 0)) {

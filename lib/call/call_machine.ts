@@ -37,6 +37,7 @@ import {
   endSentence,
   HINT_USER_ID,
   ownEndSentence,
+  RECORDING_CUT_SHORT,
   statusSentence,
 } from "./words.ts";
 
@@ -464,12 +465,21 @@ export class CallMachine {
     }, {
       send: (message) => this.#send(message),
       remoteStream: (stream) => {
+        // A renewed connection brings the peer's media on new tracks: the recording of
+        // the old ones ends, and its file is handed over.
+        if (this.recording.value && this.remoteStream.value !== stream) {
+          void this.#finishRecording();
+          this.notice.value = RECORDING_CUT_SHORT;
+        }
         this.remoteStream.value = stream;
       },
       connectionState: (state) => {
         this.connectionState.value = state;
-        // The network may have changed under the page: signaling moves to a fresh socket.
-        if (state === "disconnected" || state === "failed") {
+        // The network may have changed under the page: signaling moves to a fresh socket
+        // (a renewal began on one that had just come back).
+        if (
+          (state === "disconnected" || state === "failed") && !link.renewing
+        ) {
           this.signaling.reconnectNow();
         }
         if (state === "connected" && this.connectedAt.value === null) {

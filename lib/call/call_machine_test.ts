@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ENDED_DISPLAY_MS } from "./call_machine.ts";
 import { ICE_RECOVERY_MS, ICE_RESTART_AFTER_MS } from "./peer_link.ts";
+import { RECORDING_CUT_SHORT } from "./words.ts";
 import {
   HEARTBEAT_MS,
   HEARTBEAT_TIMEOUT_MS,
@@ -842,6 +843,43 @@ Deno.test("call machine: the device's network changes mid-call: a fresh socket a
   await s.settle();
   assertOfferedAgainOnResume(s);
   assert.equal(s.peers[0].iceRestarts, 1);
+});
+
+Deno.test("call machine: the device's network changes mid-call, with a lasting certificate: the connection is renewed on the resumed socket, which is not renewed again for it, and a recording running ends with its file", async () => {
+  let networkChanged = () => {};
+  const files: string[] = [];
+  const s = notSignedIn({
+    watchNetwork: (changed) => {
+      networkChanged = changed;
+    },
+    loadCertificate: () => Promise.resolve({} as RTCCertificate),
+    recordCall: () => ({ stop: () => Promise.resolve(new Blob(["webm"])) }),
+    download: (_, name) => void files.push(name),
+  });
+  s.machine.join("alice");
+  await s.settle();
+  s.ready();
+  await outgoingConnected(s);
+  s.peers[0].emitTrack(new FakeMediaStream([new FakeTrack("video")]));
+  await s.machine.toggleRecording();
+  networkChanged();
+  s.timers.advance(MAX_BACKOFF_MS);
+  s.ready();
+  await s.settle();
+  assertOfferedAgainOnResume(s);
+  assert.equal(s.peers.length, 2, "a new connection");
+  assert.ok(s.peers[0].closed);
+  assert.equal(s.machine.status.value, "Reconnecting to bob…");
+  assert.equal(s.closedByClient(), 1, "the socket just renewed is kept");
+  s.peers[1].emitTrack(new FakeMediaStream([new FakeTrack("video")]));
+  s.peers[1].setState("connected");
+  await s.settle();
+  assert.equal(
+    s.machine.status.value,
+    `In call with bob ${RECORDING_CUT_SHORT}`,
+  );
+  assert.equal(s.machine.recording.value, false);
+  assert.equal(files.length, 1);
 });
 
 Deno.test("call machine: bad ids to call are explained, not sent", async () => {

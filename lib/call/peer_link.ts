@@ -6,14 +6,21 @@
  * at once on `failed`; a path not back within 30 s gives up. A path that
  * never connected gives up on `failed` or after 15 s, naming the likely
  * cause. Media that stops on a path the browser still calls connected
- * counts as broken too (`media_watch.ts`).
+ * counts as broken too (`media_watch.ts`). After this device's network
+ * changes, the connection is renewed rather than restarted (`renewal.ts`).
  * @module
  */
 import { effect, type ReadonlySignal } from "@preact/signals";
 import type { ClientMessage, ServerMessage } from "../protocol.ts";
 import { type CallQuality, sampleQuality } from "./quality.ts";
 import { MediaWatch, packetsReceived } from "./media_watch.ts";
-import { type PeerConnectionFactory, WebRTCService } from "./webrtc_service.ts";
+import { NamedTimers, type TimerDeps } from "./named_timers.ts";
+import { carriedMedia } from "./renewal.ts";
+import {
+  type PeerConnectionFactory,
+  type PeerRole,
+  WebRTCService,
+} from "./webrtc_service.ts";
 import {
   connectionFailedSentence,
   endSentence,
@@ -44,10 +51,8 @@ export const ANSWER_TIMEOUT_MS = 2_500;
 export const RESTART_SETTLE_MS = 5_000;
 
 /** What the link needs from the browser. */
-export interface PeerLinkDeps {
+export interface PeerLinkDeps extends TimerDeps {
   createPeerConnection: PeerConnectionFactory;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
 
 /** Where the link reaches the rest of the page. */
@@ -94,13 +99,21 @@ export class PeerLink {
   #setup: PeerLinkSetup;
   #events: PeerLinkEvents;
   #webrtc: WebRTCService;
-  #timers = new Map<TimerName, unknown>();
+  #timers: NamedTimers<TimerName>;
   /** The path has been connected at least once. */
   #connected = false;
   /** Made while the call rang, and not accepted yet. */
   #ringing = false;
   /** This device's network changed since the signaling connection was last ready. */
   #networkChanged = false;
+  /** A renewed connection is finding its path; the page goes on saying it reconnects. */
+  #renewing = false;
+  /** The sessions of the peer's connections that renewals replaced. */
+  #replacedSessions = new Set<string>();
+  /** The local media, once added. */
+  #stream: MediaStream | null = null;
+  /** The peer's media on a renewed connection, shown once it connects. */
+  #renewedStream: MediaStream | null = null;
   /** Watches for media that stops while the browser still says connected. */
   #watch: MediaWatch | null = null;
   #stopSampling: () => void = () => {};
@@ -115,57 +128,18 @@ export class PeerLink {
     events: PeerLinkEvents,
   ) {
     this.#deps = deps;
+    this.#timers = new NamedTimers(deps);
     this.#setup = setup;
     this.#ringing = setup.ringing === true;
     this.#events = events;
-    const { peer } = setup;
-    this.#webrtc = new WebRTCService(
-      deps.createPeerConnection,
-      {
-        iceServers: setup.iceServers.peek(),
-        iceTransportPolicy: setup.iceTransportPolicy,
-        ...(setup.certificate && { certificates: [setup.certificate] }),
-        // The callee gathers while it rings, so that its candidates are ready on Accept:
-        // that reaches only its STUN and TURN servers, nothing of the caller's.
-        ...(setup.ringing && setup.polite && { iceCandidatePoolSize: 1 }),
-      },
-      {
-        onDescription: (description) => {
-          if (
-            description.type === "offer" && !setup.polite && !this.#ringing
-          ) {
-            this.#setTimer(
-              "answer",
-              () => this.#offerUnanswered(),
-              ANSWER_TIMEOUT_MS,
-            );
-          }
-          events.send(
-            description.type === "offer"
-              ? {
-                type: "webrtc:offer",
-                payload: { to: peer, offer: description },
-              }
-              : {
-                type: "webrtc:answer",
-                payload: { to: peer, answer: description },
-              },
-          );
-        },
-        onLocalCandidate: (candidate) =>
-          events.send({
-            type: "webrtc:candidate",
-            payload: { to: peer, candidate },
-          }),
-        onRemoteStream: events.remoteStream,
-        onConnectionState: (state) => this.#pathChanged(state),
-        onNoCandidates: () => this.#giveUp(),
-        onChannelOpen: events.channelOpen,
-        onPeerMessage: events.peerMessage,
-        onError: (error) => this.#negotiationFailed(error),
-      },
-      { polite: setup.polite, holdAnswer: setup.ringing && setup.polite },
-    );
+    this.#webrtc = this.#connect({
+      polite: setup.polite,
+      holdAnswer: setup.ringing && setup.polite,
+    }, {
+      // The callee gathers while it rings, so that its candidates are ready on Accept:
+      // that reaches only its STUN and TURN servers, nothing of the caller's.
+      ...(setup.ringing && setup.polite && { iceCandidatePoolSize: 1 }),
+    });
     if (!this.#ringing) this.#startConnecting();
     let first = true;
     this.#unwatchIceServers = effect(() => {
@@ -191,7 +165,7 @@ export class PeerLink {
     } else {
       if (!prepared) this.#webrtc.resendOffer();
       if (this.#webrtc.awaitingAnswer) {
-        this.#setTimer(
+        this.#timers.set(
           "answer",
           () => this.#offerUnanswered(),
           ANSWER_TIMEOUT_MS,
@@ -200,13 +174,123 @@ export class PeerLink {
     }
   }
 
+  /** A connection to the peer, reporting to this link; `extra` adds to its configuration. */
+  #connect(role: PeerRole, extra: RTCConfiguration = {}): WebRTCService {
+    const { peer, polite, certificate } = this.#setup;
+    const events = this.#events;
+    return new WebRTCService(
+      this.#deps.createPeerConnection,
+      {
+        iceServers: this.#setup.iceServers.peek(),
+        iceTransportPolicy: this.#setup.iceTransportPolicy,
+        ...(certificate && { certificates: [certificate] }),
+        ...extra,
+      },
+      {
+        onDescription: (description) => {
+          if (
+            description.type === "offer" && (!polite || this.#renewing) &&
+            !this.#ringing
+          ) {
+            this.#timers.set(
+              "answer",
+              () => this.#offerUnanswered(),
+              ANSWER_TIMEOUT_MS,
+            );
+          }
+          events.send(
+            description.type === "offer"
+              ? {
+                type: "webrtc:offer",
+                payload: { to: peer, offer: description },
+              }
+              : {
+                type: "webrtc:answer",
+                payload: { to: peer, answer: description },
+              },
+          );
+        },
+        onLocalCandidate: (candidate) =>
+          events.send({
+            type: "webrtc:candidate",
+            payload: { to: peer, candidate },
+          }),
+        onRemoteStream: (stream) => {
+          // The old stream's last frame stays on screen until the new path is up.
+          if (this.#renewing) this.#renewedStream = stream;
+          else events.remoteStream(stream);
+        },
+        onConnectionState: (state) => this.#pathChanged(state),
+        onNoCandidates: () => this.#giveUp(),
+        onChannelOpen: events.channelOpen,
+        onPeerMessage: events.peerMessage,
+        onError: (error) => this.#negotiationFailed(error),
+      },
+      role,
+    );
+  }
+
+  /**
+   * Replaces the connection with a new one that carries the same media
+   * (`renewal.ts`): this side offers it after its own network changed, or
+   * answers the peer's offer of one. Until it connects the page says it
+   * reconnects, and the recovery window runs as for any broken path.
+   */
+  #renew(offers: boolean): void {
+    const old = this.#webrtc;
+    const replaced = old.remoteSession;
+    if (replaced) this.#replacedSessions.add(replaced);
+    const media = carriedMedia(old.peerConnection);
+    old.close();
+    this.#watch?.stop();
+    this.#watch = null;
+    this.#stopSampling();
+    this.#stopSampling = () => {};
+    for (const name of ["answer", "restart"] as const) this.#timers.clear(name);
+    this.#renewing = true;
+    this.#settling();
+    this.#recovering();
+    this.#webrtc = this.#connect({
+      polite: this.#setup.polite,
+      offers,
+      renews: {
+        media,
+        stream: this.#stream ?? new MediaStream(),
+        replacedSessions: this.#replacedSessions,
+      },
+    });
+    this.#state = "disconnected";
+    this.#events.connectionState("disconnected");
+  }
+
+  /**
+   * Both sides renewed at once: the polite side's new connection, still
+   * waiting for its first answer, gives way to the peer's.
+   */
+  get #yields(): boolean {
+    return this.#setup.polite && this.#renewing;
+  }
+
+  /** A renewed connection is finding its path (the socket need not be renewed for it). */
+  get renewing(): boolean {
+    return this.#renewing;
+  }
+
+  /** The path broke: it must be back within `ICE_RECOVERY_MS` (from the first break). */
+  #recovering(): void {
+    if (!this.#timers.has("recovery")) {
+      this.#timers.set("recovery", () => this.#giveUp(), ICE_RECOVERY_MS);
+    }
+  }
+
   /** A path must be up within `CONNECT_TIMEOUT_MS`. */
   #startConnecting(): void {
-    this.#setTimer("connect", () => this.#giveUp(), CONNECT_TIMEOUT_MS);
+    this.#timers.set("connect", () => this.#giveUp(), CONNECT_TIMEOUT_MS);
   }
 
   /** Sends the local media (the callee's waits for the caller's offer). */
   addStream(stream: MediaStream): void {
+    this.#stream = stream;
     this.#webrtc.addStream(stream);
   }
 
@@ -230,6 +314,12 @@ export class PeerLink {
       { type: "webrtc:offer" | "webrtc:answer" | "webrtc:candidate" }
     >,
   ): void {
+    if (
+      message.type === "webrtc:offer" &&
+      this.#webrtc.fromAnotherConnection(message.payload.offer, this.#yields)
+    ) {
+      this.#renew(false);
+    }
     const webrtc = this.#webrtc;
     // The peer restarts the path: this side gives it time too.
     if (message.type === "webrtc:offer" && this.#connected) this.#settling();
@@ -261,14 +351,17 @@ export class PeerLink {
    * The signaling connection came back after a drop: what was sent meanwhile
    * may be lost, so the caller offers again at once if its offer is still
    * unanswered or the path is not up. After a change of this device's
-   * network either side restarts ICE at once; the peer may not yet know its
-   * path is dead, and waiting for it would cost the seconds its stall watch
+   * network either side renews the connection at once (or, without a
+   * lasting certificate, restarts ICE); the peer may not yet know its path
+   * is dead, and waiting for it would cost the seconds its stall watch
    * takes (perfect negotiation settles both offering at once).
    */
   resumed(): void {
     if (this.#closed) return;
     const networkChanged = this.#networkChanged;
     this.#networkChanged = false;
+    // Without a lasting certificate a new connection would change the verification code.
+    if (networkChanged && this.#setup.certificate) return this.#renew(true);
     if (this.#setup.polite) {
       if (networkChanged) {
         this.#settling();
@@ -283,7 +376,7 @@ export class PeerLink {
 
   /** A restart is under way: no other for `RESTART_SETTLE_MS`, unless its offer goes unanswered. */
   #settling(): void {
-    this.#setTimer("settle", () => {}, RESTART_SETTLE_MS);
+    this.#timers.set("settle", () => {}, RESTART_SETTLE_MS);
   }
 
   /** Closes the connection and stops its timers; nothing more is reported. */
@@ -292,21 +385,36 @@ export class PeerLink {
     this.#watch?.stop();
     this.#stopSampling();
     this.#unwatchIceServers();
-    for (const timer of this.#timers.values()) this.#deps.clearTimeout(timer);
-    this.#timers.clear();
+    this.#timers.clearAll();
     this.#webrtc.close();
   }
 
   #pathChanged(state: RTCPeerConnectionState): void {
+    // A renewed connection starting up is the call still reconnecting.
+    if (this.#renewing && (state === "new" || state === "connecting")) return;
+    // The browser gave up on a path that carried media a moment ago, before this page
+    // saw it stall: it knows this device's network went (Firefox says so at once, and
+    // has no `online` event to tell it by).
+    if (
+      (state === "disconnected" || state === "failed") &&
+      this.#state === "connected" && this.#watch && !this.#watch.stalled
+    ) {
+      this.#networkChanged = true;
+    }
     this.#state = state;
     this.#events.connectionState(state);
     if (state === "connected") {
       for (const name of ["connect", "restart", "recovery"] as const) {
-        this.#clearTimer(name);
+        this.#timers.clear(name);
       }
+      // A renewal that connected is over: a new break may renew again at once.
+      if (this.#renewing) this.#timers.clear("settle");
+      this.#renewing = false;
+      if (this.#renewedStream) this.#events.remoteStream(this.#renewedStream);
+      this.#renewedStream = null;
       this.#events.secured(this.#webrtc.peerConnection);
-      if (!this.#connected) {
-        this.#connected = true;
+      this.#connected = true;
+      if (!this.#watch) {
         this.#stopSampling = sampleQuality(
           this.#deps,
           () => this.#webrtc.peerConnection.getStats(),
@@ -326,14 +434,12 @@ export class PeerLink {
       if (state === "failed") this.#giveUp();
       return;
     }
-    if (!this.#timers.has("recovery")) {
-      this.#setTimer("recovery", () => this.#giveUp(), ICE_RECOVERY_MS);
-    }
+    this.#recovering();
     if (this.#setup.polite) return;
     if (state === "failed") {
       this.#webrtc.restartIce();
     } else if (!this.#timers.has("restart")) {
-      this.#setTimer("restart", () => {
+      this.#timers.set("restart", () => {
         if (this.#state === "disconnected") this.#webrtc.restartIce();
       }, ICE_RESTART_AFTER_MS);
     }
@@ -348,9 +454,7 @@ export class PeerLink {
   #stalled(): void {
     if (this.#closed || this.#state !== "connected") return;
     this.#events.connectionState("disconnected");
-    if (!this.#timers.has("recovery")) {
-      this.#setTimer("recovery", () => this.#giveUp(), ICE_RECOVERY_MS);
-    }
+    this.#recovering();
   }
 
   /**
@@ -359,10 +463,10 @@ export class PeerLink {
    */
   #flowing(): void {
     if (this.#closed) return;
-    this.#clearTimer("settle");
+    this.#timers.clear("settle");
     this.#webrtc.sendKeyframe();
     if (this.#state !== "connected") return;
-    this.#clearTimer("recovery");
+    this.#timers.clear("recovery");
     this.#events.connectionState("connected");
   }
 
@@ -415,27 +519,5 @@ export class PeerLink {
       payload: { to: peer, reason: "ice-failed" },
     });
     this.#events.failed(negotiationFailedSentence(peer, error));
-  }
-
-  /** Starts the timer `name`, in place of one of that name still running. */
-  #setTimer(
-    name: TimerName,
-    callback: () => void,
-    ms: number,
-  ): void {
-    this.#clearTimer(name);
-    this.#timers.set(
-      name,
-      this.#deps.setTimeout(() => {
-        this.#timers.delete(name);
-        callback();
-      }, ms),
-    );
-  }
-
-  #clearTimer(name: TimerName): void {
-    const timer = this.#timers.get(name);
-    if (timer !== undefined) this.#deps.clearTimeout(timer);
-    this.#timers.delete(name);
   }
 }

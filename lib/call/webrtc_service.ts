@@ -9,6 +9,7 @@
 
 import { preferRedundantAudio, prioritizeAudio } from "./audio_protection.ts";
 import { sendKeyframe } from "./keyframe.ts";
+import { carryOver, iceUfragsOf, type Renewal, sessionOf } from "./renewal.ts";
 
 /** Makes a peer connection; the browser's `RTCPeerConnection`, or a fake in tests. */
 export type PeerConnectionFactory = (
@@ -42,6 +43,10 @@ export interface PeerRole {
    * `answer` (the call accepted).
    */
   holdAnswer?: boolean;
+  /** This side makes the first offer; by default the impolite side (the caller) does. */
+  offers?: boolean;
+  /** The connection renews another (`renewal.ts`): it carries that one's media again. */
+  renews?: Renewal;
 }
 
 function describe(
@@ -63,6 +68,10 @@ export class WebRTCService {
   #pc: RTCPeerConnection;
   #events: PeerEvents;
   #polite: boolean;
+  #offers: boolean;
+  /** The media to carry over, until this side's tracks are on the new connection. */
+  #carried: Renewal | null;
+  #replacedSessions: ReadonlySet<string>;
   #pendingCandidates: RTCIceCandidateInit[] = [];
   #senders = new Map<string, RTCRtpSender>();
   /** The callee's media, added once the caller's offer has made its transceivers. */
@@ -93,6 +102,9 @@ export class WebRTCService {
     this.#pc = pc;
     this.#events = events;
     this.#polite = role.polite;
+    this.#offers = role.offers ?? !role.polite;
+    this.#carried = role.renews ?? null;
+    this.#replacedSessions = role.renews?.replacedSessions ?? new Set();
     this.#holdAnswer = role.holdAnswer === true;
     pc.onnegotiationneeded = async () => {
       try {
@@ -134,8 +146,9 @@ export class WebRTCService {
     pc.onconnectionstatechange = () => {
       if (!this.#closed) events.onConnectionState(pc.connectionState);
     };
-    // The caller's channel goes into its first offer; the callee's waits for that offer.
-    if (!this.#polite) this.#openChannel();
+    // The offerer's channel goes into its first offer; the other side's waits for that offer.
+    if (this.#offers) this.#openChannel();
+    if (this.#offers && this.#carried) this.#carryOver(this.#carried);
   }
 
   /**
@@ -173,7 +186,7 @@ export class WebRTCService {
    */
   addStream(stream: MediaStream): void {
     if (
-      this.#polite &&
+      !this.#offers &&
       (!this.#pc.remoteDescription || this.#holdAnswer)
     ) {
       this.#unsentStream = stream;
@@ -188,6 +201,35 @@ export class WebRTCService {
       );
       if (transceiver) preferRedundantAudio(transceiver);
     }
+  }
+
+  /** Puts the replaced connection's media on this one (`renewal.ts`). */
+  #carryOver(renewal: Renewal): void {
+    this.#carried = null;
+    for (const [kind, sender] of carryOver(this.#pc, renewal, this.#offers)) {
+      this.#senders.set(kind, sender);
+    }
+  }
+
+  /**
+   * The offer comes from a connection of the peer's other than the one this
+   * connection talks to: the peer renewed its side (`renewal.ts`). With
+   * `unanswered`, so does an offer to a connection that has not heard from
+   * the peer yet.
+   */
+  fromAnotherConnection(
+    offer: RTCSessionDescriptionInit,
+    unanswered = false,
+  ): boolean {
+    const current = sessionOf(this.#pc.remoteDescription?.sdp);
+    const offered = sessionOf(offer.sdp);
+    if (offered === null || this.#replacedSessions.has(offered)) return false;
+    return current === null ? unanswered : offered !== current;
+  }
+
+  /** The session of the peer's connection this one is talking to; null before its first description. */
+  get remoteSession(): string | null {
+    return sessionOf(this.#pc.remoteDescription?.sdp);
   }
 
   /** Swaps what is sent for one kind of track, without renegotiating; `null` sends nothing. */
@@ -221,6 +263,8 @@ export class WebRTCService {
     const pc = this.#pc;
     // An answer to an offer since rolled back (it was made again): nothing waits for it.
     if (description.type === "answer" && pc.signalingState === "stable") return;
+    // From the peer's connection that a renewal replaced: late, and for nothing.
+    if (this.#replacedSessions.has(sessionOf(description.sdp) ?? "")) return;
     const collision = description.type === "offer" &&
       (this.#makingOffer || pc.signalingState !== "stable");
     this.#ignoredOffer = !this.#polite && collision;
@@ -250,6 +294,7 @@ export class WebRTCService {
     const stream = this.#unsentStream;
     this.#unsentStream = null;
     if (stream) this.addStream(stream);
+    if (this.#carried) this.#carryOver(this.#carried);
     await this.#pc.setLocalDescription();
     this.#prioritizeAudio();
     this.#events.onDescription(describe(this.#pc.localDescription));
@@ -340,6 +385,10 @@ export class WebRTCService {
   }
 
   async #addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    // A candidate of an ICE generation or connection since replaced has nowhere to go.
+    const ufrag = candidate.usernameFragment;
+    const current = iceUfragsOf(this.#pc.remoteDescription?.sdp);
+    if (ufrag && current.length > 0 && !current.includes(ufrag)) return;
     try {
       await this.#pc.addIceCandidate(candidate);
     } catch (error) {

@@ -209,3 +209,7 @@ export function keySentence(status: KeyStatus, peer: string): string {
       return "";
   }
 }
+
+/** Said when a recording ends because the call moved to a new connection (`renewal.ts`). */
+export const RECORDING_CUT_SHORT =
+  "The recording stopped when the call moved to a new connection; its file is saved.";

@@ -103,13 +103,28 @@ export function framesShown(page: Evaluates): Promise<number> {
     if (video.__frames === undefined) {
       video.__frames = 0;
       const times: number[] = video.__frameTimes = [];
-      const count = () => {
-        video.__frames!++;
-        times.push(performance.timeOrigin + performance.now());
-        if (times.length > 1_000) times.splice(0, 500);
+      // A frame that came over RTP says when it was received. A new stream (a renewed
+      // connection) first shows a blank frame that did not: once the browser is seen
+      // to say, such a frame is not counted.
+      let saysReceived = false;
+      // A new stream may drop the callback waiting on the old one: each load starts a
+      // new chain, and an older chain stops.
+      let chain = 0;
+      const start = () => {
+        const own = ++chain;
+        const count = (_: number, frame: VideoFrameCallbackMetadata) => {
+          if (own !== chain) return;
+          video.requestVideoFrameCallback(count);
+          if (frame.receiveTime !== undefined) saysReceived = true;
+          else if (saysReceived) return;
+          video.__frames!++;
+          times.push(performance.timeOrigin + performance.now());
+          if (times.length > 1_000) times.splice(0, 500);
+        };
         video.requestVideoFrameCallback(count);
       };
-      video.requestVideoFrameCallback(count);
+      video.addEventListener("loadstart", start);
+      start();
     }
     return video.__frames;
   });

@@ -83,6 +83,20 @@ export class FakeSender {
   }
 }
 
+/** A media line of a fake connection: made by this side (a track or a kind), or by the peer's offer. */
+export class FakeTransceiver {
+  receiver: { track: FakeTrack };
+  constructor(
+    public sender: FakeSender,
+    kind: "audio" | "video",
+    public direction: RTCRtpTransceiverDirection,
+    /** Made by the peer's offer: a track added later takes it, as in a browser. */
+    readonly offered = false,
+  ) {
+    this.receiver = { track: new FakeTrack(kind) };
+  }
+}
+
 /**
  * A peer connection with the signaling states of the real one: implicit
  * descriptions, rollback of a local offer when a remote one arrives, and
@@ -96,6 +110,14 @@ export class FakePeerConnection {
   iceGatheringState: RTCIceGatheringState = "new";
   closed = false;
   senders: FakeSender[] = [];
+  transceivers: FakeTransceiver[] = [];
+  /**
+   * When set, descriptions carry an `o=` line with this session id, an ICE
+   * username fragment of the session and its restarts, and an `m=` line
+   * per media line, and an offer with more lines makes them here:
+   * enough for a connection to be told from the one it renews.
+   */
+  sdpSession: string | null = null;
   addedCandidates: RTCIceCandidateInit[] = [];
   iceRestarts = 0;
   failNextRemoteDescription = false;
@@ -129,10 +151,43 @@ export class FakePeerConnection {
     this.config = config;
   }
   addTrack(track: FakeTrack): FakeSender {
+    const offered = this.transceivers.find((each) =>
+      each.offered && !each.sender.track &&
+      each.receiver.track.kind === track.kind &&
+      !this.senders.includes(each.sender)
+    );
+    if (offered) {
+      offered.sender.track = track;
+      offered.direction = "sendrecv";
+      this.senders.push(offered.sender);
+      return offered.sender;
+    }
     const sender = new FakeSender(track);
     this.senders.push(sender);
+    this.transceivers.push(
+      new FakeTransceiver(sender, track.kind, "sendrecv"),
+    );
     this.#negotiationNeeded();
     return sender;
+  }
+  addTransceiver(
+    trackOrKind: FakeTrack | "audio" | "video",
+    init: { direction?: RTCRtpTransceiverDirection } = {},
+  ): FakeTransceiver {
+    const track = typeof trackOrKind === "string" ? null : trackOrKind;
+    const sender = new FakeSender(track);
+    this.senders.push(sender);
+    const transceiver = new FakeTransceiver(
+      sender,
+      track?.kind ?? trackOrKind as "audio" | "video",
+      init.direction ?? "sendrecv",
+    );
+    this.transceivers.push(transceiver);
+    this.#negotiationNeeded();
+    return transceiver;
+  }
+  getTransceivers(): FakeTransceiver[] {
+    return [...this.transceivers];
   }
   restartIce(): void {
     this.iceRestarts++;
@@ -141,7 +196,16 @@ export class FakePeerConnection {
   setLocalDescription(description?: RTCSessionDescriptionInit): Promise<void> {
     const type = description?.type ??
       (this.signalingState === "have-remote-offer" ? "answer" : "offer");
-    this.localDescription = { type, sdp: `v=0 fake ${type} ${++this.#offers}` };
+    const sdp = `v=0 fake ${type} ${++this.#offers}`;
+    this.localDescription = {
+      type,
+      sdp: this.sdpSession === null ? sdp : [
+        sdp,
+        `o=- ${this.sdpSession} ${this.#offers} IN IP4 0.0.0.0`,
+        `a=ice-ufrag:${this.sdpSession}.${this.iceRestarts}`,
+        ...this.transceivers.map((each) => `m=${each.receiver.track.kind}`),
+      ].join("\n"),
+    };
     this.signalingState = type === "offer" ? "have-local-offer" : "stable";
     return Promise.resolve();
   }
@@ -169,6 +233,19 @@ export class FakePeerConnection {
       this.localDescription = null; // implicit rollback
     }
     this.remoteDescription = description;
+    if (this.sdpSession !== null && description.type === "offer") {
+      const kinds = [...(description.sdp ?? "").matchAll(/^m=(\w+)/gm)];
+      for (const [, kind] of kinds.slice(this.transceivers.length)) {
+        this.transceivers.push(
+          new FakeTransceiver(
+            new FakeSender(null),
+            kind as "audio" | "video",
+            "recvonly",
+            true,
+          ),
+        );
+      }
+    }
     this.signalingState = description.type === "offer"
       ? "have-remote-offer"
       : "stable";

@@ -158,6 +158,15 @@ export async function receivedOver(
 }
 
 /**
+ * A script for `signIn`'s `before`: the page cannot keep a certificate (as in
+ * a private window), so after a network change it restarts ICE instead of
+ * renewing its connection.
+ */
+export const WITHOUT_LASTING_CERTIFICATE = `
+  indexedDB.open = () => { throw new DOMException("no storage here", "SecurityError"); };
+`;
+
+/**
  * Runs in a page first to take away what the page does to protect audio
  * (redundant audio, sender priority), as a browser without them would be:
  * the baseline its protection is measured against.
