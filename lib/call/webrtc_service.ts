@@ -221,7 +221,7 @@ export class WebRTCService {
     offer: RTCSessionDescriptionInit,
     unanswered = false,
   ): boolean {
-    const current = sessionOf(this.#pc.remoteDescription?.sdp);
+    const current = this.remoteSession;
     const offered = sessionOf(offer.sdp);
     if (offered === null || this.#replacedSessions.has(offered)) return false;
     return current === null ? unanswered : offered !== current;
