@@ -164,13 +164,7 @@ export class PeerLink {
       );
     } else {
       if (!prepared) this.#webrtc.resendOffer();
-      if (this.#webrtc.awaitingAnswer) {
-        this.#timers.set(
-          "answer",
-          () => this.#offerUnanswered(),
-          ANSWER_TIMEOUT_MS,
-        );
-      }
+      if (this.#webrtc.awaitingAnswer) this.#awaitAnswer();
     }
   }
 
@@ -192,11 +186,7 @@ export class PeerLink {
             description.type === "offer" && (!polite || this.#renewing) &&
             !this.#ringing
           ) {
-            this.#timers.set(
-              "answer",
-              () => this.#offerUnanswered(),
-              ANSWER_TIMEOUT_MS,
-            );
+            this.#awaitAnswer();
           }
           events.send(
             description.type === "offer"
@@ -242,10 +232,7 @@ export class PeerLink {
     if (replaced) this.#replacedSessions.add(replaced);
     const media = carriedMedia(old.peerConnection);
     old.close();
-    this.#watch?.stop();
-    this.#watch = null;
-    this.#stopSampling();
-    this.#stopSampling = () => {};
+    this.#stopWatching();
     for (const name of ["answer", "restart"] as const) this.#timers.clear(name);
     this.#renewing = true;
     this.#settling();
@@ -382,8 +369,7 @@ export class PeerLink {
   /** Closes the connection and stops its timers; nothing more is reported. */
   close(): void {
     this.#closed = true;
-    this.#watch?.stop();
-    this.#stopSampling();
+    this.#stopWatching();
     this.#unwatchIceServers();
     this.#timers.clearAll();
     this.#webrtc.close();
@@ -468,6 +454,23 @@ export class PeerLink {
     if (this.#state !== "connected") return;
     this.#timers.clear("recovery");
     this.#events.connectionState("connected");
+  }
+
+  /** This side's offer must be answered within `ANSWER_TIMEOUT_MS`, or it is made again. */
+  #awaitAnswer(): void {
+    this.#timers.set(
+      "answer",
+      () => this.#offerUnanswered(),
+      ANSWER_TIMEOUT_MS,
+    );
+  }
+
+  /** Stops watching the connection's media and sampling its quality; the next connect starts both again. */
+  #stopWatching(): void {
+    this.#watch?.stop();
+    this.#watch = null;
+    this.#stopSampling();
+    this.#stopSampling = () => {};
   }
 
   /** The caller's offer got no answer in time: it is made again. */

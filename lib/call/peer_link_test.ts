@@ -12,6 +12,7 @@ import {
   FakePeerConnection,
   FakeTrack,
 } from "../../tests/support/fake_webrtc.ts";
+import { flowingMedia } from "../../tests/support/flowing_media.ts";
 import { ManualTimers } from "../../tests/support/manual_timers.ts";
 import {
   ANSWER_TIMEOUT_MS,
@@ -22,7 +23,6 @@ import {
   RESTART_SETTLE_MS,
 } from "./peer_link.ts";
 import { QUALITY_EVERY_MS } from "./quality.ts";
-import { STALL_CHECK_MS, STALL_CHECKS } from "./media_watch.ts";
 
 /** A link to bob; `polite` for the callee's side. */
 function link(
@@ -386,35 +386,3 @@ Deno.test("peer link: media back after a stall: the video sender starts again fr
     [false, true],
   );
 });
-
-/**
- * Connects `l` with media arriving, and drives its inbound packet counter:
- * `stall` stops it for as long as the watch takes to notice, `flow` starts
- * it again for one reading.
- */
-async function flowingMedia(l: ReturnType<typeof link>) {
-  let packets = 0;
-  (l.pc as unknown as { getStats(): Promise<Map<string, unknown>> })
-    .getStats = () =>
-      Promise.resolve(
-        new Map([["in", { type: "inbound-rtp", packetsReceived: packets }]]),
-      );
-  l.pc.setState("connected");
-  const reading = async () => {
-    l.timers.advance(STALL_CHECK_MS);
-    await settle();
-  };
-  for (const count of [10, 20]) {
-    packets = count;
-    await reading();
-  }
-  return {
-    stall: async () => {
-      for (let i = 0; i < STALL_CHECKS; i++) await reading();
-    },
-    flow: async () => {
-      packets += 10;
-      await reading();
-    },
-  };
-}

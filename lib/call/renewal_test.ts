@@ -14,8 +14,8 @@ import {
   FakePeerConnection,
   FakeTrack,
 } from "../../tests/support/fake_webrtc.ts";
+import { flowingMedia } from "../../tests/support/flowing_media.ts";
 import { ManualTimers } from "../../tests/support/manual_timers.ts";
-import { STALL_CHECK_MS, STALL_CHECKS } from "./media_watch.ts";
 import { PeerLink } from "./peer_link.ts";
 import { carriedMedia, iceUfragsOf, sessionOf } from "./renewal.ts";
 
@@ -237,21 +237,7 @@ Deno.test("renewal: the browser giving up on a path that carried media a moment 
   assert.equal(alice.pcs.length, 2);
 
   const { alice: stalled } = await call();
-  let packets = 0;
-  (stalled.pc as unknown as { getStats(): Promise<Map<string, unknown>> })
-    .getStats = () =>
-      Promise.resolve(
-        new Map([["in", { type: "inbound-rtp", packetsReceived: packets }]]),
-      );
-  const reading = async () => {
-    stalled.timers.advance(STALL_CHECK_MS);
-    await settle();
-  };
-  for (const count of [10, 20]) {
-    packets = count;
-    await reading();
-  }
-  for (let i = 0; i < STALL_CHECKS; i++) await reading();
+  await (await flowingMedia(stalled)).stall();
   assert.equal(stalled.states.at(-1), "disconnected");
   stalled.pc.setState("disconnected");
   stalled.link.resumed();
