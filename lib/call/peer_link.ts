@@ -38,8 +38,8 @@ export const ICE_RECOVERY_MS = 30_000;
  */
 export const CONNECT_TIMEOUT_MS = 15_000;
 /**
- * How long the caller's offer may wait for its answer before it is made
- * again: an offer lost in a dead socket must not wait forever.
+ * How long an offer may wait for its answer before it is sent again: an
+ * offer lost in a dead socket must not wait forever.
  */
 export const ANSWER_TIMEOUT_MS = 2_500;
 
@@ -473,9 +473,14 @@ export class PeerLink {
     this.#stopSampling = () => {};
   }
 
-  /** The caller's offer got no answer in time: it is made again. */
+  /**
+   * This side's offer got no answer in time: the same offer goes again, with
+   * its candidates. Not a new one: the first offer's answer may only be late,
+   * and an answer that comes after a new offer would be taken as that one's,
+   * leaving the two sides with different ICE credentials.
+   */
   #offerUnanswered(): void {
-    if (!this.#closed && this.#webrtc.awaitingAnswer) this.#reoffer();
+    if (!this.#closed) this.#webrtc.resendOffer();
   }
 
   #reoffer(): void {

@@ -264,15 +264,27 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 const offers = (sent: ClientMessage[]) =>
   sent.filter((message) => message.type === "webrtc:offer");
 
-Deno.test("peer link: the caller's offer that gets no answer is rolled back and made again, with an ICE restart", async () => {
+Deno.test("peer link: the caller's offer that gets no answer is sent again unchanged, until answered; an answer to either send completes it", async () => {
   const l = link(false);
   l.pc.addTrack(new FakeTrack("audio"));
   await settle();
   assert.equal(offers(l.sent).length, 1);
   l.timers.advance(ANSWER_TIMEOUT_MS);
+  l.timers.advance(ANSWER_TIMEOUT_MS);
   await settle();
-  assert.equal(l.pc.iceRestarts, 1);
-  assert.equal(offers(l.sent).length, 2);
+  assert.equal(l.pc.iceRestarts, 0, "no new offer a late answer could miss");
+  const sent = offers(l.sent);
+  assert.equal(sent.length, 3);
+  assert.equal(new Set(sent.map((m) => JSON.stringify(m.payload))).size, 1);
+  l.peerLink.receive({
+    type: "webrtc:answer",
+    payload: { from: "bob", to: "alice", answer: { type: "answer", sdp: "a" } },
+  });
+  await settle();
+  assert.equal(l.pc.signalingState, "stable");
+  l.timers.advance(ANSWER_TIMEOUT_MS);
+  await settle();
+  assert.equal(offers(l.sent).length, 3);
 });
 
 Deno.test("peer link: an answered offer is not made again; the callee never re-offers", async () => {

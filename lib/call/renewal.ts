@@ -52,10 +52,24 @@ export function sessionOf(sdp: string | undefined): string | null {
 }
 
 /** The ICE username fragments a description announces. */
-export function iceUfragsOf(sdp: string | undefined): string[] {
+function iceUfragsOf(sdp: string | undefined): string[] {
   return [...(sdp ?? "").matchAll(/^a=ice-ufrag:(\S+)/gm)].map((match) =>
     match[1]
   );
+}
+
+/**
+ * The candidate is of an ICE generation `sdp` names, or cannot be told
+ * apart (no username fragment on either): a candidate of a generation or a
+ * connection since replaced has nowhere to go.
+ */
+export function ofCurrentGeneration(
+  candidate: RTCIceCandidateInit,
+  sdp: string | undefined,
+): boolean {
+  const ufrag = candidate.usernameFragment;
+  const current = iceUfragsOf(sdp);
+  return !ufrag || current.length === 0 || current.includes(ufrag);
 }
 
 /**

@@ -17,7 +17,7 @@ import {
 import { flowingMedia } from "../../tests/support/flowing_media.ts";
 import { ManualTimers } from "../../tests/support/manual_timers.ts";
 import { PeerLink } from "./peer_link.ts";
-import { carriedMedia, iceUfragsOf, sessionOf } from "./renewal.ts";
+import { carriedMedia, ofCurrentGeneration, sessionOf } from "./renewal.ts";
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -197,10 +197,15 @@ Deno.test("renewal: what the replaced connections still send is ignored: a late 
 });
 
 Deno.test("renewal: a description's session and ICE username fragments are read from its lines", () => {
-  assert.deepEqual(
-    iceUfragsOf("v=0\r\na=ice-ufrag:abcd\r\nm=audio\r\na=ice-ufrag:efgh\r\n"),
-    ["abcd", "efgh"],
-  );
+  const sdp = "v=0\r\na=ice-ufrag:abcd\r\nm=audio\r\na=ice-ufrag:efgh\r\n";
+  const candidate = (usernameFragment?: string) => ({
+    candidate: "candidate:1 1 udp 1 10.0.0.1 5000 typ host",
+    usernameFragment,
+  });
+  assert.equal(ofCurrentGeneration(candidate("efgh"), sdp), true);
+  assert.equal(ofCurrentGeneration(candidate("old1"), sdp), false);
+  assert.equal(ofCurrentGeneration(candidate(), sdp), true, "cannot tell");
+  assert.equal(ofCurrentGeneration(candidate("old1"), "v=0"), true);
   assert.equal(
     sessionOf("v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"),
     "4611731400430051336",

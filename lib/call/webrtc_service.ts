@@ -9,7 +9,12 @@
 
 import { preferRedundantAudio, prioritizeAudio } from "./audio_protection.ts";
 import { sendKeyframe } from "./keyframe.ts";
-import { carryOver, iceUfragsOf, type Renewal, sessionOf } from "./renewal.ts";
+import {
+  carryOver,
+  ofCurrentGeneration,
+  type Renewal,
+  sessionOf,
+} from "./renewal.ts";
 
 /** Makes a peer connection; the browser's `RTCPeerConnection`, or a fake in tests. */
 export type PeerConnectionFactory = (
@@ -301,14 +306,19 @@ export class WebRTCService {
   }
 
   /**
-   * Sends this side's offer and candidates again, unchanged: for a callee
-   * that did not take them while the call rang (an older client).
+   * Sends this side's offer and its candidates again, unchanged: for a
+   * callee that did not take them while the call rang (an older client), and
+   * for an offer whose answer is late or lost. Candidates of an ICE
+   * generation the offer replaced stay behind.
    */
   resendOffer(): void {
     if (!this.awaitingAnswer) return;
-    this.#events.onDescription(describe(this.#pc.localDescription));
+    const offer = describe(this.#pc.localDescription);
+    this.#events.onDescription(offer);
     for (const candidate of this.#sentCandidates) {
-      this.#events.onLocalCandidate(candidate);
+      if (ofCurrentGeneration(candidate, offer.sdp)) {
+        this.#events.onLocalCandidate(candidate);
+      }
     }
   }
 
@@ -385,10 +395,9 @@ export class WebRTCService {
   }
 
   async #addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
-    // A candidate of an ICE generation or connection since replaced has nowhere to go.
-    const ufrag = candidate.usernameFragment;
-    const current = iceUfragsOf(this.#pc.remoteDescription?.sdp);
-    if (ufrag && current.length > 0 && !current.includes(ufrag)) return;
+    if (!ofCurrentGeneration(candidate, this.#pc.remoteDescription?.sdp)) {
+      return;
+    }
     try {
       await this.#pc.addIceCandidate(candidate);
     } catch (error) {

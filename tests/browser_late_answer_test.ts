@@ -1,0 +1,85 @@
+/**
+ * An answer that comes after the caller's answer timer ran out, in real
+ * browsers: a signaling relay holds the callee's answer back past
+ * `ANSWER_TIMEOUT_MS`, as a loaded callee or a slow path would. The caller
+ * sends its offer again meanwhile; the late answer, when it comes, must
+ * still be the answer to the offer the caller is waiting on, and the callee
+ * takes the offer sent again without harm. Chromium with Chromium, and
+ * Firefox on either side.
+ */
+import assert from "node:assert/strict";
+import { ANSWER_TIMEOUT_MS } from "../lib/call/peer_link.ts";
+import { startAppProcess } from "./support/app_process.ts";
+import { launchChromium, waitForRise } from "./support/browser.ts";
+import {
+  openPage,
+  untilFramesShown,
+  untilStatus,
+} from "./support/call_page.ts";
+import { CHROMIUM, FIREFOX, needsService } from "./support/environment.ts";
+import { launchFirefox } from "./support/firefox.ts";
+import { startSignalingRelay } from "./support/signaling_relay.ts";
+
+Deno.test({
+  name:
+    "browser: a callee's answer held back past the caller's answer timer still connects the call, media both ways",
+  ignore: needsService(CHROMIUM, FIREFOX),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const app = await startAppProcess({});
+    let heldAnswers = 0;
+    const relay = startSignalingRelay(app.http, async (user, frame) => {
+      if (user === "bob" && frame.type === "webrtc:answer" && !heldAnswers++) {
+        // Every frame bob sends after it waits behind it, as on one socket.
+        await new Promise((resolve) =>
+          setTimeout(resolve, ANSWER_TIMEOUT_MS + 1_500)
+        );
+      }
+      return false;
+    });
+    const chromium = await launchChromium();
+    const firefox = await launchFirefox();
+    try {
+      const ways = [
+        { name: "Chromium calls Chromium", from: chromium, to: chromium },
+        { name: "Chromium calls Firefox", from: chromium, to: firefox },
+        { name: "Firefox calls Chromium", from: firefox, to: chromium },
+      ];
+      for (const way of ways) {
+        await t.step(way.name, async () => {
+          heldAnswers = 0;
+          const alice = await openPage(way.from, `${relay.http}/?userId=alice`);
+          const bob = await openPage(way.to, `${relay.http}/?userId=bob`);
+          try {
+            await alice.press("Join");
+            await bob.press("Join");
+            await untilStatus(alice, "Signed in as alice");
+            await untilStatus(bob, "Signed in as bob");
+            await alice.press("bob");
+            await untilStatus(bob, "alice is calling you");
+            await bob.press("Accept call");
+            await untilStatus(alice, "In call with bob");
+            await untilStatus(bob, "In call with alice");
+            for (const page of [alice, bob]) {
+              await untilFramesShown(page, 10);
+              await waitForRise(page, "audio", "packetsReceived", 10);
+            }
+            assert.equal(heldAnswers > 1, true, "the offer went again");
+            assert.deepEqual(relay.failures, []);
+            await alice.press("End call");
+            await untilStatus(bob, "alice ended the call");
+          } finally {
+            await alice.close();
+            await bob.close();
+          }
+        });
+      }
+    } finally {
+      await firefox.close();
+      await chromium.close();
+      await relay.close();
+      await app.stop();
+    }
+  },
+});
