@@ -196,7 +196,7 @@ Deno.test("renewal: what the replaced connections still send is ignored: a late 
   assert.deepEqual(alice.failures, []);
 });
 
-Deno.test("renewal: a description's session and ICE username fragments are read from its lines", () => {
+Deno.test("renewal: a description's session is read from its o= line, a candidate's ICE generation from its username fragment", () => {
   const sdp = "v=0\r\na=ice-ufrag:abcd\r\nm=audio\r\na=ice-ufrag:efgh\r\n";
   const candidate = (usernameFragment?: string) => ({
     candidate: "candidate:1 1 udp 1 10.0.0.1 5000 typ host",
