@@ -3,8 +3,8 @@
  * side moves to another network (its old link and address gone, a new
  * address behind another router), as a phone walking from Wi-Fi to
  * cellular. Media must come back by itself on both sides, and the page say
- * "In call" again; each way round: the caller moves, the callee moves; and
- * with Firefox on either side, the one that moves.
+ * "In call" again; each way round: the caller moves, the callee moves; with
+ * Firefox on either side, the one that moves; and both sides at once.
  */
 import assert from "node:assert/strict";
 import { type CallPage, untilStatus } from "./support/call_page.ts";
@@ -29,36 +29,38 @@ const MOVES: {
   name: string;
   hosts: [HostName, HostName];
   engines: [CallPage["engine"], CallPage["engine"]];
-  mover: 0 | 1;
-  to: NetworkName;
+  /** Who moves, and to which network: one side, or both at once. */
+  moves: [0 | 1, NetworkName][];
 }[] = [
   {
     name: "the caller moves to another network",
     hosts: ["home1a", "home2"],
     engines: ["chromium", "chromium"],
-    mover: 0,
-    to: "sym1",
+    moves: [[0, "sym1"]],
   },
   {
     name: "the callee moves to another network",
     hosts: ["home1b", "home2"],
     engines: ["chromium", "chromium"],
-    mover: 1,
-    to: "sym2",
+    moves: [[1, "sym2"]],
   },
   {
     name: "Firefox calls Chromium, and Firefox moves to another network",
     hosts: ["sym1", "home2"],
     engines: ["firefox", "chromium"],
-    mover: 0,
-    to: "home1",
+    moves: [[0, "home1"]],
   },
   {
     name: "Chromium calls Firefox, and Firefox moves to another network",
     hosts: ["sym2", "home2"],
     engines: ["chromium", "firefox"],
-    mover: 1,
-    to: "home1",
+    moves: [[1, "home1"]],
+  },
+  {
+    name: "both sides move to other networks at once",
+    hosts: ["home1a", "home1b"],
+    engines: ["chromium", "chromium"],
+    moves: [[0, "home2"], [1, "sym2"]],
   },
 ];
 
@@ -83,7 +85,9 @@ Deno.test({
           try {
             await placeCall(caller, alice, callee, bob);
             const moved = Date.now();
-            calls.lab.moveHost(move.hosts[move.mover], move.to);
+            for (const [mover, to] of move.moves) {
+              calls.lab.moveHost(move.hosts[mover], to);
+            }
             const gaps = await Promise.all(
               [caller, callee].map((page) =>
                 untilVideoBack(page, moved, GIVE_UP_MS)

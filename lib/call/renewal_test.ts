@@ -235,6 +235,28 @@ Deno.test("renewal: both sides renew at once: the callee's new connection gives 
   );
 });
 
+Deno.test("renewal: both sides renew at once and the caller's offer is lost (the callee's socket was not back yet): the callee's offer meeting it sends it again at once, not after the answer timer", async () => {
+  const { alice, bob } = await call();
+  for (const each of [alice, bob]) {
+    each.link.networkChanged();
+    each.link.resumed();
+  }
+  await settle();
+  take(alice);
+  for (const message of take(bob)) alice.link.receive(message);
+  await settle();
+  const again = take(alice);
+  assert.equal(
+    again.filter((message) => message.type === "webrtc:offer").length,
+    1,
+  );
+  for (const message of again) bob.link.receive(message);
+  await exchange(alice, bob);
+  assert.equal(alice.pc.signalingState, "stable");
+  assert.equal(sessionOf(bob.pc.remoteDescription?.sdp), alice.pc.sdpSession);
+  assert.equal(sessionOf(alice.pc.remoteDescription?.sdp), bob.pc.sdpSession);
+});
+
 Deno.test("renewal: the browser giving up on a path that carried media a moment ago (Firefox, whose network went) renews on the next resume; a path seen to stall first restarts ICE", async () => {
   const { alice } = await call();
   alice.pc.setState("disconnected");

@@ -83,6 +83,8 @@ export class WebRTCService {
   #unsentStream: MediaStream | null = null;
   #makingOffer = false;
   #ignoredOffer = false;
+  /** This side's offer, sent again when the peer's offer met it (`#receiveDescription`). */
+  #resentOnCollision: string | null = null;
   #closed = false;
   /** This side's candidates so far, to send again with a resent offer. */
   #sentCandidates: RTCIceCandidateInit[] = [];
@@ -273,7 +275,17 @@ export class WebRTCService {
     const collision = description.type === "offer" &&
       (this.#makingOffer || pc.signalingState !== "stable");
     this.#ignoredOffer = !this.#polite && collision;
-    if (this.#ignoredOffer) return;
+    if (this.#ignoredOffer) {
+      // The peer offered rather than answer: this side's offer may have been lost
+      // on its way (the peer's socket was down). Once for each offer, so that two
+      // sides that both ignore never trade offers back and forth.
+      const offer = this.#pc.localDescription?.sdp;
+      if (this.awaitingAnswer && offer !== this.#resentOnCollision) {
+        this.#resentOnCollision = offer ?? null;
+        this.resendOffer();
+      }
+      return;
+    }
     await pc.setRemoteDescription(description);
     if (description.type === "offer") {
       if (!this.#channel) this.#openChannel();
