@@ -4,31 +4,17 @@
  * on both, then hung up from either.
  */
 import assert from "node:assert/strict";
-import type { Browser as PlaywrightBrowser } from "playwright-core";
-import type { Browser as PuppeteerBrowser } from "puppeteer-core";
 import { startAppProcess } from "./support/app_process.ts";
 import { launchChromium, mediaState, waitForRise } from "./support/browser.ts";
 import {
-  type CallPage,
-  openPage,
+  answeredCall,
+  openJoined,
   untilFramesShown,
   untilStatus,
   verificationCodeOf,
 } from "./support/call_page.ts";
 import { CHROMIUM, FIREFOX, needsService } from "./support/environment.ts";
 import { launchFirefox } from "./support/firefox.ts";
-
-/** Opens the app as `userId` and joins. */
-async function join(
-  browser: PlaywrightBrowser | PuppeteerBrowser,
-  base: string,
-  userId: string,
-): Promise<CallPage> {
-  const page = await openPage(browser, `${base}/?userId=${userId}`);
-  await page.press("Join");
-  await untilStatus(page, `Signed in as ${userId}`);
-  return page;
-}
 
 Deno.test({
   name: "browser: Chromium and Firefox call each other, both ways round",
@@ -46,14 +32,10 @@ Deno.test({
       ];
       for (const way of ways) {
         await t.step(way.name, async () => {
-          const caller = await join(way.from, app.http, "alice");
-          const callee = await join(way.to, app.http, "bob");
+          const caller = await openJoined(way.from, app.http, "alice");
+          const callee = await openJoined(way.to, app.http, "bob");
           try {
-            await caller.press("bob");
-            await untilStatus(callee, "alice is calling you");
-            await callee.press("Accept call");
-            await untilStatus(caller, "In call with bob");
-            await untilStatus(callee, "In call with alice");
+            await answeredCall(caller, "alice", callee, "bob");
             for (const page of [caller, callee]) {
               await untilFramesShown(page, 10);
               await waitForRise(page, "audio", "packetsReceived", 10);

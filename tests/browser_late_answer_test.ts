@@ -12,7 +12,8 @@ import { ANSWER_TIMEOUT_MS } from "../lib/call/peer_link.ts";
 import { startAppProcess } from "./support/app_process.ts";
 import { launchChromium, waitForRise } from "./support/browser.ts";
 import {
-  openPage,
+  answeredCall,
+  openJoined,
   untilFramesShown,
   untilStatus,
 } from "./support/call_page.ts";
@@ -29,7 +30,11 @@ Deno.test({
   async fn(t) {
     const app = await startAppProcess({});
     let heldAnswers = 0;
+    const offers = new Set<string>();
     const relay = startSignalingRelay(app.http, async (user, frame) => {
+      if (user === "alice" && frame.type === "webrtc:offer") {
+        offers.add((frame.payload.offer as RTCSessionDescriptionInit).sdp!);
+      }
       if (user === "bob" && frame.type === "webrtc:answer" && !heldAnswers++) {
         // Every frame bob sends after it waits behind it, as on one socket.
         await new Promise((resolve) =>
@@ -49,23 +54,18 @@ Deno.test({
       for (const way of ways) {
         await t.step(way.name, async () => {
           heldAnswers = 0;
-          const alice = await openPage(way.from, `${relay.http}/?userId=alice`);
-          const bob = await openPage(way.to, `${relay.http}/?userId=bob`);
+          offers.clear();
+          const alice = await openJoined(way.from, relay.http, "alice");
+          const bob = await openJoined(way.to, relay.http, "bob");
           try {
-            await alice.press("Join");
-            await bob.press("Join");
-            await untilStatus(alice, "Signed in as alice");
-            await untilStatus(bob, "Signed in as bob");
-            await alice.press("bob");
-            await untilStatus(bob, "alice is calling you");
-            await bob.press("Accept call");
-            await untilStatus(alice, "In call with bob");
-            await untilStatus(bob, "In call with alice");
+            await answeredCall(alice, "alice", bob, "bob");
             for (const page of [alice, bob]) {
               await untilFramesShown(page, 10);
               await waitForRise(page, "audio", "packetsReceived", 10);
             }
             assert.equal(heldAnswers > 1, true, "the offer went again");
+            // Its local description has gained the candidates since: the offer as sent.
+            assert.equal(offers.size, 1, "the offer went again unchanged");
             assert.deepEqual(relay.failures, []);
             await alice.press("End call");
             await untilStatus(bob, "alice ended the call");

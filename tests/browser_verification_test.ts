@@ -7,13 +7,14 @@
  * codes although media flows.
  */
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
 import { startAppProcess } from "./support/app_process.ts";
 import { launchChromium } from "./support/browser.ts";
 import {
+  answeredCall,
   type CallPage,
+  join,
   keyStatusOf,
-  openPage,
+  openJoined,
   untilFramesShown,
   untilStatus,
   verificationCodeOf,
@@ -21,31 +22,6 @@ import {
 import { CHROMIUM, needsService } from "./support/environment.ts";
 import { manInTheMiddle } from "./support/man_in_the_middle.ts";
 import { startSignalingRelay } from "./support/signaling_relay.ts";
-
-async function join(page: CallPage, userId: string): Promise<void> {
-  await page.press("Join");
-  await untilStatus(page, `Signed in as ${userId}`);
-}
-
-/** Opens the app at `base` as `userId`, in a context of its own, and joins. */
-async function joined(
-  browser: Browser,
-  base: string,
-  userId: string,
-): Promise<CallPage> {
-  const page = await openPage(browser, `${base}/?userId=${userId}`);
-  await join(page, userId);
-  return page;
-}
-
-/** alice calls bob, who answers; both see the call. */
-async function call(alice: CallPage, bob: CallPage): Promise<void> {
-  await alice.press("bob");
-  await untilStatus(bob, "alice is calling you");
-  await bob.press("Accept call");
-  await untilStatus(alice, "In call with bob");
-  await untilStatus(bob, "In call with alice");
-}
 
 async function hangUp(alice: CallPage, bob: CallPage): Promise<void> {
   await alice.press("End call");
@@ -71,14 +47,14 @@ Deno.test({
   async fn(t) {
     const app = await startAppProcess({});
     const chromium = await launchChromium();
-    const alice = await joined(chromium, app.http, "alice");
-    const bob = await joined(chromium, app.http, "bob");
+    const alice = await openJoined(chromium, app.http, "alice");
+    const bob = await openJoined(chromium, app.http, "bob");
     try {
       let firstCode = "";
       await t.step(
         "the first call: the same code on both sides, marked verified",
         async () => {
-          await call(alice, bob);
+          await answeredCall(alice, "alice", bob, "bob");
           firstCode = await verificationCodeOf(alice);
           assert.equal(
             await alice.evaluate(async () => {
@@ -107,7 +83,7 @@ Deno.test({
         async () => {
           await bob.reload();
           await join(bob, "bob");
-          await call(alice, bob);
+          await answeredCall(alice, "alice", bob, "bob");
           assert.equal(await verificationCodeOf(alice), firstCode);
           assert.equal(await verificationCodeOf(bob), firstCode);
           assert.match(
@@ -127,7 +103,7 @@ Deno.test({
           await forgetCertificate(bob);
           await bob.reload();
           await join(bob, "bob");
-          await call(alice, bob);
+          await answeredCall(alice, "alice", bob, "bob");
           const code = await verificationCodeOf(alice);
           assert.notEqual(code, firstCode);
           assert.equal(await verificationCodeOf(bob), code);
@@ -165,11 +141,11 @@ Deno.test({
     const chromium = await launchChromium();
     const attack = await manInTheMiddle(chromium, app.http, "alice", "bob");
     const relay = attack.relay = startSignalingRelay(app.http, attack.divert);
-    const alice = await joined(chromium, relay.http, "alice");
-    const bob = await joined(chromium, relay.http, "bob");
+    const alice = await openJoined(chromium, relay.http, "alice");
+    const bob = await openJoined(chromium, relay.http, "bob");
     try {
       await t.step("through the relay, honest: the same code", async () => {
-        await call(alice, bob);
+        await answeredCall(alice, "alice", bob, "bob");
         assert.equal(
           await verificationCodeOf(alice),
           await verificationCodeOf(bob),
@@ -180,7 +156,7 @@ Deno.test({
         "the relay hands the call to a third page: media flows, the codes differ",
         async () => {
           attack.attacking = true;
-          await call(alice, bob);
+          await answeredCall(alice, "alice", bob, "bob");
           // The attacker's page forwards each side's camera to the other.
           await untilFramesShown(alice, 10);
           await untilFramesShown(bob, 10);

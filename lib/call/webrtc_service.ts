@@ -83,8 +83,14 @@ export class WebRTCService {
   #unsentStream: MediaStream | null = null;
   #makingOffer = false;
   #ignoredOffer = false;
-  /** This side's offer, sent again when the peer's offer met it (`#receiveDescription`). */
-  #resentOnCollision: string | null = null;
+  /**
+   * This side's last offer as it was sent. The local description itself
+   * gains each candidate as it is gathered: sent again, it would read as
+   * another offer.
+   */
+  #offer: RTCSessionDescriptionInit | null = null;
+  /** The offer last sent again because the peer's offer met it (`#receiveDescription`). */
+  #resentOnCollision: RTCSessionDescriptionInit | null = null;
   #closed = false;
   /** This side's candidates so far, to send again with a resent offer. */
   #sentCandidates: RTCIceCandidateInit[] = [];
@@ -118,7 +124,8 @@ export class WebRTCService {
         this.#makingOffer = true;
         await pc.setLocalDescription();
         this.#prioritizeAudio();
-        if (!this.#closed) events.onDescription(describe(pc.localDescription));
+        this.#offer = describe(pc.localDescription);
+        if (!this.#closed) events.onDescription(this.#offer);
       } catch (error) {
         if (!this.#closed) events.onError(error);
       } finally {
@@ -278,10 +285,10 @@ export class WebRTCService {
     if (this.#ignoredOffer) {
       // The peer offered rather than answer: this side's offer may have been lost
       // on its way (the peer's socket was down). Once for each offer, so that two
-      // sides that both ignore never trade offers back and forth.
-      const offer = this.#pc.localDescription?.sdp;
-      if (this.awaitingAnswer && offer !== this.#resentOnCollision) {
-        this.#resentOnCollision = offer ?? null;
+      // sides that both ignore never trade offers back and forth; an offer still
+      // being made goes out anyway.
+      if (!this.#makingOffer && this.#resentOnCollision !== this.#offer) {
+        this.#resentOnCollision = this.#offer;
         this.resendOffer();
       }
       return;
@@ -324,8 +331,8 @@ export class WebRTCService {
    * generation the offer replaced stay behind.
    */
   resendOffer(): void {
-    if (!this.awaitingAnswer) return;
-    const offer = describe(this.#pc.localDescription);
+    const offer = this.#offer;
+    if (!this.awaitingAnswer || !offer) return;
     this.#events.onDescription(offer);
     for (const candidate of this.#sentCandidates) {
       if (ofCurrentGeneration(candidate, offer.sdp)) {

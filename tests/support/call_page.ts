@@ -57,6 +57,37 @@ export async function openPage(
   };
 }
 
+/** Presses Join and waits until the page says it is signed in as `userId`. */
+export async function join(page: CallPage, userId: string): Promise<void> {
+  await page.press("Join");
+  await untilStatus(page, `Signed in as ${userId}`);
+}
+
+/** Opens the app at `base` as `userId`, in a context of its own, and joins. */
+export async function openJoined(
+  browser: PlaywrightBrowser | PuppeteerBrowser,
+  base: string,
+  userId: string,
+): Promise<CallPage> {
+  const page = await openPage(browser, `${base}/?userId=${userId}`);
+  await join(page, userId);
+  return page;
+}
+
+/** `callerId` calls `calleeId` by name, who accepts; both pages say they are in the call. */
+export async function answeredCall(
+  caller: CallPage,
+  callerId: string,
+  callee: CallPage,
+  calleeId: string,
+): Promise<void> {
+  await caller.press(calleeId);
+  await untilStatus(callee, `${callerId} is calling you`);
+  await callee.press("Accept call");
+  await untilStatus(caller, `In call with ${calleeId}`);
+  await untilStatus(callee, `In call with ${callerId}`);
+}
+
 /** The page's status line. */
 export function statusOf(page: Evaluates): Promise<string> {
   return page.evaluate(() =>

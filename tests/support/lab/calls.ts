@@ -10,6 +10,7 @@ import type { Browser as PuppeteerBrowser } from "puppeteer-core";
 import { inbound, launchChromiumIn } from "../browser.ts";
 import { launchFirefox } from "../firefox.ts";
 import {
+  answeredCall,
   type CallPage,
   framesShown,
   openPage,
@@ -88,7 +89,7 @@ export async function openLabCalls(): Promise<LabCalls> {
 
 /**
  * `caller` (signed in as `callerId`) calls `calleeId` on `callee`, which
- * accepts; settles once both pages show the other's video.
+ * accepts; settles once both pages say so and show the other's video.
  */
 export async function placeCall(
   caller: CallPage,
@@ -96,9 +97,7 @@ export async function placeCall(
   callee: CallPage,
   calleeId: string,
 ): Promise<void> {
-  await caller.press(calleeId);
-  await untilStatus(callee, `${callerId} is calling you`);
-  await callee.press("Accept call");
+  await answeredCall(caller, callerId, callee, calleeId);
   for (const page of [caller, callee]) await untilFramesShown(page, 10);
 }
 
