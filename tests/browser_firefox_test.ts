@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { startAppProcess } from "./support/app_process.ts";
-import { launchChromium, mediaState, waitForRise } from "./support/browser.ts";
+import { launchChromium, mediaState } from "./support/browser.ts";
 import {
   answeredCall,
   openJoined,
-  untilFramesShown,
+  untilMediaFlows,
   untilStatus,
   verificationCodeOf,
 } from "./support/call_page.ts";
@@ -36,10 +36,7 @@ Deno.test({
           const callee = await openJoined(way.to, app.http, "bob");
           try {
             await answeredCall(caller, "alice", callee, "bob");
-            for (const page of [caller, callee]) {
-              await untilFramesShown(page, 10);
-              await waitForRise(page, "audio", "packetsReceived", 10);
-            }
+            await untilMediaFlows(caller, callee);
             // Firefox has no certificate statistics: it reads the keys from the descriptions.
             assert.equal(
               await verificationCodeOf(caller),

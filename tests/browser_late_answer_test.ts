@@ -10,11 +10,11 @@
 import assert from "node:assert/strict";
 import { ANSWER_TIMEOUT_MS } from "../lib/call/peer_link.ts";
 import { startAppProcess } from "./support/app_process.ts";
-import { launchChromium, waitForRise } from "./support/browser.ts";
+import { launchChromium } from "./support/browser.ts";
 import {
   answeredCall,
   openJoined,
-  untilFramesShown,
+  untilMediaFlows,
   untilStatus,
 } from "./support/call_page.ts";
 import { CHROMIUM, FIREFOX, needsService } from "./support/environment.ts";
@@ -59,10 +59,7 @@ Deno.test({
           const bob = await openJoined(way.to, relay.http, "bob");
           try {
             await answeredCall(alice, "alice", bob, "bob");
-            for (const page of [alice, bob]) {
-              await untilFramesShown(page, 10);
-              await waitForRise(page, "audio", "packetsReceived", 10);
-            }
+            await untilMediaFlows(alice, bob);
             assert.equal(heldAnswers > 1, true, "the offer went again");
             // Its local description has gained the candidates since: the offer as sent.
             assert.equal(offers.size, 1, "the offer went again unchanged");

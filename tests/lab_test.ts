@@ -16,13 +16,13 @@ import {
   launchChromiumIn,
   type SelectedPath,
   selectedPath,
-  waitForRise,
 } from "./support/browser.ts";
 import {
+  answeredCall,
   checkConnection,
   openPage,
   untilConnectionSays,
-  untilFramesShown,
+  untilMediaFlows,
   untilStatus,
 } from "./support/call_page.ts";
 import {
@@ -320,15 +320,8 @@ Deno.test({
           const caller = await signIn(call.from, call.fromEngine, alice);
           const callee = await signIn(call.to, call.toEngine, bob);
           try {
-            await caller.press(bob);
-            await untilStatus(callee, `${alice} is calling you`);
-            await callee.press("Accept call");
-            await untilStatus(caller, `In call with ${bob}`);
-            await untilStatus(callee, `In call with ${alice}`);
-            for (const page of [caller, callee]) {
-              await untilFramesShown(page, 10);
-              await waitForRise(page, "audio", "packetsReceived", 10);
-            }
+            await answeredCall(caller, alice, callee, bob);
+            await untilMediaFlows(caller, callee);
             call.expect(await pathOf(caller), await pathOf(callee));
             await untilConnectionSays(caller, call.says);
             await caller.press("End call");

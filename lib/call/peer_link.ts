@@ -456,7 +456,7 @@ export class PeerLink {
     this.#events.connectionState("connected");
   }
 
-  /** This side's offer must be answered within `ANSWER_TIMEOUT_MS`, or it is made again. */
+  /** This side's offer must be answered within `ANSWER_TIMEOUT_MS`, or it is sent again. */
   #awaitAnswer(): void {
     this.#timers.set(
       "answer",

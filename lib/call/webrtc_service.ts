@@ -275,7 +275,8 @@ export class WebRTCService {
     description: RTCSessionDescriptionInit,
   ): Promise<void> {
     const pc = this.#pc;
-    // An answer to an offer since rolled back (it was made again): nothing waits for it.
+    // No offer waits: the second answer to an offer sent twice, or one to an offer
+    // since rolled back and made anew.
     if (description.type === "answer" && pc.signalingState === "stable") return;
     // From the peer's connection that a renewal replaced: late, and for nothing.
     if (this.#replacedSessions.has(sessionOf(description.sdp) ?? "")) return;

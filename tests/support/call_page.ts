@@ -5,7 +5,7 @@
  */
 import type { Browser as PlaywrightBrowser, Page } from "playwright-core";
 import type { Browser as PuppeteerBrowser } from "puppeteer-core";
-import { type Evaluates, PROBE } from "./browser.ts";
+import { type Evaluates, PROBE, waitForRise } from "./browser.ts";
 
 /** The app in one browser context of its own. */
 export interface CallPage extends Evaluates {
@@ -200,6 +200,14 @@ export async function untilFramesShown(
   throw new Error(
     `the remote video did not show ${frames} frames in ${timeoutMs} ms`,
   );
+}
+
+/** Waits until each page has shown 10 frames of the peer's video and received 10 more audio packets. */
+export async function untilMediaFlows(...pages: Evaluates[]): Promise<void> {
+  for (const page of pages) {
+    await untilFramesShown(page, 10);
+    await waitForRise(page, "audio", "packetsReceived", 10);
+  }
 }
 
 /** What the open call details say under `term` ("Connection", "Resolution"…). */
