@@ -137,26 +137,41 @@ function stringEnd(text: string, start: number): number {
 /**
  * Whether a frame's JSON stays within `MAX_PAYLOAD_VALUES` and
  * `MAX_PAYLOAD_DEPTH`, read from its text before it is parsed: parsing a
- * frame of thousands of fields is what costs, so the fields are counted by
- * their separators (`:` and `,` outside strings) and the depth by the
- * brackets. The message's own `{"type":…,"payload":{…}}` adds one level and
- * a few separators.
+ * frame of thousands of fields is what costs. A value is a field (counted by
+ * its `:`) or an array item (the first by whatever opens it, each next one
+ * by its `,`), counted at any depth below the message's own
+ * `{"type":…,"payload":…}`, whose fields count apart, against the same cap.
  */
 function withinShape(frame: string): boolean {
-  const maxSeparators = 2 * MAX_PAYLOAD_VALUES + 4;
-  const maxDepth = MAX_PAYLOAD_DEPTH + 1;
-  let separators = 0;
-  let depth = 0;
+  let payloadValues = 0;
+  let envelopeFields = 0;
+  // What each open container is: an object, an array with no item yet, or one with items.
+  const open: Array<"object" | "empty array" | "array"> = [];
+  const count = () =>
+    open.length > 1
+      ? ++payloadValues <= MAX_PAYLOAD_VALUES
+      : ++envelopeFields <= MAX_PAYLOAD_VALUES;
   for (let i = 0; i < frame.length; i++) {
     const char = frame.charCodeAt(i);
+    if (char === 0x20 || char === 0x0a || char === 0x0d || char === 0x09) {
+      continue;
+    }
+    if (char === 0x5d || char === 0x7d) {
+      open.pop();
+      continue;
+    }
+    const top = open.length - 1;
+    if (open[top] === "empty array") {
+      open[top] = "array";
+      if (!count()) return false;
+    }
     if (char === 0x22) {
       i = stringEnd(frame, i);
     } else if (char === 0x7b || char === 0x5b) {
-      if (++depth > maxDepth) return false;
-    } else if (char === 0x7d || char === 0x5d) {
-      depth--;
-    } else if (char === 0x2c || char === 0x3a) {
-      if (++separators > maxSeparators) return false;
+      open.push(char === 0x5b ? "empty array" : "object");
+      if (open.length > MAX_PAYLOAD_DEPTH + 1) return false;
+    } else if (char === 0x3a || (char === 0x2c && open[top] === "array")) {
+      if (!count()) return false;
     }
   }
   return true;

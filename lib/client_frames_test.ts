@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { parseClientFrame } from "./client_frames.ts";
+import { MAX_PAYLOAD_VALUES, parseClientFrame } from "./client_frames.ts";
 import { BAD_FRAMES } from "../tests/support/bad_frames.ts";
 
 const offer = { type: "offer", sdp: "v=0" };
@@ -81,4 +81,49 @@ Deno.test("client frames: a validation error names the field", () => {
   assert.equal(result.ok, false);
   assert.match(!result.ok ? result.message : "", /payload\.hasVideo/);
   assert.equal(!result.ok && result.inReplyTo, "call:request");
+});
+
+Deno.test("client frames: the shape cap counts values as SECURITY.md does: 256 fields and items at any depth", async (t) => {
+  const request = (extra: Record<string, unknown>) =>
+    JSON.stringify({
+      type: "call:end",
+      payload: { to: "bob", ...extra },
+    });
+  const fields = (n: number) =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}`, i]));
+  // `to` is the payload's first value; the rest fill it to the cap or one past.
+  const cases: [string, Record<string, unknown>, boolean][] = [
+    ["256 fields", fields(MAX_PAYLOAD_VALUES - 1), true],
+    ["257 fields", fields(MAX_PAYLOAD_VALUES), false],
+    // The array's field is one value, each item another.
+    [
+      "256 values of array items",
+      { a: Array(MAX_PAYLOAD_VALUES - 2).fill(1) },
+      true,
+    ],
+    [
+      "257 values of array items",
+      { a: Array(MAX_PAYLOAD_VALUES - 1).fill(1) },
+      false,
+    ],
+    ["390 values of array items", { a: Array(388).fill([]) }, false],
+    ["items of strings, objects and arrays", {
+      a: Array(MAX_PAYLOAD_VALUES - 2).fill(0).map((_, i) =>
+        [",", {}, [], "]"][i % 4]
+      ),
+    }, true],
+    // The payload is the first level.
+    ["nested 8 deep", {
+      a: { b: { c: { d: { e: { f: { g: { h: 1 } } } } } } },
+    }, true],
+    ["nested 9 deep", {
+      a: { b: { c: { d: { e: { f: { g: { h: [1] } } } } } } },
+    }, false],
+  ];
+  for (const [name, extra, accepted] of cases) {
+    await t.step(name, () => {
+      const result = parseClientFrame(request(extra));
+      assert.equal(result.ok, accepted, JSON.stringify(result));
+    });
+  }
 });

@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 import { type AccountsConfig, accountsConfig } from "./accounts_config.ts";
+import { parseTrustedProxies, type TrustedProxies } from "./client_address.ts";
 import {
   ConfigError,
   type Env,
@@ -16,6 +17,15 @@ import {
 } from "./setting_readers.ts";
 
 export { ConfigError };
+
+/**
+ * Signaling connections from one address unless `NEXUS_MAX_CONNECTIONS_PER_IP`
+ * says otherwise. Deno reads a frame of up to 64 MiB whole before the server
+ * can refuse it, and a client that stops sending mid-frame keeps what was
+ * read: about 64–80 MiB a socket. 24 sockets bound what one address can make
+ * the server hold to under 2 GiB (SECURITY.md, "Memory one address can pin").
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 24;
 
 /** Every setting the server reads. */
 export interface ServerConfig {
@@ -49,6 +59,11 @@ export interface ServerConfig {
   maxConnections: number;
   /** `NEXUS_MAX_CONNECTIONS_PER_IP`: signaling connections from one address. */
   maxConnectionsPerIp: number;
+  /**
+   * `NEXUS_TRUSTED_PROXIES`: reverse proxies (addresses or CIDRs) whose
+   * `X-Forwarded-For` names the client; none by default.
+   */
+  trustedProxies: TrustedProxies;
   /** `NEXUS_PRESENCE`: `off` keeps the directory of who is online to the server. */
   presence: boolean;
   /** `NEXUS_MESSAGES_PER_SECOND` and `NEXUS_MESSAGE_BURST`: each connection's message limit. */
@@ -135,6 +150,14 @@ function origins(env: Env): string[] {
     }
     return parsed.origin;
   });
+}
+
+function trustedProxies(env: Env): TrustedProxies {
+  try {
+    return parseTrustedProxies(text(env, "NEXUS_TRUSTED_PROXIES") ?? "");
+  } catch (error) {
+    throw new ConfigError(`NEXUS_TRUSTED_PROXIES: ${(error as Error).message}`);
+  }
 }
 
 function turn(env: Env, signsIn: boolean): ServerConfig["turn"] {
@@ -251,10 +274,11 @@ export function loadConfig(env: Env): ServerConfig {
     maxConnectionsPerIp: integer(
       env,
       "NEXUS_MAX_CONNECTIONS_PER_IP",
-      256,
+      DEFAULT_MAX_CONNECTIONS_PER_IP,
       1,
       1_000_000,
     ),
+    trustedProxies: trustedProxies(env),
     resumeGraceMs: integer(env, "NEXUS_RESUME_GRACE_MS", 12_000, 100, 600_000),
     idleTimeoutS: integer(env, "NEXUS_IDLE_TIMEOUT_S", 30, 1, 3_600),
     presence: onOff(env, "NEXUS_PRESENCE", true),

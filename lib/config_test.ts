@@ -15,7 +15,8 @@ Deno.test("config: defaults", () => {
     turn: null,
     tls: null,
     maxConnections: 10_000,
-    maxConnectionsPerIp: 256,
+    maxConnectionsPerIp: 24,
+    trustedProxies: [],
     logLevel: "info",
     metricsToken: null,
     resumeGraceMs: 12_000,
@@ -136,6 +137,10 @@ Deno.test("config: a bad value is refused with a sentence naming the variable", 
     [
       { NEXUS_JWT_SECRET: "short" },
       /^NEXUS_JWT_SECRET must be at least 32 bytes long\.$/,
+    ],
+    [
+      { NEXUS_TRUSTED_PROXIES: "10.0.0.1, nginx.local" },
+      /^NEXUS_TRUSTED_PROXIES: "nginx\.local" is neither an address nor a CIDR/,
     ],
     [
       { NEXUS_ALLOWED_ORIGINS: "call.example.org" },

@@ -1,4 +1,6 @@
 import type { FreshContext } from "$fresh/server.ts";
+import { clientAddress } from "../lib/client_address.ts";
+import { serverConfig } from "../lib/config.ts";
 
 /**
  * Only this app's own scripts run (the page has no inline JavaScript); styles
@@ -26,7 +28,18 @@ const SECURITY_HEADERS: Record<string, string> = {
   "x-frame-options": "DENY",
 };
 
-export async function handler(_req: Request, ctx: FreshContext) {
+/** What every route may read of a request, in `ctx.state`. */
+export interface RequestState {
+  /** The client's address: the socket's, or a trusted proxy's word for it. */
+  clientAddress: string;
+}
+
+export async function handler(req: Request, ctx: FreshContext) {
+  ctx.state.clientAddress = clientAddress(
+    req,
+    ctx.remoteAddr.hostname,
+    serverConfig().trustedProxies,
+  );
   const response = await ctx.next();
   // A WebSocket upgrade passes through untouched.
   if (response.status === 101) return response;

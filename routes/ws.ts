@@ -1,8 +1,9 @@
 import type { Handlers } from "$fresh/server.ts";
 import { server } from "../lib/server.ts";
 import { upgradeSignaling } from "../lib/signaling/websocket.ts";
+import type { RequestState } from "./_middleware.ts";
 
-export const handler: Handlers = {
+export const handler: Handlers<unknown, RequestState> = {
   GET: (req, ctx) =>
-    upgradeSignaling(req, ctx.remoteAddr.hostname, server().signaling),
+    upgradeSignaling(req, ctx.state.clientAddress, server().signaling),
 };

@@ -2,8 +2,9 @@
  * Single sign-on in real Chromium against a real OpenID Connect provider
  * (`oidc-provider`, run by the test): a person signs in at the provider and
  * comes back signed in to an account made for them, ready to call; a
- * provider's person outside the allowed domains is refused in words; and a
- * callback whose state was not issued here is refused.
+ * provider's person outside the allowed domains is refused in words; a
+ * callback whose state was not issued here is refused; and a callback from
+ * a sign-on another browser started (login CSRF) is refused.
  */
 import assert from "node:assert/strict";
 import { startAppProcess } from "./support/app_process.ts";
@@ -104,6 +105,53 @@ Deno.test({
               await forged.text(),
               /took too long or was used already/,
             );
+          } finally {
+            await server.stop();
+          }
+        },
+      );
+      await t.step(
+        "login CSRF: mallory's own callback, opened in alice's browser, signs nobody in",
+        async () => {
+          const server = await startWithProvider("example.org");
+          try {
+            // mallory signs on as herself and keeps the callback instead of following it.
+            const mallory = await pageIn(chromium);
+            let callback = "";
+            // The provider's redirect is followed inside the browser, past
+            // page.route: DevTools' Fetch domain pauses it.
+            const cdp = await mallory.context().newCDPSession(mallory);
+            cdp.on("Fetch.requestPaused", ({ requestId, request }) => {
+              callback = request.url;
+              cdp.send("Fetch.failRequest", {
+                requestId,
+                errorReason: "Aborted",
+              });
+            });
+            await cdp.send("Fetch.enable", {
+              patterns: [{ urlPattern: "*/auth/oidc/callback?*" }],
+            });
+            await mallory.goto(`${server.app.http}/signin`);
+            await mallory.getByRole("link", { name: "Sign in with Example ID" })
+              .click();
+            await signInAtProvider(mallory, "mallory");
+            const deadline = Date.now() + 10_000;
+            while (!callback && Date.now() < deadline) {
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            assert.match(callback, /\/auth\/oidc\/callback\?.*state=/);
+            await mallory.context().close();
+            // alice opens the link mallory sent her.
+            const alice = await pageIn(chromium);
+            await alice.goto(callback);
+            await alice.getByRole("alert").getByText(
+              "That sign-in was started in another browser: start it again here.",
+            ).waitFor();
+            await alice.goto(server.app.http);
+            assert.equal(new URL(alice.url()).pathname, "/signin");
+            const me = await alice.request.get(`${server.app.http}/auth/me`);
+            assert.equal(me.status(), 401);
+            await alice.context().close();
           } finally {
             await server.stop();
           }

@@ -3,6 +3,7 @@
  * authorization, bad input, limits and TLS. See SECURITY.md.
  */
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { SignJWT } from "jose";
 import { mintToken } from "../lib/signaling/auth.ts";
 import { CLOSE_CODES } from "../lib/protocol.ts";
@@ -49,6 +50,15 @@ function base64url(value: unknown): string {
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+
+/** A JWT of `header` and `payload`, HMAC-signed with the test's secret as the server checks it. */
+function hs256(header: unknown, payload: unknown): string {
+  const signed = `${base64url(header)}.${base64url(payload)}`;
+  const signature = createHmac("sha256", SECRET).update(signed).digest(
+    "base64url",
+  );
+  return `${signed}.${signature}`;
+}
 
 secured("token mode: each bad token is refused with 401 and a sentence", {
   jwtSecret: SECRET,
@@ -102,6 +112,23 @@ secured("token mode: each bad token is refused with 401 and a sentence", {
       await mintToken(SECRET, "alice", 60),
       /token is for alice, not bob/,
       "bob",
+    ],
+    // RFC 7515 §4.1.11: a `crit` this server does not understand is refused.
+    [
+      "crit naming a claim",
+      hs256({ alg: "HS256", crit: ["exp"], exp: now() + 60 }, {
+        sub: "alice",
+        exp: now() + 60,
+      }),
+      /extension \(crit or b64\)/,
+    ],
+    [
+      "b64 false, marked critical",
+      hs256({ alg: "HS256", b64: false, crit: ["b64"] }, {
+        sub: "alice",
+        exp: now() + 60,
+      }),
+      /extension \(crit or b64\)/,
     ],
   ];
   for (const [name, token, sentence, claimed] of cases) {

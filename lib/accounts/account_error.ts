@@ -10,6 +10,8 @@ export class AccountError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** With a 429: whole seconds until trying again can succeed. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
   }

@@ -168,19 +168,30 @@ export class Accounts {
     return this.#options.singleSignOn?.config.redirectUri ?? null;
   }
 
-  /** Where to send a person who signs in with the provider; what comes back is kept meanwhile. */
-  async startSingleSignOn(): Promise<URL> {
+  /**
+   * Where to send a person who signs in with the provider, and the secret
+   * their browser keeps (`binding`) until it comes back: only that browser
+   * may finish the sign-on (RFC 6749 §10.12).
+   */
+  async startSingleSignOn(): Promise<{ url: URL; binding: string }> {
     const { url, state, pending } = await this.#singleSignOn().start();
-    await this.#challenges.put(state, { kind: "single-sign-on", ...pending });
-    return url;
+    const binding = randomCode();
+    await this.#challenges.put(state, {
+      kind: "single-sign-on",
+      ...pending,
+      browser: secretHash(binding),
+    });
+    return { url, binding };
   }
 
   /**
-   * The provider sent the person back to `callbackUrl`: their account
-   * (made on first sign-in) is signed in.
+   * The provider sent the person back to `callbackUrl`, in a browser that
+   * holds `binding` (null: none): their account (made on first sign-in) is
+   * signed in, if it is the browser that started the sign-on.
    */
   async finishSingleSignOn(
     callbackUrl: URL,
+    binding: string | null,
     device: string,
   ): Promise<NewSession> {
     const sso = this.#singleSignOn();
@@ -191,6 +202,13 @@ export class Accounts {
         400,
         "sign-on-expired",
         "That sign-in took too long or was used already: start again.",
+      );
+    }
+    if (!binding || secretHash(binding) !== ceremony.browser) {
+      throw new AccountError(
+        403,
+        "sign-on-elsewhere",
+        "That sign-in was started in another browser: start it again here.",
       );
     }
     let userId: string;

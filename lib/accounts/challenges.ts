@@ -30,11 +30,29 @@ export class Challenges {
     return (await this.store.takeChallenge(challenge))?.ceremony ?? null;
   }
 
-  /** A check for WebAuthn's `expectedChallenge`: takes the challenge, true when it was issued as `matches` wants. */
-  takenFor(matches: (ceremony: Ceremony) => boolean) {
-    return async (challenge: string): Promise<boolean> => {
-      const ceremony = await this.take(challenge);
-      return ceremony !== null && matches(ceremony);
+  /**
+   * A check for WebAuthn's `expectedChallenge`: takes the challenge, true
+   * when it was issued as `matches` wants. The library reads a failure of
+   * the check as a refused passkey, so a failure of the store is kept in
+   * `failure` for the caller to report as what it is.
+   */
+  takenFor(matches: (ceremony: Ceremony) => boolean): ChallengeCheck {
+    const check = async (challenge: string): Promise<boolean> => {
+      try {
+        const ceremony = await this.take(challenge);
+        return ceremony !== null && matches(ceremony);
+      } catch (error) {
+        check.failure = { error };
+        return false;
+      }
     };
+    check.failure = null as { error: unknown } | null;
+    return check;
   }
+}
+
+/** The check `takenFor` makes, with the store's failure if it had one. */
+export interface ChallengeCheck {
+  (challenge: string): Promise<boolean>;
+  failure: { error: unknown } | null;
 }

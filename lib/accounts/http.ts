@@ -11,7 +11,7 @@ import type { Logger } from "../log.ts";
 import { foreignOrigin, type OriginPolicy } from "../origin_policy.ts";
 import { KeyedBuckets, type RateLimit } from "../signaling/rate_limit.ts";
 import { AccountError } from "./account_error.ts";
-import { answer, readBody, refusal, Text, TOO_MANY } from "./http_json.ts";
+import { answer, limit, readBody, refusal, Text } from "./http_json.ts";
 import type { Accounts } from "./accounts.ts";
 import type { RelyingParty } from "./passkey_ceremonies.ts";
 import type { NewSession } from "./sessions.ts";
@@ -19,16 +19,24 @@ import { PEOPLE_GETS, peopleRoutes } from "./people_http.ts";
 import { deviceName } from "./device_name.ts";
 import {
   CLEAR_SESSION_COOKIE,
+  CLEAR_SIGN_ON_COOKIE,
+  cookie,
   type SessionRef,
   setSessionCookie,
+  setSignOnCookie,
+  SIGN_ON_COOKIE,
 } from "./session_cookie.ts";
+import { CHALLENGE_TTL_MS } from "./challenges.ts";
 
 /**
  * Ceremonies started from one address: bursts of 20, then one every 5 s.
  * Only their start is counted: an answer needs a challenge from one.
  */
 export const PER_ADDRESS: RateLimit = { capacity: 20, perSecond: 0.2 };
-/** Sign-ins and invites of one account: bursts of 10, then one every 10 s. */
+/**
+ * What one signed-in account may start: passkeys added and invites made,
+ * bursts of 10, then one every 10 s. Only the account's own session spends it.
+ */
 export const PER_ACCOUNT: RateLimit = { capacity: 10, perSecond: 0.1 };
 
 /** A WebAuthn answer as the browser library sends it; the library checks the rest. */
@@ -65,16 +73,12 @@ function page(
   headers: HeadersInit = {},
 ): Response {
   const escaped = sentence.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const all = new Headers(headers);
+  all.set("content-type", "text/html; charset=utf-8");
+  all.set("cache-control", "no-store");
   return new Response(
     `<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>Nexus Call</title><p role="alert">${escaped}</p><p><a href="/">Nexus Call</a></p></html>`,
-    {
-      status,
-      headers: {
-        "content-type": "text/html; charset=utf-8",
-        "cache-control": "no-store",
-        ...headers,
-      },
-    },
+    { status, headers: all },
   );
 }
 
@@ -120,10 +124,6 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
     return session;
   };
 
-  const limit = (buckets: KeyedBuckets, key: string) => {
-    if (!buckets.take(key)) throw TOO_MANY;
-  };
-
   const sessionAnswer = (made: NewSession) =>
     answer({ userId: made.userId }, 200, {
       "set-cookie": setSessionCookie(made.cookie, made.maxAgeS),
@@ -166,10 +166,10 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
     },
     "sign-in": async (req) => {
       const rp = relyingParty(req);
+      // Not limited per account: the handle is the client's word, and
+      // nothing anonymous may spend a named person's allowance. Each answer
+      // takes a challenge, and challenges are limited per address.
       const body = await readBody(req, BODIES.signIn);
-      // The passkey names its account: attempts on one account are limited too.
-      const handle = body.response.response.userHandle;
-      if (typeof handle === "string") limit(byAccount, handle);
       const made = await accounts.passkeys.signIn(
         rp,
         body.response as never,
@@ -231,10 +231,14 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
     },
     "oidc/start": async (_req, ip) => {
       limit(byAddress, ip);
-      const url = await accounts.startSingleSignOn();
+      const { url, binding } = await accounts.startSingleSignOn();
       return new Response(null, {
         status: 303,
-        headers: { location: url.href, "cache-control": "no-store" },
+        headers: {
+          location: url.href,
+          "cache-control": "no-store",
+          "set-cookie": setSignOnCookie(binding, CHALLENGE_TTL_MS / 1000),
+        },
       });
     },
     "oidc/callback": async (req, ip) => {
@@ -243,11 +247,14 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
       try {
         made = await accounts.finishSingleSignOn(
           callbackUrl(req, accounts),
+          cookie(req.headers.get("cookie"), SIGN_ON_COOKIE),
           deviceName(req.headers.get("user-agent")),
         );
       } catch (error) {
         if (!(error instanceof AccountError)) throw error;
-        return page(error.message, error.status);
+        return page(error.message, error.status, {
+          "set-cookie": CLEAR_SIGN_ON_COOKIE,
+        });
       }
       endpoint.log?.info("account.signed-in", {
         user: made.userId,
@@ -255,10 +262,10 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
       });
       // A page of this site moves on: the redirect from the provider is
       // cross-site, and a SameSite=Strict cookie would not go with it.
-      return page("Signed in.", 200, {
-        "set-cookie": setSessionCookie(made.cookie, made.maxAgeS),
-        refresh: "0;url=/",
-      });
+      const headers = new Headers({ refresh: "0;url=/" });
+      headers.append("set-cookie", setSessionCookie(made.cookie, made.maxAgeS));
+      headers.append("set-cookie", CLEAR_SIGN_ON_COOKIE);
+      return page("Signed in.", 200, headers);
     },
     ...peopleRoutes({
       accounts,
@@ -300,12 +307,7 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
     try {
       return await route(req, ip);
     } catch (error) {
-      if (error instanceof AccountError) {
-        return refusal(
-          error,
-          error.status === 429 ? { "retry-after": "60" } : {},
-        );
-      }
+      if (error instanceof AccountError) return refusal(error);
       throw error;
     }
   };

@@ -9,11 +9,14 @@ import type { Account, Challenge, Invite, Passkey, SignIn } from "./records.ts";
 import type { AccountStore, RegisterRefusal } from "./store.ts";
 import { KvContactStore } from "./kv_contact_store.ts";
 import { KvHistoryStore } from "./kv_history_store.ts";
+import { lockTolerant } from "./kv_retry.ts";
 
 const KEY = {
   account: (userId: string) => ["accounts", userId],
   passkey: (userId: string, id: string) => ["passkeys", userId, id],
   passkeys: (userId: string) => ["passkeys", userId],
+  /** Which account a credential id belongs to: no two passkeys share one. */
+  credential: (id: string) => ["credentials", id],
   invite: (hash: string) => ["invites", hash],
   challenge: (challenge: string) => ["challenges", challenge],
   signIn: (userId: string, hash: string) => ["sign-ins", userId, hash],
@@ -46,7 +49,7 @@ export class KvAccountStore implements AccountStore {
 
   /** Opens the database at `path` (Deploy's own KV without one). */
   static async open(path?: string): Promise<KvAccountStore> {
-    return new KvAccountStore(await Deno.openKv(path));
+    return new KvAccountStore(lockTolerant(await Deno.openKv(path)));
   }
 
   async register(
@@ -55,24 +58,31 @@ export class KvAccountStore implements AccountStore {
     passkey: Passkey,
     now: number,
   ): Promise<RegisterRefusal | null> {
-    const [invite, existing] = await this.#kv.getMany<[Invite, Account]>([
+    const [invite, existing, owner] = await this.#kv.getMany<
+      [Invite, Account, string]
+    >([
       KEY.invite(codeHash),
       KEY.account(account.userId),
+      KEY.credential(passkey.credentialId),
     ]);
     if (!invite.value || invite.value.expiresAt <= now) return "invite-invalid";
     if (existing.value) return "id-taken";
+    if (owner.value) return "credential-taken";
     const committed = await this.#kv.atomic()
-      .check(invite, existing)
+      .check(invite, existing, owner)
       .delete(invite.key)
       .set(existing.key, account)
       .set(KEY.passkey(account.userId, passkey.credentialId), passkey)
+      .set(owner.key, account.userId)
       .commit();
     if (committed.ok) return null;
-    // Someone else changed one of the two meanwhile: say which.
-    const again = await this.#kv.getMany<[Invite, Account]>([
+    // Someone else changed one of the three meanwhile: say which.
+    const again = await this.#kv.getMany<[Invite, Account, string]>([
       invite.key,
       existing.key,
+      owner.key,
     ]);
+    if (again[2].value) return "credential-taken";
     return again[0].value ? "id-taken" : "invite-invalid";
   }
 
@@ -97,6 +107,16 @@ export class KvAccountStore implements AccountStore {
     return listed(this.#kv, KEY.passkeys(userId));
   }
 
+  async addPasskey(passkey: Passkey): Promise<boolean> {
+    const owner = KEY.credential(passkey.credentialId);
+    const committed = await this.#kv.atomic()
+      .check({ key: owner, versionstamp: null })
+      .set(owner, passkey.userId)
+      .set(KEY.passkey(passkey.userId, passkey.credentialId), passkey)
+      .commit();
+    return committed.ok;
+  }
+
   async savePasskey(passkey: Passkey): Promise<void> {
     await this.#kv.set(
       KEY.passkey(passkey.userId, passkey.credentialId),
@@ -115,7 +135,7 @@ export class KvAccountStore implements AccountStore {
     if (!target || entries.length < 2) return false;
     const committed = await this.#kv.atomic().check(...entries).delete(
       target.key,
-    ).commit();
+    ).delete(KEY.credential(credentialId)).commit();
     return committed.ok;
   }
 

@@ -44,6 +44,16 @@ const CEREMONY_FAILED = new AccountError(
   "The passkey could not be checked. Try again.",
 );
 
+/**
+ * A new passkey whose credential id is known already, to any account: taken
+ * as a new one, it would replace the real one's public key.
+ */
+const CREDENTIAL_TAKEN = new AccountError(
+  409,
+  "passkey-known",
+  "That passkey is registered already.",
+);
+
 function taken(userId: string): AccountError {
   return new AccountError(
     409,
@@ -62,6 +72,21 @@ function base64url(bytes: Uint8Array): string {
 function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
   const padded = text.replace(/-/g, "+").replace(/_/g, "/");
   return Uint8Array.from(atob(padded), (char) => char.charCodeAt(0));
+}
+
+/**
+ * The account a user handle names, read as strict base64url: `atob` skips
+ * white space and ignores stray bits, so one handle could be spelled many
+ * ways. Only the one spelling that encodes back to itself is read.
+ */
+function handleUserId(handle: string | undefined): string | null {
+  if (!handle || !/^[A-Za-z0-9_-]+$/.test(handle) || handle.length % 4 === 1) {
+    return null;
+  }
+  const bytes = fromBase64url(handle);
+  if (base64url(bytes) !== handle) return null;
+  const userId = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  return isUserId(userId) ? userId : null;
 }
 
 /** The ceremonies over one store. */
@@ -125,16 +150,18 @@ export class PasskeyCeremonies {
     userId: string,
     label: string,
   ): Promise<Passkey> {
+    const challenge = this.challenges.takenFor(matches);
     let verified;
     try {
       verified = await verifyRegistrationResponse({
         response,
-        expectedChallenge: this.challenges.takenFor(matches),
+        expectedChallenge: challenge,
         expectedOrigin: rp.origin,
         expectedRPID: rp.id,
         requireUserVerification: false,
       });
     } catch {
+      if (challenge.failure) throw challenge.failure.error;
       throw CEREMONY_FAILED;
     }
     if (!verified.verified) throw CEREMONY_FAILED;
@@ -180,6 +207,7 @@ export class PasskeyCeremonies {
     );
     if (refused === "invite-invalid") throw NO_INVITE;
     if (refused === "id-taken") throw taken(id);
+    if (refused === "credential-taken") throw CREDENTIAL_TAKEN;
     return await this.sessions.open(id, device);
   }
 
@@ -204,21 +232,17 @@ export class PasskeyCeremonies {
     response: AuthenticationResponseJSON,
     device: string,
   ): Promise<NewSession> {
-    const handle = response.response.userHandle;
-    const userId = handle
-      ? new TextDecoder().decode(fromBase64url(handle))
-      : "";
-    const passkey = isUserId(userId)
+    const userId = handleUserId(response.response.userHandle);
+    const passkey = userId
       ? await this.store.passkey(userId, response.id)
       : null;
-    if (!passkey) throw CEREMONY_FAILED;
+    if (!userId || !passkey) throw CEREMONY_FAILED;
+    const challenge = this.challenges.takenFor((c) => c.kind === "sign-in");
     let verified;
     try {
       verified = await verifyAuthenticationResponse({
         response,
-        expectedChallenge: this.challenges.takenFor((c) =>
-          c.kind === "sign-in"
-        ),
+        expectedChallenge: challenge,
         expectedOrigin: rp.origin,
         expectedRPID: rp.id,
         requireUserVerification: false,
@@ -229,6 +253,7 @@ export class PasskeyCeremonies {
         },
       });
     } catch {
+      if (challenge.failure) throw challenge.failure.error;
       throw CEREMONY_FAILED;
     }
     if (!verified.verified) throw CEREMONY_FAILED;
@@ -272,7 +297,13 @@ export class PasskeyCeremonies {
       userId,
       device,
     );
-    await this.store.savePasskey(passkey);
+    // A passkey kept from before credential ids were indexed is known by its account.
+    if (
+      await this.store.passkey(userId, passkey.credentialId) ||
+      !await this.store.addPasskey(passkey)
+    ) {
+      throw CREDENTIAL_TAKEN;
+    }
   }
 
   /** Removes a passkey; the last one stays, or nobody could sign in. */

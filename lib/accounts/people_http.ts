@@ -10,7 +10,7 @@ import { USER_ID_PATTERN } from "../protocol.ts";
 import { KeyedBuckets, type RateLimit } from "../signaling/rate_limit.ts";
 import type { Accounts } from "./accounts.ts";
 import { WHO_MAY_CALL } from "../people_api.ts";
-import { answer, readBody, TOO_MANY } from "./http_json.ts";
+import { answer, limit, readBody } from "./http_json.ts";
 import type { SessionRef } from "./session_cookie.ts";
 
 /** Changes to one account's contacts: bursts of 30, then one a second. */
@@ -55,7 +55,7 @@ export function peopleRoutes(endpoint: PeopleEndpoint): Record<string, Route> {
   async (req) => {
     endpoint.ownPage(req);
     const { userId } = await endpoint.signedIn(req);
-    if (!changes.take(userId)) throw TOO_MANY;
+    limit(changes, userId);
     await act(userId, await readBody(req, schema));
     return answer(await accounts.contacts.view(userId));
   };

@@ -67,8 +67,16 @@ export type Ceremony =
   | { kind: "register"; codeHash: string; userId: string }
   | { kind: "add-passkey"; userId: string }
   | { kind: "sign-in" }
-  /** Single sign-on under way, kept under its OAuth `state`. */
-  | { kind: "single-sign-on"; verifier: string; nonce: string };
+  /**
+   * Single sign-on under way, kept under its OAuth `state`; `browser` is
+   * the hash of the secret in the cookie of the browser that started it.
+   */
+  | {
+    kind: "single-sign-on";
+    verifier: string;
+    nonce: string;
+    browser: string;
+  };
 
 /** A challenge waiting for its answer. */
 export interface Challenge {

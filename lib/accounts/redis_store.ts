@@ -21,15 +21,24 @@ if not invite or cjson.decode(invite).expiresAt <= tonumber(ARGV[1]) then
   return 'invite-invalid'
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'id-taken' end
+if redis.call('EXISTS', KEYS[4]) == 1 then return 'credential-taken' end
 redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+redis.call('SET', KEYS[4], ARGV[5])
 return 'ok'`;
+
+/** Adds a passkey unless its credential id is any account's already. */
+const ADD_PASSKEY = `
+if redis.call('SET', KEYS[2], ARGV[3], 'NX') == false then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1`;
 
 /** Removes a passkey unless it is the last. */
 const REMOVE_PASSKEY = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 if redis.call('HLEN', KEYS[1]) < 2 then return 0 end
+redis.call('DEL', KEYS[2])
 return redis.call('HDEL', KEYS[1], ARGV[1])`;
 
 function parsed<T>(json: string | null | undefined): T | null {
@@ -80,12 +89,14 @@ export class RedisAccountStore implements AccountStore {
         this.#key("invite", codeHash),
         this.#key("account", account.userId),
         this.#key("passkeys", account.userId),
+        this.#key("credential", passkey.credentialId),
       ],
       arguments: [
         String(now),
         JSON.stringify(account),
         passkey.credentialId,
         JSON.stringify(passkey),
+        account.userId,
       ],
     });
     return result === "ok" ? null : result as RegisterRefusal;
@@ -112,6 +123,21 @@ export class RedisAccountStore implements AccountStore {
     return Object.values(all).map((json) => JSON.parse(String(json)));
   }
 
+  async addPasskey(passkey: Passkey): Promise<boolean> {
+    const added = await this.#redis.eval(ADD_PASSKEY, {
+      keys: [
+        this.#key("passkeys", passkey.userId),
+        this.#key("credential", passkey.credentialId),
+      ],
+      arguments: [
+        passkey.credentialId,
+        JSON.stringify(passkey),
+        passkey.userId,
+      ],
+    });
+    return added === 1;
+  }
+
   async savePasskey(passkey: Passkey): Promise<void> {
     await this.#redis.hSet(
       this.#key("passkeys", passkey.userId),
@@ -122,7 +148,10 @@ export class RedisAccountStore implements AccountStore {
 
   async removePasskey(userId: string, credentialId: string): Promise<boolean> {
     const removed = await this.#redis.eval(REMOVE_PASSKEY, {
-      keys: [this.#key("passkeys", userId)],
+      keys: [
+        this.#key("passkeys", userId),
+        this.#key("credential", credentialId),
+      ],
       arguments: [credentialId],
     });
     return removed === 1;

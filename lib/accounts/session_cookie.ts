@@ -50,9 +50,7 @@ export function readSessionCookie(
   key: Uint8Array,
   cookieHeader: string | null,
 ): SessionRef | null {
-  const value = cookieHeader?.split(";").map((part) => part.trim()).find((
-    part,
-  ) => part.startsWith(`${COOKIE_NAME}=`))?.slice(COOKIE_NAME.length + 1);
+  const value = cookie(cookieHeader, COOKIE_NAME);
   // A user id may hold dots: the session id and MAC are the last two parts.
   const parts = value?.split(".") ?? [];
   if (parts.length < 3) return null;
@@ -69,6 +67,32 @@ export function readSessionCookie(
 /** `Set-Cookie` for a new session lasting `maxAgeS`. */
 export function setSessionCookie(value: string, maxAgeS: number): string {
   return `${COOKIE_NAME}=${value}; Path=/; Max-Age=${maxAgeS}; HttpOnly; Secure; SameSite=Strict`;
+}
+
+/** The cookie that binds a single sign-on to the browser that started it. */
+export const SIGN_ON_COOKIE = "nexus_sign_on";
+
+/**
+ * `Set-Cookie` for a single sign-on's binding: sent only back to the
+ * callback, and `SameSite=Lax`, since the provider's redirect there is a
+ * cross-site navigation.
+ */
+export function setSignOnCookie(binding: string, maxAgeS: number): string {
+  return `${SIGN_ON_COOKIE}=${binding}; Path=/auth/oidc/callback; Max-Age=${maxAgeS}; HttpOnly; Secure; SameSite=Lax`;
+}
+
+/** `Set-Cookie` that removes the single sign-on's binding. */
+export const CLEAR_SIGN_ON_COOKIE =
+  `${SIGN_ON_COOKIE}=; Path=/auth/oidc/callback; Max-Age=0; HttpOnly; Secure; SameSite=Lax`;
+
+/** The value of cookie `name` in a `Cookie` header, if it is there. */
+export function cookie(
+  cookieHeader: string | null,
+  name: string,
+): string | null {
+  return cookieHeader?.split(";").map((part) => part.trim()).find((part) =>
+    part.startsWith(`${name}=`)
+  )?.slice(name.length + 1) ?? null;
 }
 
 /** `Set-Cookie` that removes the session cookie. */

@@ -11,7 +11,10 @@ import type { ContactStore } from "./contact_store.ts";
 import type { Account, Challenge, Invite, Passkey, SignIn } from "./records.ts";
 
 /** Why a registration was refused. */
-export type RegisterRefusal = "invite-invalid" | "id-taken";
+export type RegisterRefusal =
+  | "invite-invalid"
+  | "id-taken"
+  | "credential-taken";
 
 /** Where accounts live. */
 export interface AccountStore {
@@ -21,7 +24,8 @@ export interface AccountStore {
   readonly history: CallHistoryStore;
   /**
    * Creates `account` with its first passkey and uses up the invite, all at
-   * once: unless the invite is gone or expired at `now`, or the id is taken.
+   * once: unless the invite is gone or expired at `now`, the id is taken,
+   * or a passkey of any account has the passkey's credential id.
    */
   register(
     codeHash: string,
@@ -34,7 +38,13 @@ export interface AccountStore {
   ensureAccount(account: Account): Promise<Account>;
   passkey(userId: string, credentialId: string): Promise<Passkey | null>;
   passkeys(userId: string): Promise<Passkey[]>;
-  /** Adds a passkey, or replaces it (a new counter, its last use). */
+  /**
+   * Adds a new passkey to its account, unless a passkey of any account has
+   * its credential id (WebAuthn L3 §7.1 step 26): false then, and nothing
+   * is written.
+   */
+  addPasskey(passkey: Passkey): Promise<boolean>;
+  /** Saves what a sign-in changed of a known passkey: its counter, its last use. */
   savePasskey(passkey: Passkey): Promise<void>;
   /** Removes a passkey unless it is the account's last one; false when it was not removed. */
   removePasskey(userId: string, credentialId: string): Promise<boolean>;

@@ -31,11 +31,12 @@ function anAccount(userId: string): Account {
   return { v: 1, userId, createdAt: Date.now(), canInvite: false };
 }
 
-function aPasskey(userId: string, credentialId: string): Passkey {
+/** A passkey whose credential id is `name` within its account's: no two accounts share one. */
+function aPasskey(userId: string, name: string): Passkey {
   return {
     v: 1,
     userId,
-    credentialId,
+    credentialId: `${name}@${userId}`,
     publicKey: "pk",
     counter: 0,
     transports: ["internal"],
@@ -86,7 +87,10 @@ export async function storeContract(
           null,
         );
         assert.deepEqual(await store.account(alice.userId), alice);
-        assert.equal((await store.passkey(alice.userId, "k1"))?.counter, 0);
+        assert.equal(
+          (await store.passkey(alice.userId, `k1@${alice.userId}`))?.counter,
+          0,
+        );
         assert.equal(
           await store.invite(id("code1")),
           null,
@@ -200,21 +204,69 @@ export async function storeContract(
       "passkeys: a second one, a new counter, and never removing the last",
       async () => {
         const user = id("alice");
-        await store.savePasskey(aPasskey(user, "k2"));
+        const [k1, k2] = [`k1@${user}`, `k2@${user}`];
+        assert.equal(await store.addPasskey(aPasskey(user, "k2")), true);
         await store.savePasskey({ ...aPasskey(user, "k1"), counter: 7 });
         assert.deepEqual(
           (await store.passkeys(user)).map((p) => p.credentialId).toSorted(),
-          ["k1", "k2"],
+          [k1, k2],
         );
-        assert.equal((await store.passkey(user, "k1"))?.counter, 7);
-        assert.equal(await store.removePasskey(user, "k2"), true);
+        assert.equal((await store.passkey(user, k1))?.counter, 7);
+        assert.equal(await store.removePasskey(user, k2), true);
         assert.equal(
-          await store.removePasskey(user, "k1"),
+          await store.removePasskey(user, k1),
           false,
           "the last passkey stays",
         );
         assert.equal(await store.removePasskey(user, "nope"), false);
         assert.equal((await store.passkeys(user)).length, 1);
+      },
+    );
+    await t.step(
+      "a credential id is one passkey's: adding or registering it again, to any account, is refused",
+      async () => {
+        const owner = id("owner");
+        const known = aPasskey(owner, "k");
+        await store.createInvite(anInvite(id("owner-invite")));
+        assert.equal(
+          await store.register(
+            id("owner-invite"),
+            anAccount(owner),
+            known,
+            Date.now(),
+          ),
+          null,
+        );
+        const forged = { ...known, publicKey: "the attacker's" };
+        assert.equal(await store.addPasskey(forged), false, "same account");
+        assert.equal(
+          await store.addPasskey({ ...forged, userId: id("other") }),
+          false,
+          "another account",
+        );
+        await store.createInvite(anInvite(id("thief-invite")));
+        assert.equal(
+          await store.register(
+            id("thief-invite"),
+            anAccount(id("thief")),
+            { ...forged, userId: id("thief") },
+            Date.now(),
+          ),
+          "credential-taken",
+        );
+        assert.equal(await store.account(id("thief")), null);
+        assert.equal(
+          (await store.passkey(owner, known.credentialId))?.publicKey,
+          "pk",
+          "the real passkey is untouched",
+        );
+        // Removed, its id is free again.
+        assert.equal(await store.addPasskey(aPasskey(owner, "k3")), true);
+        assert.equal(
+          await store.removePasskey(owner, known.credentialId),
+          true,
+        );
+        assert.equal(await store.addPasskey(known), true);
       },
     );
     await t.step(

@@ -1,7 +1,7 @@
 /**
  * Token authentication for `/ws`: an HS256 JWT whose `sub` is the user id and
  * whose `exp` is required. Any other algorithm, `alg: none` included, is
- * refused.
+ * refused, and so is a header with `crit` or `b64` (RFC 7515 §4.1.11).
  *
  * The check is synchronous on purpose. Deno (2.9) leaks the connection, file
  * descriptor and all, of an upgrade whose client left while the handler
@@ -60,15 +60,25 @@ export function verifyToken(
   }
   const parts = token.split(".");
   if (parts.length !== 3) return refused(NOT_A_JWT);
-  let alg: unknown;
+  let header: ReturnType<typeof decodeProtectedHeader>;
   let payload: ReturnType<typeof decodeJwt>;
   try {
-    alg = decodeProtectedHeader(token).alg;
+    header = decodeProtectedHeader(token);
     payload = decodeJwt(token);
   } catch {
     return refused(NOT_A_JWT);
   }
-  if (alg !== "HS256") return refused("The token must be signed with HS256.");
+  if (header.alg !== "HS256") {
+    return refused("The token must be signed with HS256.");
+  }
+  // RFC 7515 §4.1.11: a JWS whose `crit` names anything must be refused by
+  // a recipient that understands no extension, and this one understands none
+  // (`b64: false` would change what is signed).
+  if ("crit" in header || "b64" in header) {
+    return refused(
+      "The token's header names an extension (crit or b64) this server does not understand.",
+    );
+  }
   let matches: boolean;
   try {
     matches = signatureMatches(`${parts[0]}.${parts[1]}`, parts[2], secret);

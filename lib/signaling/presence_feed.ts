@@ -10,6 +10,14 @@
  * A session that joins gets the list at the end of its window, fetched then,
  * and hears every change of the next window unfiltered: what it was told may
  * differ from what the others heard last.
+ *
+ * Where each session is shown only some users (accounts mode: contacts and
+ * blocks), the feed keeps what each session was told and sends each the
+ * difference: a change of what a session may see (a block, an unblock) goes
+ * out at the end of the window as the same `presence:update`s a user going
+ * off- or online would make, so a blocked person cannot tell a block from
+ * "offline", and a change the instance announced while the session was not
+ * shown it still reaches it once it is.
  * @module
  */
 import type { PresenceUpdate, ServerMessage } from "../protocol.ts";
@@ -50,6 +58,11 @@ function listText(list: { users: string[]; inCall: string[] }): string {
   return JSON.stringify(message);
 }
 
+/** What a session was told of a user, as a text to compare: `online:inCall`. */
+function heard(change: PresenceUpdate): string {
+  return `${change.online}:${change.inCall ?? ""}`;
+}
+
 function updateText(change: PresenceUpdate): string {
   const message: ServerMessage = { type: "presence:update", payload: change };
   return JSON.stringify(message);
@@ -65,6 +78,10 @@ export class PresenceFeed {
   #newcomers = new Set<Session>();
   /** Got the list at the end of the last window: they hear every change of this one. */
   #settling = new Set<Session>();
+  /** Sessions whose view changed: they hear the difference at the end of the window. */
+  #reconciling = new Set<Session>();
+  /** With `shows`: what each session was told of each user it knows online. */
+  #told = new WeakMap<Session, Map<string, string>>();
   #timer: unknown = null;
 
   /** `windowMs` 0 sends every change and list at once, as it comes. */
@@ -91,15 +108,22 @@ export class PresenceFeed {
     return Promise.resolve();
   }
 
-  /** Sends `to` the whole list now: what they are shown changed. */
-  resend(to: Set<Session>): Promise<void> {
-    return this.#sendList(to);
+  /**
+   * What `to` are shown changed (with `shows`): each hears the difference
+   * from what it was told, as updates, at the end of the window.
+   */
+  reconcile(to: Iterable<Session>): Promise<void> {
+    for (const session of to) this.#reconciling.add(session);
+    if (this.windowMs === 0) return this.#flush();
+    this.#schedule();
+    return Promise.resolve();
   }
 
   /** A session left: nothing waits for it any more. */
   left(session: Session): void {
     this.#newcomers.delete(session);
     this.#settling.delete(session);
+    this.#reconciling.delete(session);
   }
 
   /** Drops a window that waits, e.g. when the hub stops. */
@@ -109,6 +133,7 @@ export class PresenceFeed {
     this.#pending.clear();
     this.#newcomers.clear();
     this.#settling.clear();
+    this.#reconciling.clear();
   }
 
   #schedule(): void {
@@ -122,16 +147,17 @@ export class PresenceFeed {
     const latest = [...this.#pending.values()];
     this.#pending.clear();
     const net = latest.filter((change) => {
-      const heard = `${change.online}:${change.inCall ?? ""}`;
-      if (this.#announced.get(change.userId) === heard) return false;
-      if (change.online) this.#announced.set(change.userId, heard);
+      if (this.#announced.get(change.userId) === heard(change)) return false;
+      if (change.online) this.#announced.set(change.userId, heard(change));
       else this.#announced.delete(change.userId);
       return true;
     });
     const newcomers = this.#newcomers;
     const settling = this.#settling;
+    const reconciling = this.#reconciling;
     this.#newcomers = new Set();
     this.#settling = newcomers;
+    this.#reconciling = new Set();
     if (
       net.length > PRESENCE_CHANGES_PER_WINDOW &&
       net.length * USERS_PER_CHANGE_FOR_A_LIST >= this.#announced.size
@@ -139,36 +165,95 @@ export class PresenceFeed {
       return this.#sendList(new Set(this.source.sessions()));
     }
     if (newcomers.size > 0) await this.#sendList(newcomers);
+    for (const session of newcomers) reconciling.delete(session);
+    if (reconciling.size > 0) await this.#reconcile(reconciling);
     this.#sendChanges(latest, net, settling, newcomers);
+  }
+
+  /** Who is online now, or null when the snapshot failed (`to` are told nothing). */
+  async #snapshot(
+    to: Set<Session>,
+  ): Promise<{ users: string[]; inCall: string[] } | null> {
+    try {
+      return await this.source.snapshot();
+    } catch (error) {
+      this.source.failed(error, to);
+      return null;
+    }
+  }
+
+  /** Sends each of `to` the updates between what it was told and what it is shown now. */
+  async #reconcile(to: Set<Session>): Promise<void> {
+    const list = await this.#snapshot(to);
+    const shows = this.source.shows;
+    if (!list || !shows) return;
+    const inCall = new Set(list.inCall);
+    for (const session of to) {
+      if (!this.#told.has(session)) continue;
+      const now = new Map<string, PresenceUpdate>();
+      for (const userId of list.users) {
+        if (userId === session.userId || !shows(session, userId)) continue;
+        now.set(
+          userId,
+          inCall.has(userId)
+            ? { userId, online: true, inCall: true }
+            : { userId, online: true },
+        );
+      }
+      const told = this.#told.get(session)!;
+      for (const userId of told.keys()) {
+        if (!now.has(userId)) this.#tell(session, { userId, online: false });
+      }
+      for (const change of now.values()) this.#tell(session, change);
+    }
+  }
+
+  /** Tells `session` of `change` unless it was told so last (with `shows`). */
+  #tell(session: Session, change: PresenceUpdate, text?: string): void {
+    const told = this.#told.get(session);
+    if (told) {
+      const was = told.get(change.userId);
+      if (change.online ? was === heard(change) : was === undefined) return;
+      if (change.online) told.set(change.userId, heard(change));
+      else told.delete(change.userId);
+    }
+    sendText(session.socket, text ?? updateText(change));
   }
 
   /** Sends the list to `to`, as it is now. */
   async #sendList(to: Set<Session>): Promise<void> {
-    let list: { users: string[]; inCall: string[] };
-    try {
-      list = await this.source.snapshot();
-    } catch (error) {
-      return this.source.failed(error, to);
-    }
+    const list = await this.#snapshot(to);
+    if (!list) return;
     const shows = this.source.shows;
     if (!shows) {
       const text = listText(list);
       for (const session of to) sendText(session.socket, text);
       return;
     }
+    const inCall = new Set(list.inCall);
     for (const session of to) {
       const shown = (userId: string) => shows(session, userId);
+      const users = list.users.filter(shown);
+      this.#told.set(
+        session,
+        new Map(
+          users.map((
+            userId,
+          ) => [userId, inCall.has(userId) ? "true:true" : "true:"]),
+        ),
+      );
       sendText(
         session.socket,
-        listText({
-          users: list.users.filter(shown),
-          inCall: list.inCall.filter(shown),
-        }),
+        listText({ users, inCall: list.inCall.filter(shown) }),
       );
     }
   }
 
-  /** `net` to the settled sessions, `latest` to those `settling`, nothing to `skip`. */
+  /**
+   * `net` to the settled sessions, `latest` to those `settling`, nothing to
+   * `skip`; with `shows`, `latest` to each session where it differs from
+   * what that session was told.
+   */
   #sendChanges(
     latest: PresenceUpdate[],
     net: PresenceUpdate[],
@@ -180,11 +265,18 @@ export class PresenceFeed {
     const shows = this.source.shows;
     for (const session of this.source.sessions()) {
       if (skip.has(session)) continue;
+      if (shows) {
+        for (const change of latest) {
+          if (
+            change.userId !== session.userId && shows(session, change.userId)
+          ) {
+            this.#tell(session, change, texts.get(change));
+          }
+        }
+        continue;
+      }
       for (const change of settling.has(session) ? latest : net) {
-        if (
-          change.userId !== session.userId &&
-          (!shows || shows(session, change.userId))
-        ) {
+        if (change.userId !== session.userId) {
           sendText(session.socket, texts.get(change)!);
         }
       }

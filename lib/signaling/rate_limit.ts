@@ -32,6 +32,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** Seconds until `cost` tokens can be taken (0 when they can now). */
+  secondsUntil(cost = 1): number {
+    this.#refill();
+    return Math.max(0, (cost - this.#tokens) / this.perSecond);
+  }
+
   /** Whether the bucket has refilled to its capacity: it remembers nothing then. */
   get full(): boolean {
     this.#refill();
@@ -78,6 +84,11 @@ export class KeyedBuckets {
       this.#buckets.set(key, bucket);
     }
     return bucket.take();
+  }
+
+  /** Seconds until `key` may take a token again (0 when it may now). */
+  secondsUntil(key: string): number {
+    return this.#buckets.get(key)?.secondsUntil() ?? 0;
   }
 
   /** Keys remembered now. */

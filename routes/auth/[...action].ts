@@ -1,11 +1,18 @@
 import type { FreshContext, Handlers } from "$fresh/server.ts";
 import { server } from "../../lib/server.ts";
+import type { RequestState } from "../_middleware.ts";
 
 /** `/auth/<action>`: the accounts' JSON endpoints, in accounts mode only. */
-function handle(req: Request, ctx: FreshContext): Promise<Response> {
+function handle(
+  req: Request,
+  ctx: FreshContext<RequestState>,
+): Promise<Response> {
   const accounts = server().accounts;
   if (!accounts) return ctx.renderNotFound();
-  return accounts.handle(req, ctx.params.action, ctx.remoteAddr.hostname);
+  return accounts.handle(req, ctx.params.action, ctx.state.clientAddress);
 }
 
-export const handler: Handlers = { GET: handle, POST: handle };
+export const handler: Handlers<unknown, RequestState> = {
+  GET: handle,
+  POST: handle,
+};

@@ -24,6 +24,8 @@ export interface AppProcess {
   /** e.g. `http://localhost:PORT` */
   http: string;
   port: number;
+  /** The process's id, e.g. to read its memory in `/proc`. */
+  pid: number;
   /** Everything the process printed so far. */
   output(): string;
   /** Stops the process with SIGTERM, as a service manager would. */
@@ -78,6 +80,7 @@ export async function startAppProcess(
   return {
     http: `${match[1]}://localhost:${port}`,
     port,
+    pid: child.pid,
     output: () => output.text(),
     stop: () => end("SIGTERM"),
     kill: () => end("SIGKILL"),

@@ -4,7 +4,7 @@
  * callee were offline, and each user connected here is shown only the
  * presence of the users it may see. When that changes (a contact added,
  * a block, who may call), each instance with a device of an affected user
- * reloads what it shows that user and sends its pages the list again.
+ * reloads what it shows that user and tells its pages the difference.
  * @module
  */
 import type { Session } from "../session.ts";
@@ -57,7 +57,10 @@ export async function audienceChanged(
   }
 }
 
-/** Reloads what `userId` is shown here and sends its pages here the list again. */
+/**
+ * Reloads what `userId` is shown here; its pages here hear the difference at
+ * the end of the presence window, as ordinary updates.
+ */
 export async function refreshAudience(
   hub: HubContext,
   userId: string,
@@ -65,5 +68,5 @@ export async function refreshAudience(
   const sessions = new Set<Session>(hub.registry.devices(userId));
   if (sessions.size === 0 || !hub.presence) return;
   await loadPresenceSeen(hub, userId);
-  await hub.presence.resend(sessions);
+  await hub.presence.reconcile(sessions);
 }
