@@ -134,6 +134,12 @@ function stringEnd(text: string, start: number): number {
   return text.length;
 }
 
+/** What each open container of the frame being read is, by depth: one buffer for every frame. */
+const open = new Uint8Array(MAX_PAYLOAD_DEPTH + 1);
+const OBJECT = 0;
+const EMPTY_ARRAY = 1;
+const ARRAY = 2;
+
 /**
  * Whether a frame's JSON stays within `MAX_PAYLOAD_VALUES` and
  * `MAX_PAYLOAD_DEPTH`, read from its text before it is parsed: parsing a
@@ -143,35 +149,36 @@ function stringEnd(text: string, start: number): number {
  * `{"type":…,"payload":…}`, whose fields count apart, against the same cap.
  */
 function withinShape(frame: string): boolean {
+  let depth = 0;
   let payloadValues = 0;
   let envelopeFields = 0;
-  // What each open container is: an object, an array with no item yet, or one with items.
-  const open: Array<"object" | "empty array" | "array"> = [];
-  const count = () =>
-    open.length > 1
+  /** Counts one value where it stands; false past the cap. */
+  const counted = () =>
+    depth > 1
       ? ++payloadValues <= MAX_PAYLOAD_VALUES
       : ++envelopeFields <= MAX_PAYLOAD_VALUES;
   for (let i = 0; i < frame.length; i++) {
     const char = frame.charCodeAt(i);
-    if (char === 0x20 || char === 0x0a || char === 0x0d || char === 0x09) {
+    if (char <= 0x20) continue;
+    if (char === 0x3a || (char === 0x2c && open[depth - 1] === ARRAY)) {
+      if (!counted()) return false;
       continue;
     }
-    if (char === 0x5d || char === 0x7d) {
-      open.pop();
+    if (char === 0x7d || char === 0x5d) {
+      depth--;
       continue;
     }
-    const top = open.length - 1;
-    if (open[top] === "empty array") {
-      open[top] = "array";
-      if (!count()) return false;
+    if (char === 0x2c) continue;
+    // A value starts here: an array's first item is counted by it.
+    if (open[depth - 1] === EMPTY_ARRAY) {
+      open[depth - 1] = ARRAY;
+      if (!counted()) return false;
     }
     if (char === 0x22) {
       i = stringEnd(frame, i);
     } else if (char === 0x7b || char === 0x5b) {
-      open.push(char === 0x5b ? "empty array" : "object");
-      if (open.length > MAX_PAYLOAD_DEPTH + 1) return false;
-    } else if (char === 0x3a || (char === 0x2c && open[top] === "array")) {
-      if (!count()) return false;
+      if (depth > MAX_PAYLOAD_DEPTH) return false;
+      open[depth++] = char === 0x5b ? EMPTY_ARRAY : OBJECT;
     }
   }
   return true;
