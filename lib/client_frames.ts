@@ -91,6 +91,8 @@ export const payloads = {
 const controls = {
   /** A heartbeat: the server answers `pong`. */
   ping: v.optional(v.looseObject({}), {}),
+  /** The delivery layer's acknowledgement (its count rides in `ack`); `request` asks for the server's now. */
+  ack: v.optional(v.looseObject({ request: v.optional(v.boolean()) }), {}),
   /** After reconnecting (even to a restarted server): "I am still in a call with `to`". */
   "call:resume": v.looseObject({ from: ClaimedFrom, to: UserId }),
 };
@@ -108,7 +110,7 @@ export function isRelayedType(type: string): type is RelayedType {
 
 /** The result of reading a client's frame. */
 export type ParseResult =
-  | { ok: true; message: ClientMessage }
+  | { ok: true; message: ClientMessage; seq?: number; ack?: number }
   | { ok: false; code: ErrorCode; message: string; inReplyTo?: string };
 
 function utf8Length(text: string): number {
@@ -214,7 +216,21 @@ export function parseClientFrame(frame: string): ParseResult {
       message: 'A message is an object: {"type": string, "payload": object}.',
     };
   }
-  const { type, payload } = data as { type?: unknown; payload?: unknown };
+  const { type, payload, seq, ack } = data as {
+    type?: unknown;
+    payload?: unknown;
+    seq?: unknown;
+    ack?: unknown;
+  };
+  if (
+    (seq !== undefined && !isCount(seq)) || (ack !== undefined && !isCount(ack))
+  ) {
+    return {
+      ok: false,
+      code: "invalid-message",
+      message: "seq and ack are whole numbers of messages.",
+    };
+  }
   if (typeof type !== "string") {
     return {
       ok: false,
@@ -247,5 +263,13 @@ export function parseClientFrame(frame: string): ParseResult {
   return {
     ok: true,
     message: { type, payload: result.output } as ClientMessage,
+    seq: seq as number | undefined,
+    ack: ack as number | undefined,
   };
+}
+
+/** Whether `value` is a count of messages: a whole number from 0 to 2³¹−1. */
+function isCount(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0 &&
+    (value as number) < 2 ** 31;
 }

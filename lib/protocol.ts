@@ -72,9 +72,70 @@ export const CLOSE_CODES = {
   restarting: 1012,
   /** The connection caps filled while this socket was opening: try again later. */
   tryAgainLater: 1013,
-  /** A heartbeat client went silent: the connection counts as dead. */
+  /** A heartbeat client went silent, or left what was sent unacknowledged: the connection counts as dead. */
   silent: 4408,
+  /**
+   * More was waiting for the page's acknowledgement than a delivery session
+   * holds: the session is reset, and the page starts a new one.
+   */
+  backlog: 4429,
 } as const;
+
+/**
+ * The server's messages that the delivery layer numbers (`delivery=1`):
+ * those of a call or a ring, and the errors that answer them.
+ */
+const DELIVERED_FROM_SERVER: ReadonlySet<string> = new Set([
+  "call:request",
+  "call:response",
+  "webrtc:offer",
+  "webrtc:answer",
+  "webrtc:candidate",
+  "call:end",
+  "calls:missed",
+  "error",
+]);
+
+/** The client's messages that the delivery layer numbers: the six and `call:resume`. */
+const DELIVERED_FROM_CLIENT: ReadonlySet<string> = new Set([
+  "call:request",
+  "call:response",
+  "webrtc:offer",
+  "webrtc:answer",
+  "webrtc:candidate",
+  "call:end",
+  "call:resume",
+]);
+
+/** Whether the delivery layer numbers a server message of this type. */
+export function isDeliveredFromServer(type: string): boolean {
+  return DELIVERED_FROM_SERVER.has(type);
+}
+
+/** Whether the delivery layer numbers a client message of this type. */
+export function isDeliveredFromClient(type: string): boolean {
+  return DELIVERED_FROM_CLIENT.has(type);
+}
+
+/**
+ * What the delivery layer adds in front of a frame's message: its number
+ * (`seq`, on the messages it covers) and how many of the other side's
+ * messages the sender has taken (`ack`).
+ */
+export interface DeliveryFields {
+  seq?: number;
+  ack?: number;
+}
+
+/** What `session:ready` says of the delivery session (`delivery=1`). */
+export interface DeliverySessionInfo {
+  /** Its id: a page that reconnects names it (`resume=`) to resume it. */
+  session: string;
+  /** How many of the page's numbered messages the server has taken. */
+  received: number;
+  /** Whether the session the page named was resumed; if not, this is a new one. */
+  resumed: boolean;
+}
 
 /** A machine-readable error code. */
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -150,8 +211,11 @@ export type ServerNotice =
       iceTransportPolicy: RTCIceTransportPolicy;
       /** Whether this server tells who is online (`presence:*`). */
       presence: boolean;
+      /** With `delivery=1`: the delivery session. */
+      delivery?: DeliverySessionInfo;
     };
   }
+  | { type: "ack"; payload: { request?: boolean } }
   | { type: "session:ice-servers"; payload: { iceServers: RTCIceServer[] } }
   | { type: "pong"; payload: Record<string, never> }
   | { type: "presence:list"; payload: { users: string[]; inCall: string[] } }

@@ -2,17 +2,26 @@
  * The browser's end of the signaling socket.
  * @module
  */
-import type { ClientMessage, ServerMessage } from "../protocol.ts";
+import type {
+  ClientMessage,
+  DeliveryFields,
+  ServerMessage,
+} from "../protocol.ts";
+
+/** A frame as it goes on the wire: the delivery layer's numbers in front of the message. */
+export type ClientFrame = DeliveryFields & ClientMessage;
+/** A frame as it comes off the wire. */
+export type ServerFrame = DeliveryFields & ServerMessage;
 
 /** An open signaling connection. */
 export interface SignalingConnection {
-  send(message: ClientMessage): void;
+  send(frame: ClientFrame): void;
   close(): void;
 }
 
 /** What a signaling connection reports. */
 export interface SignalingHandlers {
-  onMessage(message: ServerMessage): void;
+  onMessage(frame: ServerFrame): void;
   onClose(code: number, reason: string): void;
 }
 
@@ -23,7 +32,11 @@ export interface SignalingHandlers {
  */
 export type Credentials =
   & ({ userId: string } | { token: string } | { cookie: true })
-  & { deviceId?: string };
+  & {
+    deviceId?: string;
+    /** The delivery session to resume, and how many of its messages this page has. */
+    resume?: { session: string; received: number };
+  };
 
 /** Opens a signaling connection; a function so tests can hand in a fake one. */
 export type SignalingConnector = (
@@ -45,6 +58,12 @@ export function signalingUrl(
       : {},
   );
   if (credentials.deviceId) query.set("deviceId", credentials.deviceId);
+  // Nothing lost on a socket that dies: numbered, acknowledged, resumed.
+  query.set("delivery", "1");
+  if (credentials.resume) {
+    query.set("resume", credentials.resume.session);
+    query.set("received", String(credentials.resume.received));
+  }
   // This client pings every 15 s, so the server need not ping it.
   query.set("heartbeat", "1");
   // This page takes the caller's offer while it rings (`early_offer.ts` on the server).
@@ -57,19 +76,19 @@ export const connectWebSocket: SignalingConnector = (credentials, handlers) => {
   const socket = new WebSocket(signalingUrl(location, credentials));
   socket.onmessage = (event) => {
     if (typeof event.data !== "string") return;
-    let message: ServerMessage;
+    let frame: ServerFrame;
     try {
-      message = JSON.parse(event.data);
+      frame = JSON.parse(event.data);
     } catch {
       return;
     }
-    handlers.onMessage(message);
+    handlers.onMessage(frame);
   };
   socket.onclose = (event) => handlers.onClose(event.code, event.reason);
   return {
-    send(message) {
+    send(frame) {
       if (socket.readyState === WebSocket.OPEN) {
-        socket.send(JSON.stringify(message));
+        socket.send(JSON.stringify(frame));
       }
     },
     close() {

@@ -2,7 +2,13 @@
  * The page's signaling session: signs in, keeps the socket alive with a
  * heartbeat, and when the socket drops reconnects by itself (exponential
  * backoff with jitter; at once when the server restarts) under the same id
- * and device id, so the server hands the device its call back.
+ * and device id, so the server hands the device its call back. Everything of
+ * a call or a ring goes through the delivery layer (`delivery_log.ts`):
+ * numbered, kept until the server acknowledges it, and sent again on the
+ * next socket, where the server resumes the session and sends again what
+ * the page missed; what arrives twice is handled once. A socket that leaves
+ * what was sent unacknowledged is pinged after `UNACKED_DEADLINE_MS` and
+ * replaced when that goes unanswered too.
  * Browser-only; it never imports server code.
  * @module
  */
@@ -10,15 +16,17 @@ import { signal } from "@preact/signals";
 import {
   type ClientMessage,
   CLOSE_CODES,
+  isDeliveredFromClient,
   newDeviceId,
   type ServerMessage,
 } from "../protocol.ts";
+import { DeliveryLog } from "../delivery_log.ts";
 import type {
   Credentials,
+  ServerFrame,
   SignalingConnection,
   SignalingConnector,
 } from "./signaling_client.ts";
-import { HangUpReceipts } from "./hang_up_receipts.ts";
 
 /** Whether this page is signed in to the signaling server. */
 export type SessionState =
@@ -49,8 +57,10 @@ export interface SessionEvents {
 export const HEARTBEAT_MS = 15_000;
 /** How long an answer to a heartbeat may take before the socket counts as dead. */
 export const HEARTBEAT_TIMEOUT_MS = 10_000;
-/** The most messages kept for the server while reconnecting. */
-export const OUTBOX_LIMIT = 64;
+/** How long an acknowledgement of the server's messages may wait for a frame to ride on. */
+export const ACK_DELAY_MS = 250;
+/** How long what was sent may go unacknowledged before the socket is pinged, and the ping answered. */
+export const UNACKED_DEADLINE_MS = 2_000;
 /** The longest wait between two reconnect attempts. */
 export const MAX_BACKOFF_MS = 10_000;
 const FIRST_BACKOFF_MS = 500;
@@ -86,10 +96,18 @@ export class SignalingSession {
   #retryTimer: unknown = null;
   #heartbeatTimer: unknown = null;
   #deadlineTimer: unknown = null;
-  /** What the page sent while reconnecting, oldest first. */
-  #outbox: ClientMessage[] = [];
-  /** Which hang-ups sent on the current connection the server is known to have. */
-  #receipts = new HangUpReceipts();
+  /** What the page sent that the server has not acknowledged, and what the page took of the server's. */
+  #log = new DeliveryLog<ClientMessage>();
+  /** The delivery session the server named, to resume on the next socket. */
+  #deliverySession: string | null = null;
+  /**
+   * Whether the server speaks the delivery layer (its `session:ready` named
+   * a session). A server that does not gets plain messages, and only those
+   * sent while reconnecting are kept, to go once it is back.
+   */
+  #delivering = false;
+  #ackTimer: unknown = null;
+  #unackedTimer: unknown = null;
 
   constructor(deps: SessionDeps, events: SessionEvents) {
     this.#deps = deps;
@@ -111,7 +129,6 @@ export class SignalingSession {
     this.#stopTimers();
     this.#connection?.close();
     this.#connection = null;
-    this.#connectionLost();
     this.#signedOut();
   }
 
@@ -128,51 +145,103 @@ export class SignalingSession {
     this.#connection = null;
     connection.close();
     this.#stopTimers();
-    this.#connectionLost();
     this.state.value = "reconnecting";
     this.#dial();
   }
 
   /**
-   * Sends a message to the server. While reconnecting it waits in the outbox
-   * and goes once the server has the page back, so that a hang-up pressed
-   * during a network's bad seconds is not lost; signed out, it is dropped.
+   * Sends a message to the server. A message of a call or a ring is kept
+   * until the server acknowledges it: while reconnecting it waits, and it
+   * goes on the next socket if this one dies first, so that a hang-up
+   * pressed during a network's bad seconds is not lost. Signed out, nothing
+   * is sent.
    */
   send(message: ClientMessage): void {
-    if (this.state.value === "reconnecting") {
-      if (this.#outbox.length < OUTBOX_LIMIT) this.#outbox.push(message);
+    if (this.state.value === "signed-out") return;
+    if (!isDeliveredFromClient(message.type)) {
+      if (this.state.value !== "reconnecting") this.#write(message);
       return;
     }
+    if (!this.#delivering && this.state.value !== "reconnecting") {
+      this.#write(message);
+      return;
+    }
+    const seq = this.#log.add(message, JSON.stringify(message.payload).length);
+    if (seq === null) {
+      // The server has taken nothing for too long: start a new session.
+      this.#deliverySession = null;
+      this.reconnectNow();
+      return;
+    }
+    if (this.state.value === "reconnecting") return;
+    this.#write(message, seq);
+    this.#watchUnacked();
+  }
+
+  /** Writes `message` on the connection with its number and the acknowledgement due in front. */
+  #write(message: ClientMessage, seq?: number): void {
     const connection = this.#connection;
     if (!connection) return;
-    connection.send(message);
-    if (this.#receipts.sent(message) && this.#deadlineTimer === null) {
-      // Learn soon whether the hang-up arrived, not at the next heartbeat.
+    const ack = this.#log.received > 0 ? this.#log.acknowledge() : undefined;
+    connection.send({
+      ...(seq !== undefined && { seq }),
+      ...(ack !== undefined && { ack }),
+      ...message,
+    });
+  }
+
+  /** Pings a socket that leaves what was sent unacknowledged too long: it is replaced if the ping goes unanswered too. */
+  #watchUnacked(): void {
+    this.#unackedTimer ??= this.#deps.setTimeout(() => {
+      this.#unackedTimer = null;
+      if (!this.#log.waiting || this.state.value !== "signed-in") return;
+      if (this.#deadlineTimer !== null) return;
       if (this.#heartbeatTimer !== null) {
         this.#deps.clearTimeout(this.#heartbeatTimer);
         this.#heartbeatTimer = null;
       }
-      this.#ping(HEARTBEAT_TIMEOUT_MS);
-    }
+      this.#ping(UNACKED_DEADLINE_MS);
+    }, UNACKED_DEADLINE_MS);
   }
 
-  /** The connection is given up: its unconfirmed hang-ups go first on the next one. */
-  #connectionLost(): void {
-    this.#outbox.unshift(...this.#receipts.takeUnconfirmed());
-    this.#outbox.splice(OUTBOX_LIMIT);
+  /** Acknowledges what the page took, unless a frame carries it on first. */
+  #ackSoon(): void {
+    this.#ackTimer ??= this.#deps.setTimeout(() => {
+      this.#ackTimer = null;
+      if (this.#log.ackDue) this.#write({ type: "ack", payload: {} });
+    }, ACK_DELAY_MS);
+  }
+
+  /** The server's frame: its acknowledgement taken, its number checked; whether its message is new. */
+  #delivered(frame: ServerFrame): boolean {
+    if (frame.ack !== undefined) {
+      this.#log.acked(frame.ack);
+      if (!this.#log.waiting && this.#unackedTimer !== null) {
+        this.#deps.clearTimeout(this.#unackedTimer);
+        this.#unackedTimer = null;
+      }
+    }
+    if (frame.seq === undefined) return true;
+    const arrival = this.#log.arrived(frame.seq);
+    this.#ackSoon();
+    return arrival === "next";
   }
 
   #dial(): void {
     const credentials = this.#credentials;
     if (!credentials) return;
+    const session = this.#deliverySession;
     const connection = this.#deps.connect({
       ...credentials,
       deviceId: this.deviceId,
+      ...(session && {
+        resume: { session, received: this.#log.received },
+      }),
     }, {
-      onMessage: (message) => {
+      onMessage: (frame) => {
         if (this.#connection !== connection) return;
         this.#heard();
-        this.#receive(message);
+        if (this.#delivered(frame)) this.#receive(frame);
       },
       onClose: (code, reason) => {
         if (this.#connection !== connection) return;
@@ -194,10 +263,13 @@ export class SignalingSession {
         this.iceTransportPolicy = message.payload.iceTransportPolicy;
         this.presence.value = message.payload.presence;
         this.#scheduleHeartbeat();
-        for (const waiting of this.#outbox.splice(0)) this.send(waiting);
+        this.#resumeDelivery(message.payload.delivery);
         this.#events.onReady(resumed);
         return;
       }
+      case "ack":
+        if (message.payload.request) this.#write({ type: "ack", payload: {} });
+        return;
       case "session:ice-servers":
         this.iceServers.value = message.payload.iceServers;
         return;
@@ -218,7 +290,6 @@ export class SignalingSession {
         return;
       }
       case "pong":
-        this.#receipts.ponged();
         return;
       case "calls:missed":
         this.missedCalls.value = message.payload.count;
@@ -227,10 +298,35 @@ export class SignalingSession {
     this.#events.onMessage(message);
   }
 
+  /**
+   * The server's word on the delivery session, on a new socket: resumed,
+   * what it has not acknowledged goes again in order; not resumed (the
+   * server restarted, or kept it past the grace), everything unacknowledged
+   * goes again as the new session's first messages.
+   */
+  #resumeDelivery(
+    delivery:
+      | { session: string; received: number; resumed: boolean }
+      | undefined,
+  ): void {
+    if (delivery?.resumed) {
+      this.#log.acked(delivery.received);
+      for (const { seq, message } of this.#log.unacked()) {
+        this.#write(message, seq);
+      }
+      if (this.#log.waiting) this.#watchUnacked();
+      return;
+    }
+    this.#deliverySession = delivery?.session ?? null;
+    this.#delivering = delivery !== undefined;
+    for (const message of this.#log.reset()) this.send(message);
+  }
+
   /** The socket closed without being asked to: reconnect, unless the server meant it. */
   #dropped(code: number, reason: string): void {
     this.#stopTimers();
-    this.#connectionLost();
+    // The server reset the session: what it kept is gone, a new one starts.
+    if (code === CLOSE_CODES.backlog) this.#deliverySession = null;
     const credentials = this.#credentials;
     if (!credentials) return;
     if (code === CLOSE_CODES.policy || code === CLOSE_CODES.replaced) {
@@ -303,6 +399,7 @@ export class SignalingSession {
     this.#deps.clearTimeout(this.#deadlineTimer);
     this.#deadlineTimer = null;
     this.#scheduleHeartbeat();
+    if (this.#log.waiting) this.#watchUnacked();
   }
 
   #stopTimers(): void {
@@ -311,15 +408,20 @@ export class SignalingSession {
         this.#retryTimer,
         this.#heartbeatTimer,
         this.#deadlineTimer,
+        this.#ackTimer,
+        this.#unackedTimer,
       ]
     ) {
       if (timer !== null) this.#deps.clearTimeout(timer);
     }
     this.#retryTimer = this.#heartbeatTimer = this.#deadlineTimer = null;
+    this.#ackTimer = this.#unackedTimer = null;
   }
 
   #signedOut(): void {
-    this.#outbox = [];
+    this.#log.reset();
+    this.#deliverySession = null;
+    this.#delivering = false;
     this.state.value = "signed-out";
     this.selfId.value = null;
     this.online.value = [];

@@ -5,14 +5,24 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { CLOSE_CODES, type ServerMessage } from "../protocol.ts";
-import { ManualTimers } from "../../tests/support/manual_timers.ts";
-import type { Credentials, SignalingHandlers } from "./signaling_client.ts";
 import {
+  CLOSE_CODES,
+  type DeliverySessionInfo,
+  type ServerMessage,
+} from "../protocol.ts";
+import { ManualTimers } from "../../tests/support/manual_timers.ts";
+import type {
+  Credentials,
+  ServerFrame,
+  SignalingHandlers,
+} from "./signaling_client.ts";
+import {
+  ACK_DELAY_MS,
   HEARTBEAT_MS,
   HEARTBEAT_TIMEOUT_MS,
   MAX_BACKOFF_MS,
   SignalingSession,
+  UNACKED_DEADLINE_MS,
 } from "./signaling_session.ts";
 
 const ICE: RTCIceServer[] = [{ urls: "stun:127.0.0.1:3478" }];
@@ -38,9 +48,9 @@ function session() {
     onReady: (resumed) => readies.push(resumed),
     onSignedOut: (sentence) => signedOut.push(sentence),
   });
-  const server = (message: ServerMessage) =>
-    dials.at(-1)!.handlers.onMessage(message);
-  const ready = () =>
+  const server = (frame: ServerFrame) =>
+    dials.at(-1)!.handlers.onMessage(frame);
+  const ready = (delivery?: DeliverySessionInfo) =>
     server({
       type: "session:ready",
       payload: {
@@ -49,6 +59,7 @@ function session() {
         iceServers: ICE,
         iceTransportPolicy: "relay",
         presence: true,
+        ...(delivery && { delivery }),
       },
     });
   const drop = (code = 1006, reason = "") =>
@@ -175,51 +186,128 @@ Deno.test("signaling session: reconnecting now replaces a live connection at onc
   assert.equal(s.signaling.state.value, "signed-in");
 });
 
-Deno.test("signaling session: what the page sends while reconnecting goes, in order, once the server has it back; signing out drops it", () => {
+const hangUp = {
+  type: "call:end",
+  payload: { to: "bob", reason: "hangup" },
+} as const;
+const candidate = {
+  type: "webrtc:candidate",
+  payload: { to: "bob", candidate: { candidate: "" } },
+} as const;
+
+Deno.test("signaling session: a call's messages are numbered and kept until acknowledged; a resumed session sends again exactly what the server lacks, in order", () => {
   const s = session();
-  s.ready();
-  s.drop();
-  s.signaling.send({
-    type: "call:end",
-    payload: { to: "bob", reason: "hangup" },
-  });
-  s.timers.advance(MAX_BACKOFF_MS);
-  const before = s.sent.length;
-  s.ready();
-  assert.deepEqual(s.sent.slice(before), [
-    { type: "call:end", payload: { to: "bob", reason: "hangup" } },
+  s.ready({ session: "s1", received: 0, resumed: false });
+  s.signaling.send(hangUp);
+  s.signaling.send(candidate);
+  s.signaling.send({ type: "ping", payload: {} });
+  assert.deepEqual(s.sent.slice(-3), [
+    { seq: 1, ...hangUp },
+    { seq: 2, ...candidate },
     { type: "ping", payload: {} },
   ]);
+  // The server took the first; the socket dies before it acknowledges the second.
+  s.server({ ack: 1, type: "pong", payload: {} });
   s.drop();
-  s.signaling.send({ type: "ping", payload: {} });
-  s.signaling.close();
-  assert.equal(s.sent.length, before + 2);
-});
-
-Deno.test("signaling session: a hang-up on a connection that then dies unanswered goes again on the next; one a pong confirmed does not", () => {
-  const hangUp = {
-    type: "call:end",
-    payload: { to: "bob", reason: "hangup" },
-  } as const;
-  const s = session();
-  s.ready();
   s.signaling.send(hangUp);
-  // It asks at once whether the server has it, not at the next heartbeat.
-  assert.deepEqual(s.sent.at(-1), { type: "ping", payload: {} });
-  s.timers.advance(HEARTBEAT_TIMEOUT_MS);
-  assert.equal(s.signaling.state.value, "reconnecting");
   s.timers.advance(MAX_BACKOFF_MS);
+  assert.deepEqual(s.dials.at(-1)!.credentials.resume, {
+    session: "s1",
+    received: 0,
+  });
   const before = s.sent.length;
-  s.ready();
-  assert.deepEqual(s.sent.slice(before), [hangUp, {
-    type: "ping",
-    payload: {},
-  }]);
-  // Answered this time: a later drop sends nothing again.
-  s.server({ type: "pong", payload: {} });
+  s.ready({ session: "s1", received: 1, resumed: true });
+  assert.deepEqual(s.sent.slice(before), [
+    { seq: 2, ...candidate },
+    { seq: 3, ...hangUp },
+  ]);
+  s.server({ ack: 3, type: "pong", payload: {} });
   s.drop();
   s.timers.advance(MAX_BACKOFF_MS);
   const after = s.sent.length;
-  s.ready();
-  assert.deepEqual(s.sent.slice(after), []);
+  s.ready({ session: "s1", received: 3, resumed: true });
+  assert.deepEqual(s.sent.slice(after), [], "nothing acknowledged goes again");
+});
+
+Deno.test("signaling session: the server's messages are handled once each, in order, and acknowledged within 250 ms", () => {
+  const s = session();
+  s.ready({ session: "s1", received: 0, resumed: false });
+  const ring = {
+    type: "call:request",
+    payload: { from: "bob", to: "alice", hasVideo: true, hasAudio: true },
+  } as const;
+  const end = {
+    type: "call:end",
+    payload: { from: "bob", to: "alice", reason: "cancelled" },
+  } as const;
+  s.server({ seq: 1, ...ring });
+  s.server({ seq: 1, ...ring });
+  s.server({ seq: 3, ...end });
+  s.server({ seq: 2, ...end });
+  assert.deepEqual(s.heard, [
+    { seq: 1, ...ring },
+    { seq: 2, ...end },
+  ]);
+  const before = s.sent.length;
+  s.timers.advance(ACK_DELAY_MS);
+  assert.deepEqual(s.sent.slice(before), [
+    { ack: 2, type: "ack", payload: {} },
+  ]);
+  // An acknowledgement rides on the next frame when one goes first.
+  s.server({ seq: 3, ...end });
+  s.signaling.send(hangUp);
+  assert.deepEqual(s.sent.at(-1), { seq: 1, ack: 3, ...hangUp });
+  s.timers.advance(ACK_DELAY_MS);
+  assert.deepEqual(s.sent.at(-1), { seq: 1, ack: 3, ...hangUp }, "no ack owed");
+  // The server asks for an acknowledgement: it gets one at once.
+  s.server({ type: "ack", payload: { request: true } });
+  assert.deepEqual(s.sent.at(-1), { ack: 3, type: "ack", payload: {} });
+});
+
+Deno.test("signaling session: a socket that leaves a hang-up unacknowledged is pinged after 2 s and replaced after 2 s more; the hang-up goes on the next", () => {
+  const s = session();
+  s.ready({ session: "s1", received: 0, resumed: false });
+  s.signaling.send(hangUp);
+  s.timers.advance(UNACKED_DEADLINE_MS);
+  assert.deepEqual(s.sent.at(-1), { type: "ping", payload: {} });
+  assert.equal(s.signaling.state.value, "signed-in");
+  s.timers.advance(UNACKED_DEADLINE_MS);
+  assert.equal(s.signaling.state.value, "reconnecting");
+  s.timers.advance(MAX_BACKOFF_MS);
+  const before = s.sent.length;
+  s.ready({ session: "s1", received: 0, resumed: true });
+  assert.deepEqual(s.sent.slice(before), [{ seq: 1, ...hangUp }]);
+});
+
+Deno.test("signaling session: a session the server could not resume starts anew with what was unacknowledged; a reset (4429) names none; signing out drops all", () => {
+  const s = session();
+  s.ready({ session: "s1", received: 0, resumed: false });
+  s.server({ seq: 1, type: "calls:missed", payload: { count: 1 } });
+  s.signaling.send(hangUp);
+  s.drop();
+  s.signaling.send(candidate);
+  s.timers.advance(MAX_BACKOFF_MS);
+  const before = s.sent.length;
+  // The server restarted: it has no session s1.
+  s.ready({ session: "s2", received: 0, resumed: false });
+  assert.deepEqual(s.sent.slice(before), [
+    { seq: 1, ...hangUp },
+    { seq: 2, ...candidate },
+  ]);
+  s.server({ seq: 1, type: "calls:missed", payload: { count: 0 } });
+  assert.equal(
+    s.signaling.missedCalls.value,
+    0,
+    "numbered anew: not a duplicate",
+  );
+  s.drop(CLOSE_CODES.backlog, "delivery backlog");
+  s.timers.advance(MAX_BACKOFF_MS);
+  assert.equal(s.dials.at(-1)!.credentials.resume, undefined);
+  s.ready({ session: "s3", received: 0, resumed: false });
+  s.drop();
+  s.signaling.send(hangUp);
+  s.signaling.close();
+  const after = s.sent.length;
+  s.timers.advance(MAX_BACKOFF_MS);
+  assert.equal(s.sent.length, after);
 });

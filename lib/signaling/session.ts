@@ -2,6 +2,7 @@
  * A connected device as the signaling core sees it: a user id, a device id and a socket.
  * @module
  */
+import type { DeliveryHook } from "./hub/options.ts";
 
 /** The part of a WebSocket the signaling core uses. */
 export interface SignalingSocket {
@@ -29,4 +30,6 @@ export interface Session {
    * `prepare=1`), to prepare the call before it is answered.
    */
   readonly prepares?: boolean;
+  /** With `delivery=1`: the device's delivery session, told of each frame. */
+  readonly delivery?: DeliveryHook;
 }

@@ -10,7 +10,8 @@ import { CLOSE_CODES, isDeviceId, isUserId } from "../protocol.ts";
 import { verifyToken } from "./auth.ts";
 import type { ConnectionLimits } from "./connection_limits.ts";
 import type { SignalingHub } from "./hub/hub.ts";
-import type { Session } from "./session.ts";
+import type { Session, SignalingSocket } from "./session.ts";
+import type { DeliveryLink } from "./delivery_link.ts";
 import { foreignOrigin, type OriginPolicy } from "../origin_policy.ts";
 import type { Accounts } from "../accounts/accounts.ts";
 import type { OpenSockets } from "../accounts/open_sockets.ts";
@@ -219,6 +220,14 @@ export function upgradeSignaling(
   // A heartbeat client is watched by the hub; others are pinged by the socket.
   const query = new URL(req.url).searchParams;
   const heartbeat = query.get("heartbeat") === "1";
+  // The delivery layer needs a device to keep a session for.
+  const delivery = query.get("delivery") === "1" && deviceId !== undefined
+    ? {
+      deviceId,
+      resume: query.get("resume"),
+      received: Math.max(0, Math.floor(Number(query.get("received")) || 0)),
+    }
+    : null;
   let upgrade: { socket: WebSocket; response: Response };
   try {
     upgrade = Deno.upgradeWebSocket(req, {
@@ -234,14 +243,43 @@ export function upgradeSignaling(
   let counted = false;
   let session: Session | undefined;
   let open = true;
+  let link: DeliveryLink | undefined;
+  // The socket as the delivery layer sees it: closing it gives it up at once,
+  // without waiting for a dead peer's close handshake.
+  const raw: SignalingSocket = {
+    send: (text) => socket.send(text),
+    close: (code, reason) => {
+      socket.close(code, reason);
+      closed();
+    },
+  };
   const join = () => {
-    session = endpoint.hub.connect(userId, socket, {
+    const options = {
       deviceId,
       iceServers,
       expiresAt,
       heartbeat,
       prepares: query.get("prepare") === "1",
-    });
+    };
+    if (!delivery) {
+      session = endpoint.hub.connect(userId, socket, options);
+      return;
+    }
+    const opened = endpoint.hub.deliveryLinks.open(
+      userId,
+      delivery.deviceId,
+      delivery.resume,
+      delivery.received,
+      raw,
+    );
+    const through = opened.link;
+    link = through;
+    session = endpoint.hub.connect(userId, {
+      send: (text) => through.send(text),
+      close: (code, reason) => raw.close(code, reason),
+    }, { ...options, delivery: opened });
+    // After session:ready: what the page missed, in order.
+    through.replay();
   };
   socket.onopen = () => {
     // Others may have opened since the handshake was checked.
@@ -271,13 +309,18 @@ export function upgradeSignaling(
     // A client speaks after session:ready; anything before the join is dropped.
     if (session) endpoint.hub.receive(session, event.data);
   };
-  socket.onclose = () => {
+  const closed = () => {
     open = false;
     if (counted) endpoint.limits.release(ip);
     counted = false;
     if (signedIn) endpoint.accounts?.sockets.remove(signedIn, socket);
+    if (link && delivery) {
+      endpoint.hub.deliveryLinks.closed(userId, delivery.deviceId, link, raw);
+    }
+    link = undefined;
     if (session) endpoint.hub.disconnect(session);
     session = undefined;
   };
+  socket.onclose = closed;
   return response;
 }

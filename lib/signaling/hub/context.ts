@@ -9,6 +9,8 @@ import { CallTable } from "../call_table.ts";
 import type { SignalingEngine, SignOut } from "../engines/engine.ts";
 import { MemoryEngine } from "../engines/memory_engine.ts";
 import type { PresenceFeed } from "../presence_feed.ts";
+import { DeliveryLinks } from "../delivery_links.ts";
+import type { EndReason } from "../../protocol.ts";
 import {
   DEFAULT_LIMITS,
   type MessageLimits,
@@ -69,28 +71,44 @@ export interface HubContext {
   readonly resumeClaims: Map<string, ResumeClaim>;
   /** Hang-ups waiting for the engine, by call id. */
   readonly hangups: Map<string, PendingHangup>;
+  /** The delivery sessions of this instance's devices (`delivery=1`). */
+  readonly deliveryLinks: DeliveryLinks;
+  /**
+   * How each user's last call ended here, for the resume grace: a device
+   * that resumes it after the end hears how at once.
+   */
+  readonly endedCalls: Map<string, EndedCall>;
   hangupRetry: unknown;
   heartbeatSweep: unknown;
   /** When the frame being handled arrived (`performance.now()`). */
   frameArrived: number;
 }
 
+/** How a call ended, as its party would have heard it. */
+export interface EndedCall {
+  peer: string;
+  reason: EndReason;
+  at: number;
+}
+
 /** A hub's shared state, with every option's default filled in; presence is added by the hub. */
 export function createContext(options: HubOptions): HubContext {
   const limits = options.limits ?? DEFAULT_LIMITS;
+  const timers: Timers = options.timers ?? {
+    set: (callback, ms) => setTimeout(callback, ms),
+    clear: (handle) => clearTimeout(handle as number),
+  };
+  const resumeGraceMs = options.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS;
   return {
     registry: new Registry(),
     calls: new CallTable(),
     engine: options.engine ?? new MemoryEngine(),
-    timers: options.timers ?? {
-      set: (callback, ms) => setTimeout(callback, ms),
-      clear: (handle) => clearTimeout(handle as number),
-    },
+    timers,
     now: options.now ?? Date.now,
     limits,
     observer: options.observer ?? {},
     ringTimeoutMs: options.ringTimeoutMs,
-    resumeGraceMs: options.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS,
+    resumeGraceMs,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ??
       DEFAULT_HEARTBEAT_TIMEOUT_MS,
     iceTransportPolicy: options.iceTransportPolicy ?? "all",
@@ -109,6 +127,8 @@ export function createContext(options: HubOptions): HubContext {
     graceTimers: new Map(),
     resumeClaims: new Map(),
     hangups: new Map(),
+    deliveryLinks: new DeliveryLinks(timers, resumeGraceMs),
+    endedCalls: new Map(),
     hangupRetry: null,
     heartbeatSweep: null,
     frameArrived: 0,

@@ -90,8 +90,11 @@ export function deliverHere(hub: HubContext, envelope: Envelope): void {
   }
   if (envelope.text === undefined) return;
   if (envelope.device !== null) {
-    const target = hub.registry.get(envelope.user, envelope.device);
-    if (target) sendText(target.socket, envelope.text);
+    // A device whose socket is gone keeps what is sent to it in its delivery
+    // session, if it has one, for when it resumes.
+    const target = hub.registry.get(envelope.user, envelope.device)?.socket ??
+      hub.deliveryLinks.parked(envelope.user, envelope.device);
+    if (target) sendText(target, envelope.text);
     return;
   }
   for (const target of hub.registry.devices(envelope.user)) {

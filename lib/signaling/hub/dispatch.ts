@@ -39,6 +39,9 @@ const routes: { [T in ClientType]: Route<T> } = {
   "call:end": endCall,
   "call:resume": resumeCall,
   ping: (_hub, session) => send(session.socket, { type: "pong", payload: {} }),
+  ack: (_hub, session, payload) => {
+    if (payload.request) session.delivery?.acknowledgeNow();
+  },
 };
 
 /** The size in bytes of a binary frame, however the socket hands it over. */
@@ -78,6 +81,11 @@ export function receive(
     );
   }
   const { type, payload } = parsed.message;
+  if (
+    session.delivery && !session.delivery.arrived(type, parsed.seq, parsed.ack)
+  ) {
+    return;
+  }
   return inOrder(
     hub,
     session,

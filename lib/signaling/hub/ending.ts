@@ -11,6 +11,28 @@ import type { HubContext } from "./context.ts";
 import { recordFinished } from "./call_history.ts";
 import { announceInCall } from "./presence.ts";
 
+/**
+ * Keeps how `call` ended for each party, for the resume grace: a device
+ * that resumes the call after its end hears how at once (`resume.ts`).
+ */
+function rememberEnd(hub: HubContext, call: Call, reason: EndReason): void {
+  const at = hub.now();
+  for (
+    const [userId, peer] of [[call.caller, call.callee], [
+      call.callee,
+      call.caller,
+    ]]
+  ) {
+    hub.endedCalls.delete(userId);
+    hub.endedCalls.set(userId, { peer, reason, at });
+  }
+  // The oldest first: those past the grace are dropped as new ones come.
+  for (const [userId, ended] of hub.endedCalls) {
+    if (ended.at > at - hub.resumeGraceMs) break;
+    hub.endedCalls.delete(userId);
+  }
+}
+
 /** Ends a call in the engine; false when it had changed meanwhile. */
 export async function endInEngine(
   hub: HubContext,
@@ -23,6 +45,7 @@ export async function endInEngine(
     return false;
   }
   forgetCall(hub, call);
+  rememberEnd(hub, call, reason);
   if (call.phase === "active") await announceInCall(hub, call, false);
   hub.observer.callEnded?.(call.caller, call.callee, reason);
   // Only the swap's winner gets here: the call is recorded once. It is

@@ -22,6 +22,7 @@
 import type { CallTable } from "../call_table.ts";
 import type { SignalingEngine, SignOut } from "../engines/engine.ts";
 import { PresenceFeed } from "../presence_feed.ts";
+import type { DeliveryLinks } from "../delivery_links.ts";
 import type { Registry } from "../registry.ts";
 import type { Session, SignalingSocket } from "../session.ts";
 import { announceMissedCount } from "./call_history.ts";
@@ -63,6 +64,11 @@ export class SignalingHub {
       );
     }
     this.#hub = hub;
+  }
+
+  /** The delivery sessions of this instance's devices (`delivery=1`). */
+  get deliveryLinks(): DeliveryLinks {
+    return this.#hub.deliveryLinks;
   }
 
   /** This instance's connected users and their devices. */
@@ -140,6 +146,7 @@ export class SignalingHub {
   /** Stops the engine: other instances no longer reach this one. */
   stop(): Promise<void> {
     this.#hub.presence?.stop();
+    this.#hub.deliveryLinks.clear();
     stopRetryingHangups(this.#hub);
     return this.#hub.engine.close();
   }

@@ -3,6 +3,7 @@
  * observers, what a session brings when it joins, and the defaults.
  * @module
  */
+import type { DeliverySessionInfo } from "../../protocol.ts";
 import type { EndReason, ErrorCode, RelayedType } from "../../protocol.ts";
 import type { Call } from "../call.ts";
 import type { SignalingEngine, SignOut } from "../engines/engine.ts";
@@ -111,6 +112,16 @@ export interface JoinOptions {
   heartbeat?: boolean;
   /** The client takes the caller's offer while it rings (see `Session.prepares`). */
   prepares?: boolean;
+  /** With `delivery=1`: the device's delivery session and what `session:ready` says of it. */
+  delivery?: { link: DeliveryHook; info: DeliverySessionInfo };
+}
+
+/** What the hub asks of a device's delivery session about each frame. */
+export interface DeliveryHook {
+  /** A frame with these numbers arrived: whether its message is to be handled (not a duplicate). */
+  arrived(type: string, seq?: number, ack?: number): boolean;
+  /** The page asked for the server's acknowledgement now. */
+  acknowledgeNow(): void;
 }
 
 /** How long a heartbeat session may stay silent before it is closed as dead. */

@@ -1,9 +1,10 @@
 /**
  * `call:resume`: a device reconnected in a call, perhaps to another
  * instance, perhaps after the server restarted. A call the engine kept moves
- * to where the device is now; a call it lost (a restart) is restored once
- * the other party resumes it too, or ends with `peer-gone` after the grace
- * period.
+ * to where the device is now; a call that ended while the device was away
+ * is answered with its end at once; a call it lost (a restart) is restored
+ * once the other party resumes it too, or ends with `peer-gone` after the
+ * grace period.
  * @module
  */
 import type { PayloadOf } from "../../protocol.ts";
@@ -44,6 +45,15 @@ export function resumeCall(
     }
     if (await hub.engine.callOf(userId)) {
       sendError(hub, session, "already-in-call", undefined, "call:resume");
+      return true;
+    }
+    const ended = hub.endedCalls.get(userId);
+    if (ended?.peer === peer && ended.at > hub.now() - hub.resumeGraceMs) {
+      // It ended while this device was away: say how, at once.
+      send(session.socket, {
+        type: "call:end",
+        payload: { from: peer, to: userId, reason: ended.reason },
+      });
       return true;
     }
     const theirs = hub.resumeClaims.get(peer);

@@ -36,6 +36,7 @@ export function connect(
     deviceId: join.deviceId ?? newDeviceId(secureRandom),
     socket,
     prepares: join.prepares === true,
+    delivery: join.delivery?.link,
   };
   const replaced = hub.registry.add(session);
   if (replaced) {
@@ -55,6 +56,7 @@ export function connect(
       iceServers: join.iceServers ?? [],
       iceTransportPolicy: hub.iceTransportPolicy,
       presence: hub.presence !== null,
+      ...(join.delivery && { delivery: join.delivery.info }),
     },
   });
   // Frames that arrive meanwhile wait until the device is recorded.

@@ -1,0 +1,176 @@
+/**
+ * The server's end of one device's delivery session (`delivery=1`): it
+ * numbers what the server sends the device that belongs to a call or a
+ * ring, keeps it until the page acknowledges it, and sends it again, in
+ * order, on the device's next socket when the page resumes the session; it
+ * takes each of the page's numbered messages once, and acknowledges them
+ * within `ACK_DELAY_MS`. A socket that leaves what was sent unacknowledged
+ * for `UNACKED_DEADLINE_MS` is asked for an acknowledgement and, with none
+ * in as long again, given up: nothing more is written into it, and what it
+ * missed waits for the device's next socket. The session outlives its
+ * socket by the resume grace. Runtime-free: the socket and the timers are
+ * handed in. See docs/protocol.md, "Delivery".
+ * @module
+ */
+import { DeliveryLog } from "../delivery_log.ts";
+import { CLOSE_CODES, isDeliveredFromServer } from "../protocol.ts";
+import type { SignalingSocket } from "./session.ts";
+import type { Timers } from "./timers.ts";
+
+/** How long an acknowledgement of the page's messages may wait for a frame to ride on. */
+export const ACK_DELAY_MS = 250;
+/** How long what was sent may go unacknowledged before the socket is asked, then given up. */
+export const UNACKED_DEADLINE_MS = 2_000;
+
+/** The message type a server text carries: the texts are `{"type":"…",…}`. */
+function typeOf(text: string): string {
+  return text.startsWith('{"type":"')
+    ? text.slice(9, text.indexOf('"', 9))
+    : "";
+}
+
+/** One device's delivery session. */
+export class DeliveryLink {
+  #log = new DeliveryLog<string>();
+  #socket: SignalingSocket | null = null;
+  #ackTimer: unknown = null;
+  #deadlineTimer: unknown = null;
+  /** Whether the socket has been asked for an acknowledgement and not answered. */
+  #asked = false;
+
+  /** `id` names the session for the page to resume it. */
+  constructor(readonly id: string, private readonly timers: Timers) {}
+
+  /** How many of the page's messages the server has taken. */
+  get received(): number {
+    return this.#log.received;
+  }
+
+  /**
+   * The device's new socket: from now on everything goes on it. `received`
+   * is how many of the server's messages the page says it has.
+   */
+  attach(socket: SignalingSocket, received: number): void {
+    this.#log.acked(received);
+    this.#socket = socket;
+    this.#asked = false;
+    this.#clearDeadline();
+  }
+
+  /** Sends again, in order, what the page has not acknowledged: after `session:ready` on a resumed session. */
+  replay(): void {
+    for (const { seq, message } of this.#log.unacked()) {
+      this.#write(message, seq);
+    }
+    if (this.#log.waiting) this.#armDeadline();
+  }
+
+  /** `socket` closed; true when the session now has none and waits for the next one. */
+  detach(socket: SignalingSocket): boolean {
+    if (this.#socket === socket) {
+      this.#socket = null;
+      this.#clearDeadline();
+    }
+    return this.#socket === null;
+  }
+
+  /** Sends a server text: numbered and kept when it belongs to a call or a ring. */
+  send(text: string): void {
+    if (!isDeliveredFromServer(typeOf(text))) {
+      this.#write(text);
+      return;
+    }
+    const seq = this.#log.add(text, text.length);
+    if (seq === null) {
+      // More unacknowledged than a session may hold: the session is reset.
+      const socket = this.#socket;
+      this.dispose();
+      socket?.close(CLOSE_CODES.backlog, "delivery backlog");
+      return;
+    }
+    this.#write(text, seq);
+    this.#armDeadline();
+  }
+
+  /**
+   * A frame of the page's arrived with these numbers: whether its message
+   * is to be handled (false for a duplicate or one out of order).
+   */
+  arrived(type: string, seq?: number, ack?: number): boolean {
+    if (ack !== undefined) this.#acked(ack);
+    if (type === "ack") return true;
+    if (seq === undefined) return true;
+    const arrival = this.#log.arrived(seq);
+    this.#ackSoon();
+    return arrival === "next";
+  }
+
+  /** The page asked for an acknowledgement now. */
+  acknowledgeNow(): void {
+    this.#sendAck(true);
+  }
+
+  /** Forgets everything: the session is over. */
+  dispose(): void {
+    this.#socket = null;
+    this.#clearDeadline();
+    if (this.#ackTimer !== null) this.timers.clear(this.#ackTimer);
+    this.#ackTimer = null;
+    this.#log.reset();
+  }
+
+  #acked(count: number): void {
+    this.#log.acked(count);
+    this.#asked = false;
+    this.#clearDeadline();
+    if (this.#log.waiting) this.#armDeadline();
+  }
+
+  #ackSoon(): void {
+    this.#ackTimer ??= this.timers.set(() => {
+      this.#ackTimer = null;
+      if (this.#log.ackDue) this.#sendAck(false);
+    }, ACK_DELAY_MS);
+  }
+
+  #sendAck(always: boolean): void {
+    if (!always && !this.#log.ackDue) return;
+    this.#write('{"type":"ack","payload":{}}');
+  }
+
+  /** Writes `text` with its number and the acknowledgement due, if any, in front. */
+  #write(text: string, seq?: number): void {
+    const socket = this.#socket;
+    if (!socket) return;
+    const fields = (seq === undefined ? "" : `"seq":${seq},`) +
+      (this.#log.received > 0 ? `"ack":${this.#log.acknowledge()},` : "");
+    try {
+      socket.send(fields ? `{${fields}${text.slice(1)}` : text);
+    } catch {
+      // The socket is closing: what it missed waits for the next one.
+    }
+  }
+
+  #armDeadline(): void {
+    if (this.#deadlineTimer !== null || !this.#socket) return;
+    this.#deadlineTimer = this.timers.set(() => {
+      this.#deadlineTimer = null;
+      const socket = this.#socket;
+      if (!this.#log.waiting || !socket) return;
+      if (!this.#asked) {
+        this.#asked = true;
+        this.#write('{"type":"ack","payload":{"request":true}}');
+        this.#armDeadline();
+        return;
+      }
+      // Nothing came back: the socket is dead even if it looks open.
+      this.#socket = null;
+      socket.close(CLOSE_CODES.silent, "no acknowledgement");
+    }, UNACKED_DEADLINE_MS);
+  }
+
+  #clearDeadline(): void {
+    if (this.#deadlineTimer !== null) this.timers.clear(this.#deadlineTimer);
+    this.#deadlineTimer = null;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The delivery sessions of this instance's devices, by user and device: a
+ * device's socket opens one or resumes it (when it names the session's id),
+ * and a session whose socket closed is kept for the resume grace, taking
+ * what is sent to its device meanwhile, before it is forgotten.
+ * @module
+ */
+import type { DeliverySessionInfo } from "../protocol.ts";
+import { DeliveryLink } from "./delivery_link.ts";
+import type { SignalingSocket } from "./session.ts";
+import type { Timers } from "./timers.ts";
+
+/** A random session id: 16 bytes, base64url. */
+function newSessionId(): string {
+  return crypto.getRandomValues(new Uint8Array(16)).toBase64({
+    alphabet: "base64url",
+    omitPadding: true,
+  });
+}
+
+/** Delivery sessions by device, kept for `graceMs` once their socket closes. */
+export class DeliveryLinks {
+  #links = new Map<string, { link: DeliveryLink; expiry: unknown }>();
+
+  constructor(
+    private readonly timers: Timers,
+    private readonly graceMs: number,
+  ) {}
+
+  /**
+   * The delivery session for `socket`, the device's new one: the one named
+   * `resume` if this instance still has it (its unacknowledged messages
+   * then go again after `session:ready`), else a new one.
+   */
+  open(
+    userId: string,
+    deviceId: string,
+    resume: string | null,
+    received: number,
+    socket: SignalingSocket,
+  ): { link: DeliveryLink; info: DeliverySessionInfo } {
+    const key = `${userId} ${deviceId}`;
+    const kept = this.#links.get(key);
+    if (kept?.expiry) this.timers.clear(kept.expiry);
+    const resumed = kept !== undefined && kept.link.id === resume;
+    if (kept && !resumed) kept.link.dispose();
+    const link = resumed
+      ? kept.link
+      : new DeliveryLink(newSessionId(), this.timers);
+    this.#links.set(key, { link, expiry: null });
+    link.attach(socket, resumed ? received : 0);
+    return {
+      link,
+      info: { session: link.id, received: link.received, resumed },
+    };
+  }
+
+  /** `socket` of `link` closed: the session waits the grace period for the device. */
+  closed(
+    userId: string,
+    deviceId: string,
+    link: DeliveryLink,
+    socket: SignalingSocket,
+  ): void {
+    if (!link.detach(socket)) return;
+    const key = `${userId} ${deviceId}`;
+    const kept = this.#links.get(key);
+    if (kept?.link !== link) return;
+    kept.expiry = this.timers.set(() => {
+      if (this.#links.get(key)?.link !== link) return;
+      this.#links.delete(key);
+      link.dispose();
+    }, this.graceMs);
+  }
+
+  /** Where what is sent to a device with no socket here goes: its kept session, if any. */
+  parked(userId: string, deviceId: string): SignalingSocket | undefined {
+    const link = this.#links.get(`${userId} ${deviceId}`)?.link;
+    return link && {
+      send: (text) => link.send(text),
+      close: () => {},
+    };
+  }
+
+  /** Sessions kept now. */
+  get size(): number {
+    return this.#links.size;
+  }
+
+  /** Forgets every session, e.g. when the server stops. */
+  clear(): void {
+    for (const { link, expiry } of this.#links.values()) {
+      if (expiry) this.timers.clear(expiry);
+      link.dispose();
+    }
+    this.#links.clear();
+  }
+}
