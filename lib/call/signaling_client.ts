@@ -72,8 +72,15 @@ export function signalingUrl(
 }
 
 /** Connects to the page's own server with the browser's WebSocket. */
-export const connectWebSocket: SignalingConnector = (credentials, handlers) => {
-  const socket = new WebSocket(signalingUrl(location, credentials));
+export const connectWebSocket: SignalingConnector = (credentials, handlers) =>
+  webSocketConnector(location)(credentials, handlers);
+
+/** Connects with the platform's WebSocket to the server at `server` (a page's `location`, or a test's). */
+export const webSocketConnector = (
+  server: { protocol: string; host: string },
+): SignalingConnector =>
+(credentials, handlers) => {
+  const socket = new WebSocket(signalingUrl(server, credentials));
   socket.onmessage = (event) => {
     if (typeof event.data !== "string") return;
     let frame: ServerFrame;

@@ -1,0 +1,271 @@
+/**
+ * The delivery layer against a network that loses things: the page's own
+ * signaling session (`lib/call/signaling_session.ts`) in 300 scripted
+ * clients, through a proxy that stalls, blackholes, resets and delays
+ * their connections at random moments, to the server in its own process.
+ * Every message of every call arrives exactly once and in order, every
+ * call ends with the right reason on both sides, and the server is left
+ * with no call. Then the cases one by one, over raw sockets: a hang-up
+ * written into a socket that died reaches the page on its next socket, and
+ * a call that ended while a device was away is answered at once.
+ */
+import assert from "node:assert/strict";
+import type { ClientMessage, ServerMessage } from "../lib/protocol.ts";
+import { webSocketConnector } from "../lib/call/signaling_client.ts";
+import { SignalingSession } from "../lib/call/signaling_session.ts";
+import { startAppProcess } from "./support/app_process.ts";
+import { needsPermissions } from "./support/environment.ts";
+import { type FaultPlan, startFaultProxy } from "./support/fault_proxy.ts";
+
+/** A scripted client: the page's session, what it heard, and a way to wait for it. */
+class Client {
+  readonly heard: ServerMessage[] = [];
+  readonly session: SignalingSession;
+  dials = 0;
+  #waiters: (() => void)[] = [];
+
+  constructor(readonly userId: string, port: number) {
+    const connect = webSocketConnector({
+      protocol: "http:",
+      host: `127.0.0.1:${port}`,
+    });
+    this.session = new SignalingSession({
+      connect: (credentials, handlers) => {
+        this.dials++;
+        return connect(credentials, handlers);
+      },
+      setTimeout: (callback, ms) => setTimeout(callback, ms),
+      clearTimeout: (handle) => clearTimeout(handle as number),
+      random: Math.random,
+    }, {
+      onMessage: (message) => {
+        this.heard.push(message);
+        for (const wake of this.#waiters.splice(0)) wake();
+      },
+      onReady: () => {
+        for (const wake of this.#waiters.splice(0)) wake();
+      },
+      onSignedOut: (sentence) => {
+        if (this.#joined) {
+          this.fatal = `${userId} was signed out: ${sentence}`;
+          return;
+        }
+        // The first dial met a fault: join again, as a person would.
+        setTimeout(() => this.session.open({ userId }), 100);
+      },
+    });
+    this.session.open({ userId });
+  }
+
+  /** Why the client cannot go on, if it cannot. */
+  fatal: string | null = null;
+  #joined = false;
+
+  send(message: ClientMessage): void {
+    this.session.send(message);
+  }
+
+  /** Waits until it heard a message with `tag`; fails after `timeoutMs`. */
+  async heardTag(tag: string, timeoutMs = 120_000): Promise<ServerMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.heard.find((m) =>
+        (m.payload as { tag?: string }).tag === tag
+      );
+      if (found) return found;
+      if (this.fatal) throw new Error(this.fatal);
+      if (Date.now() > deadline) {
+        throw new Error(`${this.userId} never heard ${tag}`);
+      }
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        setTimeout(resolve, 1_000);
+      });
+    }
+  }
+
+  /** Waits until signed in. */
+  async ready(): Promise<void> {
+    while (this.session.state.value !== "signed-in") {
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+    this.#joined = true;
+  }
+
+  /** The tags of the call messages it heard, in order. */
+  tags(): string[] {
+    return this.heard.map((m) => (m.payload as { tag?: string }).tag ?? m.type);
+  }
+}
+
+/** One call's whole exchange, `caller` to `callee`, ended by `ender`; `id` tags its messages. */
+async function call(
+  id: string,
+  caller: Client,
+  callee: Client,
+  ender: Client,
+): Promise<void> {
+  const to = (client: Client) => client.userId;
+  caller.send({
+    type: "call:request",
+    payload: {
+      to: to(callee),
+      hasVideo: true,
+      hasAudio: true,
+      tag: `${id}:request`,
+    } as never,
+  });
+  await callee.heardTag(`${id}:request`);
+  callee.send({
+    type: "call:response",
+    payload: { to: to(caller), accepted: true, tag: `${id}:response` } as never,
+  });
+  await caller.heardTag(`${id}:response`);
+  caller.send({
+    type: "webrtc:offer",
+    payload: {
+      to: to(callee),
+      offer: { type: "offer", sdp: `v=0 ${id}` },
+      tag: `${id}:offer`,
+    } as never,
+  });
+  const candidates = (from: Client, other: Client, side: string) => {
+    for (let i = 1; i <= 3; i++) {
+      from.send({
+        type: "webrtc:candidate",
+        payload: {
+          to: to(other),
+          candidate: {
+            candidate: `candidate:${i}`,
+            sdpMid: "0",
+            sdpMLineIndex: 0,
+          },
+          tag: `${id}:${side}${i}`,
+        } as never,
+      });
+    }
+  };
+  await callee.heardTag(`${id}:offer`);
+  callee.send({
+    type: "webrtc:answer",
+    payload: {
+      to: to(caller),
+      answer: { type: "answer", sdp: "v=0" },
+      tag: `${id}:answer`,
+    } as never,
+  });
+  candidates(callee, caller, "callee");
+  await caller.heardTag(`${id}:answer`);
+  candidates(caller, callee, "caller");
+  await Promise.all([
+    caller.heardTag(`${id}:callee3`),
+    callee.heardTag(`${id}:caller3`),
+  ]);
+  const other = ender === caller ? callee : caller;
+  ender.send({
+    type: "call:end",
+    payload: { to: to(other), reason: "hangup", tag: `${id}:end` } as never,
+  });
+  const end = await other.heardTag(`${id}:end`);
+  assert.equal(end.type, "call:end");
+  assert.deepEqual(
+    [end.payload.from, (end.payload as { reason?: string }).reason],
+    [ender.userId, "hangup"],
+    `${id} ends with the right reason`,
+  );
+}
+
+/** What each side of the call `id` must hear, in order, exactly once. */
+function expected(id: string, callerEnds: boolean) {
+  const candidates = (side: string) =>
+    [1, 2, 3].map((i) => `${id}:${side}${i}`);
+  return {
+    caller: [
+      `${id}:response`,
+      `${id}:answer`,
+      ...candidates("callee"),
+      ...(callerEnds ? [] : [`${id}:end`]),
+    ],
+    callee: [
+      `${id}:request`,
+      `${id}:offer`,
+      ...candidates("caller"),
+      ...(callerEnds ? [`${id}:end`] : []),
+    ],
+  };
+}
+
+const PLAN: FaultPlan = {
+  seed: Number(Deno.env.get("NEXUS_FAULT_SEED") ?? Date.now() % 100_000),
+  chance: 0.6,
+  withinMs: 8_000,
+  longestMs: 4_000,
+};
+
+Deno.test({
+  name:
+    "delivery: 300 calls through a proxy that stalls, blackholes, resets and delays connections: every message once, in order; every call ended right; none left open",
+  ignore: needsPermissions(),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const app = await startAppProcess({
+      NEXUS_MAX_CONNECTIONS_PER_IP: "5000",
+      // Longer than any fault here lasts: no call ends for a device away.
+      NEXUS_RESUME_GRACE_MS: "120000",
+      NEXUS_PRESENCE: "off",
+    });
+    const proxy = startFaultProxy(app.port, PLAN);
+    console.log(`fault seed ${PLAN.seed} (NEXUS_FAULT_SEED to run it again)`);
+    const pairs = Array.from({ length: 150 }, (_, i) => {
+      const a = new Client(`a${i}`, proxy.port);
+      const b = new Client(`b${i}`, proxy.port);
+      return { i, a, b };
+    });
+    try {
+      await Promise.all(pairs.flatMap(({ a, b }) => [a.ready(), b.ready()]));
+      await Promise.all(pairs.map(async ({ i, a, b }) => {
+        // a calls b and hangs up; then b calls a and a hangs up.
+        await call(`c${i}x`, a, b, a);
+        await call(`c${i}y`, b, a, a);
+      }));
+      for (const { i, a, b } of pairs) {
+        const first = expected(`c${i}x`, true);
+        const second = expected(`c${i}y`, false);
+        assert.deepEqual(
+          a.tags(),
+          [...first.caller, ...second.callee],
+          a.userId,
+        );
+        assert.deepEqual(
+          b.tags(),
+          [...first.callee, ...second.caller],
+          b.userId,
+        );
+      }
+      const metrics = await (await fetch(`${app.http}/metrics`)).text();
+      assert.match(metrics, /^nexus_calls\{phase="active"\} 0$/m);
+      assert.match(metrics, /^nexus_calls\{phase="ringing"\} 0$/m);
+      const met = Object.values(proxy.faults).reduce((a, b) => a + b, 0);
+      const redials = pairs.reduce((n, { a, b }) => n + a.dials + b.dials, 0) -
+        2 * pairs.length;
+      console.log(
+        `${proxy.connections} connections, faults ${
+          JSON.stringify(proxy.faults)
+        }, ${redials} reconnects`,
+      );
+      assert.ok(met > 100, `faults were met: ${met}`);
+      assert.ok(redials > 50, `clients reconnected: ${redials}`);
+    } finally {
+      for (const { a, b } of pairs) {
+        a.session.close();
+        b.session.close();
+      }
+      await proxy.stop();
+      await app.stop();
+    }
+  },
+});
