@@ -1,6 +1,8 @@
 /**
  * Outages during a call, in the network lab: one side's network gone for
- * 10 s and back (the call recovers by itself, in Chromium and in Firefox), and the signaling server
+ * 10 s and back (the call recovers by itself, in Chromium and in Firefox,
+ * and a hang-up right after reaches that side within 3 s of the network's
+ * return), and the signaling server
  * unreachable for 20 s (media keeps flowing peer to peer, the page comes
  * back to the server and the call can still be hung up on both sides); and
  * one side gone for longer than the recovery window (both end the call in
@@ -76,6 +78,42 @@ Deno.test({
               await untilStatus(callee, `In call with ${alice}`);
               await callee.press("End call");
               await untilStatus(caller, `${bob} ended the call`);
+            } finally {
+              await caller.close();
+              await callee.close();
+            }
+          },
+        );
+        await t.step(
+          `one side's network gone for 10 s, and a hang-up from the other as it comes back: heard within 3 s of its return (${
+            engines.join(" calls ")
+          }, whose network goes)`,
+          async () => {
+            const [alice, bob] = [`alice3${index}`, `bob3${index}`];
+            const caller = await calls.signIn("home1a", alice, {
+              engine: engines[0] as CallPage["engine"],
+            });
+            const callee = await calls.signIn("home2", bob, {
+              engine: engines[1] as CallPage["engine"],
+            });
+            try {
+              await placeCall(caller, alice, callee, bob);
+              lab.cutOff(lab.hosts.home2.namespace);
+              await sleep(10_000);
+              const back = Date.now();
+              lab.reconnect(lab.hosts.home2.namespace);
+              // The callee's socket died with its network; the server
+              // writes the hang-up into it, or keeps it for the next one.
+              await sleep(1_000);
+              await caller.press("End call");
+              await untilStatus(callee, `${alice} ended the call`, 10_000);
+              const ended = Date.now() - back;
+              console.log(
+                `a hang-up 1 s after the network came back: heard ${ended} ms after it came back (${
+                  engines.join(" / ")
+                })`,
+              );
+              assert.ok(ended < 3_000, `${ended} ms`);
             } finally {
               await caller.close();
               await callee.close();

@@ -144,6 +144,7 @@ export class CallMachine {
         if (this.#isFree()) this.notice.value = sentence;
         else this.#end(sentence);
       },
+      urgent: () => !this.#isFree(),
     });
     // The old socket and media path may be dead on a network that is gone: both move at
     // once, instead of after the seconds the stall watch and the heartbeat take.
@@ -485,6 +486,8 @@ export class CallMachine {
         if (state === "connected" && this.connectedAt.value === null) {
           this.connectedAt.value = Date.now();
         }
+        // Media flows again: the network is back, and so may the server be.
+        if (state === "connected") this.signaling.retryNow();
       },
       quality: (quality) => {
         this.quality.value = quality;

@@ -6,6 +6,7 @@ import {
   HEARTBEAT_MS,
   HEARTBEAT_TIMEOUT_MS,
   MAX_BACKOFF_MS,
+  URGENT_BACKOFF_MS,
 } from "./signaling_session.ts";
 import type { ServerMessage } from "../protocol.ts";
 import { FakeMediaStream, FakeTrack } from "../../tests/support/fake_webrtc.ts";
@@ -319,7 +320,7 @@ Deno.test("call machine: a call survives the signaling socket dropping, and is r
     s.media.tracks().every((track) => track.readyState === "live"),
     "media keeps flowing",
   );
-  s.timers.advance(MAX_BACKOFF_MS);
+  s.timers.advance(URGENT_BACKOFF_MS);
   s.ready();
   assert.deepEqual(s.sent.at(-1), {
     type: "call:resume",
@@ -819,7 +820,7 @@ Deno.test("call machine: an ICE-restart offer sent into a socket that died is ma
   assert.equal(pc.signalingState, "have-local-offer");
   // The socket was dead: the offer went nowhere. It reconnects and resumes.
   s.dropConnection();
-  s.timers.advance(MAX_BACKOFF_MS);
+  s.timers.advance(URGENT_BACKOFF_MS);
   s.ready();
   await s.settle();
   assertOfferedAgainOnResume(s);
@@ -836,7 +837,7 @@ Deno.test("call machine: the device's network changes mid-call: a fresh socket a
   networkChanged();
   assert.equal(s.closedByClient(), 1);
   assert.equal(s.machine.signaling.state.value, "reconnecting");
-  s.timers.advance(MAX_BACKOFF_MS);
+  s.timers.advance(URGENT_BACKOFF_MS);
   s.ready();
   await s.settle();
   assertOfferedAgainOnResume(s);
@@ -861,7 +862,7 @@ Deno.test("call machine: the device's network changes mid-call, with a lasting c
   s.peers[0].emitTrack(new FakeMediaStream([new FakeTrack("video")]));
   await s.machine.toggleRecording();
   networkChanged();
-  s.timers.advance(MAX_BACKOFF_MS);
+  s.timers.advance(URGENT_BACKOFF_MS);
   s.ready();
   await s.settle();
   assertOfferedAgainOnResume(s);

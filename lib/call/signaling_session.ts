@@ -51,6 +51,13 @@ export interface SessionEvents {
   onReady(resumed: boolean): void;
   /** Signed out for good (not reconnecting), with the reason in words. */
   onSignedOut(sentence: string): void;
+  /**
+   * Whether the page needs the server back soon (a call is under way): it
+   * then reconnects at least every `URGENT_BACKOFF_MS`, and gives up a dial
+   * not open within `URGENT_DIAL_MS`, so that a hang-up waiting on the server
+   * reaches it within seconds of the network's return.
+   */
+  urgent?(): boolean;
 }
 
 /** How often the page checks that the server still answers. */
@@ -63,6 +70,13 @@ export const ACK_DELAY_MS = 250;
 export const UNACKED_DEADLINE_MS = 2_000;
 /** The longest wait between two reconnect attempts. */
 export const MAX_BACKOFF_MS = 10_000;
+/** The longest wait between two reconnect attempts while a call is under way. */
+export const URGENT_BACKOFF_MS = 500;
+/**
+ * How long a dial may take to open while a call is under way before it is
+ * made anew: one made while the network was gone waits in TCP's own backoff.
+ */
+export const URGENT_DIAL_MS = 2_000;
 const FIRST_BACKOFF_MS = 500;
 
 /** One page's connection to the signaling server. */
@@ -108,6 +122,7 @@ export class SignalingSession {
   #delivering = false;
   #ackTimer: unknown = null;
   #unackedTimer: unknown = null;
+  #dialTimer: unknown = null;
 
   constructor(deps: SessionDeps, events: SessionEvents) {
     this.#deps = deps;
@@ -146,6 +161,25 @@ export class SignalingSession {
     connection.close();
     this.#stopTimers();
     this.state.value = "reconnecting";
+    this.#dial();
+  }
+
+  /**
+   * Dials now, for when the network is known to be back (a call's media
+   * flows again) while the socket is away: instead of waiting out the
+   * backoff, or a dial made while the network was gone, whose connection
+   * attempt waits in TCP's own backoff (its next try may be seconds away).
+   */
+  retryNow(): void {
+    if (this.state.value !== "reconnecting") return;
+    if (this.#retryTimer !== null) {
+      this.#deps.clearTimeout(this.#retryTimer);
+      this.#retryTimer = null;
+    } else {
+      const pending = this.#connection;
+      this.#connection = null;
+      pending?.close();
+    }
     this.#dial();
   }
 
@@ -240,6 +274,10 @@ export class SignalingSession {
     }, {
       onMessage: (frame) => {
         if (this.#connection !== connection) return;
+        if (this.#dialTimer !== null) {
+          this.#deps.clearTimeout(this.#dialTimer);
+          this.#dialTimer = null;
+        }
         this.#heard();
         if (this.#delivered(frame)) this.#receive(frame);
       },
@@ -250,6 +288,17 @@ export class SignalingSession {
       },
     });
     this.#connection = connection;
+    if (this.#dialTimer !== null) this.#deps.clearTimeout(this.#dialTimer);
+    this.#dialTimer = null;
+    if (this.#events.urgent?.()) {
+      this.#dialTimer = this.#deps.setTimeout(() => {
+        this.#dialTimer = null;
+        if (this.#connection !== connection) return;
+        this.#connection = null;
+        connection.close();
+        this.#dropped(1006, "the server did not answer the dial");
+      }, URGENT_DIAL_MS);
+    }
   }
 
   #receive(message: ServerMessage): void {
@@ -360,7 +409,7 @@ export class SignalingSession {
     const restarting = code === CLOSE_CODES.restarting;
     this.state.value = "reconnecting";
     const backoff = Math.min(
-      MAX_BACKOFF_MS,
+      this.#events.urgent?.() ? URGENT_BACKOFF_MS : MAX_BACKOFF_MS,
       FIRST_BACKOFF_MS * 2 ** this.#attempt,
     );
     const delay = restarting && this.#attempt === 0
@@ -410,12 +459,13 @@ export class SignalingSession {
         this.#deadlineTimer,
         this.#ackTimer,
         this.#unackedTimer,
+        this.#dialTimer,
       ]
     ) {
       if (timer !== null) this.#deps.clearTimeout(timer);
     }
     this.#retryTimer = this.#heartbeatTimer = this.#deadlineTimer = null;
-    this.#ackTimer = this.#unackedTimer = null;
+    this.#ackTimer = this.#unackedTimer = this.#dialTimer = null;
   }
 
   #signedOut(): void {

@@ -23,12 +23,14 @@ import {
   MAX_BACKOFF_MS,
   SignalingSession,
   UNACKED_DEADLINE_MS,
+  URGENT_BACKOFF_MS,
+  URGENT_DIAL_MS,
 } from "./signaling_session.ts";
 
 const ICE: RTCIceServer[] = [{ urls: "stun:127.0.0.1:3478" }];
 
-/** A session signing in as alice, with each dial's handlers and what it sent. */
-function session() {
+/** A session signing in as alice, with each dial's handlers and what it sent; `urgent` while a call is under way. */
+function session(urgent = false) {
   const timers = new ManualTimers();
   const dials: { credentials: Credentials; handlers: SignalingHandlers }[] = [];
   const sent: unknown[] = [];
@@ -47,6 +49,7 @@ function session() {
     onMessage: (message) => heard.push(message),
     onReady: (resumed) => readies.push(resumed),
     onSignedOut: (sentence) => signedOut.push(sentence),
+    urgent: () => urgent,
   });
   const server = (frame: ServerFrame) =>
     dials.at(-1)!.handlers.onMessage(frame);
@@ -310,4 +313,43 @@ Deno.test("signaling session: a session the server could not resume starts anew 
   const after = s.sent.length;
   s.timers.advance(MAX_BACKOFF_MS);
   assert.equal(s.sent.length, after);
+});
+
+Deno.test("signaling session: retrying now dials at once while reconnecting, and does nothing otherwise", () => {
+  const s = session();
+  s.ready({ session: "s1", received: 0, resumed: false });
+  s.signaling.retryNow();
+  assert.equal(s.dials.length, 1, "signed in: nothing to retry");
+  s.drop();
+  s.timers.advance(MAX_BACKOFF_MS);
+  s.drop();
+  assert.equal(s.dials.length, 2);
+  s.signaling.retryNow();
+  assert.equal(s.dials.length, 3, "dialled without waiting out the backoff");
+  // That dial waits on a network that was gone: it is made anew, and only the new one counts.
+  const stale = s.dials.at(-1)!;
+  s.signaling.retryNow();
+  assert.equal(s.dials.length, 4);
+  stale.handlers.onClose(1006, "");
+  assert.equal(s.signaling.state.value, "reconnecting");
+  s.ready({ session: "s1", received: 0, resumed: true });
+  assert.equal(s.signaling.state.value, "signed-in");
+});
+
+Deno.test("signaling session: during a call it reconnects at least every 0.5 s, and a dial not open in 2 s is made anew", () => {
+  const s = session(true);
+  s.ready({ session: "s1", received: 0, resumed: false });
+  for (let i = 0; i < 6; i++) {
+    s.drop();
+    s.timers.advance(URGENT_BACKOFF_MS);
+  }
+  assert.equal(s.dials.length, 7, "no backoff past half a second");
+  // This dial hangs (the network is gone): it is given up and made anew.
+  s.timers.advance(URGENT_DIAL_MS);
+  assert.equal(s.signaling.state.value, "reconnecting");
+  s.timers.advance(URGENT_BACKOFF_MS);
+  assert.equal(s.dials.length, 8);
+  s.ready({ session: "s1", received: 0, resumed: true });
+  s.timers.advance(URGENT_DIAL_MS);
+  assert.equal(s.signaling.state.value, "signed-in", "an open dial is kept");
 });

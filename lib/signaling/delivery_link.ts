@@ -6,10 +6,12 @@
  * takes each of the page's numbered messages once, and acknowledges them
  * within `ACK_DELAY_MS`. A socket that leaves what was sent unacknowledged
  * for `UNACKED_DEADLINE_MS` is asked for an acknowledgement and, with none
- * in as long again, given up: nothing more is written into it, and what it
- * missed waits for the device's next socket. The session outlives its
- * socket by the resume grace. Runtime-free: the socket and the timers are
- * handed in. See docs/protocol.md, "Delivery".
+ * in as long again, written to no more: what it misses waits for the
+ * device's next socket, or for this one to speak again (it was only slow).
+ * Whether the device is gone the hub still decides, by its heartbeat, so a
+ * call keeps its whole recovery window. The session outlives its socket by
+ * the resume grace. Runtime-free: the socket and the timers are handed in.
+ * See docs/protocol.md, "Delivery".
  * @module
  */
 import { DeliveryLog } from "../delivery_log.ts";
@@ -33,6 +35,8 @@ function typeOf(text: string): string {
 export class DeliveryLink {
   #log = new DeliveryLog<string>();
   #socket: SignalingSocket | null = null;
+  /** A socket written to no more for want of acknowledgements, until it speaks again. */
+  #silent: SignalingSocket | null = null;
   #ackTimer: unknown = null;
   #deadlineTimer: unknown = null;
   /** Whether the socket has been asked for an acknowledgement and not answered. */
@@ -53,6 +57,7 @@ export class DeliveryLink {
   attach(socket: SignalingSocket, received: number): void {
     this.#log.acked(received);
     this.#socket = socket;
+    this.#silent = null;
     this.#asked = false;
     this.#clearDeadline();
   }
@@ -71,6 +76,7 @@ export class DeliveryLink {
       this.#socket = null;
       this.#clearDeadline();
     }
+    if (this.#silent === socket) this.#silent = null;
     return this.#socket === null;
   }
 
@@ -97,6 +103,13 @@ export class DeliveryLink {
    * is to be handled (false for a duplicate or one out of order).
    */
   arrived(type: string, seq?: number, ack?: number): boolean {
+    if (this.#silent) {
+      // The socket written to no more speaks: it was slow, not dead.
+      this.#socket = this.#silent;
+      this.#silent = null;
+      this.#asked = false;
+      this.replay();
+    }
     if (ack !== undefined) this.#acked(ack);
     if (type === "ack") return true;
     if (seq === undefined) return true;
@@ -112,7 +125,7 @@ export class DeliveryLink {
 
   /** Forgets everything: the session is over. */
   dispose(): void {
-    this.#socket = null;
+    this.#socket = this.#silent = null;
     this.#clearDeadline();
     if (this.#ackTimer !== null) this.timers.clear(this.#ackTimer);
     this.#ackTimer = null;
@@ -163,9 +176,9 @@ export class DeliveryLink {
         this.#armDeadline();
         return;
       }
-      // Nothing came back: the socket is dead even if it looks open.
+      // Nothing came back: the socket may be dead even if it looks open.
       this.#socket = null;
-      socket.close(CLOSE_CODES.silent, "no acknowledgement");
+      this.#silent = socket;
     }, UNACKED_DEADLINE_MS);
   }
 
