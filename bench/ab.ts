@@ -4,7 +4,9 @@
  * one by default) and this checkout. Each run starts REF's server, measures,
  * then this checkout's, so slow drift of the machine falls on both alike.
  * Prints each run and the medians of p50, p99 and server CPU per message,
- * and the ratio this/REF.
+ * and the ratio this/REF. With `--delivery`, this checkout's load clients
+ * speak the delivery layer (REF's as before): the layer's cost against the
+ * commit before it.
  */
 import { parseArgs } from "node:util";
 import {
@@ -24,6 +26,7 @@ const { values, positionals } = parseArgs({
     pairs: { type: "string", default: "1000" },
     rates: { type: "string", default: "10000,20000" },
     seconds: { type: "string", default: "5" },
+    delivery: { type: "boolean", default: false },
   },
 });
 const ref = positionals[0] ?? "HEAD~1";
@@ -57,7 +60,10 @@ async function checkout(): Promise<{ root: string; remove(): void }> {
   };
 }
 
-async function measure(root: string): Promise<RelayResult[]> {
+async function measure(
+  root: string,
+  delivery: boolean,
+): Promise<RelayResult[]> {
   const server = await startServer("nexus", SERVER_CORE, {}, root);
   try {
     return await runPinned(LOAD_CORE, "bench/relay_load.ts", [
@@ -67,6 +73,7 @@ async function measure(root: string): Promise<RelayResult[]> {
       values.pairs,
       values.seconds,
       values.rates,
+      ...(delivery ? ["delivery"] : []),
     ]) as RelayResult[];
   } finally {
     await server.stop();
@@ -83,7 +90,10 @@ const results: Record<keyof typeof sides, RelayResult[][]> = {
 try {
   for (let run = 0; run < Number(values.runs); run++) {
     for (const side of ["before", "after"] as const) {
-      const steps = await measure(sides[side]);
+      const steps = await measure(
+        sides[side],
+        side === "after" && values.delivery,
+      );
       results[side].push(steps);
       console.log(
         `${side} ${run}: ` +

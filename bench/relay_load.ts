@@ -1,6 +1,10 @@
 /**
  * The relay load generator, run in its own process:
- * `relay_load.ts TARGET PORT[,PORT] SERVER_PID[,PID…] PAIRS SECONDS RATE[,RATE…]`.
+ * `relay_load.ts TARGET PORT[,PORT] SERVER_PID[,PID…] PAIRS SECONDS RATE[,RATE…] [delivery]`.
+ *
+ * With `delivery`, Nexus's clients join with `delivery=1` and speak the
+ * delivery layer as the page does: each candidate numbered (`seq`), each
+ * frame acknowledging what the client took of the server's (`ack`).
  *
  * With two ports, each pair's first client joins the first server and the
  * second client the second, so every message crosses between instances; the
@@ -14,15 +18,17 @@
 import * as hdr from "hdr-histogram-js";
 import { clientUrl, cpuTicks, type Target, TICK_US } from "./support.ts";
 
-const [target, portsText, pidsText, pairsText, secondsText, ratesText] = Deno
-  .args as [
+const [target, portsText, pidsText, pairsText, secondsText, ratesText, mode] =
+  Deno.args as [
     Target,
     string,
     string,
     string,
     string,
     string,
+    string | undefined,
   ];
+const delivery = target === "nexus" && mode === "delivery";
 const ports = portsText.split(",").map(Number);
 const serverPids = pidsText.split(",").map(Number);
 const serverTicks = () =>
@@ -35,6 +41,9 @@ interface Client {
   id: string;
   peer: string;
   socket: WebSocket;
+  /** With delivery: how many numbered messages it sent, and took of the server's. */
+  sent: number;
+  taken: number;
 }
 
 let histogram = hdr.build({
@@ -43,11 +52,15 @@ let histogram = hdr.build({
   numberOfSignificantValueDigits: 3,
 });
 let received = 0;
+/** UTF-16 units of the relayed frames received, to tell what the delivery layer adds. */
+let receivedUnits = 0;
 
 function open(id: string, peer: string, port: number): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(clientUrl(target, "127.0.0.1", port, id));
-    const client = { id, peer, socket };
+    const url = clientUrl(target, "127.0.0.1", port, id) +
+      (delivery ? `&delivery=1&deviceId=${id}` : "");
+    const socket = new WebSocket(url);
+    const client = { id, peer, socket, sent: 0, taken: 0 };
     socket.onerror = () => reject(new Error(`${id} could not connect`));
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
@@ -57,9 +70,11 @@ function open(id: string, peer: string, port: number): Promise<Client> {
       ) {
         socket.onmessage = (event) => {
           const message = JSON.parse(event.data);
+          if (typeof message.seq === "number") client.taken = message.seq;
           const sentAt = message.payload?.t;
           if (typeof sentAt !== "number") return;
           received++;
+          receivedUnits += event.data.length;
           histogram.recordValue(
             Math.max(1, Math.round((performance.now() - sentAt) * 1000)),
           );
@@ -135,7 +150,11 @@ function frame(client: Client): string {
     Math.max(0, 200 - build().length + 40),
     "x",
   );
-  return build();
+  // The same 200 bytes of message, with the delivery layer's numbers in front.
+  const text = build();
+  return delivery
+    ? `{"seq":${client.sent + 1},"ack":${client.taken},${text.slice(1)}`
+    : text;
 }
 
 /** Sends at `rate` messages per second, spread over every client, for `ms`. */
@@ -152,6 +171,7 @@ async function drive(
       const client = clients[sent++ % clients.length];
       if (client.socket.bufferedAmount < 1_000_000) {
         client.socket.send(frame(client));
+        client.sent++;
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
@@ -170,6 +190,7 @@ for (const rate of rates) {
     numberOfSignificantValueDigits: 3,
   });
   received = 0;
+  receivedUnits = 0;
   const ticksBefore = serverTicks();
   const started = performance.now();
   const sent = await drive(clients, rate, seconds * 1000);
@@ -189,6 +210,8 @@ for (const rate of rates) {
     serverCpuUsPerMessage: received
       ? Math.round(((ticks * TICK_US) / received) * 100) / 100
       : null,
+    delivery,
+    frameUnits: received ? Math.round(receivedUnits / received) : null,
   }));
 }
 for (const client of clients) client.socket.close();

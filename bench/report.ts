@@ -136,9 +136,11 @@ function find(
   target: string,
   pairs: number,
   offered: number,
+  delivery = false,
 ): RelayResult | undefined {
   return results.relay.find((r) =>
-    r.target === target && r.pairs === pairs && r.offered === offered
+    r.target === target && r.pairs === pairs && r.offered === offered &&
+    (r.delivery ?? false) === delivery
   );
 }
 
@@ -204,11 +206,11 @@ ${labels.join("\n")}
 /** Writes the README and the chart of a full run. */
 export async function renderReport(results: Results): Promise<void> {
   const rows = results.relay.map((r) =>
-    `| ${NAMES[r.target]} | ${r.pairs} | ${r.offered} | ${r.achieved} | ${
-      r.p50Ms.toFixed(2)
-    } | ${r.p99Ms.toFixed(2)} | ${r.p999Ms.toFixed(2)} | ${
-      r.serverCpuUsPerMessage.toFixed(1)
-    } |`
+    `| ${NAMES[r.target]}${
+      r.delivery ? " (`delivery=1`)" : ""
+    } | ${r.pairs} | ${r.offered} | ${r.achieved} | ${r.p50Ms.toFixed(2)} | ${
+      r.p99Ms.toFixed(2)
+    } | ${r.p999Ms.toFixed(2)} | ${r.serverCpuUsPerMessage.toFixed(1)} |`
   );
   const ratios = [
     ...new Set(results.relay.map((r) => `${r.pairs}:${r.offered}`)),
@@ -222,6 +224,23 @@ export async function renderReport(results: Results): Promise<void> {
     } | ${ratio(nexus.serverCpuUsPerMessage, peerjs.serverCpuUsPerMessage)} | ${
       nexus.p99Ms.toFixed(2)
     } vs ${peerjs.p99Ms.toFixed(2)} |`;
+  });
+  const deliveryRows = [
+    ...new Set(results.relay.map((r) => `${r.pairs}:${r.offered}`)),
+  ].flatMap((step) => {
+    const [pairs, offered] = step.split(":").map(Number);
+    const plain = find(results, "nexus", pairs, offered);
+    const layered = find(results, "nexus", pairs, offered, true);
+    if (!plain || !layered) return [];
+    return [
+      `| ${pairs} × ${offered} msg/s | ${
+        plain.serverCpuUsPerMessage.toFixed(1)
+      } → ${layered.serverCpuUsPerMessage.toFixed(1)} µs (${
+        ratio(layered.serverCpuUsPerMessage, plain.serverCpuUsPerMessage)
+      }×) | ${plain.p99Ms.toFixed(2)} → ${layered.p99Ms.toFixed(2)} ms | ${
+        (layered.frameUnits ?? 0) - (plain.frameUnits ?? 0)
+      } |`,
+    ];
   });
   const scaleOut = results.scaleOut.map((r) =>
     `| ${
@@ -281,6 +300,16 @@ ${rows.join("\n")}
 | step | Nexus / bare (goal ≤ 1.20) | Nexus / PeerJS (goal ≤ 0.80) | p99 ms, Nexus vs PeerJS |
 | --- | --- | --- | --- |
 ${ratios.join("\n")}
+
+### The delivery layer
+
+The same steps with Nexus's clients joining with \`delivery=1\`, as the page does: each candidate numbered, each frame
+acknowledging what the client took, the server numbering, keeping and acknowledging in turn
+([docs/protocol.md](../docs/protocol.md#delivery)). Goal: ≤ 1.05× the CPU per message of clients without it.
+
+| step | server CPU per message, without → with | p99 | characters added to a relayed frame |
+| --- | --- | --- | --- |
+${deliveryRows.join("\n")}
 
 ### What profiling found
 

@@ -66,8 +66,20 @@ function log(message: string) {
 async function relay(): Promise<RelayResult[]> {
   const results: RelayResult[] = [];
   for (const { pairs, rates } of plan.relay) {
-    for (const target of ["nexus", "bare", "peerjs"] as const) {
-      log(`relay: ${target}, ${pairs} pairs, ${rates.join(" / ")} msg/s`);
+    // Nexus twice: clients as before, and clients speaking the delivery layer as the page does.
+    for (
+      const [target, mode] of [
+        ["nexus", ""],
+        ["nexus", "delivery"],
+        ["bare", ""],
+        ["peerjs", ""],
+      ] as const
+    ) {
+      log(
+        `relay: ${target}${mode && ` (${mode})`}, ${pairs} pairs, ${
+          rates.join(" / ")
+        } msg/s`,
+      );
       const server = await startServer(target, SERVER_CORE);
       try {
         const lines = await runPinned(LOAD_CORE, "bench/relay_load.ts", [
@@ -77,6 +89,7 @@ async function relay(): Promise<RelayResult[]> {
           String(pairs),
           String(plan.seconds),
           rates.join(","),
+          ...(mode ? [mode] : []),
         ]);
         results.push(...lines as RelayResult[]);
       } finally {

@@ -52,6 +52,10 @@ export interface RelayResult {
   p99Ms: number;
   p999Ms: number;
   serverCpuUsPerMessage: number;
+  /** Whether Nexus's clients spoke the delivery layer. */
+  delivery?: boolean;
+  /** The relayed frames' mean length, in UTF-16 units. */
+  frameUnits?: number | null;
 }
 
 /** The servers compared: Nexus, a bare Deno relay, and PeerJS on Node. */

@@ -30,8 +30,10 @@ export type Arrival =
 
 /** One side's log of a delivery session. */
 export class DeliveryLog<T> {
-  /** Messages sent and not acknowledged, oldest first, with their numbers. */
+  /** Messages sent and not acknowledged, oldest first, with their numbers, from `#head` on. */
   #unacked: { seq: number; message: T; size: number }[] = [];
+  /** Where the unacknowledged begin in `#unacked`: acknowledged ones are dropped in batches. */
+  #head = 0;
   #bytes = 0;
   /** How many messages this side has numbered. */
   #sent = 0;
@@ -45,7 +47,7 @@ export class DeliveryLog<T> {
   /** Numbers `message` (of `size` units) and keeps it until acknowledged; null when the log is full. */
   add(message: T, size: number): number | null {
     if (
-      this.#unacked.length >= this.limits.messages ||
+      this.#unacked.length - this.#head >= this.limits.messages ||
       this.#bytes + size > this.limits.bytes
     ) {
       return null;
@@ -59,22 +61,28 @@ export class DeliveryLog<T> {
   /** The other side has taken the first `count` messages: they are forgotten. Past what was sent, it is ignored. */
   acked(count: number): void {
     if (count > this.#sent) return;
-    let drop = 0;
-    while (drop < this.#unacked.length && this.#unacked[drop].seq <= count) {
-      this.#bytes -= this.#unacked[drop].size;
-      drop++;
+    const unacked = this.#unacked;
+    while (this.#head < unacked.length && unacked[this.#head].seq <= count) {
+      this.#bytes -= unacked[this.#head].size;
+      this.#head++;
     }
-    if (drop > 0) this.#unacked.splice(0, drop);
+    if (this.#head === unacked.length) {
+      this.#unacked = [];
+      this.#head = 0;
+    } else if (this.#head >= 64) {
+      this.#unacked = unacked.slice(this.#head);
+      this.#head = 0;
+    }
   }
 
   /** What the other side has not acknowledged, oldest first, to send again. */
   unacked(): readonly { seq: number; message: T }[] {
-    return this.#unacked;
+    return this.#head === 0 ? this.#unacked : this.#unacked.slice(this.#head);
   }
 
   /** Whether anything sent waits for its acknowledgement. */
   get waiting(): boolean {
-    return this.#unacked.length > 0;
+    return this.#unacked.length > this.#head;
   }
 
   /** Takes the other side's message number `seq`. */
@@ -106,8 +114,9 @@ export class DeliveryLog<T> {
    * unacknowledged is handed back, oldest first, for the caller to send anew.
    */
   reset(): T[] {
-    const unsent = this.#unacked.map((entry) => entry.message);
+    const unsent = this.unacked().map((entry) => entry.message);
     this.#unacked = [];
+    this.#head = 0;
     this.#bytes = 0;
     this.#sent = this.#received = this.#acknowledged = 0;
     return unsent;

@@ -64,6 +64,12 @@ export interface SessionEvents {
 export const HEARTBEAT_MS = 15_000;
 /** How long an answer to a heartbeat may take before the socket counts as dead. */
 export const HEARTBEAT_TIMEOUT_MS = 10_000;
+/**
+ * How often the page checks the server during a call: a socket that died
+ * silently is then found within seconds even when the page has nothing to
+ * send (the server may have: a hang-up), and its answer has 2 s.
+ */
+export const URGENT_HEARTBEAT_MS = 5_000;
 /** How long an acknowledgement of the server's messages may wait for a frame to ride on. */
 export const ACK_DELAY_MS = 250;
 /** How long what was sent may go unacknowledged before the socket is pinged, and the ping answered. */
@@ -423,10 +429,13 @@ export class SignalingSession {
   }
 
   #scheduleHeartbeat(): void {
+    const urgent = this.#events.urgent?.() ?? false;
     this.#heartbeatTimer = this.#deps.setTimeout(() => {
       this.#heartbeatTimer = null;
-      this.#ping(HEARTBEAT_TIMEOUT_MS);
-    }, HEARTBEAT_MS);
+      this.#ping(
+        this.#events.urgent?.() ? UNACKED_DEADLINE_MS : HEARTBEAT_TIMEOUT_MS,
+      );
+    }, urgent ? URGENT_HEARTBEAT_MS : HEARTBEAT_MS);
   }
 
   /** Pings the server; with no answer within `deadlineMs` the connection counts as dead. */

@@ -25,6 +25,7 @@ import {
   UNACKED_DEADLINE_MS,
   URGENT_BACKOFF_MS,
   URGENT_DIAL_MS,
+  URGENT_HEARTBEAT_MS,
 } from "./signaling_session.ts";
 
 const ICE: RTCIceServer[] = [{ urls: "stun:127.0.0.1:3478" }];
@@ -352,4 +353,13 @@ Deno.test("signaling session: during a call it reconnects at least every 0.5 s, 
   s.ready({ session: "s1", received: 0, resumed: true });
   s.timers.advance(URGENT_DIAL_MS);
   assert.equal(s.signaling.state.value, "signed-in", "an open dial is kept");
+});
+
+Deno.test("signaling session: during a call the server is checked every 5 s, and a silent one replaced 2 s later", () => {
+  const s = session(true);
+  s.ready({ session: "s1", received: 0, resumed: false });
+  s.timers.advance(URGENT_HEARTBEAT_MS);
+  assert.deepEqual(s.sent.at(-1), { type: "ping", payload: {} });
+  s.timers.advance(UNACKED_DEADLINE_MS);
+  assert.equal(s.signaling.state.value, "reconnecting");
 });

@@ -41,6 +41,12 @@ export class DeliveryLink {
   #deadlineTimer: unknown = null;
   /** Whether the socket has been asked for an acknowledgement and not answered. */
   #asked = false;
+  /**
+   * Whether an acknowledgement came in since the deadline was armed: the
+   * deadline is then armed again when it falls due, rather than cleared and
+   * set on every acknowledgement (a timer each is what costs).
+   */
+  #progress = false;
 
   /** `id` names the session for the page to resume it. */
   constructor(readonly id: string, private readonly timers: Timers) {}
@@ -135,8 +141,7 @@ export class DeliveryLink {
   #acked(count: number): void {
     this.#log.acked(count);
     this.#asked = false;
-    this.#clearDeadline();
-    if (this.#log.waiting) this.#armDeadline();
+    this.#progress = true;
   }
 
   #ackSoon(): void {
@@ -166,10 +171,16 @@ export class DeliveryLink {
 
   #armDeadline(): void {
     if (this.#deadlineTimer !== null || !this.#socket) return;
+    this.#progress = false;
     this.#deadlineTimer = this.timers.set(() => {
       this.#deadlineTimer = null;
       const socket = this.#socket;
       if (!this.#log.waiting || !socket) return;
+      if (this.#progress) {
+        // Acknowledged meanwhile: what waits now gets its own 2 s.
+        this.#armDeadline();
+        return;
+      }
       if (!this.#asked) {
         this.#asked = true;
         this.#write('{"type":"ack","payload":{"request":true}}');
