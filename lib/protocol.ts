@@ -81,29 +81,29 @@ export const CLOSE_CODES = {
   backlog: 4429,
 } as const;
 
-/**
- * The server's messages that the delivery layer numbers (`delivery=1`):
- * those of a call or a ring, and the errors that answer them.
- */
-const DELIVERED_FROM_SERVER: ReadonlySet<string> = new Set([
+/** The six call messages, which the delivery layer numbers both ways. */
+const CALL_MESSAGES = [
   "call:request",
   "call:response",
   "webrtc:offer",
   "webrtc:answer",
   "webrtc:candidate",
   "call:end",
+];
+
+/**
+ * The server's messages that the delivery layer numbers (`delivery=1`):
+ * those of a call or a ring, and the errors that answer them.
+ */
+const DELIVERED_FROM_SERVER: ReadonlySet<string> = new Set([
+  ...CALL_MESSAGES,
   "calls:missed",
   "error",
 ]);
 
 /** The client's messages that the delivery layer numbers: the six and `call:resume`. */
 const DELIVERED_FROM_CLIENT: ReadonlySet<string> = new Set([
-  "call:request",
-  "call:response",
-  "webrtc:offer",
-  "webrtc:answer",
-  "webrtc:candidate",
-  "call:end",
+  ...CALL_MESSAGES,
   "call:resume",
 ]);
 

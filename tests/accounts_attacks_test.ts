@@ -15,7 +15,7 @@ import { KvAccountStore } from "../lib/accounts/kv_store.ts";
 import { secretHash } from "../lib/accounts/session_cookie.ts";
 import type { AccountStore } from "../lib/accounts/store.ts";
 import { PER_ADDRESS } from "../lib/accounts/http.ts";
-import { post, signedIn } from "./support/accounts.ts";
+import { befriend, person, post } from "./support/accounts.ts";
 import {
   type AppProcess,
   startAppProcess,
@@ -27,7 +27,7 @@ import {
   SoftwareAuthenticator,
   type SoftwarePasskey,
 } from "./support/software_authenticator.ts";
-import { believedOnline, TestClient } from "./support/ws_client.ts";
+import { believedOnline, TestClient, untilShown } from "./support/ws_client.ts";
 
 const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
@@ -129,25 +129,6 @@ async function holdWriteLock(path: string, ms: number) {
   assert.equal((await reader.read()).value?.trim(), "held");
   reader.releaseLock();
   return child.status;
-}
-
-/** Waits until `client` is shown `userId` online, or not. */
-async function untilShown(
-  client: TestClient,
-  userId: string,
-  shown: boolean,
-): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (believedOnline(client).has(userId) !== shown) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${client.userId} is ${shown ? "not " : ""}shown ${userId}: ${
-          JSON.stringify(client.presence)
-        }`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 Deno.test({
@@ -464,31 +445,14 @@ Deno.test({
         clients.push(client);
         return client;
       };
-      const befriend = async (
-        a: { userId: string; cookie: string },
-        b: { userId: string; cookie: string },
-      ) => {
-        for (const [from, to] of [[a, b], [b, a]]) {
-          const added = await post(app, "contacts/add", { userId: to.userId }, {
-            cookie: from.cookie,
-          });
-          assert.equal(added.status, 200);
-          await added.body?.cancel();
-        }
-      };
-      const person = async (name: string) => {
-        const userId = `${name}-${crypto.randomUUID().slice(0, 6)}`;
-        return { userId, cookie: (await signedIn(store, userId)).cookie };
-      };
-
       await t.step(
         "a block looks like going offline on the wire: the same one update, and no list",
         async () => {
           const [carol, dave, erin] = await Promise.all(
-            ["carol", "dave", "erin"].map(person),
+            ["carol", "dave", "erin"].map((name) => person(store, name)),
           );
-          await befriend(dave, carol);
-          await befriend(dave, erin);
+          await befriend(app, dave, carol);
+          await befriend(app, dave, erin);
           const daveSocket = await open(dave.userId, dave.cookie);
           const carolSocket = await open(carol.userId, carol.cookie);
           await open(erin.userId, erin.cookie);
@@ -524,9 +488,9 @@ Deno.test({
         "gina's only socket away for 75 ms while she unblocks frank: frank sees her online again",
         async () => {
           const [frank, gina] = await Promise.all(
-            ["frank", "gina"].map(person),
+            ["frank", "gina"].map((name) => person(store, name)),
           );
-          await befriend(frank, gina);
+          await befriend(app, frank, gina);
           const block = await post(app, "blocks/add", {
             userId: frank.userId,
           }, { cookie: gina.cookie });

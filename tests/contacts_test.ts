@@ -12,7 +12,13 @@ import { KvAccountStore } from "../lib/accounts/kv_store.ts";
 import { RedisAccountStore } from "../lib/accounts/redis_store.ts";
 import type { AccountStore } from "../lib/accounts/store.ts";
 import type { HistoryView } from "../lib/people_api.ts";
-import { post, signedIn } from "./support/accounts.ts";
+import {
+  act,
+  befriend,
+  type Person,
+  person,
+  post,
+} from "./support/accounts.ts";
 import {
   type AppProcess,
   startAppProcess,
@@ -24,18 +30,7 @@ import {
   REDIS,
 } from "./support/environment.ts";
 import { startRedis } from "./support/redis.ts";
-import { believedOnline, TestClient } from "./support/ws_client.ts";
-
-/** An account for the test: its cookie, and its sockets to any instance. */
-interface Person {
-  userId: string;
-  cookie: string;
-}
-
-async function person(store: AccountStore, name: string): Promise<Person> {
-  const userId = `${name}-${crypto.randomUUID().slice(0, 6)}`;
-  return { userId, cookie: (await signedIn(store, userId)).cookie };
-}
+import { believedOnline, TestClient, untilShown } from "./support/ws_client.ts";
 
 /** Joins `app`'s `/ws` as `who`, with its cookie, once it has its presence list. */
 function join(app: AppProcess, who: Person): Promise<TestClient> {
@@ -45,42 +40,6 @@ function join(app: AppProcess, who: Person): Promise<TestClient> {
     "",
     who.cookie,
   );
-}
-
-/** A change to `who`'s contacts through `app`, which must be taken. */
-async function act(
-  app: AppProcess,
-  who: Person,
-  action: string,
-  body: unknown,
-): Promise<void> {
-  const response = await post(app, action, body, { cookie: who.cookie });
-  assert.equal(response.status, 200, await response.text());
-}
-
-/** Makes `a` and `b` each other's contacts. */
-async function befriend(app: AppProcess, a: Person, b: Person): Promise<void> {
-  await act(app, a, "contacts/add", { userId: b.userId });
-  await act(app, b, "contacts/add", { userId: a.userId });
-}
-
-/** Waits until `client` is shown `userId` online, or not. */
-async function untilShown(
-  client: TestClient,
-  userId: string,
-  shown: boolean,
-): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (believedOnline(client).has(userId) !== shown) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${client.userId} is ${shown ? "not " : ""}shown ${userId}: ${
-          JSON.stringify(client.presence)
-        }`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Every presence message among `messages` about `userId`. */

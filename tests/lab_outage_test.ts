@@ -40,30 +40,52 @@ Deno.test({
     const calls = await openLabCalls();
     const { lab } = calls;
     try {
+      /**
+       * A call from home1a to home2 (`engines`: the caller's and the
+       * callee's browser) whose callee's network is gone for 10 s; `after`
+       * gets the pages and the moment the network came back.
+       */
+      const outage = async (
+        names: [string, string],
+        engines: string[],
+        after: (
+          caller: CallPage,
+          callee: CallPage,
+          back: number,
+        ) => Promise<void>,
+      ) => {
+        const [alice, bob] = names;
+        const caller = await calls.signIn("home1a", alice, {
+          engine: engines[0] as CallPage["engine"],
+        });
+        const callee = await calls.signIn("home2", bob, {
+          engine: engines[1] as CallPage["engine"],
+        });
+        try {
+          await placeCall(caller, alice, callee, bob);
+          lab.cutOff(lab.hosts.home2.namespace);
+          await sleep(10_000);
+          const back = Date.now();
+          lab.reconnect(lab.hosts.home2.namespace);
+          await after(caller, callee, back);
+        } finally {
+          await caller.close();
+          await callee.close();
+        }
+      };
       for (
         const [index, engines] of [
           ["chromium", "chromium"],
           ["firefox", "chromium"],
         ].entries()
       ) {
+        const [alice, bob] = [`alice0${index}`, `bob0${index}`];
         await t.step(
           `one side's network gone for 10 s: the call comes back by itself (${
             engines.join(" calls ")
           }, whose network goes)`,
-          async () => {
-            const [alice, bob] = [`alice0${index}`, `bob0${index}`];
-            const caller = await calls.signIn("home1a", alice, {
-              engine: engines[0] as CallPage["engine"],
-            });
-            const callee = await calls.signIn("home2", bob, {
-              engine: engines[1] as CallPage["engine"],
-            });
-            try {
-              await placeCall(caller, alice, callee, bob);
-              lab.cutOff(lab.hosts.home2.namespace);
-              await sleep(10_000);
-              const back = Date.now();
-              lab.reconnect(lab.hosts.home2.namespace);
+          () =>
+            outage([alice, bob], engines, async (caller, callee, back) => {
               const gaps = await Promise.all(
                 [caller, callee].map((page) =>
                   untilVideoBack(page, back, 30_000)
@@ -78,35 +100,20 @@ Deno.test({
               await untilStatus(callee, `In call with ${alice}`);
               await callee.press("End call");
               await untilStatus(caller, `${bob} ended the call`);
-            } finally {
-              await caller.close();
-              await callee.close();
-            }
-          },
+            }),
         );
+        const [carol, dave] = [`carol0${index}`, `dave0${index}`];
         await t.step(
           `one side's network gone for 10 s, and a hang-up from the other as it comes back: heard within 3 s of its return (${
             engines.join(" calls ")
           }, whose network goes)`,
-          async () => {
-            const [alice, bob] = [`alice3${index}`, `bob3${index}`];
-            const caller = await calls.signIn("home1a", alice, {
-              engine: engines[0] as CallPage["engine"],
-            });
-            const callee = await calls.signIn("home2", bob, {
-              engine: engines[1] as CallPage["engine"],
-            });
-            try {
-              await placeCall(caller, alice, callee, bob);
-              lab.cutOff(lab.hosts.home2.namespace);
-              await sleep(10_000);
-              const back = Date.now();
-              lab.reconnect(lab.hosts.home2.namespace);
+          () =>
+            outage([carol, dave], engines, async (caller, callee, back) => {
               // The callee's socket died with its network; the server
               // writes the hang-up into it, or keeps it for the next one.
               await sleep(1_000);
               await caller.press("End call");
-              await untilStatus(callee, `${alice} ended the call`, 10_000);
+              await untilStatus(callee, `${carol} ended the call`, 10_000);
               const ended = Date.now() - back;
               console.log(
                 `a hang-up 1 s after the network came back: heard ${ended} ms after it came back (${
@@ -114,11 +121,7 @@ Deno.test({
                 })`,
               );
               assert.ok(ended < 3_000, `${ended} ms`);
-            } finally {
-              await caller.close();
-              await callee.close();
-            }
-          },
+            }),
         );
       }
       await t.step(

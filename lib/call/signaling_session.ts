@@ -79,9 +79,12 @@ export const MAX_BACKOFF_MS = 10_000;
 /** The longest wait between two reconnect attempts while a call is under way. */
 export const URGENT_BACKOFF_MS = 500;
 /**
- * How long a dial may take to open while a call is under way before it is
- * made anew: one made while the network was gone waits in TCP's own backoff.
+ * How long a dial may take to open before it is given up and made anew: one
+ * made while the network was gone waits in TCP's own backoff, and one whose
+ * packets a network drops would wait minutes.
  */
+export const DIAL_MS = 10_000;
+/** The same while a call is under way. */
 export const URGENT_DIAL_MS = 2_000;
 const FIRST_BACKOFF_MS = 500;
 
@@ -295,16 +298,13 @@ export class SignalingSession {
     });
     this.#connection = connection;
     if (this.#dialTimer !== null) this.#deps.clearTimeout(this.#dialTimer);
-    this.#dialTimer = null;
-    if (this.#events.urgent?.()) {
-      this.#dialTimer = this.#deps.setTimeout(() => {
-        this.#dialTimer = null;
-        if (this.#connection !== connection) return;
-        this.#connection = null;
-        connection.close();
-        this.#dropped(1006, "the server did not answer the dial");
-      }, URGENT_DIAL_MS);
-    }
+    this.#dialTimer = this.#deps.setTimeout(() => {
+      this.#dialTimer = null;
+      if (this.#connection !== connection) return;
+      this.#connection = null;
+      connection.close();
+      this.#dropped(1006, "the server did not answer the dial");
+    }, this.#events.urgent?.() ? URGENT_DIAL_MS : DIAL_MS);
   }
 
   #receive(message: ServerMessage): void {

@@ -18,6 +18,7 @@ import type {
 } from "./signaling_client.ts";
 import {
   ACK_DELAY_MS,
+  DIAL_MS,
   HEARTBEAT_MS,
   HEARTBEAT_TIMEOUT_MS,
   MAX_BACKOFF_MS,
@@ -362,4 +363,20 @@ Deno.test("signaling session: during a call the server is checked every 5 s, and
   assert.deepEqual(s.sent.at(-1), { type: "ping", payload: {} });
   s.timers.advance(UNACKED_DEADLINE_MS);
   assert.equal(s.signaling.state.value, "reconnecting");
+});
+
+Deno.test("signaling session: a dial that never opens is given up after 10 s: the first one signs out in words, a later one is made anew", () => {
+  const s = session();
+  s.timers.advance(DIAL_MS);
+  assert.equal(s.signaling.state.value, "signed-out");
+  assert.deepEqual(s.signedOut, ["Could not reach the server."]);
+  const again = session();
+  again.ready({ session: "s1", received: 0, resumed: false });
+  again.drop();
+  again.timers.advance(MAX_BACKOFF_MS);
+  assert.equal(again.dials.length, 2);
+  again.timers.advance(DIAL_MS);
+  assert.equal(again.signaling.state.value, "reconnecting");
+  again.timers.advance(MAX_BACKOFF_MS);
+  assert.equal(again.dials.length, 3);
 });

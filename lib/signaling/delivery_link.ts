@@ -10,18 +10,19 @@
  * device's next socket, or for this one to speak again (it was only slow).
  * Whether the device is gone the hub still decides, by its heartbeat, so a
  * call keeps its whole recovery window. The session outlives its socket by
- * the resume grace. Runtime-free: the socket and the timers are handed in.
- * See docs/protocol.md, "Delivery".
+ * the resume grace. Runtime-free: the socket and the clock are handed in,
+ * and the deadlines of every session are kept by one sweep
+ * (`delivery_links.ts`), since a timer per session and message is what
+ * would cost. See docs/protocol.md, "Delivery".
  * @module
  */
 import { DeliveryLog } from "../delivery_log.ts";
 import { CLOSE_CODES, isDeliveredFromServer } from "../protocol.ts";
 import type { SignalingSocket } from "./session.ts";
-import type { Timers } from "./timers.ts";
 
 /** How long an acknowledgement of the page's messages may wait for a frame to ride on. */
 export const ACK_DELAY_MS = 250;
-/** How long what was sent may go unacknowledged before the socket is asked, then given up. */
+/** How long what was sent may go unacknowledged before the socket is asked, then written to no more. */
 export const UNACKED_DEADLINE_MS = 2_000;
 
 /** The message type a server text carries: the texts are `{"type":"…",…}`. */
@@ -31,25 +32,28 @@ function typeOf(text: string): string {
     : "";
 }
 
+/** What keeps a link's time: the clock, and the sweep that acknowledges and checks deadlines. */
+export interface LinkSweep {
+  now(): number;
+  /** `link` owes the page an acknowledgement: send it at the next sweep unless a frame carries it first. */
+  owes(link: DeliveryLink): void;
+  /** `link` waits for the page's acknowledgement: check its deadline at each sweep. */
+  waits(link: DeliveryLink): void;
+}
+
 /** One device's delivery session. */
 export class DeliveryLink {
   #log = new DeliveryLog<string>();
   #socket: SignalingSocket | null = null;
   /** A socket written to no more for want of acknowledgements, until it speaks again. */
   #silent: SignalingSocket | null = null;
-  #ackTimer: unknown = null;
-  #deadlineTimer: unknown = null;
+  /** Since when what was sent waits without progress (an acknowledgement resets it). */
+  #waitingSince = 0;
   /** Whether the socket has been asked for an acknowledgement and not answered. */
   #asked = false;
-  /**
-   * Whether an acknowledgement came in since the deadline was armed: the
-   * deadline is then armed again when it falls due, rather than cleared and
-   * set on every acknowledgement (a timer each is what costs).
-   */
-  #progress = false;
 
   /** `id` names the session for the page to resume it. */
-  constructor(readonly id: string, private readonly timers: Timers) {}
+  constructor(readonly id: string, private readonly sweep: LinkSweep) {}
 
   /** How many of the page's messages the server has taken. */
   get received(): number {
@@ -65,7 +69,6 @@ export class DeliveryLink {
     this.#socket = socket;
     this.#silent = null;
     this.#asked = false;
-    this.#clearDeadline();
   }
 
   /** Sends again, in order, what the page has not acknowledged: after `session:ready` on a resumed session. */
@@ -73,15 +76,12 @@ export class DeliveryLink {
     for (const { seq, message } of this.#log.unacked()) {
       this.#write(message, seq);
     }
-    if (this.#log.waiting) this.#armDeadline();
+    if (this.#log.waiting) this.#startWaiting();
   }
 
   /** `socket` closed; true when the session now has none and waits for the next one. */
   detach(socket: SignalingSocket): boolean {
-    if (this.#socket === socket) {
-      this.#socket = null;
-      this.#clearDeadline();
-    }
+    if (this.#socket === socket) this.#socket = null;
     if (this.#silent === socket) this.#silent = null;
     return this.#socket === null;
   }
@@ -92,6 +92,7 @@ export class DeliveryLink {
       this.#write(text);
       return;
     }
+    const waiting = this.#log.waiting;
     const seq = this.#log.add(text, text.length);
     if (seq === null) {
       // More unacknowledged than a session may hold: the session is reset.
@@ -101,7 +102,7 @@ export class DeliveryLink {
       return;
     }
     this.#write(text, seq);
-    this.#armDeadline();
+    if (!waiting) this.#startWaiting();
   }
 
   /**
@@ -116,44 +117,57 @@ export class DeliveryLink {
       this.#asked = false;
       this.replay();
     }
-    if (ack !== undefined) this.#acked(ack);
-    if (type === "ack") return true;
-    if (seq === undefined) return true;
+    if (ack !== undefined && ack > 0) {
+      this.#log.acked(ack);
+      this.#asked = false;
+      this.#waitingSince = this.sweep.now();
+    }
+    if (type === "ack" || seq === undefined) return true;
     const arrival = this.#log.arrived(seq);
-    this.#ackSoon();
+    this.sweep.owes(this);
     return arrival === "next";
   }
 
   /** The page asked for an acknowledgement now. */
   acknowledgeNow(): void {
-    this.#sendAck(true);
+    this.#write('{"type":"ack","payload":{}}');
+  }
+
+  /** The sweep: sends the acknowledgement owed, unless a frame carried it already. */
+  acknowledgeIfDue(): void {
+    if (this.#log.ackDue) this.acknowledgeNow();
+  }
+
+  /**
+   * The sweep at `now`: asks a socket that has left messages unacknowledged
+   * past the deadline, and stops writing to one that was asked in vain.
+   * False once nothing waits any more (the sweep forgets the link).
+   */
+  checkDeadline(now: number): boolean {
+    const socket = this.#socket;
+    if (!this.#log.waiting || !socket) return false;
+    if (now - this.#waitingSince < UNACKED_DEADLINE_MS) return true;
+    if (!this.#asked) {
+      this.#asked = true;
+      this.#waitingSince = now;
+      this.#write('{"type":"ack","payload":{"request":true}}');
+      return true;
+    }
+    // Nothing came back: the socket may be dead even if it looks open.
+    this.#socket = null;
+    this.#silent = socket;
+    return false;
   }
 
   /** Forgets everything: the session is over. */
   dispose(): void {
     this.#socket = this.#silent = null;
-    this.#clearDeadline();
-    if (this.#ackTimer !== null) this.timers.clear(this.#ackTimer);
-    this.#ackTimer = null;
     this.#log.reset();
   }
 
-  #acked(count: number): void {
-    this.#log.acked(count);
-    this.#asked = false;
-    this.#progress = true;
-  }
-
-  #ackSoon(): void {
-    this.#ackTimer ??= this.timers.set(() => {
-      this.#ackTimer = null;
-      if (this.#log.ackDue) this.#sendAck(false);
-    }, ACK_DELAY_MS);
-  }
-
-  #sendAck(always: boolean): void {
-    if (!always && !this.#log.ackDue) return;
-    this.#write('{"type":"ack","payload":{}}');
+  #startWaiting(): void {
+    this.#waitingSince = this.sweep.now();
+    this.sweep.waits(this);
   }
 
   /** Writes `text` with its number and the acknowledgement due, if any, in front. */
@@ -167,34 +181,5 @@ export class DeliveryLink {
     } catch {
       // The socket is closing: what it missed waits for the next one.
     }
-  }
-
-  #armDeadline(): void {
-    if (this.#deadlineTimer !== null || !this.#socket) return;
-    this.#progress = false;
-    this.#deadlineTimer = this.timers.set(() => {
-      this.#deadlineTimer = null;
-      const socket = this.#socket;
-      if (!this.#log.waiting || !socket) return;
-      if (this.#progress) {
-        // Acknowledged meanwhile: what waits now gets its own 2 s.
-        this.#armDeadline();
-        return;
-      }
-      if (!this.#asked) {
-        this.#asked = true;
-        this.#write('{"type":"ack","payload":{"request":true}}');
-        this.#armDeadline();
-        return;
-      }
-      // Nothing came back: the socket may be dead even if it looks open.
-      this.#socket = null;
-      this.#silent = socket;
-    }, UNACKED_DEADLINE_MS);
-  }
-
-  #clearDeadline(): void {
-    if (this.#deadlineTimer !== null) this.timers.clear(this.#deadlineTimer);
-    this.#deadlineTimer = null;
   }
 }

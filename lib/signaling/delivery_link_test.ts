@@ -2,11 +2,7 @@ import assert from "node:assert/strict";
 import { ManualTimers } from "../../tests/support/manual_timers.ts";
 import { CLOSE_CODES } from "../protocol.ts";
 import { DELIVERY_LIMITS } from "../delivery_log.ts";
-import {
-  ACK_DELAY_MS,
-  DeliveryLink,
-  UNACKED_DEADLINE_MS,
-} from "./delivery_link.ts";
+import { ACK_DELAY_MS, UNACKED_DEADLINE_MS } from "./delivery_link.ts";
 import { DeliveryLinks } from "./delivery_links.ts";
 
 /** A socket that keeps what it is sent and how it was closed. */
@@ -25,21 +21,24 @@ const end = '{"type":"call:end","payload":{"from":"bob","to":"alice"}}';
 const presence =
   '{"type":"presence:update","payload":{"userId":"bob","online":true}}';
 
+/** A delivery session on manual time, opened on its first socket. */
 function link() {
   const timers = new ManualTimers();
+  const links = new DeliveryLinks(
+    { set: timers.setTimeout, clear: timers.clearTimeout },
+    60_000,
+    () => timers.now,
+  );
+  const first = socket();
   return {
     timers,
-    link: new DeliveryLink("s1", {
-      set: timers.setTimeout,
-      clear: timers.clearTimeout,
-    }),
+    first,
+    link: links.open("alice", "tab", null, 0, first).link,
   };
 }
 
 Deno.test("delivery link: a call's messages are numbered and kept, presence is not; an ack rides on the next frame", () => {
-  const { link: l } = link();
-  const first = socket();
-  l.attach(first, 0);
+  const { link: l, first } = link();
   l.send(end);
   l.send(presence);
   assert.deepEqual(first.sent, [`{"seq":1,${end.slice(1)}`, presence]);
@@ -50,9 +49,7 @@ Deno.test("delivery link: a call's messages are numbered and kept, presence is n
 });
 
 Deno.test("delivery link: the next socket gets again, in order, what the page did not acknowledge", () => {
-  const { link: l } = link();
-  const first = socket();
-  l.attach(first, 0);
+  const { link: l, first } = link();
   for (let i = 0; i < 3; i++) l.send(end);
   l.arrived("ack", undefined, 1);
   l.detach(first);
@@ -67,9 +64,7 @@ Deno.test("delivery link: the next socket gets again, in order, what the page di
 });
 
 Deno.test("delivery link: the page's messages are acknowledged within 250 ms; an ack request is answered at once", () => {
-  const { link: l, timers } = link();
-  const page = socket();
-  l.attach(page, 0);
+  const { link: l, timers, first: page } = link();
   l.arrived("webrtc:candidate", 1);
   l.arrived("webrtc:candidate", 2);
   assert.deepEqual(page.sent, []);
@@ -80,9 +75,7 @@ Deno.test("delivery link: the page's messages are acknowledged within 250 ms; an
 });
 
 Deno.test("delivery link: a socket that leaves a message unacknowledged is asked after 2 s and written to no more after 2 s more, until it speaks again; one that answers is kept", () => {
-  const { link: l, timers } = link();
-  const live = socket();
-  l.attach(live, 0);
+  const { link: l, timers, first: live } = link();
   l.send(end);
   timers.advance(UNACKED_DEADLINE_MS);
   assert.equal(live.sent.at(-1), '{"type":"ack","payload":{"request":true}}');
@@ -110,9 +103,7 @@ Deno.test("delivery link: a socket that leaves a message unacknowledged is asked
 });
 
 Deno.test("delivery link: past what a session holds it is reset and the socket closed with 4429", () => {
-  const { link: l } = link();
-  const stuck = socket();
-  l.attach(stuck, 0);
+  const { link: l, first: stuck } = link();
   for (let i = 0; i <= DELIVERY_LIMITS.messages; i++) l.send(end);
   assert.deepEqual(stuck.closes, [[CLOSE_CODES.backlog, "delivery backlog"]]);
 });

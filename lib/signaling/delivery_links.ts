@@ -2,11 +2,13 @@
  * The delivery sessions of this instance's devices, by user and device: a
  * device's socket opens one or resumes it (when it names the session's id),
  * and a session whose socket closed is kept for the resume grace, taking
- * what is sent to its device meanwhile, before it is forgotten.
+ * what is sent to its device meanwhile, before it is forgotten. One sweep
+ * every `ACK_DELAY_MS`, while any session needs it, sends the
+ * acknowledgements owed and checks the deadlines of what waits for one.
  * @module
  */
 import type { DeliverySessionInfo } from "../protocol.ts";
-import { DeliveryLink } from "./delivery_link.ts";
+import { ACK_DELAY_MS, DeliveryLink, type LinkSweep } from "./delivery_link.ts";
 import type { SignalingSocket } from "./session.ts";
 import type { Timers } from "./timers.ts";
 
@@ -21,11 +23,41 @@ function newSessionId(): string {
 /** Delivery sessions by device, kept for `graceMs` once their socket closes. */
 export class DeliveryLinks {
   #links = new Map<string, { link: DeliveryLink; expiry: unknown }>();
+  /** Each user's devices with a session here. */
+  #devices = new Map<string, Set<string>>();
+  #owing = new Set<DeliveryLink>();
+  #waiting = new Set<DeliveryLink>();
+  #sweepTimer: unknown = null;
+  #sweep: LinkSweep = {
+    now: () => this.now(),
+    owes: (link) => {
+      this.#owing.add(link);
+      this.#armSweep();
+    },
+    waits: (link) => {
+      this.#waiting.add(link);
+      this.#armSweep();
+    },
+  };
 
   constructor(
     private readonly timers: Timers,
     private readonly graceMs: number,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  #armSweep(): void {
+    this.#sweepTimer ??= this.timers.set(() => {
+      this.#sweepTimer = null;
+      for (const link of this.#owing) link.acknowledgeIfDue();
+      this.#owing.clear();
+      const now = this.now();
+      for (const link of this.#waiting) {
+        if (!link.checkDeadline(now)) this.#waiting.delete(link);
+      }
+      if (this.#waiting.size > 0) this.#armSweep();
+    }, ACK_DELAY_MS);
+  }
 
   /**
    * The delivery session for `socket`, the device's new one: the one named
@@ -43,11 +75,13 @@ export class DeliveryLinks {
     const kept = this.#links.get(key);
     if (kept?.expiry) this.timers.clear(kept.expiry);
     const resumed = kept !== undefined && kept.link.id === resume;
-    if (kept && !resumed) kept.link.dispose();
+    if (kept && !resumed) this.#forget(kept.link);
     const link = resumed
       ? kept.link
-      : new DeliveryLink(newSessionId(), this.timers);
+      : new DeliveryLink(newSessionId(), this.#sweep);
     this.#links.set(key, { link, expiry: null });
+    const devices = this.#devices.get(userId) ?? new Set();
+    this.#devices.set(userId, devices.add(deviceId));
     link.attach(socket, resumed ? received : 0);
     return {
       link,
@@ -69,7 +103,10 @@ export class DeliveryLinks {
     kept.expiry = this.timers.set(() => {
       if (this.#links.get(key)?.link !== link) return;
       this.#links.delete(key);
-      link.dispose();
+      const devices = this.#devices.get(userId);
+      devices?.delete(deviceId);
+      if (devices?.size === 0) this.#devices.delete(userId);
+      this.#forget(link);
     }, this.graceMs);
   }
 
@@ -80,6 +117,13 @@ export class DeliveryLinks {
       send: (text) => link.send(text),
       close: () => {},
     };
+  }
+
+  /** The devices of `userId` whose sessions are kept here while they have no socket. */
+  *parkedDevices(userId: string): Iterable<string> {
+    for (const deviceId of this.#devices.get(userId) ?? []) {
+      if (this.#links.get(`${userId} ${deviceId}`)?.expiry) yield deviceId;
+    }
   }
 
   /** Sessions kept now. */
@@ -94,5 +138,16 @@ export class DeliveryLinks {
       link.dispose();
     }
     this.#links.clear();
+    this.#devices.clear();
+    this.#owing.clear();
+    this.#waiting.clear();
+    if (this.#sweepTimer !== null) this.timers.clear(this.#sweepTimer);
+    this.#sweepTimer = null;
+  }
+
+  #forget(link: DeliveryLink): void {
+    link.dispose();
+    this.#owing.delete(link);
+    this.#waiting.delete(link);
   }
 }

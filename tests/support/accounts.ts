@@ -3,6 +3,7 @@
  * in the store and signed in (the cookie its browser would hold), and a
  * request to `/auth/<action>` as the app's own page makes it.
  */
+import assert from "node:assert/strict";
 import { Sessions } from "../../lib/accounts/sessions.ts";
 import type { AccountStore } from "../../lib/accounts/store.ts";
 import type { AppProcess } from "./app_process.ts";
@@ -64,4 +65,40 @@ export function post(
     },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+}
+
+/** An account for a test: its id, and the cookie its browser holds. */
+export interface Person {
+  userId: string;
+  cookie: string;
+}
+
+/** A new account named after `name`, made straight in the store and signed in. */
+export async function person(
+  store: AccountStore,
+  name: string,
+): Promise<Person> {
+  const userId = `${name}-${crypto.randomUUID().slice(0, 6)}`;
+  return { userId, cookie: (await signedIn(store, userId)).cookie };
+}
+
+/** A change to `who`'s contacts through `app`, which must be taken. */
+export async function act(
+  app: AppProcess,
+  who: Person,
+  action: string,
+  body: unknown,
+): Promise<void> {
+  const response = await post(app, action, body, { cookie: who.cookie });
+  assert.equal(response.status, 200, await response.text());
+}
+
+/** Makes `a` and `b` each other's contacts. */
+export async function befriend(
+  app: AppProcess,
+  a: Person,
+  b: Person,
+): Promise<void> {
+  await act(app, a, "contacts/add", { userId: b.userId });
+  await act(app, b, "contacts/add", { userId: a.userId });
 }

@@ -191,3 +191,22 @@ export async function settle(
   );
   await marker.close();
 }
+
+/** Waits until `client` is shown `userId` online, or not (5 s at most). */
+export async function untilShown(
+  client: TestClient,
+  userId: string,
+  shown: boolean,
+): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (believedOnline(client).has(userId) !== shown) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${client.userId} is ${shown ? "not " : ""}shown ${userId}: ${
+          JSON.stringify(client.presence)
+        }`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -127,7 +127,11 @@ export function createContext(options: HubOptions): HubContext {
     graceTimers: new Map(),
     resumeClaims: new Map(),
     hangups: new Map(),
-    deliveryLinks: new DeliveryLinks(timers, resumeGraceMs),
+    deliveryLinks: new DeliveryLinks(
+      timers,
+      resumeGraceMs,
+      options.now ?? Date.now,
+    ),
     endedCalls: new Map(),
     hangupRetry: null,
     heartbeatSweep: null,

@@ -102,6 +102,17 @@ export function deliverHere(hub: HubContext, envelope: Envelope): void {
     if (envelope.preparing && !target.prepares) continue;
     sendText(target.socket, envelope.text);
   }
+  // Devices between sockets keep it in their delivery sessions (an early
+  // offer excepted: the caller sends it again when the callee lacks it).
+  if (envelope.preparing) return;
+  for (const deviceId of hub.deliveryLinks.parkedDevices(envelope.user)) {
+    if (
+      deviceId === envelope.except || hub.registry.get(envelope.user, deviceId)
+    ) {
+      continue;
+    }
+    hub.deliveryLinks.parked(envelope.user, deviceId)?.send(envelope.text);
+  }
 }
 
 /** Updates this instance's copy of a call from news about it, for `user`'s devices here. */

@@ -61,9 +61,11 @@ function relay(
   if (instance !== hub.engine.instanceId) {
     hub.engine.send(instance, { user: to, device, text });
   } else {
-    const target = hub.registry.get(to, device);
+    // A device between sockets keeps it in its delivery session, if it has one.
+    const target = hub.registry.get(to, device)?.socket ??
+      hub.deliveryLinks.parked(to, device);
     if (!target) return;
-    sendText(target.socket, text);
+    sendText(target, text);
   }
   relayedNow(hub, message.type);
 }

@@ -59,8 +59,11 @@ export function connect(
       ...(join.delivery && { delivery: join.delivery.info }),
     },
   });
-  // Frames that arrive meanwhile wait until the device is recorded.
-  inOrder(hub, session, guards, "join", () => joined(hub, session, !replaced));
+  // Frames that arrive meanwhile wait until the device is recorded. A
+  // resumed delivery session sends again what the device missed, a ring
+  // included: the device is rung anew only when it comes without one.
+  const rejoined = Boolean(replaced) || join.delivery?.info.resumed === true;
+  inOrder(hub, session, guards, "join", () => joined(hub, session, !rejoined));
   return session;
 }
 
