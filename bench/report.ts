@@ -342,6 +342,17 @@ so against the commit before it on this machine (medians of 3, before → after)
 ms and 6.3 → 5.8 ms, where the three \`before\` runs alone spread from 3.8 to 5.6 ms: no change beyond this machine's
 noise.
 
+### The delivery layer against the commit before it
+
+\`deno task bench:ab c9ab9ba --delivery --runs 5\`: the relay step with this checkout's load clients speaking the delivery
+layer as the page does (\`delivery=1\`: each candidate numbered, each frame acknowledging), against the commit before the
+layer with plain clients, interleaved, medians of 5 (1,000 pairs): CPU per message 31.0 → 39.0 µs (1.26×) at 10,000
+msg/s and 25.4 → 31.2 µs (1.23×) at 20,000; p50 0.67 → 0.76 ms and 1.07 → 1.06 ms; p99 6.0 → 21.2 ms and 11.5 → 47.7
+ms. The goal of 1.05× is not met: the layer's cost per message (its numbers and acknowledgements parsed and written,
+each message kept until acknowledged, the acknowledgements the sweep sends every 250 ms) is still to be profiled and
+brought down. A call's own signaling is some tens of messages, so a page pays nothing it notices; a server relaying at
+these rates does. Clients without \`delivery=1\` take the path they took before.
+
 ## Many instances: in-process against Redis
 
 The same ${

@@ -10,7 +10,6 @@
 import assert from "node:assert/strict";
 import { KvAccountStore } from "../lib/accounts/kv_store.ts";
 import { RedisAccountStore } from "../lib/accounts/redis_store.ts";
-import type { AccountStore } from "../lib/accounts/store.ts";
 import type { HistoryView } from "../lib/people_api.ts";
 import {
   act,
