@@ -234,12 +234,15 @@ function expected(id: string, callerEnds: boolean) {
   };
 }
 
-const PLAN: FaultPlan = {
-  seed: Number(Deno.env.get("NEXUS_FAULT_SEED") ?? Date.now() % 100_000),
-  chance: 0.6,
-  withinMs: 5_000,
-  longestMs: 4_000,
-};
+/** How the proxy meets connections; the seed from `NEXUS_FAULT_SEED`, or the clock. */
+function faultPlan(): FaultPlan {
+  return {
+    seed: Number(Deno.env.get("NEXUS_FAULT_SEED") ?? Date.now() % 100_000),
+    chance: 0.6,
+    withinMs: 5_000,
+    longestMs: 4_000,
+  };
+}
 
 Deno.test({
   name:
@@ -254,8 +257,9 @@ Deno.test({
       NEXUS_RESUME_GRACE_MS: "120000",
       NEXUS_PRESENCE: "off",
     });
-    const proxy = startFaultProxy(app.port, PLAN);
-    console.log(`fault seed ${PLAN.seed} (NEXUS_FAULT_SEED to run it again)`);
+    const plan = faultPlan();
+    const proxy = startFaultProxy(app.port, plan);
+    console.log(`fault seed ${plan.seed} (NEXUS_FAULT_SEED to run it again)`);
     const pairs = Array.from({ length: 150 }, (_, i) => {
       const a = new Client(`a${i}`, proxy.port);
       const b = new Client(`b${i}`, proxy.port);
