@@ -3,7 +3,8 @@
  * on the signaling path would be: it serves the app's pages and forwards
  * each user's socket to the app, and a test may take a client's frame
  * instead of forwarding it (`divert`) and put frames of its own in front
- * of a user (`deliver`). Test-only.
+ * of a user (`deliver`). It does not speak the delivery layer
+ * (`delivery=1`), as an older or a hostile relay would not. Test-only.
  */
 
 /** A frame a client sent, as JSON. */
@@ -52,8 +53,13 @@ export function startSignalingRelay(
   const relaySocket = (request: Request, url: URL): Response => {
     const user = url.searchParams.get("userId") ?? "";
     const { socket: page, response } = Deno.upgradeWebSocket(request);
+    // This relay does not speak the delivery layer: it drops and adds frames
+    // at will, which numbered frames would not survive. It joins without it,
+    // and the page, told so by session:ready, speaks the plain protocol.
+    const upstreamSearch = new URLSearchParams(url.search);
+    upstreamSearch.delete("delivery");
     const upstream = new WebSocket(
-      `${app.replace(/^http/, "ws")}${url.pathname}${url.search}`,
+      `${app.replace(/^http/, "ws")}${url.pathname}?${upstreamSearch}`,
     );
     sockets.add(page).add(upstream);
     const opened = new Promise((resolve) => upstream.onopen = resolve);
