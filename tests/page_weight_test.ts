@@ -5,7 +5,7 @@ import { startApp } from "./support/servers.ts";
 import { gzippedSize, pageScripts } from "./support/page_weight.ts";
 
 /**
- * The budget for the call page's JavaScript, gzip: 29 KiB. It was 23.9
+ * The budget for the call page's JavaScript, gzip: 30 KiB. It was 23.9
  * KiB before the structure work, 22.2 KiB once the server's frame schemas
  * left the page's bundle, 23.6 KiB with the connection check and the
  * connection's words, 24.2 KiB with the recovery from a network switch, and
@@ -17,12 +17,14 @@ import { gzippedSize, pageScripts } from "./support/page_weight.ts";
  * (the Button the sign-in pages share is a chunk of its own), the code
  * made only when shown, and a time limit on loading the certificate, and
  * 28.4 KiB with the connection renewed after a network change (0.8 KiB:
- * media back in 1 to 2 s instead of 4 after a move behind another NAT).
+ * media back in 1 to 2 s instead of 4 after a move behind another NAT),
+ * and 29.3 KiB with the delivery layer (0.9 KiB, the hang-up receipts it
+ * replaces removed: nothing of a call lost on a socket that died).
  */
-const BUDGET_BYTES = 29 * 1024;
+const BUDGET_BYTES = 30 * 1024;
 
 Deno.test({
-  name: "page: the call page's JavaScript stays under 29 KiB gzip",
+  name: "page: the call page's JavaScript stays under 30 KiB gzip",
   ignore: needsPermissions(),
   async fn() {
     const server = await startApp();
