@@ -5,10 +5,10 @@
  */
 import { start } from "$fresh/server.ts";
 import manifest from "./fresh.gen.ts";
-import config from "./lib/fresh_config.ts";
-import { ConfigError } from "./lib/config.ts";
-import { server, type ServerParts } from "./lib/server.ts";
-import { CLOSE_CODES } from "./lib/protocol.ts";
+import config from "./lib/server/fresh_config.ts";
+import { ConfigError } from "./lib/config/config.ts";
+import { server, type ServerParts } from "./lib/server/server.ts";
+import { CLOSE_CODES } from "./lib/wire/protocol.ts";
 
 /** Deno Deploy stops an instance 5 s after SIGINT; finish well before. */
 const SHUTDOWN_GRACE_MS = 4_000;

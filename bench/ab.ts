@@ -48,7 +48,7 @@ async function checkout(): Promise<{ root: string; remove(): void }> {
   const root = await Deno.makeTempDir({ prefix: "nexus-ab-" });
   git("worktree", "add", "--detach", root, ref);
   const built = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "lib/dev.ts", "build"],
+    args: ["task", "build"],
     cwd: root,
     stdout: "null",
     stderr: "inherit",

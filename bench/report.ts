@@ -70,7 +70,7 @@ function badNetworksSection(bad: BadNetworks): string {
   return [
     `Chromium to Chromium in the lab, TURN configured. **A network switch**: mid-call one side's link is deleted and it comes up behind another router (cone NAT ↔ symmetric NAT), ${
       bad.switches[0].samplesMs.length
-    } moves back and forth within one call (the 1st, 3rd and 5th land behind a symmetric NAT, where the new path must go through the relay; the others back behind a cone NAT); the time from the move until both pages show video again (the fifth frame after the gap, from \`requestVideoFrameCallback\`). Goal: 3 s. The pages renew their connection after the move (a new \`RTCPeerConnection\`, \`lib/call/renewal.ts\`); against that, in the same run, the same moves with pages that cannot keep a certificate (a script run first takes \`indexedDB\` away, as in a private window), which restart ICE on the old connection instead, as every page did before renewal.`,
+    } moves back and forth within one call (the 1st, 3rd and 5th land behind a symmetric NAT, where the new path must go through the relay; the others back behind a cone NAT); the time from the move until both pages show video again (the fifth frame after the gap, from \`requestVideoFrameCallback\`). Goal: 3 s. The pages renew their connection after the move (a new \`RTCPeerConnection\`, \`lib/page/call/renewal.ts\`); against that, in the same run, the same moves with pages that cannot keep a certificate (a script run first takes \`indexedDB\` away, as in a private window), which restart ICE on the old connection instead, as every page did before renewal.`,
     "",
     "| who moves | recovery | median ms | p90 ms | each move, ms |",
     "| --- | --- | --- | --- | --- |",

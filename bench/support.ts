@@ -1,7 +1,7 @@
 /** What the benchmarks share: servers started on a pinned core, and what /proc says about them. */
 import { build } from "../lib/fresh/src/build.ts";
 import { collectFiles } from "../lib/fresh/src/manifest.ts";
-import config from "../lib/fresh_config.ts";
+import config from "../lib/server/fresh_config.ts";
 import {
   freePort,
   waitForPort,

@@ -1,5 +1,5 @@
 import { useSignal } from "@preact/signals";
-import type { ChatMessage } from "../lib/call/types.ts";
+import type { ChatMessage } from "../lib/page/call/types.ts";
 import { Button } from "./Button.tsx";
 
 /** The call's chat: messages go peer to peer, the server never sees them. */

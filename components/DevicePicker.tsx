@@ -1,4 +1,4 @@
-import type { DeviceChoice } from "../lib/call/devices.ts";
+import type { DeviceChoice } from "../lib/page/call/devices.ts";
 
 /** One kind of device the person can choose. */
 interface DeviceList {

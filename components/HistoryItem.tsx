@@ -1,4 +1,4 @@
-import type { HistoryEntry } from "../lib/people_api.ts";
+import type { HistoryEntry } from "../lib/wire/people_api.ts";
 import { Button } from "./Button.tsx";
 
 /** One call of the history in words: who, which way, how it went. */

@@ -1,4 +1,4 @@
-import type { PeerState } from "../lib/call/types.ts";
+import type { PeerState } from "../lib/page/call/types.ts";
 
 /** What the peer says about its media, shown on its video. */
 export function PeerBadges(

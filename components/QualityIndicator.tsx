@@ -1,7 +1,7 @@
 import { useSignal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
-import type { CallQuality } from "../lib/call/quality.ts";
-import { pathWords } from "../lib/call/words.ts";
+import type { CallQuality } from "../lib/page/call/quality.ts";
+import { pathWords } from "../lib/page/call/words.ts";
 
 function verdict(quality: CallQuality): string {
   if ((quality.lossPercent ?? 0) > 5 || (quality.rttMs ?? 0) > 400) {

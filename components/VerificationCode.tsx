@@ -1,6 +1,6 @@
 import { useEffect } from "preact/hooks";
-import type { KeyStatus } from "../lib/call/call_verification.ts";
-import { keySentence, VERIFY_INSTRUCTION } from "../lib/call/words.ts";
+import type { KeyStatus } from "../lib/page/call/call_verification.ts";
+import { keySentence, VERIFY_INSTRUCTION } from "../lib/page/call/words.ts";
 import { Button } from "./Button.tsx";
 
 /**

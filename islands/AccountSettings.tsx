@@ -7,8 +7,8 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { AccountPage } from "../components/AccountPage.tsx";
 import { Button } from "../components/Button.tsx";
-import { createPasskey } from "../lib/sign_in/auth_api.ts";
-import { authCall, AuthError } from "../lib/sign_in/auth_call.ts";
+import { createPasskey } from "../lib/page/sign_in/auth_api.ts";
+import { authCall, AuthError } from "../lib/page/sign_in/auth_call.ts";
 
 interface Overview {
   userId: string;

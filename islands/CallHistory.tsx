@@ -10,9 +10,13 @@ import { useEffect, useRef } from "preact/hooks";
 import { AccountPage } from "../components/AccountPage.tsx";
 import { Button } from "../components/Button.tsx";
 import { HistoryItem } from "../components/HistoryItem.tsx";
-import { leaveCallBack } from "../lib/call/call_back.ts";
-import type { HistoryView } from "../lib/people_api.ts";
-import { authCall, AuthError, loadFailed } from "../lib/sign_in/auth_call.ts";
+import { leaveCallBack } from "../lib/page/call/call_back.ts";
+import type { HistoryView } from "../lib/wire/people_api.ts";
+import {
+  authCall,
+  AuthError,
+  loadFailed,
+} from "../lib/page/sign_in/auth_call.ts";
 
 /** The account's call history. */
 export default function CallHistory() {

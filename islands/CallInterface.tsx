@@ -2,24 +2,24 @@
  * The calling page's island: it owns the call machine and the page's own
  * state (the id box, the theme, the device panel), and lays out the
  * components; the ring, the device preview and the shortcuts are hooks
- * beside the machine in `lib/call/`.
+ * beside the machine in `lib/page/call/`.
  * @module
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { IS_BROWSER } from "$fresh/runtime.ts";
-import { CallMachine } from "../lib/call/call_machine.ts";
-import { browserGetUserMedia } from "../lib/call/media.ts";
-import { useDevicePreview } from "../lib/call/use_device_preview.ts";
-import { useRingAlerts } from "../lib/call/use_ring_alerts.ts";
-import { SHORTCUTS, useShortcuts } from "../lib/call/use_shortcuts.ts";
-import type { AnswerMode, SignInMode } from "../lib/call/types.ts";
-import { connectWebSocket } from "../lib/call/signaling_client.ts";
-import { createRinger } from "../lib/call/ringer.ts";
-import { download, recordCall } from "../lib/call/recorder.ts";
-import type { DeviceChoice } from "../lib/call/devices.ts";
-import { checkNetwork } from "../lib/call/network_check.ts";
-import { networkSentence } from "../lib/call/words.ts";
+import { CallMachine } from "../lib/page/call/call_machine.ts";
+import { browserGetUserMedia } from "../lib/page/call/media.ts";
+import { useDevicePreview } from "../lib/page/call/use_device_preview.ts";
+import { useRingAlerts } from "../lib/page/call/use_ring_alerts.ts";
+import { SHORTCUTS, useShortcuts } from "../lib/page/call/use_shortcuts.ts";
+import type { AnswerMode, SignInMode } from "../lib/page/call/types.ts";
+import { connectWebSocket } from "../lib/page/call/signaling_client.ts";
+import { createRinger } from "../lib/page/call/ringer.ts";
+import { download, recordCall } from "../lib/page/call/recorder.ts";
+import type { DeviceChoice } from "../lib/page/call/devices.ts";
+import { checkNetwork } from "../lib/page/call/network_check.ts";
+import { networkSentence } from "../lib/page/call/words.ts";
 import { Button } from "../components/Button.tsx";
 import { CallControls } from "../components/CallControls.tsx";
 import { CallTimer } from "../components/CallTimer.tsx";
@@ -38,8 +38,8 @@ import {
   KeyStatusLine,
   VerificationCode,
 } from "../components/VerificationCode.tsx";
-import { loadCertificate } from "../lib/call/certificate_store.ts";
-import { takeCallBack } from "../lib/call/call_back.ts";
+import { loadCertificate } from "../lib/page/call/certificate_store.ts";
+import { takeCallBack } from "../lib/page/call/call_back.ts";
 
 /** Props the page hands to the island. */
 export interface CallInterfaceProps {

@@ -12,8 +12,12 @@ import {
   PeopleSection,
   type PersonAction,
 } from "../components/PeopleSection.tsx";
-import { authCall, AuthError, loadFailed } from "../lib/sign_in/auth_call.ts";
-import type { ContactsView, WhoMayCall } from "../lib/people_api.ts";
+import {
+  authCall,
+  AuthError,
+  loadFailed,
+} from "../lib/page/sign_in/auth_call.ts";
+import type { ContactsView, WhoMayCall } from "../lib/wire/people_api.ts";
 
 const SETTINGS: [WhoMayCall, string][] = [
   ["contacts", "My contacts"],

@@ -6,7 +6,10 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { Button } from "../components/Button.tsx";
-import { createPasskey, signInWithPasskey } from "../lib/sign_in/auth_api.ts";
+import {
+  createPasskey,
+  signInWithPasskey,
+} from "../lib/page/sign_in/auth_api.ts";
 
 /** What the page knows of the invite in its link. */
 export interface SignInProps {

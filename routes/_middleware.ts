@@ -1,6 +1,6 @@
 import type { FreshContext } from "$fresh/server.ts";
-import { clientAddress } from "../lib/client_address.ts";
-import { serverConfig } from "../lib/config.ts";
+import { clientAddress } from "../lib/http/client_address.ts";
+import { serverConfig } from "../lib/config/config.ts";
 
 /**
  * Only this app's own scripts run (the page has no inline JavaScript); styles

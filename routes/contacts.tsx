@@ -1,6 +1,6 @@
 import type { Handlers } from "$fresh/server.ts";
 import ContactsManager from "../islands/ContactsManager.tsx";
-import { server } from "../lib/server.ts";
+import { server } from "../lib/server/server.ts";
 
 /** `/contacts` exists in accounts mode only. */
 export const handler: Handlers = {

@@ -1,6 +1,6 @@
 import type { Handlers } from "$fresh/server.ts";
 import CallHistory from "../islands/CallHistory.tsx";
-import { server } from "../lib/server.ts";
+import { server } from "../lib/server/server.ts";
 
 /** `/history` exists in accounts mode only. */
 export const handler: Handlers = {

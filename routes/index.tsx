@@ -1,8 +1,8 @@
 import type { Handlers, PageProps } from "$fresh/server.ts";
 import CallInterface from "../islands/CallInterface.tsx";
-import { serverConfig } from "../lib/config.ts";
-import { server } from "../lib/server.ts";
-import type { SignInMode } from "../lib/call/types.ts";
+import { serverConfig } from "../lib/config/config.ts";
+import { server } from "../lib/server/server.ts";
+import type { SignInMode } from "../lib/page/call/types.ts";
 
 /** In accounts mode, a browser that is not signed in goes to the sign-in page. */
 export const handler: Handlers = {

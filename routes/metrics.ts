@@ -1,5 +1,5 @@
 import type { Handlers } from "$fresh/server.ts";
-import { server } from "../lib/server.ts";
+import { server } from "../lib/server/server.ts";
 
 /** Prometheus metrics; with `NEXUS_METRICS_TOKEN`, only for `Authorization: Bearer <token>`. */
 export const handler: Handlers = {

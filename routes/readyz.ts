@@ -1,5 +1,5 @@
 import type { Handlers } from "$fresh/server.ts";
-import { server } from "../lib/server.ts";
+import { server } from "../lib/server/server.ts";
 
 /** Ready: the server takes new sessions (503 with the reason while it does not). */
 export const handler: Handlers = {

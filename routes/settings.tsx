@@ -1,6 +1,6 @@
 import type { Handlers } from "$fresh/server.ts";
 import AccountSettings from "../islands/AccountSettings.tsx";
-import { server } from "../lib/server.ts";
+import { server } from "../lib/server/server.ts";
 
 /** `/settings` exists in accounts mode only. */
 export const handler: Handlers = {

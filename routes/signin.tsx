@@ -1,6 +1,6 @@
 import type { Handlers, PageProps } from "$fresh/server.ts";
 import SignIn, { type SignInProps } from "../islands/SignIn.tsx";
-import { server } from "../lib/server.ts";
+import { server } from "../lib/server/server.ts";
 
 /** `/signin`, in accounts mode: the invite in the link is looked up first. */
 export const handler: Handlers<SignInProps> = {

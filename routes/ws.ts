@@ -1,6 +1,6 @@
 import type { Handlers } from "$fresh/server.ts";
-import { server } from "../lib/server.ts";
-import { upgradeSignaling } from "../lib/signaling/websocket.ts";
+import { server } from "../lib/server/server.ts";
+import { upgradeSignaling } from "../lib/server/websocket.ts";
 import type { RequestState } from "./_middleware.ts";
 
 export const handler: Handlers<unknown, RequestState> = {

@@ -396,7 +396,7 @@ Deno.test({
                   "--allow-env",
                   "--allow-read",
                   "--allow-write",
-                  "lib/invite_cli.ts",
+                  "lib/cli/invite.ts",
                 ],
                 cwd: root,
                 env,

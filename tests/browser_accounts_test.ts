@@ -26,7 +26,7 @@ async function invite(
       "--allow-env",
       "--allow-read",
       "--allow-write",
-      "lib/invite_cli.ts",
+      "lib/cli/invite.ts",
       ...(userId ? [userId] : []),
     ],
     env: { ...env, NEXUS_PUBLIC_URL: app.http },

@@ -4,7 +4,7 @@
  * soak of call set-ups and tear-downs.
  */
 import assert from "node:assert/strict";
-import { CLOSE_CODES } from "../lib/protocol.ts";
+import { CLOSE_CODES } from "../lib/wire/protocol.ts";
 import { DEFAULT_LIMITS } from "../lib/signaling/rate_limit.ts";
 import { needsPermissions } from "./support/environment.ts";
 import {

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { KvAccountStore } from "../lib/accounts/kv_store.ts";
 import { RedisAccountStore } from "../lib/accounts/redis_store.ts";
-import type { HistoryView } from "../lib/people_api.ts";
+import type { HistoryView } from "../lib/wire/people_api.ts";
 import {
   act,
   befriend,

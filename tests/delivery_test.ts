@@ -1,6 +1,6 @@
 /**
  * The delivery layer against a network that loses things: the page's own
- * signaling session (`lib/call/signaling_session.ts`) in 300 scripted
+ * signaling session (`lib/page/call/signaling_session.ts`) in 300 scripted
  * clients, through a proxy that stalls, blackholes, resets and delays
  * their connections at random moments, to the server in its own process.
  * Every message of every call arrives exactly once and in order, every
@@ -10,9 +10,9 @@
  * a call that ended while a device was away is answered at once.
  */
 import assert from "node:assert/strict";
-import type { ClientMessage, ServerMessage } from "../lib/protocol.ts";
-import { webSocketConnector } from "../lib/call/signaling_client.ts";
-import { SignalingSession } from "../lib/call/signaling_session.ts";
+import type { ClientMessage, ServerMessage } from "../lib/wire/protocol.ts";
+import { webSocketConnector } from "../lib/page/call/signaling_client.ts";
+import { SignalingSession } from "../lib/page/call/signaling_session.ts";
 import { startAppProcess } from "./support/app_process.ts";
 import { needsPermissions } from "./support/environment.ts";
 import { type FaultPlan, startFaultProxy } from "./support/fault_proxy.ts";

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { mintToken } from "../lib/signaling/auth.ts";
-import { CLOSE_CODES, MAX_FRAME_BYTES } from "../lib/protocol.ts";
-import { MAX_PAYLOAD_VALUES } from "../lib/client_frames.ts";
+import { CLOSE_CODES, MAX_FRAME_BYTES } from "../lib/wire/protocol.ts";
+import { MAX_PAYLOAD_VALUES } from "../lib/signaling/client_frames.ts";
 import { DEFAULT_LIMITS } from "../lib/signaling/rate_limit.ts";
 import { DEFAULT_JOIN_LIMIT } from "../lib/signaling/connection_limits.ts";
 import {

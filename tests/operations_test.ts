@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { mintToken } from "../lib/signaling/auth.ts";
-import { CLOSE_CODES } from "../lib/protocol.ts";
+import { CLOSE_CODES } from "../lib/wire/protocol.ts";
 import { needsPermissions } from "./support/environment.ts";
 import {
   type AppProcess,

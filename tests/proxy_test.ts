@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { PER_ADDRESS } from "../lib/accounts/http.ts";
-import { DEFAULT_MAX_CONNECTIONS_PER_IP } from "../lib/config.ts";
+import { DEFAULT_MAX_CONNECTIONS_PER_IP } from "../lib/config/config.ts";
 import { startAppProcess, untilReady } from "./support/app_process.ts";
 import { needsService, NGINX } from "./support/environment.ts";
 import {

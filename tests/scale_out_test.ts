@@ -13,7 +13,7 @@ import {
 } from "./support/app_process.ts";
 import { type RedisServer, startRedis } from "./support/redis.ts";
 import { TestClient } from "./support/ws_client.ts";
-import { CLOSE_CODES } from "../lib/protocol.ts";
+import { CLOSE_CODES } from "../lib/wire/protocol.ts";
 import { freePort } from "./support/process.ts";
 import { CANDIDATE as candidate, OFFER as offer } from "./support/messages.ts";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { SignJWT } from "jose";
 import { mintToken } from "../lib/signaling/auth.ts";
-import { CLOSE_CODES } from "../lib/protocol.ts";
+import { CLOSE_CODES } from "../lib/wire/protocol.ts";
 import { DEFAULT_LIMITS } from "../lib/signaling/rate_limit.ts";
 import { needsPermissions } from "./support/environment.ts";
 import {

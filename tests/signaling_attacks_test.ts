@@ -6,8 +6,8 @@
  * each in the middle of a 64 MiB frame. See SECURITY.md.
  */
 import assert from "node:assert/strict";
-import { MAX_PAYLOAD_VALUES } from "../lib/client_frames.ts";
-import { DEFAULT_MAX_CONNECTIONS_PER_IP } from "../lib/config.ts";
+import { MAX_PAYLOAD_VALUES } from "../lib/signaling/client_frames.ts";
+import { DEFAULT_MAX_CONNECTIONS_PER_IP } from "../lib/config/config.ts";
 import { startAppProcess } from "./support/app_process.ts";
 import { needsPermissions } from "./support/environment.ts";
 import { type RawAnswer, upgradeFrom } from "./support/from_address.ts";

@@ -5,7 +5,7 @@
  * and the call history (`call_history.ts`), made when the store opens. Plain TypeScript; the HTTP side is `http.ts`.
  * @module
  */
-import { isUserId } from "../protocol.ts";
+import { isUserId } from "../wire/protocol.ts";
 import { AccountError } from "./account_error.ts";
 import { CallHistory } from "./call_history.ts";
 import { Contacts } from "./contacts.ts";

@@ -10,7 +10,7 @@ import type {
   CallHistorySink,
   FinishedCall,
 } from "../signaling/hub/options.ts";
-import type { HistoryEntry, HistoryView } from "../people_api.ts";
+import type { HistoryEntry, HistoryView } from "../wire/people_api.ts";
 import type { CallHistoryStore } from "./call_history_store.ts";
 import { durationOf, outcomeOf } from "./call_outcome.ts";
 

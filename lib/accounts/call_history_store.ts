@@ -5,7 +5,7 @@
  * (`history_contract.ts`). One entry per user per call, written once.
  * @module
  */
-import type { HistoryEntry } from "../people_api.ts";
+import type { HistoryEntry } from "../wire/people_api.ts";
 
 /** Each user's call history. */
 export interface CallHistoryStore {

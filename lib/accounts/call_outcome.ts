@@ -3,9 +3,9 @@
  * it ended and whether it was answered, and its duration.
  * @module
  */
-import type { EndReason } from "../protocol.ts";
+import type { EndReason } from "../wire/protocol.ts";
 import type { FinishedCall } from "../signaling/hub/options.ts";
-import type { CallOutcome } from "../people_api.ts";
+import type { CallOutcome } from "../wire/people_api.ts";
 
 /** Reasons that end a call because something broke, not because someone chose to. */
 const FAILURES: ReadonlySet<EndReason> = new Set([

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { EndReason } from "../protocol.ts";
+import type { EndReason } from "../wire/protocol.ts";
 import { durationOf, outcomeOf } from "./call_outcome.ts";
 
 Deno.test("call outcome: each end reads as the six outcomes, per side", () => {

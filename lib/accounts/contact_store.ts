@@ -6,7 +6,7 @@
  * changes at once never overwrite each other.
  * @module
  */
-import type { WhoMayCall } from "../people_api.ts";
+import type { WhoMayCall } from "../wire/people_api.ts";
 
 /** What decides whether one user may ring another, read in one step. */
 export interface CallerStanding {

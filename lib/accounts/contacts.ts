@@ -9,10 +9,10 @@
  * may call that contact.
  * @module
  */
-import { isUserId } from "../protocol.ts";
+import { isUserId } from "../wire/protocol.ts";
 import type { Reachability } from "../signaling/hub/options.ts";
 import { AccountError } from "./account_error.ts";
-import type { ContactsView, WhoMayCall } from "../people_api.ts";
+import type { ContactsView, WhoMayCall } from "../wire/people_api.ts";
 import type { ContactStore } from "./contact_store.ts";
 
 /** What contacts need around them. */

@@ -4,7 +4,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { HistoryEntry } from "../people_api.ts";
+import type { HistoryEntry } from "../wire/people_api.ts";
 import type { CallHistoryStore } from "./call_history_store.ts";
 
 /** An entry of `owner`'s history for `callId`, kept for an hour. */

@@ -8,7 +8,7 @@
  */
 import * as v from "valibot";
 import type { Logger } from "../log.ts";
-import { foreignOrigin, type OriginPolicy } from "../origin_policy.ts";
+import { foreignOrigin, type OriginPolicy } from "../http/origin_policy.ts";
 import { KeyedBuckets, type RateLimit } from "../signaling/rate_limit.ts";
 import { AccountError } from "./account_error.ts";
 import { answer, limit, readBody, refusal, Text } from "./http_json.ts";

@@ -4,7 +4,7 @@
  * together atomically.
  * @module
  */
-import type { WhoMayCall } from "../people_api.ts";
+import type { WhoMayCall } from "../wire/people_api.ts";
 import type { CallerStanding, ContactStore } from "./contact_store.ts";
 
 const KEY = {

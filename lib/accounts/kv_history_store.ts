@@ -4,7 +4,7 @@
  * end of the retention; entries past it are never returned meanwhile.
  * @module
  */
-import type { HistoryEntry } from "../people_api.ts";
+import type { HistoryEntry } from "../wire/people_api.ts";
 import type { CallHistoryStore } from "./call_history_store.ts";
 
 const KEY = {

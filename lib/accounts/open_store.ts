@@ -3,7 +3,7 @@
  * only when used.
  * @module
  */
-import type { AccountsConfig } from "../accounts_config.ts";
+import type { AccountsConfig } from "../config/accounts_config.ts";
 import type { AccountStore } from "./store.ts";
 
 /** The store of `store`'s kind, open. */

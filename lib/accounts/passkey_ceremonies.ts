@@ -16,7 +16,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from "@simplewebauthn/server";
-import { isUserId } from "../protocol.ts";
+import { isUserId } from "../wire/protocol.ts";
 import { AccountError } from "./account_error.ts";
 import type { Challenges } from "./challenges.ts";
 import type { Ceremony, Passkey } from "./records.ts";

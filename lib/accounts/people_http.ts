@@ -6,10 +6,10 @@
  * @module
  */
 import * as v from "valibot";
-import { USER_ID_PATTERN } from "../protocol.ts";
+import { USER_ID_PATTERN } from "../wire/protocol.ts";
 import { KeyedBuckets, type RateLimit } from "../signaling/rate_limit.ts";
 import type { Accounts } from "./accounts.ts";
-import { WHO_MAY_CALL } from "../people_api.ts";
+import { WHO_MAY_CALL } from "../wire/people_api.ts";
 import { answer, limit, readBody } from "./http_json.ts";
 import type { SessionRef } from "./session_cookie.ts";
 

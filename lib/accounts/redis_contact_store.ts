@@ -5,7 +5,7 @@
  * @module
  */
 import type * as Redis from "redis";
-import type { WhoMayCall } from "../people_api.ts";
+import type { WhoMayCall } from "../wire/people_api.ts";
 import type { CallerStanding, ContactStore } from "./contact_store.ts";
 
 type RedisClient = ReturnType<typeof Redis.createClient>;

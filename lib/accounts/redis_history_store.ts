@@ -5,7 +5,7 @@
  * @module
  */
 import type * as Redis from "redis";
-import type { HistoryEntry } from "../people_api.ts";
+import type { HistoryEntry } from "../wire/people_api.ts";
 import type { CallHistoryStore } from "./call_history_store.ts";
 
 type RedisClient = ReturnType<typeof Redis.createClient>;

@@ -8,7 +8,7 @@
  * @module
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { isUserId } from "../protocol.ts";
+import { isUserId } from "../wire/protocol.ts";
 
 /** The cookie's name. */
 export const COOKIE_NAME = "nexus_session";

@@ -8,27 +8,12 @@
  * @module
  */
 import type * as Oidc from "openid-client";
-import { isUserId } from "../protocol.ts";
+import { isUserId } from "../wire/protocol.ts";
+import type { SingleSignOnConfig } from "../config/accounts_config.ts";
 
 /** `openid-client`, loaded on the first sign-on, so that a server without one never pays for it. */
 let library: Promise<typeof Oidc> | null = null;
 const openidClient = () => library ??= import("openid-client");
-
-/** The identity provider and how its people map to accounts. */
-export interface SingleSignOnConfig {
-  /** `NEXUS_OIDC_ISSUER`: the provider's issuer URL. */
-  issuer: string;
-  clientId: string;
-  clientSecret: string;
-  /** The claim that is the user id. */
-  userClaim: string;
-  /** E-mail domains allowed in; empty allows every person of the issuer. */
-  domains: string[];
-  /** What the sign-in button calls the provider. */
-  name: string;
-  /** Where the provider sends people back: `<public URL>/auth/oidc/callback`. */
-  redirectUri: string;
-}
 
 /** What a sign-on waits for, kept under its state until the provider sends the person back. */
 export interface PendingSignOn {

@@ -12,7 +12,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, SignJWT } from "jose";
-import { isUserId } from "../protocol.ts";
+import { isUserId } from "../wire/protocol.ts";
 
 /** Clock skew allowed between the token's issuer and this server, in seconds. */
 export const CLOCK_TOLERANCE_S = 30;

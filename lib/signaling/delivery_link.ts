@@ -16,8 +16,8 @@
  * would cost. See docs/protocol.md, "Delivery".
  * @module
  */
-import { DeliveryLog } from "../delivery_log.ts";
-import { CLOSE_CODES, isDeliveredFromServer } from "../protocol.ts";
+import { DeliveryLog } from "../wire/delivery_log.ts";
+import { CLOSE_CODES, isDeliveredFromServer } from "../wire/protocol.ts";
 import type { SignalingSocket } from "./session.ts";
 
 /** How long an acknowledgement of the page's messages may wait for a frame to ride on. */

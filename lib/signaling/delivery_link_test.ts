@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ManualTimers } from "../../tests/support/manual_timers.ts";
-import { CLOSE_CODES } from "../protocol.ts";
-import { DELIVERY_LIMITS } from "../delivery_log.ts";
+import { CLOSE_CODES } from "../wire/protocol.ts";
+import { DELIVERY_LIMITS } from "../wire/delivery_log.ts";
 import { ACK_DELAY_MS, UNACKED_DEADLINE_MS } from "./delivery_link.ts";
 import { DeliveryLinks } from "./delivery_links.ts";
 

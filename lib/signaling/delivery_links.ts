@@ -7,7 +7,7 @@
  * acknowledgements owed and checks the deadlines of what waits for one.
  * @module
  */
-import type { DeliverySessionInfo } from "../protocol.ts";
+import type { DeliverySessionInfo } from "../wire/protocol.ts";
 import { ACK_DELAY_MS, DeliveryLink, type LinkSweep } from "./delivery_link.ts";
 import type { SignalingSocket } from "./session.ts";
 import type { Timers } from "./timers.ts";

@@ -4,8 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { HubObserver, SignalingHub } from "./hub/hub.ts";
-import { type RelayedType } from "../protocol.ts";
-import { RELAYED_TYPES } from "../client_frames.ts";
+import { RELAYED_TYPES, type RelayedType } from "../wire/protocol.ts";
 import type { Logger } from "../log.ts";
 
 /** Calls every observer in turn. */

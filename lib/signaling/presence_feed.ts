@@ -20,7 +20,7 @@
  * shown it still reaches it once it is.
  * @module
  */
-import type { PresenceUpdate, ServerMessage } from "../protocol.ts";
+import type { PresenceUpdate, ServerMessage } from "../wire/protocol.ts";
 import { sendText, type Session } from "./session.ts";
 import type { Timers } from "./timers.ts";
 

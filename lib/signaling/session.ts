@@ -2,8 +2,6 @@
  * A connected device as the signaling core sees it: a user id, a device id and a socket.
  * @module
  */
-import type { DeliveryHook } from "./hub/options.ts";
-
 /** The part of a WebSocket the signaling core uses. */
 export interface SignalingSocket {
   send(text: string): void;
@@ -17,6 +15,14 @@ export function sendText(socket: SignalingSocket, text: string): void {
   } catch {
     // The socket is closing; its close handler will clean up.
   }
+}
+
+/** What the hub asks of a device's delivery session about each frame. */
+export interface DeliveryHook {
+  /** A frame with these numbers arrived: whether its message is to be handled (not a duplicate). */
+  arrived(type: string, seq?: number, ack?: number): boolean;
+  /** The page asked for the server's acknowledgement now. */
+  acknowledgeNow(): void;
 }
 
 /** One connection: a user on one device (a tab, a phone). */

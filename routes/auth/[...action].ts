@@ -1,5 +1,5 @@
 import type { FreshContext, Handlers } from "$fresh/server.ts";
-import { server } from "../../lib/server.ts";
+import { server } from "../../lib/server/server.ts";
 import type { RequestState } from "../_middleware.ts";
 
 /** `/auth/<action>`: the accounts' JSON endpoints, in accounts mode only. */

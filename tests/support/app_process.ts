@@ -2,7 +2,7 @@
  * The app as users run it: `main.ts` in its own process, configured by its
  * environment, serving the ahead-of-time build in `_fresh/`.
  */
-import config from "../../lib/fresh_config.ts";
+import config from "../../lib/server/fresh_config.ts";
 import { build } from "../../lib/fresh/src/build.ts";
 import { collectFiles } from "../../lib/fresh/src/manifest.ts";
 import { collectOutput, waitForReady } from "./process.ts";

@@ -4,7 +4,7 @@
  * the security test sends each over a real socket beside a live call.
  * @module
  */
-import { type ErrorCode, MAX_FRAME_BYTES } from "../../lib/protocol.ts";
+import { type ErrorCode, MAX_FRAME_BYTES } from "../../lib/wire/protocol.ts";
 
 /** A frame with a JSON envelope of this type and payload. */
 export function frame(type: unknown, payload?: unknown): string {

@@ -1,4 +1,4 @@
-import type { ServerMessage } from "../../lib/protocol.ts";
+import type { ServerMessage } from "../../lib/wire/protocol.ts";
 import type { SignalingSocket } from "../../lib/signaling/session.ts";
 
 /** A socket that records what the hub sends and whether it closed it. */

@@ -2,7 +2,10 @@
  * Media arriving on a fake connection, as the peer link's stall watch reads
  * it: what the tests of a path that stalls and comes back share.
  */
-import { STALL_CHECK_MS, STALL_CHECKS } from "../../lib/call/media_watch.ts";
+import {
+  STALL_CHECK_MS,
+  STALL_CHECKS,
+} from "../../lib/page/call/media_watch.ts";
 import type { FakePeerConnection } from "./fake_webrtc.ts";
 import type { ManualTimers } from "./manual_timers.ts";
 

@@ -6,12 +6,12 @@
 import {
   CallMachine,
   type CallMachineDeps,
-} from "../../lib/call/call_machine.ts";
+} from "../../lib/page/call/call_machine.ts";
 import type {
   Credentials,
   SignalingHandlers,
-} from "../../lib/call/signaling_client.ts";
-import type { ClientMessage, ServerMessage } from "../../lib/protocol.ts";
+} from "../../lib/page/call/signaling_client.ts";
+import type { ClientMessage, ServerMessage } from "../../lib/wire/protocol.ts";
 import { FakeMedia, FakePeerConnection } from "./fake_webrtc.ts";
 import { ManualTimers } from "./manual_timers.ts";
 import { memoryStore } from "./memory_store.ts";

@@ -1,6 +1,6 @@
 /** Real servers on port 0 for integration and browser tests. */
 import manifest from "../../fresh.gen.ts";
-import config from "../../lib/fresh_config.ts";
+import config from "../../lib/server/fresh_config.ts";
 import { createHandler } from "$fresh/server.ts";
 import { build } from "../../lib/fresh/src/build.ts";
 import { collectFiles } from "../../lib/fresh/src/manifest.ts";
@@ -8,8 +8,8 @@ import { type HubOptions, SignalingHub } from "../../lib/signaling/hub/hub.ts";
 import {
   type SignalingEndpoint,
   upgradeSignaling,
-} from "../../lib/signaling/websocket.ts";
-import { server } from "../../lib/server.ts";
+} from "../../lib/server/websocket.ts";
+import { server } from "../../lib/server/server.ts";
 import { needsPermissions } from "./environment.ts";
 import { ConnectionLimits } from "../../lib/signaling/connection_limits.ts";
 

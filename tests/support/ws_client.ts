@@ -1,5 +1,5 @@
 /** A WebSocket test client that queues what the server sends and waits for it. */
-import type { ServerMessage } from "../../lib/protocol.ts";
+import type { ServerMessage } from "../../lib/wire/protocol.ts";
 
 const WAIT_MS = 5_000;
 

@@ -7,7 +7,7 @@
  * Redis (`NEXUS_REDIS_URL`) and Deno Deploy (BroadcastChannel and Deno KV).
  * @module
  */
-import type { PresenceUpdate } from "../../protocol.ts";
+import type { PresenceUpdate } from "../../wire/protocol.ts";
 import type { Call } from "../call.ts";
 import type { RateLimit } from "../rate_limit.ts";
 

@@ -6,7 +6,7 @@
  * are connected; a device that joins hears the count too.
  * @module
  */
-import type { EndReason, ServerMessage } from "../../protocol.ts";
+import type { EndReason, ServerMessage } from "../../wire/protocol.ts";
 import type { Call } from "../call.ts";
 import type { Session } from "../session.ts";
 import type { HubContext } from "./context.ts";

@@ -5,7 +5,7 @@
  * resolved as glare when the callee is calling too.
  * @module
  */
-import type { PayloadOf } from "../../protocol.ts";
+import type { PayloadOf } from "../../wire/protocol.ts";
 import type { Session } from "../session.ts";
 import type { HubContext } from "./context.ts";
 import { recordFinished } from "./call_history.ts";

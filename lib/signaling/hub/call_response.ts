@@ -4,7 +4,7 @@
  * declined, the call ends and the caller hears why.
  * @module
  */
-import type { PayloadOf } from "../../protocol.ts";
+import type { PayloadOf } from "../../wire/protocol.ts";
 import { nextCall } from "../call.ts";
 import type { Session } from "../session.ts";
 import { clearRingTimer } from "./call_timers.ts";

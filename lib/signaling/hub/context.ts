@@ -5,22 +5,26 @@
  * makes it.
  * @module
  */
+import type { Call } from "../call.ts";
 import { CallTable } from "../call_table.ts";
-import type { SignalingEngine, SignOut } from "../engines/engine.ts";
+import type {
+  EngineInbox,
+  SignalingEngine,
+  SignOut,
+} from "../engines/engine.ts";
 import { MemoryEngine } from "../engines/memory_engine.ts";
 import type { PresenceFeed } from "../presence_feed.ts";
 import { DeliveryLinks } from "../delivery_links.ts";
-import type { EndReason } from "../../protocol.ts";
+import type { EndReason } from "../../wire/protocol.ts";
 import {
   DEFAULT_LIMITS,
   type MessageLimits,
   type RateLimit,
+  type TokenBucket,
 } from "../rate_limit.ts";
 import { Registry } from "../registry.ts";
 import type { Session } from "../session.ts";
 import type { Timers } from "../timers.ts";
-import type { SessionGuards } from "./guards.ts";
-import type { PendingHangup } from "./hang_up.ts";
 import {
   type CallHistorySink,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
@@ -30,7 +34,6 @@ import {
   type IceRefresh,
   type Reachability,
 } from "./options.ts";
-import type { ResumeClaim } from "./resume.ts";
 
 /** The state of one hub, shared by its parts. */
 export interface HubContext {
@@ -40,6 +43,8 @@ export interface HubContext {
   readonly calls: CallTable;
   /** Where users and calls are shared with other instances. */
   readonly engine: SignalingEngine;
+  /** This instance's own inbox: what is delivered here goes in as it would from the engine. */
+  readonly inbox: EngineInbox;
   readonly timers: Timers;
   readonly now: () => number;
   readonly limits: MessageLimits;
@@ -84,6 +89,40 @@ export interface HubContext {
   frameArrived: number;
 }
 
+/** What the hub keeps per session besides the registry entry: its limits, timers and order. */
+export interface SessionGuards {
+  messages: TokenBucket;
+  refusals: TokenBucket;
+  timers: unknown[];
+  /** The hub has closed this socket; what still arrives is not read. */
+  closing: boolean;
+  /** When the hub last heard from a heartbeat session (ms), or `null` for others. */
+  lastHeard: number | null;
+  /** The session's frames still being handled, in order; `null` when none is. */
+  pending: Promise<void> | null;
+}
+
+/**
+ * A hang-up the engine could not take (it was unreachable): it is tried
+ * until it holds, and the call is never restored meanwhile.
+ */
+export interface PendingHangup {
+  call: Call;
+  /** Who hung up, and the party to tell. */
+  from: string;
+  to: string;
+  reason: EndReason;
+  /** The peer has been told; the call is looked for once more, then forgotten. */
+  told: boolean;
+}
+
+/** A party that resumed a call the server does not know (it restarted), waiting for the other. */
+export interface ResumeClaim {
+  deviceId: string;
+  peer: string;
+  timer: unknown;
+}
+
 /** How a call ended, as its party would have heard it. */
 export interface EndedCall {
   peer: string;
@@ -91,15 +130,23 @@ export interface EndedCall {
   at: number;
 }
 
-/** A hub's shared state, with every option's default filled in; presence is added by the hub. */
-export function createContext(options: HubOptions): HubContext {
+/**
+ * A hub's shared state, with every option's default filled in; presence is
+ * added by the hub. `inboxOf` makes the instance's inbox over it: it is the
+ * rules' (engine_inbox.ts), which this core does not import.
+ */
+export function createContext(
+  options: HubOptions,
+  inboxOf: (hub: HubContext) => EngineInbox,
+): HubContext {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const timers: Timers = options.timers ?? {
     set: (callback, ms) => setTimeout(callback, ms),
     clear: (handle) => clearTimeout(handle as number),
   };
   const resumeGraceMs = options.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS;
-  return {
+  // The inbox is made over the finished context, so it is put in last.
+  const hub: Omit<HubContext, "inbox"> & { inbox?: EngineInbox } = {
     registry: new Registry(),
     calls: new CallTable(),
     engine: options.engine ?? new MemoryEngine(),
@@ -137,4 +184,6 @@ export function createContext(options: HubOptions): HubContext {
     heartbeatSweep: null,
     frameArrived: 0,
   };
+  hub.inbox = inboxOf(hub as HubContext);
+  return hub as HubContext;
 }

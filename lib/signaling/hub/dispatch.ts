@@ -8,14 +8,14 @@ import {
   type ClientType,
   MAX_FRAME_BYTES,
   type PayloadOf,
-} from "../../protocol.ts";
-import { isOversized, parseClientFrame } from "../../client_frames.ts";
+} from "../../wire/protocol.ts";
+import { isOversized, parseClientFrame } from "../client_frames.ts";
 import { frameCost } from "../rate_limit.ts";
 import type { Session } from "../session.ts";
 import { requestCall } from "./call_request.ts";
 import { respondToCall } from "./call_response.ts";
-import type { HubContext } from "./context.ts";
-import { refuse, type SessionGuards, tooLarge } from "./guards.ts";
+import type { HubContext, SessionGuards } from "./context.ts";
+import { refuse, tooLarge } from "./guards.ts";
 import { endCall } from "./hang_up.ts";
 import { relayInCall } from "./relay.ts";
 import { reportFailure, send, sendError } from "./replies.ts";

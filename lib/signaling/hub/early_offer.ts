@@ -9,12 +9,11 @@
  * again when the answer says it was not taken (`prepared` absent).
  * @module
  */
-import type { ServerMessage } from "../../protocol.ts";
+import type { ServerMessage, WebRtcType } from "../../wire/protocol.ts";
 import type { Call } from "../call.ts";
 import type { Session } from "../session.ts";
 import type { HubContext } from "./context.ts";
 import { relayedNow, toEveryDevice } from "./delivery.ts";
-import type { WebRtcType } from "./relay.ts";
 
 /** Whether `session` may send `type` early in `call`: the caller's device, an offer or a candidate, while it rings. */
 export function mayOfferEarly(

@@ -4,7 +4,7 @@
  * dropped, the parties free again, and the end reported and recorded.
  * @module
  */
-import type { EndReason } from "../../protocol.ts";
+import type { EndReason } from "../../wire/protocol.ts";
 import type { Call } from "../call.ts";
 import { forgetCall } from "./call_timers.ts";
 import type { HubContext } from "./context.ts";

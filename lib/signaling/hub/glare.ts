@@ -4,7 +4,7 @@
  * call rang stop ringing.
  * @module
  */
-import type { PayloadOf } from "../../protocol.ts";
+import type { PayloadOf } from "../../wire/protocol.ts";
 import type { Call } from "../call.ts";
 import type { Session } from "../session.ts";
 import { forgetCall } from "./call_timers.ts";

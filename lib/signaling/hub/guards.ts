@@ -4,26 +4,13 @@
  * sends too much, too large or too often refused is cut off here.
  * @module
  */
-import { CLOSE_CODES } from "../../protocol.ts";
+import { CLOSE_CODES } from "../../wire/protocol.ts";
 import { TokenBucket } from "../rate_limit.ts";
 import type { Session } from "../session.ts";
 import { setAt } from "../timers.ts";
-import type { HubContext } from "./context.ts";
+import type { HubContext, SessionGuards } from "./context.ts";
 import type { IceRefresh, JoinOptions } from "./options.ts";
 import { send, sendError } from "./replies.ts";
-
-/** What the hub keeps per session besides the registry entry: its limits, timers and order. */
-export interface SessionGuards {
-  messages: TokenBucket;
-  refusals: TokenBucket;
-  timers: unknown[];
-  /** The hub has closed this socket; what still arrives is not read. */
-  closing: boolean;
-  /** When the hub last heard from a heartbeat session (ms), or `null` for others. */
-  lastHeard: number | null;
-  /** The session's frames still being handled, in order; `null` when none is. */
-  pending: Promise<void> | null;
-}
 
 /** Starts guarding a session that joined: its buckets, heartbeat watch, token expiry and ICE refresh. */
 export function guard(

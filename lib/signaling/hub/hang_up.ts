@@ -5,7 +5,7 @@
  * party told) once the engine is back.
  * @module
  */
-import type { EndReason, PayloadOf } from "../../protocol.ts";
+import type { EndReason, PayloadOf } from "../../wire/protocol.ts";
 import { type Call, peerOf } from "../call.ts";
 import type { Session } from "../session.ts";
 import { forgetCall } from "./call_timers.ts";
@@ -19,20 +19,6 @@ import { retrying } from "./swaps.ts";
 
 /** How often a hang-up the engine could not take is tried again. */
 const HANGUP_RETRY_MS = 1_000;
-
-/**
- * A hang-up the engine could not take (it was unreachable): it is tried
- * until it holds, and the call is never restored meanwhile.
- */
-export interface PendingHangup {
-  call: Call;
-  /** Who hung up, and the party to tell. */
-  from: string;
-  to: string;
-  reason: EndReason;
-  /** The peer has been told; the call is looked for once more, then forgotten. */
-  told: boolean;
-}
 
 /** Why a call ends when a party sends `call:end`: its reason, or what its phase implies. */
 function endReason(

@@ -43,7 +43,7 @@ export class SignalingHub {
   #hub: HubContext;
 
   constructor(options: HubOptions) {
-    const hub = createContext(options);
+    const hub = createContext(options, inboxOf);
     if (options.presence ?? true) {
       hub.presence = new PresenceFeed(
         {
@@ -106,7 +106,7 @@ export class SignalingHub {
 
   /** Starts the engine, so that other instances reach this one. */
   start(): Promise<void> {
-    return this.#hub.engine.start(inboxOf(this.#hub));
+    return this.#hub.engine.start(this.#hub.inbox);
   }
 
   /**

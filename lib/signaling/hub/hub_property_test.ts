@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { SignalingHub } from "./hub.ts";
-import { type ServerMessage } from "../../protocol.ts";
-import { RELAYED_TYPES } from "../../client_frames.ts";
+import { type ServerMessage } from "../../wire/protocol.ts";
+import { RELAYED_TYPES } from "../../wire/protocol.ts";
 import { FakeSocket } from "../../../tests/support/fake_socket.ts";
 import { ManualTimers } from "../../../tests/support/manual_timers.ts";
 import { DEFAULT_LIMITS } from "../rate_limit.ts";

@@ -3,11 +3,12 @@
  * observers, what a session brings when it joins, and the defaults.
  * @module
  */
-import type { DeliverySessionInfo } from "../../protocol.ts";
-import type { EndReason, ErrorCode, RelayedType } from "../../protocol.ts";
+import type { DeliverySessionInfo } from "../../wire/protocol.ts";
+import type { EndReason, ErrorCode, RelayedType } from "../../wire/protocol.ts";
 import type { Call } from "../call.ts";
 import type { SignalingEngine, SignOut } from "../engines/engine.ts";
 import type { MessageLimits } from "../rate_limit.ts";
+import type { DeliveryHook } from "../session.ts";
 import type { Timers } from "../timers.ts";
 
 /** Fresh ICE servers for a user, e.g. with new TURN credentials. */
@@ -114,14 +115,6 @@ export interface JoinOptions {
   prepares?: boolean;
   /** With `delivery=1`: the device's delivery session and what `session:ready` says of it. */
   delivery?: { link: DeliveryHook; info: DeliverySessionInfo };
-}
-
-/** What the hub asks of a device's delivery session about each frame. */
-export interface DeliveryHook {
-  /** A frame with these numbers arrived: whether its message is to be handled (not a duplicate). */
-  arrived(type: string, seq?: number, ack?: number): boolean;
-  /** The page asked for the server's acknowledgement now. */
-  acknowledgeNow(): void;
 }
 
 /** How long a heartbeat session may stay silent before it is closed as dead. */

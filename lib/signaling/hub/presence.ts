@@ -4,7 +4,7 @@
  * presence feed) and to every other instance (through the engine).
  * @module
  */
-import type { PresenceUpdate } from "../../protocol.ts";
+import type { PresenceUpdate } from "../../wire/protocol.ts";
 import type { Call } from "../call.ts";
 import type { HubContext } from "./context.ts";
 

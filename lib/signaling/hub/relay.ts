@@ -5,17 +5,18 @@
  * caller's early offer while the call rings is `early_offer.ts`.
  * @module
  */
-import type { PayloadOf, ServerMessage } from "../../protocol.ts";
+import type {
+  PayloadOf,
+  ServerMessage,
+  WebRtcType,
+} from "../../wire/protocol.ts";
 import { type Call, deviceOf, instanceOf } from "../call.ts";
-import { sendText, type Session } from "../session.ts";
+import type { Session } from "../session.ts";
 import type { HubContext } from "./context.ts";
-import { relayedNow } from "./delivery.ts";
+import { deliver, relayedNow } from "./delivery.ts";
 import { mayOfferEarly, toPreparingDevices } from "./early_offer.ts";
 import { callBetween, mayRelay } from "./parties.ts";
 import { sendError } from "./replies.ts";
-
-/** The WebRTC messages the hub relays within a call. */
-export type WebRtcType = "webrtc:offer" | "webrtc:answer" | "webrtc:candidate";
 
 /** `webrtc:*`: only between the two devices of an accepted call. */
 export function relayInCall(
@@ -55,17 +56,10 @@ function relay(
   to: string,
   message: ServerMessage,
 ): void {
-  const device = deviceOf(call, to)!;
-  const instance = instanceOf(call, to)!;
-  const text = JSON.stringify(message);
-  if (instance !== hub.engine.instanceId) {
-    hub.engine.send(instance, { user: to, device, text });
-  } else {
-    // A device between sockets keeps it in its delivery session, if it has one.
-    const target = hub.registry.get(to, device)?.socket ??
-      hub.deliveryLinks.parked(to, device);
-    if (!target) return;
-    sendText(target, text);
-  }
+  deliver(hub, instanceOf(call, to)!, {
+    user: to,
+    device: deviceOf(call, to)!,
+    text: JSON.stringify(message),
+  });
   relayedNow(hub, message.type);
 }

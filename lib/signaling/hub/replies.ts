@@ -8,7 +8,7 @@ import {
   ERROR_CODES,
   type ErrorCode,
   type ServerMessage,
-} from "../../protocol.ts";
+} from "../../wire/protocol.ts";
 import { sendText, type Session, type SignalingSocket } from "../session.ts";
 import type { HubContext } from "./context.ts";
 

@@ -7,7 +7,7 @@
  * grace period.
  * @module
  */
-import type { PayloadOf } from "../../protocol.ts";
+import type { PayloadOf } from "../../wire/protocol.ts";
 import { type Call, deviceOf, instanceOf, nextCall, peerOf } from "../call.ts";
 import type { Session } from "../session.ts";
 import { cancelGrace } from "./call_timers.ts";
@@ -18,13 +18,6 @@ import { announceInCall } from "./presence.ts";
 import { send, sendError } from "./replies.ts";
 import { newCall } from "./ringing.ts";
 import { retrying } from "./swaps.ts";
-
-/** A party that resumed a call the server does not know (it restarted), waiting for the other. */
-export interface ResumeClaim {
-  deviceId: string;
-  peer: string;
-  timer: unknown;
-}
 
 /** `call:resume`: take back the call with `payload.to` on this session's device. */
 export function resumeCall(

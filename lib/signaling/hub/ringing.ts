@@ -4,7 +4,7 @@
  * declines.
  * @module
  */
-import type { EndReason, PayloadOf } from "../../protocol.ts";
+import type { EndReason, PayloadOf } from "../../wire/protocol.ts";
 import type { Call } from "../call.ts";
 import type { Session } from "../session.ts";
 import { armRingTimer } from "./call_timers.ts";

@@ -5,7 +5,7 @@
  * period for it).
  * @module
  */
-import { CLOSE_CODES, newDeviceId } from "../../protocol.ts";
+import { CLOSE_CODES, newDeviceId } from "../../wire/protocol.ts";
 import type { Session, SignalingSocket } from "../session.ts";
 import { cancelGrace } from "./call_timers.ts";
 import type { HubContext } from "./context.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { CLOSE_CODES } from "../../protocol.ts";
+import { CLOSE_CODES } from "../../wire/protocol.ts";
 import { FakeSocket } from "../../../tests/support/fake_socket.ts";
 import {
   aliceAndBobInCall,

@@ -4,7 +4,7 @@
  * tried again, and when it gives up.
  * @module
  */
-import type { ClientType } from "../../protocol.ts";
+import type { ClientType } from "../../wire/protocol.ts";
 import type { Session } from "../session.ts";
 import type { HubContext } from "./context.ts";
 import { sendError } from "./replies.ts";

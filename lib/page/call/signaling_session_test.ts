@@ -9,8 +9,8 @@ import {
   CLOSE_CODES,
   type DeliverySessionInfo,
   type ServerMessage,
-} from "../protocol.ts";
-import { ManualTimers } from "../../tests/support/manual_timers.ts";
+} from "../../wire/protocol.ts";
+import { ManualTimers } from "../../../tests/support/manual_timers.ts";
 import type {
   Credentials,
   ServerFrame,

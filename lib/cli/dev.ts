@@ -3,6 +3,6 @@
  * @module
  */
 import { dev } from "$fresh/dev.ts";
-import config from "./fresh_config.ts";
+import config from "../server/fresh_config.ts";
 
-await dev(new URL("../", import.meta.url), "./main.ts", config);
+await dev(new URL("../../", import.meta.url), "./main.ts", config);

@@ -9,7 +9,7 @@ import {
   FakeMediaStream,
   FakePeerConnection,
   FakeTrack,
-} from "../../tests/support/fake_webrtc.ts";
+} from "../../../tests/support/fake_webrtc.ts";
 import { type PeerEvents, WebRTCService } from "./webrtc_service.ts";
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));

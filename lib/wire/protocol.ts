@@ -6,8 +6,6 @@
  * loads.
  * @module
  */
-import type * as v from "valibot";
-import type { clientPayloads, payloads } from "./client_frames.ts";
 
 /** The largest frame the server reads, in bytes of UTF-8. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -81,29 +79,33 @@ export const CLOSE_CODES = {
   backlog: 4429,
 } as const;
 
-/** The six call messages, which the delivery layer numbers both ways. */
-const CALL_MESSAGES = [
+/**
+ * The six message types a client sends, each relayed to the user in `to`,
+ * in protocol order: the call messages, which the delivery layer numbers
+ * both ways.
+ */
+export const RELAYED_TYPES = [
   "call:request",
   "call:response",
   "webrtc:offer",
   "webrtc:answer",
   "webrtc:candidate",
   "call:end",
-];
+] as const;
 
 /**
  * The server's messages that the delivery layer numbers (`delivery=1`):
  * those of a call or a ring, and the errors that answer them.
  */
 const DELIVERED_FROM_SERVER: ReadonlySet<string> = new Set([
-  ...CALL_MESSAGES,
+  ...RELAYED_TYPES,
   "calls:missed",
   "error",
 ]);
 
 /** The client's messages that the delivery layer numbers: the six and `call:resume`. */
 const DELIVERED_FROM_CLIENT: ReadonlySet<string> = new Set([
-  ...CALL_MESSAGES,
+  ...RELAYED_TYPES,
   "call:resume",
 ]);
 
@@ -157,17 +159,70 @@ export const END_REASONS = [
 /** One of `END_REASONS`. */
 export type EndReason = typeof END_REASONS[number];
 
-/** The six message types a client sends, each relayed to the user in `to`. */
-export type RelayedType = keyof typeof payloads;
+/** One of `RELAYED_TYPES`. */
+export type RelayedType = typeof RELAYED_TYPES[number];
+
+/** The WebRTC messages relayed within a call. */
+export type WebRtcType = "webrtc:offer" | "webrtc:answer" | "webrtc:candidate";
+
+/** A session description as `webrtc:offer` and `webrtc:answer` carry it. */
+export interface WireSessionDescription {
+  type: "offer" | "answer" | "pranswer" | "rollback";
+  sdp?: string;
+}
+
+/** An ICE candidate as `webrtc:candidate` carries it. */
+export interface WireIceCandidate {
+  candidate?: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+
+/**
+ * What each message type a client may send carries. `from` is optional and
+ * ignored: the server stamps the sender's own id. Payloads are loose: other
+ * fields travel on, within the frame size cap.
+ */
+export interface ClientPayloads {
+  "call:request": {
+    from?: string;
+    to: string;
+    hasVideo: boolean;
+    hasAudio: boolean;
+  };
+  "call:response": {
+    from?: string;
+    to: string;
+    accepted: boolean;
+    reason?: EndReason;
+    /** The answering device took the caller's early offer while it rang: its answer follows. */
+    prepared?: boolean;
+  };
+  "webrtc:offer": { from?: string; to: string; offer: WireSessionDescription };
+  "webrtc:answer": {
+    from?: string;
+    to: string;
+    answer: WireSessionDescription;
+  };
+  "webrtc:candidate": {
+    from?: string;
+    to: string;
+    candidate: WireIceCandidate;
+  };
+  "call:end": { from?: string; to: string; reason?: EndReason };
+  /** A heartbeat: the server answers `pong`. */
+  ping: Record<string, never>;
+  /** The delivery layer's acknowledgement (its count rides in `ack`); `request` asks for the server's now. */
+  ack: { request?: boolean };
+  /** After reconnecting (even to a restarted server): "I am still in a call with `to`". */
+  "call:resume": { from?: string; to: string };
+}
 
 /** Every message type a client may send. */
-export type ClientType = keyof typeof clientPayloads;
+export type ClientType = keyof ClientPayloads;
 
-// Loose payloads infer an index signature; the protocol's types name only the known fields.
-type KnownFields<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
-type ClientPayload<T extends ClientType> = KnownFields<
-  v.InferOutput<typeof clientPayloads[T]>
->;
+type ClientPayload<T extends ClientType> = ClientPayloads[T];
 
 /** A message as a client sends it (`from` optional and ignored). */
 export type ClientMessage = {

@@ -6,7 +6,7 @@ import type {
   ClientMessage,
   DeliveryFields,
   ServerMessage,
-} from "../protocol.ts";
+} from "../../wire/protocol.ts";
 
 /** A frame as it goes on the wire: the delivery layer's numbers in front of the message. */
 export type ClientFrame = DeliveryFields & ClientMessage;

@@ -9,8 +9,8 @@
  */
 import assert from "node:assert/strict";
 import { ANSWER_TIMEOUT_MS, CONNECT_TIMEOUT_MS } from "./peer_link.ts";
-import { setup, setupWith } from "../../tests/support/machine_fixture.ts";
-import { memoryStore } from "../../tests/support/memory_store.ts";
+import { setup, setupWith } from "../../../tests/support/machine_fixture.ts";
+import { memoryStore } from "../../../tests/support/memory_store.ts";
 
 const OFFER = { type: "offer" as const, sdp: "v=0 early offer" };
 

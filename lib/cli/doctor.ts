@@ -7,10 +7,14 @@
  * check; the exit status is 1 when any check failed.
  * @module
  */
-import { ConfigError, loadConfig, type ServerConfig } from "./config.ts";
+import {
+  ConfigError,
+  loadConfig,
+  type ServerConfig,
+} from "../config/config.ts";
 import { parseIceUrl } from "./ice_url.ts";
 import { type CheckResult, checkStun, checkTurn } from "./relay_check.ts";
-import { turnCredentials } from "./signaling/turn.ts";
+import { turnCredentials } from "../signaling/turn.ts";
 
 let config: ServerConfig;
 try {

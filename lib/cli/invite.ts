@@ -6,10 +6,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { Accounts, DEFAULT_INVITE_HOURS } from "./accounts/accounts.ts";
-import { openAccountStore } from "./accounts/open_store.ts";
-import { isUserId } from "./protocol.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { Accounts, DEFAULT_INVITE_HOURS } from "../accounts/accounts.ts";
+import { openAccountStore } from "../accounts/open_store.ts";
+import { isUserId } from "../wire/protocol.ts";
+import { ConfigError, loadConfig } from "../config/config.ts";
 
 const USAGE =
   "Usage: deno task invite [USER_ID] [--hours N]  (with NEXUS_ACCOUNTS=on, as the server runs)";

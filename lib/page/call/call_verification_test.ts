@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { memoryStore } from "../../tests/support/memory_store.ts";
+import { memoryStore } from "../../../tests/support/memory_store.ts";
 import { CallVerification } from "./call_verification.ts";
 import { fingerprint, verificationCode } from "./verification_code.ts";
 

@@ -6,13 +6,13 @@
  * open: a client that leaves mid-handshake holds nothing.
  * @module
  */
-import { CLOSE_CODES, isDeviceId, isUserId } from "../protocol.ts";
-import { verifyToken } from "./auth.ts";
-import type { ConnectionLimits } from "./connection_limits.ts";
-import type { SignalingHub } from "./hub/hub.ts";
-import type { Session, SignalingSocket } from "./session.ts";
-import type { DeliveryLink } from "./delivery_link.ts";
-import { foreignOrigin, type OriginPolicy } from "../origin_policy.ts";
+import { CLOSE_CODES, isDeviceId, isUserId } from "../wire/protocol.ts";
+import { verifyToken } from "../signaling/auth.ts";
+import type { ConnectionLimits } from "../signaling/connection_limits.ts";
+import type { SignalingHub } from "../signaling/hub/hub.ts";
+import type { Session, SignalingSocket } from "../signaling/session.ts";
+import type { DeliveryLink } from "../signaling/delivery_link.ts";
+import { foreignOrigin, type OriginPolicy } from "../http/origin_policy.ts";
 import type { Accounts } from "../accounts/accounts.ts";
 import type { OpenSockets } from "../accounts/open_sockets.ts";
 import type { SessionRef } from "../accounts/session_cookie.ts";

@@ -4,8 +4,7 @@
  * the rest of the server's settings (`config.ts`).
  * @module
  */
-import type { SingleSignOnConfig } from "./accounts/single_sign_on.ts";
-import type { EngineConfig } from "./config.ts";
+import type { EngineConfig } from "./engine_config.ts";
 import {
   ConfigError,
   type Env,
@@ -15,6 +14,22 @@ import {
   text,
   url,
 } from "./setting_readers.ts";
+
+/** The identity provider and how its people map to accounts. */
+export interface SingleSignOnConfig {
+  /** `NEXUS_OIDC_ISSUER`: the provider's issuer URL. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** The claim that is the user id. */
+  userClaim: string;
+  /** E-mail domains allowed in; empty allows every person of the issuer. */
+  domains: string[];
+  /** What the sign-in button calls the provider. */
+  name: string;
+  /** Where the provider sends people back: `<public URL>/auth/oidc/callback`. */
+  redirectUri: string;
+}
 
 /** Accounts mode: where accounts live, how long a sign-in lasts, who invites. */
 export interface AccountsConfig {

@@ -4,7 +4,7 @@
  * the page says for `busy` here, and tests read them without a browser.
  * @module
  */
-import type { EndReason } from "../protocol.ts";
+import type { EndReason } from "../../wire/protocol.ts";
 import type { SessionState } from "./signaling_session.ts";
 import type { NetworkReport } from "./network_check.ts";
 import type { MediaPath } from "./quality.ts";

@@ -8,14 +8,14 @@
  */
 import assert from "node:assert/strict";
 import { signal } from "@preact/signals";
-import type { ClientMessage, ServerMessage } from "../protocol.ts";
+import type { ClientMessage, ServerMessage } from "../../wire/protocol.ts";
 import {
   FakeMediaStream,
   FakePeerConnection,
   FakeTrack,
-} from "../../tests/support/fake_webrtc.ts";
-import { flowingMedia } from "../../tests/support/flowing_media.ts";
-import { ManualTimers } from "../../tests/support/manual_timers.ts";
+} from "../../../tests/support/fake_webrtc.ts";
+import { flowingMedia } from "../../../tests/support/flowing_media.ts";
+import { ManualTimers } from "../../../tests/support/manual_timers.ts";
 import { PeerLink } from "./peer_link.ts";
 import { carriedMedia, ofCurrentGeneration, sessionOf } from "./renewal.ts";
 

@@ -5,8 +5,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { FakeMedia, FakeTrack } from "../../tests/support/fake_webrtc.ts";
-import { memoryStore } from "../../tests/support/memory_store.ts";
+import { FakeMedia, FakeTrack } from "../../../tests/support/fake_webrtc.ts";
+import { memoryStore } from "../../../tests/support/memory_store.ts";
 import { LocalMedia, type MediaScope } from "./local_media.ts";
 
 /** Local media in an active video call; what it sent and said is recorded. */

@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { ManualTimers } from "../../tests/support/manual_timers.ts";
+import { ManualTimers } from "../../../tests/support/manual_timers.ts";
 import { MediaWatch, STALL_CHECK_MS, STALL_CHECKS } from "./media_watch.ts";
 
 /** A watch over `packets`, recording what it reported. */

@@ -3,9 +3,9 @@
  * `NEXUS_JWT_SECRET`, for testing token mode, and prints the sign-in link.
  * @module
  */
-import { mintToken } from "./signaling/auth.ts";
-import { isUserId } from "./protocol.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { mintToken } from "../signaling/auth.ts";
+import { isUserId } from "../wire/protocol.ts";
+import { ConfigError, loadConfig } from "../config/config.ts";
 
 const [userId, ttlText = "3600"] = Deno.args;
 const ttl = Number(ttlText);

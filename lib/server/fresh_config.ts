@@ -1,5 +1,5 @@
 /**
- * The Fresh configuration of the app, shared by `main.ts` and `lib/dev.ts`.
+ * The Fresh configuration of the app, shared by `main.ts` and `lib/cli/dev.ts`.
  * @module
  */
 import { defineConfig } from "$fresh/server.ts";

@@ -5,8 +5,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { FakePeerConnection } from "../../tests/support/fake_webrtc.ts";
-import { ManualTimers } from "../../tests/support/manual_timers.ts";
+import { FakePeerConnection } from "../../../tests/support/fake_webrtc.ts";
+import { ManualTimers } from "../../../tests/support/manual_timers.ts";
 import {
   CHECK_TIMEOUT_MS,
   checkNetwork,

@@ -6,14 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { signal } from "@preact/signals";
-import type { ClientMessage } from "../protocol.ts";
+import type { ClientMessage } from "../../wire/protocol.ts";
 import {
   FakeMediaStream,
   FakePeerConnection,
   FakeTrack,
-} from "../../tests/support/fake_webrtc.ts";
-import { flowingMedia } from "../../tests/support/flowing_media.ts";
-import { ManualTimers } from "../../tests/support/manual_timers.ts";
+} from "../../../tests/support/fake_webrtc.ts";
+import { flowingMedia } from "../../../tests/support/flowing_media.ts";
+import { ManualTimers } from "../../../tests/support/manual_timers.ts";
 import {
   ANSWER_TIMEOUT_MS,
   CONNECT_TIMEOUT_MS,

@@ -8,16 +8,19 @@ import {
   MAX_BACKOFF_MS,
   URGENT_BACKOFF_MS,
 } from "./signaling_session.ts";
-import type { ServerMessage } from "../protocol.ts";
-import { FakeMediaStream, FakeTrack } from "../../tests/support/fake_webrtc.ts";
-import { memoryStore } from "../../tests/support/memory_store.ts";
+import type { ServerMessage } from "../../wire/protocol.ts";
+import {
+  FakeMediaStream,
+  FakeTrack,
+} from "../../../tests/support/fake_webrtc.ts";
+import { memoryStore } from "../../../tests/support/memory_store.ts";
 import {
   ICE,
   notSignedIn,
   type Setup,
   setup,
   setupWith,
-} from "../../tests/support/machine_fixture.ts";
+} from "../../../tests/support/machine_fixture.ts";
 
 /** Checks that a call left nothing running: tracks stopped, connections closed, idle after the pause. */
 function assertReleased(t: Setup) {

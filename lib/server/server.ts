@@ -3,29 +3,29 @@
  * the metrics and the signaling endpoint with its hub.
  * @module
  */
-import { type ServerConfig, serverConfig } from "./config.ts";
-import { createLogger, type Logger } from "./log.ts";
-import { ConnectionLimits } from "./signaling/connection_limits.ts";
-import { SignalingHub } from "./signaling/hub/hub.ts";
+import { type ServerConfig, serverConfig } from "../config/config.ts";
+import { createLogger, type Logger } from "../log.ts";
+import { ConnectionLimits } from "../signaling/connection_limits.ts";
+import { SignalingHub } from "../signaling/hub/hub.ts";
 import {
   combineObservers,
   createMetrics,
   type HubMetrics,
   logObserver,
-} from "./signaling/observers.ts";
-import { TURN_TTL_S, turnCredentials } from "./signaling/turn.ts";
-import type { SignalingEngine, SignOut } from "./signaling/engines/engine.ts";
-import { MemoryEngine } from "./signaling/engines/memory_engine.ts";
-import { RedisEngine } from "./signaling/engines/redis_engine.ts";
-import { DeployEngine } from "./signaling/engines/deploy_engine.ts";
-import { DEFAULT_LIMITS } from "./signaling/rate_limit.ts";
-import type { SignalingEndpoint } from "./signaling/websocket.ts";
-import { Accounts } from "./accounts/accounts.ts";
-import { accountsHandler } from "./accounts/http.ts";
-import { OpenSockets } from "./accounts/open_sockets.ts";
-import { SingleSignOn } from "./accounts/single_sign_on.ts";
-import { openAccountStore } from "./accounts/open_store.ts";
-import { CLOSE_CODES } from "./protocol.ts";
+} from "../signaling/observers.ts";
+import { TURN_TTL_S, turnCredentials } from "../signaling/turn.ts";
+import type { SignalingEngine, SignOut } from "../signaling/engines/engine.ts";
+import { MemoryEngine } from "../signaling/engines/memory_engine.ts";
+import { RedisEngine } from "../signaling/engines/redis_engine.ts";
+import { DeployEngine } from "../signaling/engines/deploy_engine.ts";
+import { DEFAULT_LIMITS } from "../signaling/rate_limit.ts";
+import type { SignalingEndpoint } from "./websocket.ts";
+import { Accounts } from "../accounts/accounts.ts";
+import { accountsHandler } from "../accounts/http.ts";
+import { OpenSockets } from "../accounts/open_sockets.ts";
+import { SingleSignOn } from "../accounts/single_sign_on.ts";
+import { openAccountStore } from "../accounts/open_store.ts";
+import { CLOSE_CODES } from "../wire/protocol.ts";
 
 /** Accounts mode's parts. */
 export interface AccountsParts {

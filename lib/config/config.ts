@@ -4,9 +4,13 @@
  * @module
  */
 import * as v from "valibot";
-import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import { LOG_LEVELS, type LogLevel } from "../log.ts";
 import { type AccountsConfig, accountsConfig } from "./accounts_config.ts";
-import { parseTrustedProxies, type TrustedProxies } from "./client_address.ts";
+import { engine, type EngineConfig } from "./engine_config.ts";
+import {
+  parseTrustedProxies,
+  type TrustedProxies,
+} from "../http/client_address.ts";
 import {
   ConfigError,
   type Env,
@@ -80,15 +84,6 @@ export interface ServerConfig {
   /** `NEXUS_ACCOUNTS=on`: people sign in with passkeys to accounts made from invites. */
   accounts: AccountsConfig | null;
 }
-
-/** The engine: in-process (one instance), Redis, or Deno Deploy's BroadcastChannel and KV. */
-export type EngineConfig =
-  | { kind: "memory" }
-  | { kind: "redis"; url: string }
-  | { kind: "deploy" };
-
-/** The engines `NEXUS_ENGINE` names. */
-export const ENGINE_KINDS = ["memory", "redis", "deploy"] as const;
 
 const IceServers = v.array(
   v.object({
@@ -216,35 +211,6 @@ function transportPolicy(env: Env): RTCIceTransportPolicy {
     );
   }
   return value;
-}
-
-/**
- * The engine: as `NEXUS_ENGINE` says, or else Redis when `NEXUS_REDIS_URL` is
- * set, Deno Deploy's when running there, in-process otherwise.
- */
-function engine(env: Env): EngineConfig {
-  const url = text(env, "NEXUS_REDIS_URL");
-  const named = text(env, "NEXUS_ENGINE") ??
-    (url ? "redis" : env.DENO_DEPLOYMENT_ID ? "deploy" : "memory");
-  if (!(ENGINE_KINDS as readonly string[]).includes(named)) {
-    throw new ConfigError(
-      `NEXUS_ENGINE must be one of ${ENGINE_KINDS.join(", ")}, not "${named}".`,
-    );
-  }
-  if (named !== "redis") {
-    if (url) {
-      throw new ConfigError(
-        `NEXUS_REDIS_URL is set but NEXUS_ENGINE is "${named}": unset one of them.`,
-      );
-    }
-    return { kind: named as "memory" | "deploy" };
-  }
-  if (!url || !/^rediss?:\/\/[^/]/.test(url)) {
-    throw new ConfigError(
-      "NEXUS_REDIS_URL must be a URL like redis://127.0.0.1:6379 (or rediss:// for TLS).",
-    );
-  }
-  return { kind: "redis", url };
 }
 
 /** Reads the settings from an environment such as `Deno.env.toObject()`. */

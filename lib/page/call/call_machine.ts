@@ -22,7 +22,7 @@ import {
   isUserId,
   type PayloadOf,
   type ServerMessage,
-} from "../protocol.ts";
+} from "../../wire/protocol.ts";
 import { CallRecording, type CallRecordingDeps } from "./call_recording.ts";
 import { CallVerification } from "./call_verification.ts";
 import { LocalMedia, type LocalMediaDeps } from "./local_media.ts";

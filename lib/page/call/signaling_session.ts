@@ -19,8 +19,8 @@ import {
   isDeliveredFromClient,
   newDeviceId,
   type ServerMessage,
-} from "../protocol.ts";
-import { DeliveryLog } from "../delivery_log.ts";
+} from "../../wire/protocol.ts";
+import { DeliveryLog } from "../../wire/delivery_log.ts";
 import type {
   Credentials,
   ServerFrame,

@@ -11,7 +11,7 @@
  * @module
  */
 import { effect, type ReadonlySignal } from "@preact/signals";
-import type { ClientMessage, ServerMessage } from "../protocol.ts";
+import type { ClientMessage, ServerMessage } from "../../wire/protocol.ts";
 import { type CallQuality, sampleQuality } from "./quality.ts";
 import { MediaWatch, packetsReceived } from "./media_watch.ts";
 import { NamedTimers, type TimerDeps } from "./named_timers.ts";

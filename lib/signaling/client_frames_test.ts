@@ -5,8 +5,14 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { MAX_PAYLOAD_VALUES, parseClientFrame } from "./client_frames.ts";
-import { BAD_FRAMES } from "../tests/support/bad_frames.ts";
+import type * as v from "valibot";
+import type { ClientPayloads, ClientType } from "../wire/protocol.ts";
+import {
+  clientPayloads,
+  MAX_PAYLOAD_VALUES,
+  parseClientFrame,
+} from "./client_frames.ts";
+import { BAD_FRAMES } from "../../tests/support/bad_frames.ts";
 
 const offer = { type: "offer", sdp: "v=0" };
 const candidate = {
@@ -126,4 +132,32 @@ Deno.test("client frames: the shape cap counts values as SECURITY.md does: 256 f
       assert.equal(result.ok, accepted, JSON.stringify(result));
     });
   }
+});
+
+// Loose schemas infer an index signature; the protocol names the known fields.
+type KnownFields<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type SchemaOutput<T extends ClientType> = KnownFields<
+  v.InferOutput<typeof clientPayloads[T]>
+>;
+
+Deno.test("client frames: each schema reads exactly the payload the protocol declares", () => {
+  // Checked by the compiler: a field the schema and docs/protocol.md's
+  // types disagree on makes `true` unassignable here.
+  const agree: { [T in ClientType]: Same<SchemaOutput<T>, ClientPayloads[T]> } =
+    {
+      "call:request": true,
+      "call:response": true,
+      "webrtc:offer": true,
+      "webrtc:answer": true,
+      "webrtc:candidate": true,
+      "call:end": true,
+      ping: true,
+      ack: true,
+      "call:resume": true,
+    };
+  assert.deepEqual(
+    Object.keys(agree).sort(),
+    Object.keys(clientPayloads).sort(),
+  );
 });

@@ -13,9 +13,10 @@ import {
   ERROR_CODES,
   type ErrorCode,
   MAX_FRAME_BYTES,
+  RELAYED_TYPES,
   type RelayedType,
   USER_ID_PATTERN,
-} from "./protocol.ts";
+} from "../wire/protocol.ts";
 
 /**
  * The most fields and items (at any depth) a payload may hold: the six
@@ -54,7 +55,9 @@ const IceCandidate = v.object({
 });
 
 // Payloads are loose: extension fields travel on, within the frame size cap.
-export const payloads = {
+// Each schema's output is the protocol's `ClientPayloads` entry (checked in
+// client_frames_test.ts).
+const payloads = {
   "call:request": v.looseObject({
     from: ClaimedFrom,
     to: UserId,
@@ -100,12 +103,11 @@ const controls = {
 /** Every message type's payload schema. */
 export const clientPayloads = { ...payloads, ...controls };
 
-/** The relayed message types, in protocol order. */
-export const RELAYED_TYPES = Object.keys(payloads) as RelayedType[];
+const RELAYED: ReadonlySet<string> = new Set(RELAYED_TYPES);
 
 /** Whether `type` is one of the six relayed message types. */
 export function isRelayedType(type: string): type is RelayedType {
-  return Object.hasOwn(payloads, type);
+  return RELAYED.has(type);
 }
 
 /** The result of reading a client's frame. */
