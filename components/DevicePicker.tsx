@@ -1,7 +1,7 @@
 import type { DeviceChoice } from "../lib/page/call/devices.ts";
 
 /** One kind of device the person can choose. */
-interface DeviceList {
+export interface DeviceList {
   kind: keyof DeviceChoice;
   label: string;
   devices: { deviceId: string; label: string }[];

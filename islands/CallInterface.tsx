@@ -1,8 +1,9 @@
 /**
  * The calling page's island: it owns the call machine and the page's own
  * state (the id box, the theme, the device panel), and lays out the
- * components; the ring, the device preview and the shortcuts are hooks
- * beside the machine in `lib/page/call/`.
+ * panels (`components/`: the header, the devices, the call); the ring, the
+ * device preview and the shortcuts are hooks beside the machine in
+ * `lib/page/call/`.
  * @module
  */
 import { useSignal } from "@preact/signals";
@@ -21,23 +22,15 @@ import type { DeviceChoice } from "../lib/page/call/devices.ts";
 import { checkNetwork } from "../lib/page/call/network_check.ts";
 import { networkSentence } from "../lib/page/call/words.ts";
 import { Button } from "../components/Button.tsx";
-import { CallControls } from "../components/CallControls.tsx";
 import { CallTimer } from "../components/CallTimer.tsx";
-import { ChatPanel } from "../components/ChatPanel.tsx";
-import { DevicePicker } from "../components/DevicePicker.tsx";
+import { CallView } from "../components/CallView.tsx";
+import { DevicesPanel } from "../components/DevicesPanel.tsx";
 import { Dialer } from "../components/Dialer.tsx";
 import { IncomingCall } from "../components/IncomingCall.tsx";
 import { JoinForm } from "../components/JoinForm.tsx";
-import { LevelMeter } from "../components/LevelMeter.tsx";
 import { NetworkCheck } from "../components/NetworkCheck.tsx";
 import { OnlineList } from "../components/OnlineList.tsx";
-import { PeerBadges } from "../components/PeerBadges.tsx";
-import { QualityIndicator } from "../components/QualityIndicator.tsx";
-import { VideoTile } from "../components/VideoTile.tsx";
-import {
-  KeyStatusLine,
-  VerificationCode,
-} from "../components/VerificationCode.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { loadCertificate } from "../lib/page/call/certificate_store.ts";
 import { takeCallBack } from "../lib/page/call/call_back.ts";
 
@@ -102,7 +95,6 @@ export default function CallInterface(props: CallInterfaceProps) {
   const session = machine.signaling.state.value;
   const signedIn = session === "signed-in" || session === "reconnecting";
   const peer = machine.peerId.value ?? "";
-  const verification = machine.verification;
   const tokenMode = props.signInMode === "token";
   const accountsMode = props.signInMode === "accounts";
   const openMode = !tokenMode && !accountsMode;
@@ -182,45 +174,17 @@ export default function CallInterface(props: CallInterfaceProps) {
       class="max-w-3xl mx-auto p-4 flex flex-col gap-4 min-h-screen dark:bg-gray-900 dark:text-gray-100"
       data-call-state={state}
     >
-      <header class="flex flex-wrap items-center gap-3 justify-between">
-        <h1 class="text-2xl font-bold">Nexus Call</h1>
-        <div class="flex items-center gap-2 text-sm text-gray-600 dark:text-gray-300">
-          {signedIn && (
-            <span>
-              Signed in as <strong>{machine.signaling.selfId.value}</strong>
-            </span>
-          )}
-          <Button
-            aria-pressed={dark.value}
-            onClick={() => {
-              dark.value = !dark.value;
-              localStorage.setItem(THEME_KEY, dark.value ? "dark" : "light");
-            }}
-          >
-            Dark theme
-          </Button>
-          {signedIn && free && !accountsMode && (
-            <Button onClick={() => machine.leave()}>Sign out</Button>
-          )}
-          {signedIn && accountsMode && (
-            <>
-              <a class="underline" href="/contacts">Contacts</a>
-              <a class="underline" href="/history">
-                Call history
-                {missed > 0 && (
-                  <>
-                    {" "}
-                    <span class="px-2 rounded-full bg-red-600 text-white">
-                      {missed} missed
-                    </span>
-                  </>
-                )}
-              </a>
-              <a class="underline" href="/settings">Account</a>
-            </>
-          )}
-        </div>
-      </header>
+      <PageHeader
+        selfId={signedIn ? machine.signaling.selfId.value : null}
+        dark={dark.value}
+        onToggleDark={() => {
+          dark.value = !dark.value;
+          localStorage.setItem(THEME_KEY, dark.value ? "dark" : "light");
+        }}
+        onSignOut={free && !accountsMode ? () => machine.leave() : null}
+        accounts={accountsMode}
+        missed={missed}
+      />
       <div class="flex items-baseline gap-3 min-h-[1.75rem]">
         <p role="status" aria-live="polite" class="text-lg">
           {machine.status.value}
@@ -263,43 +227,16 @@ export default function CallInterface(props: CallInterfaceProps) {
               onCall={(user) => machine.call(user, true)}
             />
           )}
-          <details
-            class="border rounded-xl p-3 dark:border-gray-700"
+          <DevicesPanel
             open={devicesOpen.value}
-            onToggle={(event) => devicesOpen.value = event.currentTarget.open}
-          >
-            <summary class="cursor-pointer font-medium">
-              Camera, microphone and speaker
-            </summary>
-            <div class="flex flex-wrap gap-4 items-start mt-3">
-              <VideoTile
-                testId="preview-video"
-                label="Camera preview"
-                stream={preview.stream.value}
-                muted
-                class="w-48 aspect-video"
-              />
-              <div class="flex flex-col gap-3">
-                <DevicePicker
-                  lists={preview.lists.value}
-                  choice={machine.media.devices.value}
-                  onChoose={choose}
-                />
-                <LevelMeter stream={preview.stream.value} />
-                <label class="flex items-center gap-2 text-sm">
-                  <input
-                    type="checkbox"
-                    checked={machine.media.startOnRing.value}
-                    onChange={(event) =>
-                      machine.media.setStartOnRing(
-                        event.currentTarget.checked,
-                      )}
-                  />
-                  Start camera and microphone while a call rings
-                </label>
-              </div>
-            </div>
-          </details>
+            onToggle={(open) => devicesOpen.value = open}
+            preview={preview.stream.value}
+            lists={preview.lists.value}
+            choice={machine.media.devices.value}
+            onChoose={choose}
+            startOnRing={machine.media.startOnRing.value}
+            onStartOnRing={(on) => machine.media.setStartOnRing(on)}
+          />
           <NetworkCheck
             checking={checking.value}
             result={checkResult.value}
@@ -326,84 +263,13 @@ export default function CallInterface(props: CallInterfaceProps) {
         </Button>
       )}
       {inCall && (
-        <section aria-label="Call" class="flex flex-col gap-3">
-          <div class="relative">
-            <VideoTile
-              testId="remote-video"
-              label={`Video from ${peer}`}
-              stream={machine.remoteStream.value}
-              muted={false}
-              class="w-full aspect-video"
-              videoRef={remoteVideo}
-            />
-            {state === "active" && (
-              <PeerBadges
-                state={machine.channel.peerState.value}
-                recordingHere={machine.recording.value}
-              />
-            )}
-            <VideoTile
-              testId="local-video"
-              label="Your camera"
-              stream={machine.media.stream.value}
-              muted
-              class="absolute bottom-2 right-2 w-1/4 min-w-[6rem] aspect-video border-2 border-white"
-            />
-          </div>
-          {state === "active" && (
-            <>
-              <KeyStatusLine peer={peer} status={verification.status.value} />
-              <QualityIndicator
-                quality={machine.quality.value}
-                bitrates={bitrates.value}
-              >
-                <VerificationCode
-                  code={verification.code.value}
-                  status={verification.status.value}
-                  onMarkVerified={() => verification.markVerified()}
-                  onShow={() => void verification.show()}
-                />
-              </QualityIndicator>
-            </>
-          )}
-          <CallControls
-            muted={machine.media.micMuted.value}
-            cameraOff={machine.media.cameraOff.value}
-            sharing={machine.media.sharing.value}
-            recording={machine.recording.value}
-            showToggles={state === "active"}
-            showVideoControls={machine.withVideo.value}
-            canPictureInPicture={IS_BROWSER && document.pictureInPictureEnabled}
-            onMute={() => machine.media.toggleMute()}
-            onCamera={() => machine.media.toggleCamera()}
-            onShare={() => machine.media.toggleScreenShare()}
-            onRecord={() => machine.toggleRecording()}
-            onPictureInPicture={() =>
-              remoteVideo.current?.requestPictureInPicture().catch(() => {})}
-            onEnd={() => machine.hangUp()}
-          />
-          {state === "active" && (
-            <details class="border rounded-xl p-3 dark:border-gray-700">
-              <summary class="cursor-pointer font-medium">
-                Switch camera, microphone or speaker
-              </summary>
-              <div class="mt-3">
-                <DevicePicker
-                  lists={preview.lists.value}
-                  choice={machine.media.devices.value}
-                  onChoose={choose}
-                />
-              </div>
-            </details>
-          )}
-          {state === "active" && (
-            <ChatPanel
-              peer={peer}
-              messages={machine.channel.chat.value}
-              onSend={(text) => machine.sendChat(text)}
-            />
-          )}
-        </section>
+        <CallView
+          machine={machine}
+          lists={preview.lists.value}
+          bitrates={bitrates.value}
+          remoteVideo={remoteVideo}
+          onChoose={choose}
+        />
       )}
       <p class="text-xs text-gray-500 dark:text-gray-400">{SHORTCUTS}</p>
     </main>

@@ -8,7 +8,7 @@
  * Firefox on either side.
  */
 import assert from "node:assert/strict";
-import { ANSWER_TIMEOUT_MS } from "../lib/page/call/peer_link.ts";
+import { ANSWER_TIMEOUT_MS } from "../lib/page/call/path_recovery.ts";
 import { startAppProcess } from "./support/app_process.ts";
 import { launchChromium } from "./support/browser.ts";
 import {

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { ENDED_DISPLAY_MS } from "./call_machine.ts";
-import { ICE_RECOVERY_MS, ICE_RESTART_AFTER_MS } from "./peer_link.ts";
+import { ICE_RECOVERY_MS, ICE_RESTART_AFTER_MS } from "./path_recovery.ts";
 import { RECORDING_CUT_SHORT } from "./words.ts";
 import {
   HEARTBEAT_MS,
   HEARTBEAT_TIMEOUT_MS,
   MAX_BACKOFF_MS,
   URGENT_BACKOFF_MS,
-} from "./signaling_session.ts";
+} from "./reconnect_timing.ts";
 import type { ServerMessage } from "../../wire/protocol.ts";
 import {
   FakeMediaStream,

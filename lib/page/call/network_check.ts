@@ -7,7 +7,7 @@
  * to anyone: gathering candidates is all it takes.
  * @module
  */
-import type { PeerConnectionFactory } from "./webrtc_service.ts";
+import type { PeerConnectionFactory } from "./negotiation.ts";
 
 /** How long the check waits for the slowest server (a blocked port never answers). */
 export const CHECK_TIMEOUT_MS = 8_000;

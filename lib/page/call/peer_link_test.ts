@@ -19,9 +19,9 @@ import {
   CONNECT_TIMEOUT_MS,
   ICE_RECOVERY_MS,
   ICE_RESTART_AFTER_MS,
-  PeerLink,
   RESTART_SETTLE_MS,
-} from "./peer_link.ts";
+} from "./path_recovery.ts";
+import { PeerLink } from "./peer_link.ts";
 import { QUALITY_EVERY_MS } from "./quality.ts";
 
 /** A link to bob; `polite` for the callee's side. */
@@ -37,6 +37,7 @@ function link(
   let pc!: FakePeerConnection;
   const sent: ClientMessage[] = [];
   const failures: string[] = [];
+  const ends: string[] = [];
   const states: RTCPeerConnectionState[] = [];
   const readings: unknown[] = [];
   const secured: RTCPeerConnection[] = [];
@@ -57,7 +58,10 @@ function link(
       quality: (quality) => readings.push(quality),
       channelOpen: () => {},
       peerMessage: () => {},
-      failed: (sentence) => failures.push(sentence),
+      failed: (reason, sentence) => {
+        failures.push(sentence);
+        ends.push(reason);
+      },
       secured: (connection) => secured.push(connection),
     },
   );
@@ -68,6 +72,7 @@ function link(
     iceServers,
     sent,
     failures,
+    ends,
     states,
     readings,
     secured,
@@ -119,10 +124,8 @@ Deno.test("peer link: a path back within 30 s goes on; one that is not gives up,
   assert.deepEqual(lost.failures, [
     "The connection to bob failed; the call ended.",
   ]);
-  assert.deepEqual(lost.sent.at(-1), {
-    type: "call:end",
-    payload: { to: "bob", reason: "ice-failed" },
-  });
+  // The call's owner tells the peer why.
+  assert.deepEqual(lost.ends, ["ice-failed"]);
 });
 
 Deno.test("peer link: relay-only with no candidate blames the relay; a 401 blames its credentials", () => {
@@ -146,6 +149,8 @@ Deno.test("peer link: a description that cannot be set ends the call in words", 
   assert.deepEqual(l.failures, [
     "Setting up the connection to bob failed (bad description).",
   ]);
+  // Not an ICE failure: the history would say the network failed.
+  assert.deepEqual(l.ends, ["media-failed"]);
 });
 
 Deno.test("peer link: its keys are read when the path connects, and again when the peer renegotiates a connected path", async () => {
@@ -237,10 +242,7 @@ Deno.test("peer link: a path that never connects ends after 15 s, not restarted,
     noRelay.failures[0],
     /no relay \(TURN\) server.*NEXUS_TURN_URLS/,
   );
-  assert.deepEqual(noRelay.sent.at(-1), {
-    type: "call:end",
-    payload: { to: "bob", reason: "ice-failed" },
-  });
+  assert.deepEqual(noRelay.ends, ["ice-failed"]);
 });
 
 Deno.test("peer link: failed before ever connecting ends at once; a relay never reached is named", () => {

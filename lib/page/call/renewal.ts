@@ -34,6 +34,24 @@ export interface Renewal {
   replacedSessions: ReadonlySet<string>;
 }
 
+/**
+ * What a connection replacing `old` carries: its media lines, this side's
+ * `stream` (a new one when nothing was sent), and the peer's sessions
+ * replaced so far, `old`'s added to `replacedSessions`.
+ */
+export function renewalOf(
+  old: { remoteSession: string | null; peerConnection: RTCPeerConnection },
+  stream: MediaStream | null,
+  replacedSessions: Set<string>,
+): Renewal {
+  if (old.remoteSession) replacedSessions.add(old.remoteSession);
+  return {
+    media: carriedMedia(old.peerConnection),
+    stream: stream ?? new MediaStream(),
+    replacedSessions,
+  };
+}
+
 /** The media lines of `pc`, in order, with what this side sends on each. */
 export function carriedMedia(pc: RTCPeerConnection): CarriedMedia[] {
   return pc.getTransceivers()

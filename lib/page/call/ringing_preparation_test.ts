@@ -8,7 +8,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { ANSWER_TIMEOUT_MS, CONNECT_TIMEOUT_MS } from "./peer_link.ts";
+import { ANSWER_TIMEOUT_MS, CONNECT_TIMEOUT_MS } from "./path_recovery.ts";
 import { setup, setupWith } from "../../../tests/support/machine_fixture.ts";
 import { memoryStore } from "../../../tests/support/memory_store.ts";
 

@@ -1,29 +1,32 @@
 /**
  * The page's signaling session: signs in, keeps the socket alive with a
- * heartbeat, and when the socket drops reconnects by itself (exponential
- * backoff with jitter; at once when the server restarts) under the same id
- * and device id, so the server hands the device its call back. Everything of
- * a call or a ring goes through the delivery layer (`delivery_log.ts`):
- * numbered, kept until the server acknowledges it, and sent again on the
- * next socket, where the server resumes the session and sends again what
- * the page missed; what arrives twice is handled once. A socket that leaves
- * what was sent unacknowledged is pinged after `UNACKED_DEADLINE_MS` and
- * replaced when that goes unanswered too.
- * Browser-only; it never imports server code.
+ * heartbeat, and when the socket drops reconnects by itself
+ * (`reconnect_timing.ts`) under the same id and device id, so the server
+ * hands the device its call back. Everything of a call or a ring goes
+ * through the delivery layer (`page_delivery.ts`), so nothing sent into a
+ * socket that died is lost. Browser-only; it never imports server code.
  * @module
  */
 import { signal } from "@preact/signals";
 import {
   type ClientMessage,
   CLOSE_CODES,
-  isDeliveredFromClient,
   newDeviceId,
   type ServerMessage,
 } from "../../wire/protocol.ts";
-import { DeliveryLog } from "../../wire/delivery_log.ts";
+import { PageDelivery, UNACKED_DEADLINE_MS } from "./page_delivery.ts";
+import {
+  DIAL_MS,
+  HEARTBEAT_MS,
+  HEARTBEAT_TIMEOUT_MS,
+  reconnectDelay,
+  URGENT_DIAL_MS,
+  URGENT_HEARTBEAT_MS,
+} from "./reconnect_timing.ts";
+import { seenOnline } from "./online_people.ts";
+import { refusedSentence, signedOutSentence } from "./words.ts";
 import type {
   Credentials,
-  ServerFrame,
   SignalingConnection,
   SignalingConnector,
 } from "./signaling_client.ts";
@@ -60,34 +63,6 @@ export interface SessionEvents {
   urgent?(): boolean;
 }
 
-/** How often the page checks that the server still answers. */
-export const HEARTBEAT_MS = 15_000;
-/** How long an answer to a heartbeat may take before the socket counts as dead. */
-export const HEARTBEAT_TIMEOUT_MS = 10_000;
-/**
- * How often the page checks the server during a call: a socket that died
- * silently is then found within seconds even when the page has nothing to
- * send (the server may have: a hang-up), and its answer has 2 s.
- */
-export const URGENT_HEARTBEAT_MS = 5_000;
-/** How long an acknowledgement of the server's messages may wait for a frame to ride on. */
-export const ACK_DELAY_MS = 250;
-/** How long what was sent may go unacknowledged before the socket is pinged, and the ping answered. */
-export const UNACKED_DEADLINE_MS = 2_000;
-/** The longest wait between two reconnect attempts. */
-export const MAX_BACKOFF_MS = 10_000;
-/** The longest wait between two reconnect attempts while a call is under way. */
-export const URGENT_BACKOFF_MS = 500;
-/**
- * How long a dial may take to open before it is given up and made anew: one
- * made while the network was gone waits in TCP's own backoff, and one whose
- * packets a network drops would wait minutes.
- */
-export const DIAL_MS = 10_000;
-/** The same while a call is under way. */
-export const URGENT_DIAL_MS = 2_000;
-const FIRST_BACKOFF_MS = 500;
-
 /** One page's connection to the signaling server. */
 export class SignalingSession {
   readonly state = signal<SessionState>("signed-out");
@@ -119,24 +94,29 @@ export class SignalingSession {
   #retryTimer: unknown = null;
   #heartbeatTimer: unknown = null;
   #deadlineTimer: unknown = null;
-  /** What the page sent that the server has not acknowledged, and what the page took of the server's. */
-  #log = new DeliveryLog<ClientMessage>();
-  /** The delivery session the server named, to resume on the next socket. */
-  #deliverySession: string | null = null;
-  /**
-   * Whether the server speaks the delivery layer (its `session:ready` named
-   * a session). A server that does not gets plain messages, and only those
-   * sent while reconnecting are kept, to go once it is back.
-   */
-  #delivering = false;
-  #ackTimer: unknown = null;
-  #unackedTimer: unknown = null;
   #dialTimer: unknown = null;
+  #delivery: PageDelivery;
 
   constructor(deps: SessionDeps, events: SessionEvents) {
     this.#deps = deps;
     this.#events = events;
     this.deviceId = newDeviceId(deps.random);
+    this.#delivery = new PageDelivery({
+      setTimeout: deps.setTimeout,
+      clearTimeout: deps.clearTimeout,
+      phase: () => this.state.value,
+      canWrite: () => this.#connection !== null,
+      write: (frame) => this.#connection?.send(frame),
+      unacknowledged: () => {
+        if (this.#deadlineTimer !== null) return;
+        if (this.#heartbeatTimer !== null) {
+          this.#deps.clearTimeout(this.#heartbeatTimer);
+          this.#heartbeatTimer = null;
+        }
+        this.#ping(UNACKED_DEADLINE_MS);
+      },
+      restart: () => this.reconnectNow(),
+    });
   }
 
   /** Signs in with these credentials. */
@@ -151,8 +131,7 @@ export class SignalingSession {
   close(): void {
     this.#credentials = null;
     this.#stopTimers();
-    this.#connection?.close();
-    this.#connection = null;
+    this.#letGo();
     this.#signedOut();
   }
 
@@ -165,9 +144,7 @@ export class SignalingSession {
    */
   reconnectNow(): void {
     if (this.state.value !== "signed-in" || !this.#connection) return;
-    const connection = this.#connection;
-    this.#connection = null;
-    connection.close();
+    this.#letGo();
     this.#stopTimers();
     this.state.value = "reconnecting";
     this.#dial();
@@ -185,9 +162,7 @@ export class SignalingSession {
       this.#deps.clearTimeout(this.#retryTimer);
       this.#retryTimer = null;
     } else {
-      const pending = this.#connection;
-      this.#connection = null;
-      pending?.close();
+      this.#letGo();
     }
     this.#dial();
   }
@@ -200,86 +175,17 @@ export class SignalingSession {
    * is sent.
    */
   send(message: ClientMessage): void {
-    if (this.state.value === "signed-out") return;
-    if (!isDeliveredFromClient(message.type)) {
-      if (this.state.value !== "reconnecting") this.#write(message);
-      return;
-    }
-    if (!this.#delivering && this.state.value !== "reconnecting") {
-      this.#write(message);
-      return;
-    }
-    const seq = this.#log.add(message, JSON.stringify(message.payload).length);
-    if (seq === null) {
-      // The server has taken nothing for too long: start a new session.
-      this.#deliverySession = null;
-      this.reconnectNow();
-      return;
-    }
-    if (this.state.value === "reconnecting") return;
-    this.#write(message, seq);
-    this.#watchUnacked();
-  }
-
-  /** Writes `message` on the connection with its number and the acknowledgement due in front. */
-  #write(message: ClientMessage, seq?: number): void {
-    const connection = this.#connection;
-    if (!connection) return;
-    const ack = this.#log.received > 0 ? this.#log.acknowledge() : undefined;
-    connection.send({
-      ...(seq !== undefined && { seq }),
-      ...(ack !== undefined && { ack }),
-      ...message,
-    });
-  }
-
-  /** Pings a socket that leaves what was sent unacknowledged too long: it is replaced if the ping goes unanswered too. */
-  #watchUnacked(): void {
-    this.#unackedTimer ??= this.#deps.setTimeout(() => {
-      this.#unackedTimer = null;
-      if (!this.#log.waiting || this.state.value !== "signed-in") return;
-      if (this.#deadlineTimer !== null) return;
-      if (this.#heartbeatTimer !== null) {
-        this.#deps.clearTimeout(this.#heartbeatTimer);
-        this.#heartbeatTimer = null;
-      }
-      this.#ping(UNACKED_DEADLINE_MS);
-    }, UNACKED_DEADLINE_MS);
-  }
-
-  /** Acknowledges what the page took, unless a frame carries it on first. */
-  #ackSoon(): void {
-    this.#ackTimer ??= this.#deps.setTimeout(() => {
-      this.#ackTimer = null;
-      if (this.#log.ackDue) this.#write({ type: "ack", payload: {} });
-    }, ACK_DELAY_MS);
-  }
-
-  /** The server's frame: its acknowledgement taken, its number checked; whether its message is new. */
-  #delivered(frame: ServerFrame): boolean {
-    if (frame.ack !== undefined) {
-      this.#log.acked(frame.ack);
-      if (!this.#log.waiting && this.#unackedTimer !== null) {
-        this.#deps.clearTimeout(this.#unackedTimer);
-        this.#unackedTimer = null;
-      }
-    }
-    if (frame.seq === undefined) return true;
-    const arrival = this.#log.arrived(frame.seq);
-    this.#ackSoon();
-    return arrival === "next";
+    this.#delivery.send(message);
   }
 
   #dial(): void {
     const credentials = this.#credentials;
     if (!credentials) return;
-    const session = this.#deliverySession;
+    const resume = this.#delivery.resume;
     const connection = this.#deps.connect({
       ...credentials,
       deviceId: this.deviceId,
-      ...(session && {
-        resume: { session, received: this.#log.received },
-      }),
+      ...(resume && { resume }),
     }, {
       onMessage: (frame) => {
         if (this.#connection !== connection) return;
@@ -288,7 +194,7 @@ export class SignalingSession {
           this.#dialTimer = null;
         }
         this.#heard();
-        if (this.#delivered(frame)) this.#receive(frame);
+        if (this.#delivery.delivered(frame)) this.#receive(frame);
       },
       onClose: (code, reason) => {
         if (this.#connection !== connection) return;
@@ -301,8 +207,7 @@ export class SignalingSession {
     this.#dialTimer = this.#deps.setTimeout(() => {
       this.#dialTimer = null;
       if (this.#connection !== connection) return;
-      this.#connection = null;
-      connection.close();
+      this.#letGo();
       this.#dropped(1006, "the server did not answer the dial");
     }, this.#events.urgent?.() ? URGENT_DIAL_MS : DIAL_MS);
   }
@@ -318,30 +223,25 @@ export class SignalingSession {
         this.iceTransportPolicy = message.payload.iceTransportPolicy;
         this.presence.value = message.payload.presence;
         this.#scheduleHeartbeat();
-        this.#resumeDelivery(message.payload.delivery);
+        this.#delivery.resumed(message.payload.delivery);
         this.#events.onReady(resumed);
         return;
       }
       case "ack":
-        if (message.payload.request) this.#write({ type: "ack", payload: {} });
+        if (message.payload.request) this.#delivery.acknowledgeNow();
         return;
       case "session:ice-servers":
         this.iceServers.value = message.payload.iceServers;
         return;
       case "presence:list":
-        this.online.value = message.payload.users.filter((u) =>
-          u !== this.selfId.value
-        ).sort();
-        this.inCall.value = message.payload.inCall ?? [];
-        return;
       case "presence:update": {
-        const { userId, online, inCall } = message.payload;
-        const busy = this.inCall.value.filter((u) => u !== userId);
-        this.inCall.value = online && inCall ? [...busy, userId] : busy;
-        const others = this.online.value.filter((u) => u !== userId);
-        this.online.value = online && userId !== this.selfId.value
-          ? [...others, userId].sort()
-          : others;
+        const seen = seenOnline(
+          { online: this.online.value, inCall: this.inCall.value },
+          message,
+          this.selfId.value,
+        );
+        this.online.value = seen.online;
+        this.inCall.value = seen.inCall;
         return;
       }
       case "pong":
@@ -353,74 +253,32 @@ export class SignalingSession {
     this.#events.onMessage(message);
   }
 
-  /**
-   * The server's word on the delivery session, on a new socket: resumed,
-   * what it has not acknowledged goes again in order; not resumed (the
-   * server restarted, or kept it past the grace), everything unacknowledged
-   * goes again as the new session's first messages.
-   */
-  #resumeDelivery(
-    delivery:
-      | { session: string; received: number; resumed: boolean }
-      | undefined,
-  ): void {
-    if (delivery?.resumed) {
-      this.#log.acked(delivery.received);
-      for (const { seq, message } of this.#log.unacked()) {
-        this.#write(message, seq);
-      }
-      if (this.#log.waiting) this.#watchUnacked();
-      return;
-    }
-    this.#deliverySession = delivery?.session ?? null;
-    this.#delivering = delivery !== undefined;
-    for (const message of this.#log.reset()) this.send(message);
-  }
-
   /** The socket closed without being asked to: reconnect, unless the server meant it. */
   #dropped(code: number, reason: string): void {
     this.#stopTimers();
     // The server reset the session: what it kept is gone, a new one starts.
-    if (code === CLOSE_CODES.backlog) this.#deliverySession = null;
+    if (code === CLOSE_CODES.backlog) this.#delivery.forgetSession();
     const credentials = this.#credentials;
     if (!credentials) return;
     if (code === CLOSE_CODES.policy || code === CLOSE_CODES.replaced) {
       this.#credentials = null;
       this.#signedOut();
-      this.#events.onSignedOut(
-        reason === "token expired"
-          ? "Your sign-in has expired. Open a new sign-in link to continue."
-          : reason === "signed out"
-          ? "You were signed out. Sign in again to make calls."
-          : code === CLOSE_CODES.replaced
-          ? "This page was signed in again elsewhere with the same device."
-          : `The server closed the connection: ${
-            reason || "policy violation"
-          }.`,
-      );
+      this.#events.onSignedOut(signedOutSentence(code, reason));
       return;
     }
     if (this.state.value === "connecting") {
       this.#credentials = null;
       this.#signedOut();
-      this.#events.onSignedOut(
-        "token" in credentials
-          ? "The server refused this sign-in link: it may have expired or been changed."
-          : "cookie" in credentials
-          ? "The server did not take your sign-in: sign in again."
-          : "Could not reach the server.",
-      );
+      this.#events.onSignedOut(refusedSentence(credentials));
       return;
     }
-    const restarting = code === CLOSE_CODES.restarting;
     this.state.value = "reconnecting";
-    const backoff = Math.min(
-      this.#events.urgent?.() ? URGENT_BACKOFF_MS : MAX_BACKOFF_MS,
-      FIRST_BACKOFF_MS * 2 ** this.#attempt,
+    const delay = reconnectDelay(
+      this.#attempt,
+      this.#events.urgent?.() ?? false,
+      code === CLOSE_CODES.restarting,
+      this.#deps.random(),
     );
-    const delay = restarting && this.#attempt === 0
-      ? this.#deps.random() * FIRST_BACKOFF_MS
-      : backoff * (0.5 + this.#deps.random() / 2);
     this.#attempt++;
     this.#retryTimer = this.#deps.setTimeout(() => {
       this.#retryTimer = null;
@@ -444,9 +302,7 @@ export class SignalingSession {
     this.#deadlineTimer = this.#deps.setTimeout(() => {
       this.#deadlineTimer = null;
       // No answer: the connection is dead even if the socket has not noticed.
-      const connection = this.#connection;
-      this.#connection = null;
-      connection?.close();
+      this.#letGo();
       this.#dropped(1006, "no answer from the server");
     }, deadlineMs);
   }
@@ -457,7 +313,14 @@ export class SignalingSession {
     this.#deps.clearTimeout(this.#deadlineTimer);
     this.#deadlineTimer = null;
     this.#scheduleHeartbeat();
-    if (this.#log.waiting) this.#watchUnacked();
+    this.#delivery.heard();
+  }
+
+  /** Closes the connection, whose close is then no news: it is this page's doing. */
+  #letGo(): void {
+    const connection = this.#connection;
+    this.#connection = null;
+    connection?.close();
   }
 
   #stopTimers(): void {
@@ -466,21 +329,18 @@ export class SignalingSession {
         this.#retryTimer,
         this.#heartbeatTimer,
         this.#deadlineTimer,
-        this.#ackTimer,
-        this.#unackedTimer,
         this.#dialTimer,
       ]
     ) {
       if (timer !== null) this.#deps.clearTimeout(timer);
     }
     this.#retryTimer = this.#heartbeatTimer = this.#deadlineTimer = null;
-    this.#ackTimer = this.#unackedTimer = this.#dialTimer = null;
+    this.#dialTimer = null;
+    this.#delivery.stop();
   }
 
   #signedOut(): void {
-    this.#log.reset();
-    this.#deliverySession = null;
-    this.#delivering = false;
+    this.#delivery.reset();
     this.state.value = "signed-out";
     this.selfId.value = null;
     this.online.value = [];

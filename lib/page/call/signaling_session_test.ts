@@ -16,18 +16,17 @@ import type {
   ServerFrame,
   SignalingHandlers,
 } from "./signaling_client.ts";
+import { ACK_DELAY_MS, UNACKED_DEADLINE_MS } from "./page_delivery.ts";
 import {
-  ACK_DELAY_MS,
   DIAL_MS,
   HEARTBEAT_MS,
   HEARTBEAT_TIMEOUT_MS,
   MAX_BACKOFF_MS,
-  SignalingSession,
-  UNACKED_DEADLINE_MS,
   URGENT_BACKOFF_MS,
   URGENT_DIAL_MS,
   URGENT_HEARTBEAT_MS,
-} from "./signaling_session.ts";
+} from "./reconnect_timing.ts";
+import { SignalingSession } from "./signaling_session.ts";
 
 const ICE: RTCIceServer[] = [{ urls: "stun:127.0.0.1:3478" }];
 

@@ -4,7 +4,8 @@
  * the page says for `busy` here, and tests read them without a browser.
  * @module
  */
-import type { EndReason } from "../../wire/protocol.ts";
+import { CLOSE_CODES, type EndReason } from "../../wire/protocol.ts";
+import type { Credentials } from "./signaling_client.ts";
 import type { SessionState } from "./signaling_session.ts";
 import type { NetworkReport } from "./network_check.ts";
 import type { MediaPath } from "./quality.ts";
@@ -127,6 +128,21 @@ export function connectionFailedSentence(
   return `${start} neither a direct path nor the relay worked between your networks.`;
 }
 
+/**
+ * Why the media path failed, as well as this side can tell: a path that
+ * worked (`connectedOnce`) and broke is said plainly; one that never
+ * connected names its likely cause.
+ */
+export function pathFailedSentence(
+  peer: string,
+  connectedOnce: boolean,
+  failure: ConnectionFailure,
+): string {
+  return connectedOnce
+    ? endSentence("ice-failed", peer, "active")
+    : connectionFailedSentence(peer, failure);
+}
+
 /** Setting up the peer connection threw: the call cannot go on. */
 export function negotiationFailedSentence(
   peer: string,
@@ -213,3 +229,28 @@ export function keySentence(status: KeyStatus, peer: string): string {
 /** Said when a recording ends because the call moved to a new connection (`renewal.ts`). */
 export const RECORDING_CUT_SHORT =
   "The recording stopped when the call moved to a new connection; its file is saved.";
+
+/** Why the server closed the page's connection for good (a policy close), in words. */
+export function signedOutSentence(code: number, reason: string): string {
+  if (reason === "token expired") {
+    return "Your sign-in has expired. Open a new sign-in link to continue.";
+  }
+  if (reason === "signed out") {
+    return "You were signed out. Sign in again to make calls.";
+  }
+  if (code === CLOSE_CODES.replaced) {
+    return "This page was signed in again elsewhere with the same device.";
+  }
+  return `The server closed the connection: ${reason || "policy violation"}.`;
+}
+
+/** Why the first connection with these credentials did not sign in, in words. */
+export function refusedSentence(credentials: Credentials): string {
+  if ("token" in credentials) {
+    return "The server refused this sign-in link: it may have expired or been changed.";
+  }
+  if ("cookie" in credentials) {
+    return "The server did not take your sign-in: sign in again.";
+  }
+  return "Could not reach the server.";
+}

@@ -96,6 +96,16 @@ export function run(command: string, ...args: string[]): string {
   return text;
 }
 
+/** Whether process `pid` is running. */
+function isAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs a command inside a namespace. */
 export function inside(namespace: string, ...command: string[]): string {
   return run("ip", "netns", "exec", namespace, ...command);
@@ -193,8 +203,22 @@ export interface Lab {
   destroy(): void;
 }
 
-/** Makes the lab; `prefix` keeps its namespaces apart from another run's. */
-export function createLab(prefix = `nx${Deno.pid % 10_000}`): Lab {
+/** Labs made by this process so far: each has a prefix of its own, as test files may run side by side. */
+let labsMade = 0;
+
+/** The prefix of this process's next lab: `x`, the process id and the lab's number, in base 36. */
+function nextPrefix(): string {
+  return `x${Deno.pid.toString(36)}_${(labsMade++).toString(36)}`;
+}
+
+/** The process that made a lab's namespace, from its name; null when it is not a lab's. */
+function makerOf(namespace: string): number | null {
+  const match = /^x([0-9a-z]+)_[0-9a-z]+-/.exec(namespace);
+  return match ? parseInt(match[1], 36) : null;
+}
+
+/** Makes the lab; `prefix` keeps its namespaces apart from every other lab's. */
+export function createLab(prefix = nextPrefix()): Lab {
   const namespaces: string[] = [];
   const namespace = (name: string) => {
     const full = `${prefix}-${name}`;
@@ -249,10 +273,11 @@ export function createLab(prefix = `nx${Deno.pid % 10_000}`): Lab {
       Deno.removeSync(`/etc/netns/${name}`, { recursive: true });
     }
   };
-  // A run that was killed leaves its namespaces behind: the same prefix starts clean.
+  // A run that was killed leaves its namespaces behind: those of a process that is gone go.
   for (const line of run("ip", "netns", "list").split("\n")) {
     const name = line.split(" ")[0];
-    if (!name.startsWith(`${prefix}-`)) continue;
+    const maker = makerOf(name);
+    if (maker === null || isAlive(maker)) continue;
     run("ip", "netns", "del", name);
     Deno.removeSync(`/etc/netns/${name}`, { recursive: true });
   }

@@ -1,41 +1,35 @@
 /**
  * One peer connection of a call, negotiated by the perfect-negotiation
- * pattern: either side may renegotiate at any time (an ICE restart, a new
- * track), and when both offer at once the polite side (the callee) yields.
- * Remote ICE candidates wait until the remote description is set.
+ * pattern (MDN): either side may renegotiate at any time (an ICE restart, a
+ * new track), and when both offer at once the polite side (the callee)
+ * yields. Remote ICE candidates wait until the remote description is set.
+ * Its media is `media_senders.ts`'s, its data channel `data_channel.ts`'s.
  * Browser-only; it never imports server code.
  * @module
  */
-
-import { preferRedundantAudio, prioritizeAudio } from "./audio_protection.ts";
-import { sendKeyframe } from "./keyframe.ts";
 import {
-  carryOver,
-  ofCurrentGeneration,
-  type Renewal,
-  sessionOf,
-} from "./renewal.ts";
+  type DataChannelEvents,
+  openDataChannel,
+  sendOnChannel,
+  silence,
+} from "./data_channel.ts";
+import { Gathering, type GatheringEvents } from "./gathering.ts";
+import { MediaSenders } from "./media_senders.ts";
+import { ofCurrentGeneration, type Renewal, sessionOf } from "./renewal.ts";
 
 /** Makes a peer connection; the browser's `RTCPeerConnection`, or a fake in tests. */
 export type PeerConnectionFactory = (
   config: RTCConfiguration,
 ) => RTCPeerConnection;
 
-/** What the service reports about its connection. */
-export interface PeerEvents {
+/** What the negotiation reports about its connection. */
+export interface PeerEvents extends DataChannelEvents, GatheringEvents {
   /** A description to send to the peer: an offer or an answer. */
   onDescription(description: RTCSessionDescriptionInit): void;
-  onLocalCandidate(candidate: RTCIceCandidateInit): void;
   onRemoteStream(stream: MediaStream): void;
   onConnectionState(state: RTCPeerConnectionState): void;
-  /** ICE gathering finished without a single local candidate: no path can exist. */
-  onNoCandidates(): void;
   /** Negotiating failed; the call cannot go on. */
   onError(error: unknown): void;
-  /** A message from the peer over the call's data channel. */
-  onPeerMessage(message: unknown): void;
-  /** The data channel opened: messages can be sent. */
-  onChannelOpen(): void;
 }
 
 /** How this side of the call negotiates. */
@@ -63,13 +57,8 @@ function describe(
   return { type: description.type, sdp: description.sdp };
 }
 
-/** A candidate's type (host, srflx, prflx, relay), read from its SDP line. */
-function candidateType(candidate: RTCIceCandidateInit): string | null {
-  return candidate.candidate?.match(/ typ (\w+)/)?.[1] ?? null;
-}
-
-/** The WebRTC side of one call. */
-export class WebRTCService {
+/** One peer connection of a call and its negotiation. */
+export class Negotiation {
   #pc: RTCPeerConnection;
   #events: PeerEvents;
   #polite: boolean;
@@ -78,7 +67,7 @@ export class WebRTCService {
   #carried: Renewal | null;
   #replacedSessions: ReadonlySet<string>;
   #pendingCandidates: RTCIceCandidateInit[] = [];
-  #senders = new Map<string, RTCRtpSender>();
+  #senders: MediaSenders;
   /** The callee's media, added once the caller's offer has made its transceivers. */
   #unsentStream: MediaStream | null = null;
   #makingOffer = false;
@@ -92,18 +81,12 @@ export class WebRTCService {
   /** The offer last sent again because the peer's offer met it (`#receiveDescription`). */
   #resentOnCollision: RTCSessionDescriptionInit | null = null;
   #closed = false;
-  /** This side's candidates so far, to send again with a resent offer. */
-  #sentCandidates: RTCIceCandidateInit[] = [];
   #holdAnswer: boolean;
   /** The peer's descriptions and candidates, applied one after another. */
   #turns: Promise<void> = Promise.resolve();
   #channel: RTCDataChannel | null = null;
-  /** A TURN server answered 401: its credentials were refused. */
-  relayRefusedCredentials = false;
-  /** The types of the candidates this side gathered (host, srflx, relay). */
-  readonly localTypes = new Set<string>();
-  /** The types of the candidates the peer sent. */
-  readonly remoteTypes = new Set<string>();
+  /** This side's candidates, and what they say of the paths it can offer. */
+  readonly gathering: Gathering;
 
   constructor(
     create: PeerConnectionFactory,
@@ -113,6 +96,8 @@ export class WebRTCService {
   ) {
     const pc = create(config);
     this.#pc = pc;
+    this.#senders = new MediaSenders(pc);
+    this.gathering = new Gathering(pc, events);
     this.#events = events;
     this.#polite = role.polite;
     this.#offers = role.offers ?? !role.polite;
@@ -123,35 +108,13 @@ export class WebRTCService {
       try {
         this.#makingOffer = true;
         await pc.setLocalDescription();
-        this.#prioritizeAudio();
+        this.#senders.prioritizeAudio();
         this.#offer = describe(pc.localDescription);
         if (!this.#closed) events.onDescription(this.#offer);
       } catch (error) {
         if (!this.#closed) events.onError(error);
       } finally {
         this.#makingOffer = false;
-      }
-    };
-    pc.onicecandidate = (event) => {
-      if (event.candidate) {
-        const candidate = event.candidate.toJSON();
-        this.#sentCandidates.push(candidate);
-        const type = candidateType(candidate);
-        if (type) this.localTypes.add(type);
-        events.onLocalCandidate(candidate);
-      }
-    };
-    pc.onicecandidateerror = (event) => {
-      if ((event as RTCPeerConnectionIceErrorEvent).errorCode === 401) {
-        this.relayRefusedCredentials = true;
-      }
-    };
-    pc.onicegatheringstatechange = () => {
-      if (
-        !this.#closed && pc.iceGatheringState === "complete" &&
-        this.#sentCandidates.length === 0
-      ) {
-        events.onNoCandidates();
       }
     };
     pc.ontrack = (event) => {
@@ -161,35 +124,13 @@ export class WebRTCService {
       if (!this.#closed) events.onConnectionState(pc.connectionState);
     };
     // The offerer's channel goes into its first offer; the other side's waits for that offer.
-    if (this.#offers) this.#openChannel();
+    if (this.#offers) this.#channel = openDataChannel(pc, events);
     if (this.#offers && this.#carried) this.#carryOver(this.#carried);
-  }
-
-  /**
-   * The call's data channel, negotiated on both sides with the same id: it
-   * needs no signaling of its own, and the server never sees what it carries.
-   */
-  #openChannel(): void {
-    const channel = this.#pc.createDataChannel("nexus", {
-      negotiated: true,
-      id: 0,
-    });
-    channel.onopen = () => this.#events.onChannelOpen();
-    channel.onmessage = (event) => {
-      try {
-        this.#events.onPeerMessage(JSON.parse(event.data));
-      } catch {
-        // Not ours to read.
-      }
-    };
-    this.#channel = channel;
   }
 
   /** Sends a message to the peer over the data channel, if it is open. */
   sendToPeer(message: unknown): boolean {
-    if (this.#channel?.readyState !== "open") return false;
-    this.#channel.send(JSON.stringify(message));
-    return true;
+    return sendOnChannel(this.#channel, message);
   }
 
   /**
@@ -206,23 +147,13 @@ export class WebRTCService {
       this.#unsentStream = stream;
       return;
     }
-    for (const track of stream.getTracks()) {
-      const sender = this.#pc.addTrack(track, stream);
-      this.#senders.set(track.kind, sender);
-      if (track.kind !== "audio") continue;
-      const transceiver = this.#pc.getTransceivers?.().find((each) =>
-        each.sender === sender
-      );
-      if (transceiver) preferRedundantAudio(transceiver);
-    }
+    this.#senders.add(stream);
   }
 
   /** Puts the replaced connection's media on this one (`renewal.ts`). */
   #carryOver(renewal: Renewal): void {
     this.#carried = null;
-    for (const [kind, sender] of carryOver(this.#pc, renewal, this.#offers)) {
-      this.#senders.set(kind, sender);
-    }
+    this.#senders.carryOver(renewal, this.#offers);
   }
 
   /**
@@ -247,11 +178,11 @@ export class WebRTCService {
   }
 
   /** Swaps what is sent for one kind of track, without renegotiating; `null` sends nothing. */
-  async replaceTrack(
+  replaceTrack(
     kind: "audio" | "video",
     track: MediaStreamTrack | null,
   ): Promise<void> {
-    await this.#senders.get(kind)?.replaceTrack(track);
+    return this.#senders.replaceTrack(kind, track);
   }
 
   /**
@@ -296,7 +227,7 @@ export class WebRTCService {
     }
     await pc.setRemoteDescription(description);
     if (description.type === "offer") {
-      if (!this.#channel) this.#openChannel();
+      this.#channel ??= openDataChannel(pc, this.#events);
       if (!this.#holdAnswer) await this.#answer();
     }
     const pending = this.#pendingCandidates.splice(0);
@@ -321,7 +252,7 @@ export class WebRTCService {
     if (stream) this.addStream(stream);
     if (this.#carried) this.#carryOver(this.#carried);
     await this.#pc.setLocalDescription();
-    this.#prioritizeAudio();
+    this.#senders.prioritizeAudio();
     this.#events.onDescription(describe(this.#pc.localDescription));
   }
 
@@ -335,17 +266,13 @@ export class WebRTCService {
     const offer = this.#offer;
     if (!this.awaitingAnswer || !offer) return;
     this.#events.onDescription(offer);
-    for (const candidate of this.#sentCandidates) {
-      if (ofCurrentGeneration(candidate, offer.sdp)) {
-        this.#events.onLocalCandidate(candidate);
-      }
+    for (const candidate of this.gathering.of(offer.sdp)) {
+      this.#events.onLocalCandidate(candidate);
     }
   }
 
   /** Adds a candidate from the peer, or keeps it until the remote description is set. */
   addRemoteCandidate(candidate: RTCIceCandidateInit): Promise<void> {
-    const type = candidateType(candidate);
-    if (type) this.remoteTypes.add(type);
     return this.#inTurn(async () => {
       if (this.#pc.remoteDescription) await this.#addCandidate(candidate);
       else this.#pendingCandidates.push(candidate);
@@ -354,8 +281,7 @@ export class WebRTCService {
 
   /** Makes the video sender start again from a keyframe (after a gap in the path). */
   sendKeyframe(): Promise<void> {
-    const sender = this.#senders.get("video");
-    return sender ? sendKeyframe(sender) : Promise.resolve();
+    return this.#senders.sendKeyframe();
   }
 
   /** Starts an ICE restart: new candidates are gathered and a new offer is made. */
@@ -391,27 +317,16 @@ export class WebRTCService {
     this.#closed = true;
     const pc = this.#pc;
     pc.onnegotiationneeded = null;
-    pc.onicecandidate = null;
-    pc.onicecandidateerror = null;
-    pc.onicegatheringstatechange = null;
+    this.gathering.stop();
     pc.ontrack = null;
     pc.onconnectionstatechange = null;
-    if (this.#channel) this.#channel.onopen = this.#channel.onmessage = null;
+    silence(this.#channel);
     pc.close();
   }
 
   /** The peer connection, for statistics. */
   get peerConnection(): RTCPeerConnection {
     return this.#pc;
-  }
-
-  /**
-   * Ranks the audio sender first. Its encodings exist once a local
-   * description is set (the callee's sender has none before its answer).
-   */
-  #prioritizeAudio(): void {
-    const sender = this.#senders.get("audio");
-    if (sender) prioritizeAudio(sender);
   }
 
   async #addCandidate(candidate: RTCIceCandidateInit): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * The WebRTC service over a fake peer connection: perfect negotiation,
+ * The negotiation over a fake peer connection: perfect negotiation,
  * candidates held until the remote description, the data channel, and
  * what it reports about a path that cannot exist.
  * @module
@@ -10,7 +10,7 @@ import {
   FakePeerConnection,
   FakeTrack,
 } from "../../../tests/support/fake_webrtc.ts";
-import { type PeerEvents, WebRTCService } from "./webrtc_service.ts";
+import { Negotiation, type PeerEvents } from "./negotiation.ts";
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -20,7 +20,7 @@ function service(polite: boolean) {
   const events: [keyof PeerEvents, unknown][] = [];
   const record = (name: keyof PeerEvents) => (value?: unknown) =>
     events.push([name, value]);
-  const webrtc = new WebRTCService(
+  const webrtc = new Negotiation(
     (config) => {
       pc = new FakePeerConnection(config);
       return pc as unknown as RTCPeerConnection;
@@ -49,7 +49,7 @@ const media = () =>
     new FakeTrack("video"),
   ]) as unknown as MediaStream;
 
-Deno.test("webrtc service: the caller offers once its media is added", async () => {
+Deno.test("negotiation: the caller offers once its media is added", async () => {
   const { webrtc, named } = service(false);
   webrtc.addStream(media());
   await settle();
@@ -57,7 +57,7 @@ Deno.test("webrtc service: the caller offers once its media is added", async () 
   assert.equal(offer.type, "offer");
 });
 
-Deno.test("webrtc service: audio is ranked first once each side's description is set, the caller's and the callee's", async () => {
+Deno.test("negotiation: audio is ranked first once each side's description is set, the caller's and the callee's", async () => {
   const caller = service(false);
   caller.webrtc.addStream(media());
   await settle();
@@ -74,7 +74,7 @@ Deno.test("webrtc service: audio is ranked first once each side's description is
   }
 });
 
-Deno.test("webrtc service: the same answer twice at once (the offer was sent again): the second is ignored, not an error", async () => {
+Deno.test("negotiation: the same answer twice at once (the offer was sent again): the second is ignored, not an error", async () => {
   const { webrtc, named } = service(false);
   webrtc.addStream(media());
   await settle();
@@ -86,7 +86,7 @@ Deno.test("webrtc service: the same answer twice at once (the offer was sent aga
   assert.deepEqual(named("onError"), []);
 });
 
-Deno.test("webrtc service: the callee's media waits for the caller's offer, then it answers", async () => {
+Deno.test("negotiation: the callee's media waits for the caller's offer, then it answers", async () => {
   const { webrtc, pc, named } = service(true);
   webrtc.addStream(media());
   await settle();
@@ -97,7 +97,7 @@ Deno.test("webrtc service: the callee's media waits for the caller's offer, then
   assert.equal(answer.type, "answer");
 });
 
-Deno.test("webrtc service: candidates that arrive before the description wait for it", async () => {
+Deno.test("negotiation: candidates that arrive before the description wait for it", async () => {
   const { webrtc, pc } = service(true);
   const candidate = { candidate: "candidate:1 1 udp 1 10.0.0.1 5000 typ host" };
   await webrtc.addRemoteCandidate(candidate);
@@ -106,7 +106,7 @@ Deno.test("webrtc service: candidates that arrive before the description wait fo
   assert.deepEqual(pc.addedCandidates, [candidate]);
 });
 
-Deno.test("webrtc service: offers crossing: the polite side yields, the impolite one ignores theirs", async () => {
+Deno.test("negotiation: offers crossing: the polite side yields, the impolite one ignores theirs", async () => {
   const polite = service(true);
   const impolite = service(false);
   for (const side of [polite, impolite]) {
@@ -119,15 +119,15 @@ Deno.test("webrtc service: offers crossing: the polite side yields, the impolite
   assert.equal(impolite.pc.remoteDescription, null);
 });
 
-Deno.test("webrtc service: gathering that ends with no candidate says so; a 401 from the relay is remembered", () => {
+Deno.test("negotiation: gathering that ends with no candidate says so; a 401 from the relay is remembered", () => {
   const { webrtc, pc, named } = service(false);
   pc.onicecandidateerror?.({ errorCode: 401 });
   pc.finishGathering();
   assert.equal(named("onNoCandidates").length, 1);
-  assert.equal(webrtc.relayRefusedCredentials, true);
+  assert.equal(webrtc.gathering.relayRefusedCredentials, true);
 });
 
-Deno.test("webrtc service: the data channel carries JSON both ways once open; nothing goes before", () => {
+Deno.test("negotiation: the data channel carries JSON both ways once open; nothing goes before", () => {
   const { webrtc, pc, named } = service(false);
   assert.equal(webrtc.sendToPeer({ type: "chat", text: "early" }), false);
   pc.channel.open();
@@ -138,7 +138,7 @@ Deno.test("webrtc service: the data channel carries JSON both ways once open; no
   assert.deepEqual(named("onPeerMessage"), [{ type: "state", muted: true }]);
 });
 
-Deno.test("webrtc service: new ICE servers reach the live connection; close silences it", () => {
+Deno.test("negotiation: new ICE servers reach the live connection; close silences it", () => {
   const { webrtc, pc, named } = service(false);
   webrtc.setIceServers([{ urls: "turn:127.0.0.1:3478" }]);
   assert.deepEqual(pc.config.iceServers, [{ urls: "turn:127.0.0.1:3478" }]);
@@ -148,7 +148,7 @@ Deno.test("webrtc service: new ICE servers reach the live connection; close sile
   assert.deepEqual(named("onConnectionState"), []);
 });
 
-Deno.test("webrtc service: an answer to an offer since rolled back is ignored, not an error", async () => {
+Deno.test("negotiation: an answer to an offer since rolled back is ignored, not an error", async () => {
   const { webrtc, pc } = service(false);
   assert.equal(pc.signalingState, "stable");
   await webrtc.receiveDescription({ type: "answer", sdp: "v=0 late" });
