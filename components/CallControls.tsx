@@ -17,28 +17,29 @@ function Toggle(
   );
 }
 
+/** What the controls show and do. */
+export interface CallControlsProps {
+  muted: boolean;
+  cameraOff: boolean;
+  sharing: boolean;
+  recording: boolean;
+  showToggles: boolean;
+  showVideoControls: boolean;
+  canPictureInPicture: boolean;
+  onMute(): void;
+  onCamera(): void;
+  onShare(): void;
+  onRecord(): void;
+  onPictureInPicture(): void;
+  onEnd(): void;
+}
+
 /**
  * In-call controls. Toggle buttons keep their names; `aria-pressed` says
  * whether the microphone is muted, the camera off, the screen shared, the
  * call recorded.
  */
-export function CallControls(
-  props: {
-    muted: boolean;
-    cameraOff: boolean;
-    sharing: boolean;
-    recording: boolean;
-    showToggles: boolean;
-    showVideoControls: boolean;
-    canPictureInPicture: boolean;
-    onMute(): void;
-    onCamera(): void;
-    onShare(): void;
-    onRecord(): void;
-    onPictureInPicture(): void;
-    onEnd(): void;
-  },
-) {
+export function CallControls(props: CallControlsProps) {
   return (
     <div class="flex flex-wrap gap-2 justify-center sticky bottom-0 py-2 bg-white/90 dark:bg-gray-900/90">
       {props.showToggles && (

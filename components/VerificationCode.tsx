@@ -3,19 +3,20 @@ import type { KeyStatus } from "../lib/page/call/call_verification.ts";
 import { keySentence, VERIFY_INSTRUCTION } from "../lib/page/call/words.ts";
 import { Button } from "./Button.tsx";
 
+/** The verification code, and marking the peer verified. */
+export interface VerificationProps {
+  code: string | null;
+  status: KeyStatus;
+  onMarkVerified(): void;
+  /** The code is on screen: it is made now. */
+  onShow(): void;
+}
+
 /**
  * The call's verification code, in the call details: the digits to read
  * aloud, what to do with them, and **Mark as verified** once they matched.
  */
-export function VerificationCode(
-  props: {
-    code: string | null;
-    status: KeyStatus;
-    onMarkVerified(): void;
-    /** The code is on screen: it is made now. */
-    onShow(): void;
-  },
-) {
+export function VerificationCode(props: VerificationProps) {
   useEffect(() => props.onShow(), []);
   return (
     <section aria-label="Verification" class="mt-3 flex flex-col gap-2">

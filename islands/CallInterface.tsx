@@ -20,7 +20,11 @@ import { createRinger } from "../lib/page/call/ringer.ts";
 import { download, recordCall } from "../lib/page/call/recorder.ts";
 import type { DeviceChoice } from "../lib/page/call/devices.ts";
 import { checkNetwork } from "../lib/page/call/network_check.ts";
-import { networkSentence } from "../lib/page/call/words.ts";
+import {
+  CHECKING_NETWORK,
+  NEEDS_SIGN_IN_LINK,
+  networkSentence,
+} from "../lib/page/call/words.ts";
 import { Button } from "../components/Button.tsx";
 import { CallTimer } from "../components/CallTimer.tsx";
 import { CallView } from "../components/CallView.tsx";
@@ -95,6 +99,7 @@ export default function CallInterface(props: CallInterfaceProps) {
   const session = machine.signaling.state.value;
   const signedIn = session === "signed-in" || session === "reconnecting";
   const peer = machine.peerId.value ?? "";
+  const verification = machine.verification;
   const tokenMode = props.signInMode === "token";
   const accountsMode = props.signInMode === "accounts";
   const openMode = !tokenMode && !accountsMode;
@@ -115,8 +120,7 @@ export default function CallInterface(props: CallInterfaceProps) {
     if (props.signInMode === "accounts") {
       machine.joinWithSession();
     } else if (tokenMode && !token) {
-      machine.notice.value =
-        "This server signs people in with links: open the sign-in link you were given.";
+      machine.notice.value = NEEDS_SIGN_IN_LINK;
     } else if (token) {
       machine.joinWithToken(token);
     }
@@ -158,7 +162,7 @@ export default function CallInterface(props: CallInterfaceProps) {
   };
   const checkConnection = async () => {
     checking.value = true;
-    checkResult.value = "Checking which ways out of this network work…";
+    checkResult.value = CHECKING_NETWORK;
     const report = await checkNetwork(
       browserPeers,
       machine.signaling.iceServers.value,
@@ -264,11 +268,46 @@ export default function CallInterface(props: CallInterfaceProps) {
       )}
       {inCall && (
         <CallView
-          machine={machine}
-          lists={preview.lists.value}
-          bitrates={bitrates.value}
+          state={state}
+          peer={peer}
+          remoteStream={machine.remoteStream.value}
+          localStream={machine.media.stream.value}
           remoteVideo={remoteVideo}
-          onChoose={choose}
+          peerState={machine.channel.peerState.value}
+          verification={{
+            code: verification.code.value,
+            status: verification.status.value,
+            onMarkVerified: () => verification.markVerified(),
+            onShow: () => void verification.show(),
+          }}
+          quality={machine.quality.value}
+          bitrates={bitrates.value}
+          controls={{
+            muted: machine.media.micMuted.value,
+            cameraOff: machine.media.cameraOff.value,
+            sharing: machine.media.sharing.value,
+            recording: machine.recording.value,
+            showToggles: state === "active",
+            showVideoControls: machine.withVideo.value,
+            canPictureInPicture: IS_BROWSER &&
+              document.pictureInPictureEnabled,
+            onMute: () => machine.media.toggleMute(),
+            onCamera: () => machine.media.toggleCamera(),
+            onShare: () => machine.media.toggleScreenShare(),
+            onRecord: () => machine.toggleRecording(),
+            onPictureInPicture: () =>
+              remoteVideo.current?.requestPictureInPicture().catch(() => {}),
+            onEnd: () => machine.hangUp(),
+          }}
+          devices={{
+            lists: preview.lists.value,
+            choice: machine.media.devices.value,
+            onChoose: choose,
+          }}
+          chat={{
+            messages: machine.channel.chat.value,
+            onSend: (text) => machine.sendChat(text),
+          }}
         />
       )}
       <p class="text-xs text-gray-500 dark:text-gray-400">{SHORTCUTS}</p>

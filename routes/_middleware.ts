@@ -1,6 +1,6 @@
 import type { FreshContext } from "$fresh/server.ts";
 import { clientAddress } from "../lib/http/client_address.ts";
-import { serverConfig } from "../lib/config/config.ts";
+import { server, type ServerParts } from "../lib/server/server.ts";
 
 /**
  * Only this app's own scripts run (the page has no inline JavaScript); styles
@@ -32,13 +32,21 @@ const SECURITY_HEADERS: Record<string, string> = {
 export interface RequestState {
   /** The client's address: the socket's, or a trusted proxy's word for it. */
   clientAddress: string;
+  /** This server's parts (`lib/server/server.ts`), made once from its settings. */
+  server: ServerParts;
 }
 
-export async function handler(req: Request, ctx: FreshContext) {
+/** Puts what routes read into `ctx.state`, and adds the security headers. */
+export async function handler(
+  req: Request,
+  ctx: FreshContext<RequestState>,
+) {
+  const parts = server();
+  ctx.state.server = parts;
   ctx.state.clientAddress = clientAddress(
     req,
     ctx.remoteAddr.hostname,
-    serverConfig().trustedProxies,
+    parts.config.trustedProxies,
   );
   const response = await ctx.next();
   // A WebSocket upgrade passes through untouched.

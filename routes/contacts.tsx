@@ -1,10 +1,11 @@
 import type { Handlers } from "$fresh/server.ts";
 import ContactsManager from "../islands/ContactsManager.tsx";
-import { server } from "../lib/server/server.ts";
+import type { RequestState } from "./_middleware.ts";
 
 /** `/contacts` exists in accounts mode only. */
-export const handler: Handlers = {
-  GET: (_req, ctx) => server().accounts ? ctx.render() : ctx.renderNotFound(),
+export const handler: Handlers<unknown, RequestState> = {
+  GET: (_req, ctx) =>
+    ctx.state.server.accounts ? ctx.render() : ctx.renderNotFound(),
 };
 
 export default function ContactsPage() {

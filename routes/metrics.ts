@@ -1,10 +1,10 @@
 import type { Handlers } from "$fresh/server.ts";
-import { server } from "../lib/server/server.ts";
+import type { RequestState } from "./_middleware.ts";
 
 /** Prometheus metrics; with `NEXUS_METRICS_TOKEN`, only for `Authorization: Bearer <token>`. */
-export const handler: Handlers = {
-  GET: async (req) => {
-    const { config, metrics } = server();
+export const handler: Handlers<unknown, RequestState> = {
+  GET: async (req, ctx) => {
+    const { config, metrics } = ctx.state.server;
     if (
       config.metricsToken &&
       req.headers.get("authorization") !== `Bearer ${config.metricsToken}`

@@ -1,11 +1,11 @@
 import type { Handlers, PageProps } from "$fresh/server.ts";
 import SignIn, { type SignInProps } from "../islands/SignIn.tsx";
-import { server } from "../lib/server/server.ts";
+import type { RequestState } from "./_middleware.ts";
 
 /** `/signin`, in accounts mode: the invite in the link is looked up first. */
-export const handler: Handlers<SignInProps> = {
+export const handler: Handlers<SignInProps, RequestState> = {
   async GET(req, ctx) {
-    const accounts = server().accounts?.accounts;
+    const accounts = ctx.state.server.accounts?.accounts;
     if (!accounts) return ctx.renderNotFound();
     const code = new URL(req.url).searchParams.get("invite");
     const invite = code && accounts.started

@@ -1,9 +1,8 @@
 import type { Handlers } from "$fresh/server.ts";
-import { server } from "../lib/server/server.ts";
 import { upgradeSignaling } from "../lib/server/websocket.ts";
 import type { RequestState } from "./_middleware.ts";
 
 export const handler: Handlers<unknown, RequestState> = {
   GET: (req, ctx) =>
-    upgradeSignaling(req, ctx.state.clientAddress, server().signaling),
+    upgradeSignaling(req, ctx.state.clientAddress, ctx.state.server.signaling),
 };

@@ -1,6 +1,6 @@
 /**
  * The delivery layer against a network that loses things: the page's own
- * signaling session (`lib/page/call/signaling_session.ts`) in 300 scripted
+ * signaling session (`lib/page/call/server_connection.ts`) in 300 scripted
  * clients, through a proxy that stalls, blackholes, resets and delays
  * their connections at random moments, to the server in its own process.
  * Every message of every call arrives exactly once and in order, every
@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import type { ClientMessage, ServerMessage } from "../lib/wire/protocol.ts";
 import { webSocketConnector } from "../lib/page/call/signaling_client.ts";
-import { SignalingSession } from "../lib/page/call/signaling_session.ts";
+import { ServerConnection } from "../lib/page/call/server_connection.ts";
 import { startAppProcess } from "./support/app_process.ts";
 import { needsPermissions } from "./support/environment.ts";
 import { type FaultPlan, startFaultProxy } from "./support/fault_proxy.ts";
@@ -22,7 +22,7 @@ class Client {
   readonly heard: ServerMessage[] = [];
   /** Calls refused because the callee was not online at that moment. */
   refusals = 0;
-  readonly session: SignalingSession;
+  readonly session: ServerConnection;
   dials = 0;
   #waiters: (() => void)[] = [];
 
@@ -31,7 +31,7 @@ class Client {
       protocol: "http:",
       host: `127.0.0.1:${port}`,
     });
-    this.session = new SignalingSession({
+    this.session = new ServerConnection({
       connect: (credentials, handlers) => {
         this.dials++;
         return connect(credentials, handlers);

@@ -15,6 +15,7 @@ import { randomCode, secretHash, type SessionRef } from "./session_cookie.ts";
 import { type NewSession, Sessions } from "./sessions.ts";
 import { SignOnRefused, type SingleSignOn } from "./single_sign_on.ts";
 import type { AccountStore } from "./store.ts";
+import { RECORD_VERSION } from "./records.ts";
 
 /** How accounts are run. */
 export interface AccountsOptions {
@@ -133,7 +134,7 @@ export class Accounts {
     const code = randomCode();
     const now = this.#now();
     await this.#store.createInvite({
-      v: 1,
+      v: RECORD_VERSION,
       codeHash: secretHash(code),
       userId,
       createdBy,
@@ -221,7 +222,7 @@ export class Accounts {
       throw error;
     }
     await this.#store.ensureAccount({
-      v: 1,
+      v: RECORD_VERSION,
       userId,
       createdAt: this.#now(),
       canInvite: false,

@@ -13,6 +13,7 @@ import type {
 import type { HistoryEntry, HistoryView } from "../wire/people_api.ts";
 import type { CallHistoryStore } from "./call_history_store.ts";
 import { durationOf, outcomeOf } from "./call_outcome.ts";
+import { RECORD_VERSION } from "./records.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -40,7 +41,7 @@ export class CallHistory implements CallHistorySink {
       peer: string,
       side: "caller" | "callee",
     ): HistoryEntry => ({
-      v: 1,
+      v: RECORD_VERSION,
       owner,
       callId: call.id,
       peer,

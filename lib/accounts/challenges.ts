@@ -3,7 +3,7 @@
  * the store and taken exactly once, before they expire.
  * @module
  */
-import type { Ceremony } from "./records.ts";
+import { type Ceremony, RECORD_VERSION } from "./records.ts";
 import type { AccountStore } from "./store.ts";
 
 /** How long a challenge may wait for its answer. */
@@ -19,7 +19,7 @@ export class Challenges {
   /** Keeps `challenge`, issued for `ceremony`. */
   async put(challenge: string, ceremony: Ceremony): Promise<void> {
     await this.store.putChallenge(challenge, {
-      v: 1,
+      v: RECORD_VERSION,
       ceremony,
       expiresAt: this.now() + CHALLENGE_TTL_MS,
     });

@@ -19,7 +19,7 @@ import type {
 import { isUserId } from "../wire/protocol.ts";
 import { AccountError } from "./account_error.ts";
 import type { Challenges } from "./challenges.ts";
-import type { Ceremony, Passkey } from "./records.ts";
+import { type Ceremony, type Passkey, RECORD_VERSION } from "./records.ts";
 import { secretHash } from "./session_cookie.ts";
 import type { NewSession, Sessions } from "./sessions.ts";
 import type { AccountStore } from "./store.ts";
@@ -167,7 +167,7 @@ export class PasskeyCeremonies {
     if (!verified.verified) throw CEREMONY_FAILED;
     const { credential } = verified.registrationInfo;
     return {
-      v: 1,
+      v: RECORD_VERSION,
       userId,
       credentialId: credential.id,
       publicKey: base64url(credential.publicKey),
@@ -201,7 +201,12 @@ export class PasskeyCeremonies {
     );
     const refused = await this.store.register(
       codeHash,
-      { v: 1, userId: id, createdAt: this.now(), canInvite: false },
+      {
+        v: RECORD_VERSION,
+        userId: id,
+        createdAt: this.now(),
+        canInvite: false,
+      },
       passkey,
       this.now(),
     );

@@ -8,11 +8,11 @@
  */
 
 /** The version of every record's shape. */
-export const RECORD_VERSION = 1;
+export const RECORD_VERSION = 1 as const;
 
 /** A person who may sign in. */
 export interface Account {
-  v: 1;
+  v: typeof RECORD_VERSION;
   userId: string;
   createdAt: number;
   /** Whether this person may invite others (`NEXUS_ACCOUNTS_INVITES=everyone`, or set by the operator). */
@@ -21,7 +21,7 @@ export interface Account {
 
 /** One passkey of an account. */
 export interface Passkey {
-  v: 1;
+  v: typeof RECORD_VERSION;
   userId: string;
   /** The credential's id, base64url. */
   credentialId: string;
@@ -38,7 +38,7 @@ export interface Passkey {
 
 /** A one-time invite to create an account. */
 export interface Invite {
-  v: 1;
+  v: typeof RECORD_VERSION;
   /** SHA-256 of the code in the link, hex. */
   codeHash: string;
   /** The id the account will have; null lets the person choose. */
@@ -51,7 +51,7 @@ export interface Invite {
 
 /** One sign-in of an account: a session, named by the cookie. */
 export interface SignIn {
-  v: 1;
+  v: typeof RECORD_VERSION;
   userId: string;
   /** SHA-256 of the session id in the cookie, hex. */
   idHash: string;
@@ -80,7 +80,7 @@ export type Ceremony =
 
 /** A challenge waiting for its answer. */
 export interface Challenge {
-  v: 1;
+  v: typeof RECORD_VERSION;
   ceremony: Ceremony;
   expiresAt: number;
 }

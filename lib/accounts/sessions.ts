@@ -12,6 +12,7 @@ import {
   type SessionRef,
 } from "./session_cookie.ts";
 import type { AccountStore } from "./store.ts";
+import { RECORD_VERSION } from "./records.ts";
 
 /** A session made: the cookie to set, and for whom. */
 export interface NewSession {
@@ -65,7 +66,7 @@ export class Sessions {
     const now = this.options.now();
     const maxAgeS = this.options.sessionDays * 86_400;
     await this.store.saveSignIn({
-      v: 1,
+      v: RECORD_VERSION,
       userId,
       idHash: secretHash(sessionId),
       createdAt: now,

@@ -1,5 +1,4 @@
 import type { FreshContext, Handlers } from "$fresh/server.ts";
-import { server } from "../../lib/server/server.ts";
 import type { RequestState } from "../_middleware.ts";
 
 /** `/auth/<action>`: the accounts' JSON endpoints, in accounts mode only. */
@@ -7,7 +6,7 @@ function handle(
   req: Request,
   ctx: FreshContext<RequestState>,
 ): Promise<Response> {
-  const accounts = server().accounts;
+  const accounts = ctx.state.server.accounts;
   if (!accounts) return ctx.renderNotFound();
   return accounts.handle(req, ctx.params.action, ctx.state.clientAddress);
 }

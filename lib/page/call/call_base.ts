@@ -13,12 +13,11 @@ import type { ClientMessage, ServerMessage } from "../../wire/protocol.ts";
 import { CallRecording, type CallRecordingDeps } from "./call_recording.ts";
 import { CallVerification } from "./call_verification.ts";
 import { LocalMedia, type LocalMediaDeps } from "./local_media.ts";
-import type { MediaWish } from "./media.ts";
 import { PeerChannel } from "./peer_channel.ts";
 import { PeerLink, type PeerLinkDeps } from "./peer_link.ts";
 import type { CallQuality } from "./quality.ts";
 import type { SignalingConnector } from "./signaling_client.ts";
-import { SignalingSession } from "./signaling_session.ts";
+import { ServerConnection } from "./server_connection.ts";
 import type { CallState } from "./types.ts";
 import { RECORDING_CUT_SHORT, statusSentence } from "./words.ts";
 
@@ -61,7 +60,7 @@ export abstract class CallBase {
   /** When media first flowed (ms since the epoch), for the call timer. */
   readonly connectedAt = signal<number | null>(null);
   /** The connection to the signaling server. */
-  readonly signaling: SignalingSession;
+  readonly signaling: ServerConnection;
   /** This page's camera, microphone and screen. */
   readonly media: LocalMedia;
   /** The call's chat and the peer's media state. */
@@ -84,7 +83,7 @@ export abstract class CallBase {
     })
   );
 
-  protected readonly deps: CallMachineDeps;
+  #deps: CallMachineDeps;
   protected link: PeerLink | null = null;
   /** The camera and microphone starting while the call rings; Accept waits for it. */
   protected warming: Promise<void> | null = null;
@@ -94,7 +93,7 @@ export abstract class CallBase {
   #idleTimer: unknown = null;
 
   constructor(deps: CallMachineDeps) {
-    this.deps = deps;
+    this.#deps = deps;
     this.verification = new CallVerification(
       deps.store,
       deps.loadCertificate,
@@ -112,7 +111,7 @@ export abstract class CallBase {
     });
     this.recorder = new CallRecording(deps);
     this.recording = this.recorder.recording;
-    this.signaling = new SignalingSession(deps, {
+    this.signaling = new ServerConnection(deps, {
       onMessage: (message) => this.handleMessage(message),
       onReady: (resumed) => {
         const peer = this.peerId.value;
@@ -140,7 +139,7 @@ export abstract class CallBase {
 
   /** A new call attempt with `peer`: everything of the last call is reset. */
   protected beginCall(peer: string, video: boolean): void {
-    if (this.#idleTimer !== null) this.deps.clearTimeout(this.#idleTimer);
+    if (this.#idleTimer !== null) this.#deps.clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
     // A call placed a moment ago that gives way in glare takes its offer with it.
     this.link?.close();
@@ -159,20 +158,8 @@ export abstract class CallBase {
     this.#callSeq++;
   }
 
-  /** The devices of a call being placed; a problem ends it, in words. */
-  protected async acquire(wish: MediaWish): Promise<boolean> {
-    const captured = await this.media.capture(wish);
-    if (!captured) return false;
-    if ("problem" in captured) {
-      this.end(captured.problem);
-      return false;
-    }
-    this.media.use(captured.stream);
-    return true;
-  }
-
   protected startLink(peer: string, polite: boolean, ringing = false): void {
-    const link = new PeerLink(this.deps, {
+    const link = new PeerLink(this.#deps, {
       peer,
       polite,
       ringing,
@@ -247,8 +234,8 @@ export abstract class CallBase {
     this.mediaProblem.value = "";
     this.notice.value = sentence;
     this.state.value = "ended";
-    if (this.#idleTimer !== null) this.deps.clearTimeout(this.#idleTimer);
-    this.#idleTimer = this.deps.setTimeout(() => {
+    if (this.#idleTimer !== null) this.#deps.clearTimeout(this.#idleTimer);
+    this.#idleTimer = this.#deps.setTimeout(() => {
       this.#idleTimer = null;
       if (this.state.value === "ended") this.state.value = "idle";
     }, ENDED_DISPLAY_MS);
@@ -260,13 +247,5 @@ export abstract class CallBase {
 
   protected isFree(): boolean {
     return this.state.value === "idle" || this.state.value === "ended";
-  }
-
-  protected fromPeer(from: string): boolean {
-    return this.peerId.value === from && !this.isFree();
-  }
-
-  protected inCallWith(from: string): boolean {
-    return this.state.value === "active" && this.peerId.value === from;
   }
 }

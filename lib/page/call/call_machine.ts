@@ -14,9 +14,18 @@ import {
   type ServerMessage,
 } from "../../wire/protocol.ts";
 import { CallBase } from "./call_base.ts";
+import type { MediaWish } from "./media.ts";
 import type { Credentials } from "./signaling_client.ts";
 import type { AnswerMode } from "./types.ts";
-import { endSentence, HINT_USER_ID, ownEndSentence } from "./words.ts";
+import {
+  BAD_OWN_ID,
+  BAD_PEER_ID,
+  CALLING_SELF,
+  CANNOT_RECORD,
+  endSentence,
+  ownEndSentence,
+  SIGNED_OUT,
+} from "./words.ts";
 
 export { type CallMachineDeps, ENDED_DISPLAY_MS } from "./call_base.ts";
 
@@ -26,7 +35,7 @@ export class CallMachine extends CallBase {
   join(userId: string): void {
     const id = userId.trim();
     if (!isUserId(id)) {
-      this.notice.value = `Your id must be ${HINT_USER_ID}.`;
+      this.notice.value = BAD_OWN_ID;
       return;
     }
     this.notice.value = "";
@@ -56,7 +65,7 @@ export class CallMachine extends CallBase {
   leave(): void {
     if (!this.isFree()) this.hangUp();
     this.signaling.close();
-    this.notice.value = "Signed out.";
+    this.notice.value = SIGNED_OUT;
   }
 
   /** Calls `peer`, with or without video. */
@@ -68,16 +77,16 @@ export class CallMachine extends CallBase {
     }
     if (this.signaling.state.value !== "signed-in" || !this.isFree()) return;
     if (!isUserId(id)) {
-      this.notice.value = `Enter the id of the user to call: ${HINT_USER_ID}.`;
+      this.notice.value = BAD_PEER_ID;
       return;
     }
     if (id === this.signaling.selfId.value) {
-      this.notice.value = "You cannot call yourself.";
+      this.notice.value = CALLING_SELF;
       return;
     }
     this.beginCall(id, video);
     this.state.value = "calling";
-    if (!await this.acquire({ video, audio: true })) return;
+    if (!await this.#acquire({ video, audio: true })) return;
     this.send({
       type: "call:request",
       payload: { to: id, hasVideo: video, hasAudio: true },
@@ -173,7 +182,7 @@ export class CallMachine extends CallBase {
     const remote = this.remoteStream.value;
     if (!remote || this.state.value !== "active") return;
     if (!this.recorder.available) {
-      this.notice.value = "This browser cannot record calls.";
+      this.notice.value = CANNOT_RECORD;
       return;
     }
     this.recorder.start(remote, this.media.stream.value);
@@ -189,7 +198,7 @@ export class CallMachine extends CallBase {
         return this.#onResponse(message.payload);
       case "call:end": {
         const { from, reason } = message.payload;
-        if (!this.fromPeer(from)) return;
+        if (!this.#fromPeer(from)) return;
         // The peer could not make a path: this side's own view may name the cause.
         this.end(
           reason === "ice-failed" && this.link
@@ -201,7 +210,7 @@ export class CallMachine extends CallBase {
       case "webrtc:offer":
       case "webrtc:answer":
       case "webrtc:candidate":
-        if (this.inCallWith(message.payload.from)) {
+        if (this.#inCallWith(message.payload.from)) {
           this.link?.receive(message);
         } else if (
           this.state.value === "ringing" &&
@@ -278,7 +287,7 @@ export class CallMachine extends CallBase {
   }
 
   #onResponse(payload: PayloadOf<"call:response">): void {
-    if (this.state.value !== "calling" || !this.fromPeer(payload.from)) return;
+    if (this.state.value !== "calling" || !this.#fromPeer(payload.from)) return;
     if (payload.reason === "glare") return; // The peer's call stands; its request comes or came.
     if (!payload.accepted) {
       this.end(
@@ -288,5 +297,25 @@ export class CallMachine extends CallBase {
     }
     this.state.value = "active";
     void this.link?.accepted(payload.prepared === true);
+  }
+
+  /** The devices of a call being placed; a problem ends it, in words. */
+  async #acquire(wish: MediaWish): Promise<boolean> {
+    const captured = await this.media.capture(wish);
+    if (!captured) return false;
+    if ("problem" in captured) {
+      this.end(captured.problem);
+      return false;
+    }
+    this.media.use(captured.stream);
+    return true;
+  }
+
+  #fromPeer(from: string): boolean {
+    return this.peerId.value === from && !this.isFree();
+  }
+
+  #inCallWith(from: string): boolean {
+    return this.state.value === "active" && this.peerId.value === from;
   }
 }

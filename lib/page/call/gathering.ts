@@ -22,16 +22,15 @@ function candidateType(candidate: RTCIceCandidateInit): string | null {
 /** The candidates this side gathered on one connection. */
 export class Gathering {
   #gathered: RTCIceCandidateInit[] = [];
+  #pc: RTCPeerConnection;
   /** A TURN server answered 401: its credentials were refused. */
   relayRefusedCredentials = false;
   /** The types of the candidates gathered (host, srflx, relay). */
   readonly types = new Set<string>();
 
   /** Starts listening to `pc`'s gathering; `stop` ends it. */
-  constructor(
-    private readonly pc: RTCPeerConnection,
-    events: GatheringEvents,
-  ) {
+  constructor(pc: RTCPeerConnection, events: GatheringEvents) {
+    this.#pc = pc;
     pc.onicecandidate = (event) => {
       if (!event.candidate) return;
       const candidate = event.candidate.toJSON();
@@ -63,8 +62,8 @@ export class Gathering {
 
   /** Stops listening. */
   stop(): void {
-    this.pc.onicecandidate = null;
-    this.pc.onicecandidateerror = null;
-    this.pc.onicegatheringstatechange = null;
+    this.#pc.onicecandidate = null;
+    this.#pc.onicecandidateerror = null;
+    this.#pc.onicegatheringstatechange = null;
   }
 }

@@ -16,8 +16,13 @@ import {
   saveChoices,
   saveStartOnRing,
 } from "./devices.ts";
-import { describeMediaError, type MediaWish, stopStream } from "./media.ts";
-import { trackEndedSentence } from "./words.ts";
+import { type MediaWish, stopStream } from "./media.ts";
+import {
+  CANNOT_SHARE_SCREEN,
+  mediaErrorSentence,
+  SHARE_NOT_STARTED,
+  trackEndedSentence,
+} from "./words.ts";
 
 /** What local media needs from the browser. */
 export interface LocalMediaDeps {
@@ -108,7 +113,7 @@ export class LocalMedia {
       return null;
     } catch (error) {
       return seq === this.#scope.seq()
-        ? { problem: describeMediaError(error, wish) }
+        ? { problem: mediaErrorSentence(error, wish) }
         : null;
     }
   }
@@ -203,14 +208,14 @@ export class LocalMedia {
     ) return;
     if (this.sharing.value) return this.#stopSharing();
     if (!this.#deps.getDisplayMedia) {
-      return this.#scope.notify("This browser cannot share its screen.");
+      return this.#scope.notify(CANNOT_SHARE_SCREEN);
     }
     const seq = this.#scope.seq();
     let display: MediaStream;
     try {
       display = await this.#deps.getDisplayMedia({ video: true, audio: false });
     } catch {
-      return this.#scope.notify("Screen sharing was not started.");
+      return this.#scope.notify(SHARE_NOT_STARTED);
     }
     if (seq !== this.#scope.seq()) return stopStream(display);
     const [track] = display.getVideoTracks();

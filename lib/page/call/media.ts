@@ -1,5 +1,5 @@
 /**
- * Getting the camera and microphone, with sentences a person can act on.
+ * Getting the camera and microphone; why it failed is said in `words.ts`.
  * @module
  */
 
@@ -7,31 +7,6 @@
 export interface MediaWish {
   video: boolean;
   audio: boolean;
-}
-
-/** A sentence for why `getUserMedia` failed, saying what to do about it. */
-export function describeMediaError(error: unknown, wish: MediaWish): string {
-  const devices = wish.video ? "camera or microphone" : "microphone";
-  const name = error instanceof Error || error instanceof DOMException
-    ? error.name
-    : "";
-  switch (name) {
-    case "NotAllowedError":
-    case "SecurityError":
-      return `Access to the ${devices} was blocked. Allow it in the browser's site settings, then try again.`;
-    case "NotFoundError":
-    case "OverconstrainedError":
-      return wish.video
-        ? "No camera or microphone was found. Connect one, or make an audio call."
-        : "No microphone was found. Connect one and try again.";
-    case "NotReadableError":
-    case "AbortError":
-      return `The ${devices} could not be started; another app may be using it.`;
-    case "NoMediaDevices":
-      return "This page cannot use a camera or microphone: open it over https or on localhost.";
-    default:
-      return `The ${devices} could not be started (${name || String(error)}).`;
-  }
 }
 
 /** Stops every track of a stream, which turns the device lights off. */

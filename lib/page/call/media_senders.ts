@@ -13,16 +13,19 @@ import { carryOver, type Renewal } from "./renewal.ts";
 /** The senders of one connection, by kind of track. */
 export class MediaSenders {
   #senders = new Map<string, RTCRtpSender>();
+  #pc: RTCPeerConnection;
 
-  constructor(private readonly pc: RTCPeerConnection) {}
+  constructor(pc: RTCPeerConnection) {
+    this.#pc = pc;
+  }
 
   /** Sends every track of `stream`. */
   add(stream: MediaStream): void {
     for (const track of stream.getTracks()) {
-      const sender = this.pc.addTrack(track, stream);
+      const sender = this.#pc.addTrack(track, stream);
       this.#senders.set(track.kind, sender);
       if (track.kind !== "audio") continue;
-      const transceiver = this.pc.getTransceivers?.().find((each) =>
+      const transceiver = this.#pc.getTransceivers?.().find((each) =>
         each.sender === sender
       );
       if (transceiver) preferRedundantAudio(transceiver);
@@ -31,7 +34,7 @@ export class MediaSenders {
 
   /** Puts the replaced connection's media on this one; `offers`: this side makes the offer. */
   carryOver(renewal: Renewal, offers: boolean): void {
-    for (const [kind, sender] of carryOver(this.pc, renewal, offers)) {
+    for (const [kind, sender] of carryOver(this.#pc, renewal, offers)) {
       this.#senders.set(kind, sender);
     }
   }

@@ -53,7 +53,11 @@ export class PageDelivery {
   #ackTimer: unknown = null;
   #unackedTimer: unknown = null;
 
-  constructor(private readonly carrier: DeliveryCarrier) {}
+  #carrier: DeliveryCarrier;
+
+  constructor(carrier: DeliveryCarrier) {
+    this.#carrier = carrier;
+  }
 
   /** What the next socket asks to resume: the session and how much of it the page took. */
   get resume(): { session: string; received: number } | undefined {
@@ -68,7 +72,7 @@ export class PageDelivery {
    * others go only on a socket that is there.
    */
   send(message: ClientMessage): void {
-    const phase = this.carrier.phase();
+    const phase = this.#carrier.phase();
     if (phase === "signed-out") return;
     if (!isDeliveredFromClient(message.type)) {
       if (phase !== "reconnecting") this.#write(message);
@@ -81,7 +85,7 @@ export class PageDelivery {
     const seq = this.#log.add(message, JSON.stringify(message.payload).length);
     if (seq === null) {
       this.#session = null;
-      this.carrier.restart();
+      this.#carrier.restart();
       return;
     }
     if (phase === "reconnecting") return;
@@ -152,9 +156,9 @@ export class PageDelivery {
 
   /** Writes `message` with its number and the acknowledgement due in front. */
   #write(message: ClientMessage, seq?: number): void {
-    if (!this.carrier.canWrite()) return;
+    if (!this.#carrier.canWrite()) return;
     const ack = this.#log.received > 0 ? this.#log.acknowledge() : undefined;
-    this.carrier.write({
+    this.#carrier.write({
       ...(seq !== undefined && { seq }),
       ...(ack !== undefined && { ack }),
       ...message,
@@ -162,17 +166,17 @@ export class PageDelivery {
   }
 
   #watchUnacked(): void {
-    this.#unackedTimer ??= this.carrier.setTimeout(() => {
+    this.#unackedTimer ??= this.#carrier.setTimeout(() => {
       this.#unackedTimer = null;
-      if (this.#log.waiting && this.carrier.phase() === "signed-in") {
-        this.carrier.unacknowledged();
+      if (this.#log.waiting && this.#carrier.phase() === "signed-in") {
+        this.#carrier.unacknowledged();
       }
     }, UNACKED_DEADLINE_MS);
   }
 
   /** Acknowledges what the page took, unless a frame carries it on first. */
   #ackSoon(): void {
-    this.#ackTimer ??= this.carrier.setTimeout(() => {
+    this.#ackTimer ??= this.#carrier.setTimeout(() => {
       this.#ackTimer = null;
       if (this.#log.ackDue) this.acknowledgeNow();
     }, ACK_DELAY_MS);
@@ -180,7 +184,7 @@ export class PageDelivery {
 
   #clear(timer: "ack" | "unacked"): void {
     const handle = timer === "ack" ? this.#ackTimer : this.#unackedTimer;
-    if (handle !== null) this.carrier.clearTimeout(handle);
+    if (handle !== null) this.#carrier.clearTimeout(handle);
     if (timer === "ack") this.#ackTimer = null;
     else this.#unackedTimer = null;
   }

@@ -69,13 +69,15 @@ export class PathRecovery {
   #watch: MediaWatch | null = null;
   #stopSampling: () => void = () => {};
   #closed = false;
+  #deps: TimerDeps;
+  #polite: boolean;
+  #actions: RecoveryActions;
 
-  constructor(
-    private readonly deps: TimerDeps,
-    /** The callee is polite: it never restarts ICE. */
-    private readonly polite: boolean,
-    private readonly actions: RecoveryActions,
-  ) {
+  /** `polite`: the callee, which never restarts ICE. */
+  constructor(deps: TimerDeps, polite: boolean, actions: RecoveryActions) {
+    this.#deps = deps;
+    this.#polite = polite;
+    this.#actions = actions;
     this.#timers = new NamedTimers(deps);
   }
 
@@ -103,7 +105,7 @@ export class PathRecovery {
   startConnecting(): void {
     this.#timers.set(
       "connect",
-      () => this.actions.giveUp(),
+      () => this.#actions.giveUp(),
       CONNECT_TIMEOUT_MS,
     );
   }
@@ -113,7 +115,7 @@ export class PathRecovery {
     if (!this.#timers.has("recovery")) {
       this.#timers.set(
         "recovery",
-        () => this.actions.giveUp(),
+        () => this.#actions.giveUp(),
         ICE_RECOVERY_MS,
       );
     }
@@ -132,7 +134,7 @@ export class PathRecovery {
    */
   awaitAnswer(): void {
     this.#timers.set("answer", () => {
-      if (!this.#closed) this.actions.resendOffer();
+      if (!this.#closed) this.#actions.resendOffer();
     }, ANSWER_TIMEOUT_MS);
   }
 
@@ -172,7 +174,7 @@ export class PathRecovery {
     const networkChanged = this.#networkChanged;
     this.#networkChanged = false;
     if (networkChanged && canRenew) return "renew";
-    if (this.polite) {
+    if (this.#polite) {
       if (!networkChanged) return null;
       this.settle();
       return "restart";
@@ -196,21 +198,21 @@ export class PathRecovery {
       this.#networkChanged = true;
     }
     this.#state = state;
-    this.actions.report(state);
+    this.#actions.report(state);
     if (state === "connected") return this.#connectedNow(renewing);
     if (state !== "disconnected" && state !== "failed") return;
     // A path that never worked has nothing to restart: it failed.
     if (!this.#connected) {
-      if (state === "failed") this.actions.giveUp();
+      if (state === "failed") this.#actions.giveUp();
       return;
     }
     this.recovering();
-    if (this.polite) return;
+    if (this.#polite) return;
     if (state === "failed") {
-      this.actions.restartIce();
+      this.#actions.restartIce();
     } else if (!this.#timers.has("restart")) {
       this.#timers.set("restart", () => {
-        if (this.#state === "disconnected") this.actions.restartIce();
+        if (this.#state === "disconnected") this.#actions.restartIce();
       }, ICE_RESTART_AFTER_MS);
     }
   }
@@ -228,17 +230,17 @@ export class PathRecovery {
     }
     // A renewal that connected is over: a new break may renew again at once.
     if (renewed) this.#timers.clear("settle");
-    this.actions.connected();
+    this.#actions.connected();
     this.#connected = true;
     if (this.#watch) return;
     this.#stopSampling = sampleQuality(
-      this.deps,
-      () => this.actions.peerConnection().getStats(),
-      this.actions.quality,
+      this.#deps,
+      () => this.#actions.peerConnection().getStats(),
+      this.#actions.quality,
     );
     this.#watch = new MediaWatch(
-      this.deps,
-      () => packetsReceived(this.actions.peerConnection()),
+      this.#deps,
+      () => packetsReceived(this.#actions.peerConnection()),
       { stalled: () => this.#stalled(), flowing: () => this.#flowing() },
     );
   }
@@ -252,7 +254,7 @@ export class PathRecovery {
    */
   #stalled(): void {
     if (this.#closed || this.#state !== "connected") return;
-    this.actions.report("disconnected");
+    this.#actions.report("disconnected");
     this.recovering();
   }
 
@@ -263,10 +265,10 @@ export class PathRecovery {
   #flowing(): void {
     if (this.#closed) return;
     this.#timers.clear("settle");
-    this.actions.keyframe();
+    this.#actions.keyframe();
     if (this.#state !== "connected") return;
     this.#timers.clear("recovery");
-    this.actions.report("connected");
+    this.#actions.report("connected");
   }
 
   /** Stops watching the connection's media and sampling its quality; the next connect starts both again. */

@@ -4,6 +4,13 @@
  * @module
  */
 
+/** Whether this page is signed in to the signaling server. */
+export type ConnectionState =
+  | "signed-out"
+  | "connecting"
+  | "signed-in"
+  | "reconnecting";
+
 /** Where a call is. */
 export type CallState = "idle" | "calling" | "ringing" | "active" | "ended";
 

@@ -1,19 +1,40 @@
 /**
- * Every sentence the call page shows about a call: why it ended, and its
- * status. Pure functions of the call's state, so that a reader finds what
+ * Every sentence the calling page shows: why a call ended, its status, why
+ * the camera or the connection failed, and what the page's own checks and
+ * actions say. Pure functions and constants, so that a reader finds what
  * the page says for `busy` here, and tests read them without a browser.
  * @module
  */
 import { CLOSE_CODES, type EndReason } from "../../wire/protocol.ts";
 import type { Credentials } from "./signaling_client.ts";
-import type { SessionState } from "./signaling_session.ts";
 import type { NetworkReport } from "./network_check.ts";
+import type { MediaWish } from "./media.ts";
 import type { MediaPath } from "./quality.ts";
-import type { CallState } from "./types.ts";
+import type { CallState, ConnectionState } from "./types.ts";
 import type { KeyStatus } from "./call_verification.ts";
 
 /** What a user id may be, in words. */
 export const HINT_USER_ID = "1–64 of A–Z a–z 0–9 . _ ~ -";
+
+/** Your own id is not one. */
+export const BAD_OWN_ID = `Your id must be ${HINT_USER_ID}.`;
+/** The id to call is not one. */
+export const BAD_PEER_ID = `Enter the id of the user to call: ${HINT_USER_ID}.`;
+/** The page was asked to call its own id. */
+export const CALLING_SELF = "You cannot call yourself.";
+/** The person signed out. */
+export const SIGNED_OUT = "Signed out.";
+/** This browser has no `MediaRecorder`. */
+export const CANNOT_RECORD = "This browser cannot record calls.";
+/** This browser cannot capture the screen. */
+export const CANNOT_SHARE_SCREEN = "This browser cannot share its screen.";
+/** The person closed the screen picker. */
+export const SHARE_NOT_STARTED = "Screen sharing was not started.";
+/** Token mode, opened without a sign-in link. */
+export const NEEDS_SIGN_IN_LINK =
+  "This server signs people in with links: open the sign-in link you were given.";
+/** **Check my connection** is running. */
+export const CHECKING_NETWORK = "Checking which ways out of this network work…";
 
 /** Why a call ended, said to the person whose call it was. */
 export function endSentence(
@@ -37,7 +58,7 @@ export function endSentence(
     case "ice-failed":
       return `The connection to ${peer} failed; the call ended.`;
     case "media-failed":
-      return `${peer} could not start their camera or microphone.`;
+      return `The call with ${peer} could not be set up: their browser refused this one's media; the call ended.`;
     case "answered-elsewhere":
       return `The call from ${peer} was answered on another device.`;
     case "glare":
@@ -51,7 +72,7 @@ export function endSentence(
 export interface StatusFacts {
   state: CallState;
   peer: string | null;
-  session: SessionState;
+  session: ConnectionState;
   withVideo: boolean;
   connection: RTCPeerConnectionState;
   /** The last thing worth telling the user, if anything. */
@@ -253,4 +274,29 @@ export function refusedSentence(credentials: Credentials): string {
     return "The server did not take your sign-in: sign in again.";
   }
   return "Could not reach the server.";
+}
+
+/** A sentence for why `getUserMedia` failed, saying what to do about it. */
+export function mediaErrorSentence(error: unknown, wish: MediaWish): string {
+  const devices = wish.video ? "camera or microphone" : "microphone";
+  const name = error instanceof Error || error instanceof DOMException
+    ? error.name
+    : "";
+  switch (name) {
+    case "NotAllowedError":
+    case "SecurityError":
+      return `Access to the ${devices} was blocked. Allow it in the browser's site settings, then try again.`;
+    case "NotFoundError":
+    case "OverconstrainedError":
+      return wish.video
+        ? "No camera or microphone was found. Connect one, or make an audio call."
+        : "No microphone was found. Connect one and try again.";
+    case "NotReadableError":
+    case "AbortError":
+      return `The ${devices} could not be started; another app may be using it.`;
+    case "NoMediaDevices":
+      return "This page cannot use a camera or microphone: open it over https or on localhost.";
+    default:
+      return `The ${devices} could not be started (${name || String(error)}).`;
+  }
 }

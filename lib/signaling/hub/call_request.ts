@@ -107,7 +107,7 @@ function placeCall(
     if (!await hub.engine.swapCall([userId, to], undefined, call)) {
       return false;
     }
-    ring(hub, call, payload, devices);
+    ring(hub, session, call, payload, devices);
     return true;
   });
 }

@@ -9,7 +9,7 @@ import { nextCall } from "../call.ts";
 import type { Session } from "../session.ts";
 import { clearRingTimer } from "./call_timers.ts";
 import type { HubContext } from "./context.ts";
-import { toParty } from "./delivery.ts";
+import { relayedNow, toParty } from "./delivery.ts";
 import { endInEngine } from "./ending.ts";
 import { callBetween } from "./parties.ts";
 import { announceInCall } from "./presence.ts";
@@ -43,6 +43,7 @@ export function respondToCall(
         type: "call:response",
         payload,
       }, "ended");
+      relayedNow(hub, session, "call:response");
       await stopRinging(hub, call, session, reason, true);
       return true;
     }
@@ -62,6 +63,7 @@ export function respondToCall(
       type: "call:response",
       payload,
     }, "changed");
+    relayedNow(hub, session, "call:response");
     await stopRinging(hub, active, session, "answered-elsewhere", false);
     await announceInCall(hub, active, true);
     return true;

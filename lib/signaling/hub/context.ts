@@ -85,8 +85,6 @@ export interface HubContext {
   readonly endedCalls: Map<string, EndedCall>;
   hangupRetry: unknown;
   heartbeatSweep: unknown;
-  /** When the frame being handled arrived (`performance.now()`). */
-  frameArrived: number;
 }
 
 /** What the hub keeps per session besides the registry entry: its limits, timers and order. */
@@ -100,6 +98,12 @@ export interface SessionGuards {
   lastHeard: number | null;
   /** The session's frames still being handled, in order; `null` when none is. */
   pending: Promise<void> | null;
+  /**
+   * When the frame being handled arrived (`performance.now()`): the
+   * session's frames are handled one at a time, so it holds across the
+   * handling's awaits, for the relay latency.
+   */
+  frameArrived: number;
 }
 
 /**
@@ -182,7 +186,6 @@ export function createContext(
     endedCalls: new Map(),
     hangupRetry: null,
     heartbeatSweep: null,
-    frameArrived: 0,
   };
   hub.inbox = inboxOf(hub as HubContext);
   return hub as HubContext;

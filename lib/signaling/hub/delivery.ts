@@ -9,6 +9,7 @@ import type { ServerMessage } from "../../wire/protocol.ts";
 import { isRelayedType } from "../client_frames.ts";
 import { type Call, deviceOf, instanceOf } from "../call.ts";
 import type { Envelope } from "../engines/engine.ts";
+import type { Session } from "../session.ts";
 import type { HubContext } from "./context.ts";
 
 /**
@@ -32,12 +33,10 @@ export function toParty(
   const instance = instanceOf(call, userId);
   if (device !== null && instance !== null) {
     deliver(hub, instance, { ...envelope, device });
-    if (message) relayedNow(hub, message.type);
     return;
   }
   return hub.engine.devicesOf(userId).then((devices) => {
     toEveryDevice(hub, devices, envelope);
-    if (message) relayedNow(hub, message.type);
   });
 }
 
@@ -52,10 +51,16 @@ export function toEveryDevice(
   }
 }
 
-/** Reports how long a relayed message took from its frame's arrival. */
-export function relayedNow(hub: HubContext, type: string): void {
-  if (hub.observer.relayed && isRelayedType(type)) {
-    hub.observer.relayed(type, (performance.now() - hub.frameArrived) / 1000);
+/** Reports how long a message `session` sent took to be relayed, from its frame's arrival. */
+export function relayedNow(
+  hub: HubContext,
+  session: Session,
+  type: string,
+): void {
+  if (!hub.observer.relayed || !isRelayedType(type)) return;
+  const arrived = hub.sessions.get(session)?.frameArrived;
+  if (arrived !== undefined) {
+    hub.observer.relayed(type, (performance.now() - arrived) / 1000);
   }
 }
 

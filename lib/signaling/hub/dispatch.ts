@@ -56,7 +56,7 @@ export function receive(
   session: Session,
   frame: unknown,
 ): Promise<void> | void {
-  hub.frameArrived = performance.now();
+  const arrived = performance.now();
   const guards = hub.sessions.get(session);
   if (!guards || guards.closing) return;
   if (guards.lastHeard !== null) guards.lastHeard = hub.now();
@@ -91,11 +91,13 @@ export function receive(
     session,
     guards,
     type,
-    () =>
-      (routes[type] as Route<typeof type>)(hub, session, {
+    () => {
+      guards.frameArrived = arrived;
+      return (routes[type] as Route<typeof type>)(hub, session, {
         ...payload,
         from: session.userId,
-      } as PayloadOf<typeof type>),
+      } as PayloadOf<typeof type>);
+    },
   );
 }
 

@@ -28,6 +28,7 @@ export function mayOfferEarly(
 /** Hands the caller's early message to every ringing device of the callee that prepares calls. */
 export async function toPreparingDevices(
   hub: HubContext,
+  session: Session,
   call: Call,
   message: ServerMessage,
 ): Promise<void> {
@@ -37,5 +38,5 @@ export async function toPreparingDevices(
     text: JSON.stringify(message),
     preparing: true,
   });
-  relayedNow(hub, message.type);
+  relayedNow(hub, session, message.type);
 }

@@ -55,6 +55,6 @@ export async function resolveGlare(
     },
   }, "ended");
   await stopRinging(hub, theirs, session, "glare", true);
-  ring(hub, mine, payload, devices);
+  ring(hub, session, mine, payload, devices);
   return true;
 }

@@ -34,6 +34,7 @@ export function guard(
     closing: false,
     lastHeard: join.heartbeat ? hub.now() : null,
     pending: null,
+    frameArrived: 0,
   };
   hub.sessions.set(session, guards);
   if (join.heartbeat) watchHeartbeats(hub);

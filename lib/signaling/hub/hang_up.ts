@@ -10,7 +10,7 @@ import { type Call, peerOf } from "../call.ts";
 import type { Session } from "../session.ts";
 import { forgetCall } from "./call_timers.ts";
 import type { HubContext } from "./context.ts";
-import { toParty } from "./delivery.ts";
+import { relayedNow, toParty } from "./delivery.ts";
 import { endInEngine } from "./ending.ts";
 import { callBetween, isPartyDevice } from "./parties.ts";
 import { inBackground, sendError } from "./replies.ts";
@@ -56,6 +56,7 @@ export function endCall(
       type: "call:end",
       payload: { ...payload, reason },
     }, "ended");
+    relayedNow(hub, session, "call:end");
     // A callee that declines from one device stops its other devices ringing; the caller's
     // cancel has already reached them all as the addressee.
     if (ringing && call.callee === session.userId) {

@@ -33,7 +33,7 @@ import { stopRetryingHangups } from "./hang_up.ts";
 import type { HubOptions, JoinOptions } from "./options.ts";
 import { audienceChanged } from "./reachability.ts";
 import { sendError } from "./replies.ts";
-import { connect, disconnect } from "./sessions.ts";
+import { connect, disconnect } from "./joining.ts";
 
 export * from "./options.ts";
 export type { Timers } from "../timers.ts";

@@ -28,12 +28,12 @@ export function relayInCall(
   const message = { type, payload } as ServerMessage;
   const known = hub.calls.between(session.userId, payload.to);
   if (known && mayRelay(known, session)) {
-    return relay(hub, known, payload.to, message);
+    return relay(hub, session, known, payload.to, message);
   }
   return (async () => {
     const call = await callBetween(hub, session.userId, payload.to);
     if (call && mayOfferEarly(call, session, type)) {
-      return toPreparingDevices(hub, call, message);
+      return toPreparingDevices(hub, session, call, message);
     }
     if (!call || !mayRelay(call, session)) {
       return sendError(
@@ -45,13 +45,14 @@ export function relayInCall(
       );
     }
     hub.calls.put(call);
-    relay(hub, call, payload.to, message);
+    relay(hub, session, call, payload.to, message);
   })();
 }
 
 /** A WebRTC message to the peer's device in an active call, with no news of the call. */
 function relay(
   hub: HubContext,
+  session: Session,
   call: Call,
   to: string,
   message: ServerMessage,
@@ -61,5 +62,5 @@ function relay(
     device: deviceOf(call, to)!,
     text: JSON.stringify(message),
   });
-  relayedNow(hub, message.type);
+  relayedNow(hub, session, message.type);
 }

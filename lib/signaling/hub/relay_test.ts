@@ -4,7 +4,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { hubFixture } from "../../../tests/support/hub_fixture.ts";
+import { hubFixture, tick } from "../../../tests/support/hub_fixture.ts";
+import { MemoryEngine } from "../engines/memory_engine.ts";
 
 Deno.test("hub: signaling outside a call is refused with not-in-call and delivered to nobody", async (t) => {
   const s = hubFixture();
@@ -81,4 +82,41 @@ Deno.test("hub: signaling outside a call is refused with not-in-call and deliver
     assert.deepEqual(alice.socket.take(), []);
     assert.equal(s.hub.calls.between("alice", "bob")?.phase, "ringing");
   });
+});
+
+Deno.test("hub: a relayed message's latency counts from its own frame's arrival, though another session's frame came while it waited on the engine", async () => {
+  let gate: Promise<void> | null = null;
+  class SlowEngine extends MemoryEngine {
+    override async devicesOf(user: string) {
+      await gate;
+      return super.devicesOf(user);
+    }
+  }
+  const relayed: [string, number][] = [];
+  const s = hubFixture({
+    engine: new SlowEngine(),
+    observer: { relayed: (type, seconds) => relayed.push([type, seconds]) },
+  });
+  const alice = await s.join("alice");
+  const bob = await s.join("bob");
+  let open!: () => void;
+  gate = new Promise((resolve) => open = resolve);
+  const request = s.hub.receive(
+    alice.session,
+    JSON.stringify({
+      type: "call:request",
+      payload: { to: "bob", hasVideo: true, hasAudio: true },
+    }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await s.hub.receive(
+    bob.session,
+    JSON.stringify({ type: "ping", payload: {} }),
+  );
+  open();
+  await request;
+  await tick();
+  const [[type, seconds]] = relayed;
+  assert.equal(type, "call:request");
+  assert.ok(seconds >= 0.045, `measured ${seconds} s from bob's ping`);
 });

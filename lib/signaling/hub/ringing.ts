@@ -40,6 +40,7 @@ export function newCall(
 /** Rings every device of the callee (`devices`: where they are connected). */
 export function ring(
   hub: HubContext,
+  session: Session,
   call: Call,
   payload: PayloadOf<"call:request">,
   devices: Map<string, string>,
@@ -56,7 +57,7 @@ export function ring(
     text: JSON.stringify({ type: "call:request", payload }),
     call,
   });
-  relayedNow(hub, "call:request");
+  relayedNow(hub, session, "call:request");
 }
 
 /** Tells the callee's other devices, which were ringing, that the ring is over. */

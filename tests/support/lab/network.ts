@@ -203,12 +203,14 @@ export interface Lab {
   destroy(): void;
 }
 
-/** Labs made by this process so far: each has a prefix of its own, as test files may run side by side. */
-let labsMade = 0;
-
-/** The prefix of this process's next lab: `x`, the process id and the lab's number, in base 36. */
-function nextPrefix(): string {
-  return `x${Deno.pid.toString(36)}_${(labsMade++).toString(36)}`;
+/**
+ * A new lab's prefix: `x`, this process's id, and a random tag, in base 36.
+ * Test files may run side by side as workers of one process, each making
+ * its own lab, so the process id alone does not tell labs apart.
+ */
+function newPrefix(): string {
+  const tag = crypto.getRandomValues(new Uint32Array(1))[0] % 36 ** 3;
+  return `x${Deno.pid.toString(36)}_${tag.toString(36)}`;
 }
 
 /** The process that made a lab's namespace, from its name; null when it is not a lab's. */
@@ -218,7 +220,7 @@ function makerOf(namespace: string): number | null {
 }
 
 /** Makes the lab; `prefix` keeps its namespaces apart from every other lab's. */
-export function createLab(prefix = nextPrefix()): Lab {
+export function createLab(prefix = newPrefix()): Lab {
   const namespaces: string[] = [];
   const namespace = (name: string) => {
     const full = `${prefix}-${name}`;
@@ -254,7 +256,8 @@ export function createLab(prefix = nextPrefix()): Lab {
   };
   /** A veth pair: `a` in namespace `na`, `b` in `nb`, both up. */
   const veth = (na: string, a: string, nb: string, b: string) => {
-    const tmp = `${prefix}t${namespaces.length}${a}`.slice(0, 15);
+    // Interface names hold 15 characters, the peer's `p` included.
+    const tmp = `${prefix}t${namespaces.length}${a}`.slice(0, 14);
     run("ip", "link", "add", tmp, "type", "veth", "peer", "name", `${tmp}p`);
     run("ip", "link", "set", tmp, "netns", na);
     run("ip", "link", "set", `${tmp}p`, "netns", nb);

@@ -1,5 +1,5 @@
 /**
- * The page's signaling session over a fake connector and manual timers:
+ * The page's connection to the signaling server over a fake connector and manual timers:
  * sign-in, presence, ICE servers, heartbeat, reconnect with backoff, and
  * the closes that sign the page out for good.
  * @module
@@ -26,7 +26,7 @@ import {
   URGENT_DIAL_MS,
   URGENT_HEARTBEAT_MS,
 } from "./reconnect_timing.ts";
-import { SignalingSession } from "./signaling_session.ts";
+import { ServerConnection } from "./server_connection.ts";
 
 const ICE: RTCIceServer[] = [{ urls: "stun:127.0.0.1:3478" }];
 
@@ -38,7 +38,7 @@ function session(urgent = false) {
   const heard: ServerMessage[] = [];
   const readies: boolean[] = [];
   const signedOut: string[] = [];
-  const signaling = new SignalingSession({
+  const signaling = new ServerConnection({
     connect: (credentials, handlers) => {
       dials.push({ credentials, handlers });
       return { send: (message) => sent.push(message), close: () => {} };
@@ -83,7 +83,7 @@ function session(urgent = false) {
   };
 }
 
-Deno.test("signaling session: sign-in takes the id, ICE servers and policy; a refresh replaces the servers and goes no further", () => {
+Deno.test("server connection: sign-in takes the id, ICE servers and policy; a refresh replaces the servers and goes no further", () => {
   const s = session();
   assert.equal(s.signaling.state.value, "connecting");
   s.ready();
@@ -98,7 +98,7 @@ Deno.test("signaling session: sign-in takes the id, ICE servers and policy; a re
   assert.deepEqual(s.heard, []);
 });
 
-Deno.test("signaling session: presence lists others only, and follows updates", () => {
+Deno.test("server connection: presence lists others only, and follows updates", () => {
   const s = session();
   s.ready();
   s.server({
@@ -118,7 +118,7 @@ Deno.test("signaling session: presence lists others only, and follows updates", 
   assert.deepEqual(s.signaling.inCall.value, []);
 });
 
-Deno.test("signaling session: a dropped socket reconnects with growing, capped backoff, same device, and says it resumed", () => {
+Deno.test("server connection: a dropped socket reconnects with growing, capped backoff, same device, and says it resumed", () => {
   const s = session();
   s.ready();
   const waits: number[] = [];
@@ -142,7 +142,7 @@ Deno.test("signaling session: a dropped socket reconnects with growing, capped b
   assert.deepEqual(s.readies, [false, true]);
 });
 
-Deno.test("signaling session: a silent server is taken for dead after the heartbeat's deadline; an answer keeps it", () => {
+Deno.test("server connection: a silent server is taken for dead after the heartbeat's deadline; an answer keeps it", () => {
   const s = session();
   s.ready();
   s.timers.advance(HEARTBEAT_MS);
@@ -157,7 +157,7 @@ Deno.test("signaling session: a silent server is taken for dead after the heartb
   assert.equal(s.signaling.state.value, "reconnecting");
 });
 
-Deno.test("signaling session: an expired token, a replaced device and a refused first dial sign out for good, each in words", () => {
+Deno.test("server connection: an expired token, a replaced device and a refused first dial sign out for good, each in words", () => {
   const cases: [number, string, RegExp][] = [
     [CLOSE_CODES.policy, "token expired", /sign-in has expired/],
     [CLOSE_CODES.replaced, "replaced", /signed in again elsewhere/],
@@ -176,7 +176,7 @@ Deno.test("signaling session: an expired token, a replaced device and a refused 
   assert.deepEqual(s.signedOut, ["Could not reach the server."]);
 });
 
-Deno.test("signaling session: reconnecting now replaces a live connection at once, under the same device, and says it resumed", () => {
+Deno.test("server connection: reconnecting now replaces a live connection at once, under the same device, and says it resumed", () => {
   const s = session();
   s.ready();
   s.signaling.reconnectNow();
@@ -199,7 +199,7 @@ const candidate = {
   payload: { to: "bob", candidate: { candidate: "" } },
 } as const;
 
-Deno.test("signaling session: a call's messages are numbered and kept until acknowledged; a resumed session sends again exactly what the server lacks, in order", () => {
+Deno.test("server connection: a call's messages are numbered and kept until acknowledged; a resumed session sends again exactly what the server lacks, in order", () => {
   const s = session();
   s.ready({ session: "s1", received: 0, resumed: false });
   s.signaling.send(hangUp);
@@ -233,7 +233,7 @@ Deno.test("signaling session: a call's messages are numbered and kept until ackn
   assert.deepEqual(s.sent.slice(after), [], "nothing acknowledged goes again");
 });
 
-Deno.test("signaling session: the server's messages are handled once each, in order, and acknowledged within 250 ms", () => {
+Deno.test("server connection: the server's messages are handled once each, in order, and acknowledged within 250 ms", () => {
   const s = session();
   s.ready({ session: "s1", received: 0, resumed: false });
   const ring = {
@@ -268,7 +268,7 @@ Deno.test("signaling session: the server's messages are handled once each, in or
   assert.deepEqual(s.sent.at(-1), { ack: 3, type: "ack", payload: {} });
 });
 
-Deno.test("signaling session: a socket that leaves a hang-up unacknowledged is pinged after 2 s and replaced after 2 s more; the hang-up goes on the next", () => {
+Deno.test("server connection: a socket that leaves a hang-up unacknowledged is pinged after 2 s and replaced after 2 s more; the hang-up goes on the next", () => {
   const s = session();
   s.ready({ session: "s1", received: 0, resumed: false });
   s.signaling.send(hangUp);
@@ -283,7 +283,7 @@ Deno.test("signaling session: a socket that leaves a hang-up unacknowledged is p
   assert.deepEqual(s.sent.slice(before), [{ seq: 1, ...hangUp }]);
 });
 
-Deno.test("signaling session: a session the server could not resume starts anew with what was unacknowledged; a reset (4429) names none; signing out drops all", () => {
+Deno.test("server connection: a session the server could not resume starts anew with what was unacknowledged; a reset (4429) names none; signing out drops all", () => {
   const s = session();
   s.ready({ session: "s1", received: 0, resumed: false });
   s.server({ seq: 1, type: "calls:missed", payload: { count: 1 } });
@@ -316,7 +316,7 @@ Deno.test("signaling session: a session the server could not resume starts anew 
   assert.equal(s.sent.length, after);
 });
 
-Deno.test("signaling session: retrying now dials at once while reconnecting, and does nothing otherwise", () => {
+Deno.test("server connection: retrying now dials at once while reconnecting, and does nothing otherwise", () => {
   const s = session();
   s.ready({ session: "s1", received: 0, resumed: false });
   s.signaling.retryNow();
@@ -337,7 +337,7 @@ Deno.test("signaling session: retrying now dials at once while reconnecting, and
   assert.equal(s.signaling.state.value, "signed-in");
 });
 
-Deno.test("signaling session: during a call it reconnects at least every 0.5 s, and a dial not open in 2 s is made anew", () => {
+Deno.test("server connection: during a call it reconnects at least every 0.5 s, and a dial not open in 2 s is made anew", () => {
   const s = session(true);
   s.ready({ session: "s1", received: 0, resumed: false });
   for (let i = 0; i < 6; i++) {
@@ -355,7 +355,7 @@ Deno.test("signaling session: during a call it reconnects at least every 0.5 s, 
   assert.equal(s.signaling.state.value, "signed-in", "an open dial is kept");
 });
 
-Deno.test("signaling session: during a call the server is checked every 5 s, and a silent one replaced 2 s later", () => {
+Deno.test("server connection: during a call the server is checked every 5 s, and a silent one replaced 2 s later", () => {
   const s = session(true);
   s.ready({ session: "s1", received: 0, resumed: false });
   s.timers.advance(URGENT_HEARTBEAT_MS);
@@ -364,7 +364,7 @@ Deno.test("signaling session: during a call the server is checked every 5 s, and
   assert.equal(s.signaling.state.value, "reconnecting");
 });
 
-Deno.test("signaling session: a dial that never opens is given up after 10 s: the first one signs out in words, a later one is made anew", () => {
+Deno.test("server connection: a dial that never opens is given up after 10 s: the first one signs out in words, a later one is made anew", () => {
   const s = session();
   s.timers.advance(DIAL_MS);
   assert.equal(s.signaling.state.value, "signed-out");

@@ -1,5 +1,5 @@
 /**
- * The page's signaling session: signs in, keeps the socket alive with a
+ * The page's connection to the signaling server: signs in, keeps the socket alive with a
  * heartbeat, and when the socket drops reconnects by itself
  * (`reconnect_timing.ts`) under the same id and device id, so the server
  * hands the device its call back. Everything of a call or a ring goes
@@ -24,6 +24,7 @@ import {
   URGENT_HEARTBEAT_MS,
 } from "./reconnect_timing.ts";
 import { seenOnline } from "./online_people.ts";
+import type { ConnectionState } from "./types.ts";
 import { refusedSentence, signedOutSentence } from "./words.ts";
 import type {
   Credentials,
@@ -31,15 +32,8 @@ import type {
   SignalingConnector,
 } from "./signaling_client.ts";
 
-/** Whether this page is signed in to the signaling server. */
-export type SessionState =
-  | "signed-out"
-  | "connecting"
-  | "signed-in"
-  | "reconnecting";
-
 /** What the session needs from the browser; tests hand in fakes. */
-export interface SessionDeps {
+export interface ConnectionDeps {
   connect: SignalingConnector;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
@@ -48,7 +42,7 @@ export interface SessionDeps {
 }
 
 /** What the session tells its owner. */
-export interface SessionEvents {
+export interface ConnectionEvents {
   onMessage(message: ServerMessage): void;
   /** Signed in; `resumed` when this was a reconnect. */
   onReady(resumed: boolean): void;
@@ -64,8 +58,8 @@ export interface SessionEvents {
 }
 
 /** One page's connection to the signaling server. */
-export class SignalingSession {
-  readonly state = signal<SessionState>("signed-out");
+export class ServerConnection {
+  readonly state = signal<ConnectionState>("signed-out");
   /** The id this page is signed in under. */
   readonly selfId = signal<string | null>(null);
   /** Who else is online. */
@@ -86,8 +80,8 @@ export class SignalingSession {
   readonly iceServers = signal<RTCIceServer[]>([]);
   iceTransportPolicy: RTCIceTransportPolicy = "all";
 
-  #deps: SessionDeps;
-  #events: SessionEvents;
+  #deps: ConnectionDeps;
+  #events: ConnectionEvents;
   #credentials: Credentials | null = null;
   #connection: SignalingConnection | null = null;
   #attempt = 0;
@@ -97,7 +91,7 @@ export class SignalingSession {
   #dialTimer: unknown = null;
   #delivery: PageDelivery;
 
-  constructor(deps: SessionDeps, events: SessionEvents) {
+  constructor(deps: ConnectionDeps, events: ConnectionEvents) {
     this.#deps = deps;
     this.#events = events;
     this.deviceId = newDeviceId(deps.random);
