@@ -2,7 +2,7 @@
  * Where the call history is kept: part of the accounts store
  * (`AccountStore.history`), on Deno KV (`kv_history_store.ts`) or Redis
  * (`redis_history_store.ts`), held to one contract
- * (`history_contract.ts`). One entry per user per call, written once.
+ * (`tests/support/history_contract.ts`). One entry per user per call, written once.
  * @module
  */
 import type { HistoryEntry } from "../wire/people_api.ts";

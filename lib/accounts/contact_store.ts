@@ -2,7 +2,7 @@
  * Where contacts, blocks and who may call are kept: part of the accounts
  * store (`AccountStore.contacts`), on Deno KV (`kv_contact_store.ts`) or
  * Redis (`redis_contact_store.ts`), held to one contract
- * (`contacts_contract.ts`). Each relation is a record of its own, so two
+ * (`tests/support/contacts_contract.ts`). Each relation is a record of its own, so two
  * changes at once never overwrite each other.
  * @module
  */

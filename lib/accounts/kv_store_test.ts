@@ -1,6 +1,6 @@
 import { needsPermissions } from "../../tests/support/environment.ts";
 import { KvAccountStore } from "./kv_store.ts";
-import { storeContract } from "./store_contract.ts";
+import { storeContract } from "../../tests/support/store_contract.ts";
 
 Deno.test({
   name: "accounts store: Deno KV keeps the contract",

@@ -1,7 +1,7 @@
 import { needsService, REDIS } from "../../tests/support/environment.ts";
 import { startRedis } from "../../tests/support/redis.ts";
 import { RedisAccountStore } from "./redis_store.ts";
-import { storeContract } from "./store_contract.ts";
+import { storeContract } from "../../tests/support/store_contract.ts";
 
 Deno.test({
   name: "accounts store: Redis keeps the contract",

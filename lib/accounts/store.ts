@@ -1,7 +1,7 @@
 /**
  * The accounts store: one small interface over accounts, passkeys, invites,
  * sign-ins and challenges, with contacts and the call history beside them, implemented by Deno KV (`kv_store.ts`) and Redis
- * (`redis_store.ts`) and held to one contract (`store_contract.ts`). What
+ * (`redis_store.ts`) and held to one contract (`tests/support/store_contract.ts`). What
  * must happen once happens atomically: an invite makes one account, an id
  * is taken once, a challenge is answered once.
  * @module

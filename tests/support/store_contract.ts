@@ -4,10 +4,15 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Account, Invite, Passkey, SignIn } from "./records.ts";
+import type {
+  Account,
+  Invite,
+  Passkey,
+  SignIn,
+} from "../../lib/accounts/records.ts";
 import { contactsContract } from "./contacts_contract.ts";
 import { historyContract } from "./history_contract.ts";
-import type { AccountStore } from "./store.ts";
+import type { AccountStore } from "../../lib/accounts/store.ts";
 
 const HOUR = 3600_000;
 

@@ -4,7 +4,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { ContactStore } from "./contact_store.ts";
+import type { ContactStore } from "../../lib/accounts/contact_store.ts";
 
 /** Runs the contacts contract as steps of `t`; `id` makes ids unique to this run. */
 export async function contactsContract(

@@ -4,8 +4,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { HistoryEntry } from "../wire/people_api.ts";
-import type { CallHistoryStore } from "./call_history_store.ts";
+import type { HistoryEntry } from "../../lib/wire/people_api.ts";
+import type { CallHistoryStore } from "../../lib/accounts/call_history_store.ts";
 
 /** An entry of `owner`'s history for `callId`, kept for an hour. */
 export function anEntry(
