@@ -17,9 +17,7 @@ import { SHORTCUTS, useShortcuts } from "../lib/page/call/use_shortcuts.ts";
 import type { AnswerMode, SignInMode } from "../lib/page/call/types.ts";
 import { connectWebSocket } from "../lib/page/call/signaling_client.ts";
 import { createRinger } from "../lib/page/call/ringer.ts";
-import { download, recordCall } from "../lib/page/call/recorder.ts";
 import type { DeviceChoice } from "../lib/page/call/devices.ts";
-import { checkNetwork } from "../lib/page/call/network_check.ts";
 import {
   CHECKING_NETWORK,
   NEEDS_SIGN_IN_LINK,
@@ -63,6 +61,8 @@ const browserPeers = {
   clearTimeout: (handle: unknown) => clearTimeout(handle as number),
 };
 
+const recorder = () => import("../lib/page/call/recorder.ts");
+
 function createMachine(): CallMachine {
   return new CallMachine({
     ...browserPeers,
@@ -70,8 +70,18 @@ function createMachine(): CallMachine {
     getUserMedia: browserGetUserMedia,
     getDisplayMedia: navigator.mediaDevices?.getDisplayMedia &&
       ((constraints) => navigator.mediaDevices.getDisplayMedia(constraints)),
-    recordCall: typeof MediaRecorder === "undefined" ? undefined : recordCall,
-    download,
+    // Recording and the connection check load when first used: most calls need neither.
+    recordCall: typeof MediaRecorder === "undefined" ? undefined : (
+      remote,
+      local,
+    ) => {
+      const started = recorder().then((module) =>
+        module.recordCall(remote, local)
+      );
+      return { stop: () => started.then((recording) => recording.stop()) };
+    },
+    download: (file, name) =>
+      void recorder().then((module) => module.download(file, name)),
     store: localStorage,
     random: Math.random,
     watchNetwork: (changed) => addEventListener("online", changed),
@@ -163,6 +173,9 @@ export default function CallInterface(props: CallInterfaceProps) {
   const checkConnection = async () => {
     checking.value = true;
     checkResult.value = CHECKING_NETWORK;
+    const { checkNetwork } = await import(
+      "../lib/page/call/network_check.ts"
+    );
     const report = await checkNetwork(
       browserPeers,
       machine.signaling.iceServers.value,
