@@ -6,7 +6,7 @@ export type ButtonTone = "primary" | "danger" | "accept" | "plain";
 const TONES: Record<ButtonTone, string> = {
   primary: "bg-blue-600 text-white hover:bg-blue-700",
   danger: "bg-red-600 text-white hover:bg-red-700",
-  accept: "bg-green-600 text-white hover:bg-green-700",
+  accept: "bg-green-700 text-white hover:bg-green-800",
   plain: "bg-gray-200 text-gray-900 hover:bg-gray-300",
 };
 
@@ -19,7 +19,7 @@ export function Button(
   return (
     <button
       type="button"
-      class={`px-4 py-2 rounded-lg font-medium focus:outline-none focus:ring-2 focus:ring-blue-400 disabled:opacity-50 ${
+      class={`px-4 py-2 rounded-lg font-medium focus:outline-none focus:ring-2 focus:ring-offset-2 focus:ring-blue-700 dark:focus:ring-blue-300 dark:focus:ring-offset-gray-900 disabled:opacity-50 ${
         TONES[tone]
       } ${extra}`}
       {...props}

@@ -19,7 +19,7 @@ export function Dialer(
       <label class="flex flex-col text-sm font-medium">
         User to call
         <input
-          class="mt-1 px-3 py-2 border rounded-lg text-base"
+          class="mt-1 px-3 py-2 border rounded-lg text-base bg-white text-gray-900 dark:bg-gray-800 dark:text-gray-100 dark:border-gray-600"
           name="callee"
           value={props.target}
           onInput={(event) => props.onInput(event.currentTarget.value)}

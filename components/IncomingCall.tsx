@@ -1,3 +1,4 @@
+import { useEffect, useRef } from "preact/hooks";
 import { Button } from "./Button.tsx";
 
 /** How the callee answers: with everything, with the microphone only, or without sending. */
@@ -17,23 +18,30 @@ export function IncomingCall(
     onDecline(): void;
   },
 ) {
+  const dialog = useRef<HTMLDivElement>(null);
+  // Every ring takes focus: `autofocus` is honoured once per page.
+  useEffect(() => dialog.current?.querySelector("button")?.focus(), []);
   return (
     <div
+      ref={dialog}
       role="alertdialog"
       aria-labelledby="incoming-title"
       aria-describedby={props.mediaProblem ? "incoming-problem" : undefined}
-      class="p-4 rounded-xl bg-blue-50 border border-blue-200 flex flex-wrap gap-3 items-center"
+      class="p-4 rounded-xl bg-blue-50 text-gray-900 border border-blue-200 dark:bg-gray-800 dark:text-gray-100 dark:border-blue-400 flex flex-wrap gap-3 items-center"
     >
       <p id="incoming-title" class="font-semibold grow">
         Incoming {props.video ? "video" : "audio"} call from {props.caller}
       </p>
-      <Button tone="accept" onClick={() => props.onAccept("full")} autoFocus>
+      <Button tone="accept" onClick={() => props.onAccept("full")}>
         Accept call
       </Button>
       <Button tone="danger" onClick={props.onDecline}>Decline call</Button>
       {props.mediaProblem && (
         <div class="w-full flex flex-wrap gap-2 items-center">
-          <p id="incoming-problem" class="w-full text-red-800">
+          <p
+            id="incoming-problem"
+            class="w-full text-red-800 dark:text-red-300"
+          >
             {props.mediaProblem}
           </p>
           {props.video && (

@@ -28,7 +28,7 @@ export function JoinForm(
       <label class="flex flex-col text-sm font-medium">
         Your id
         <input
-          class="mt-1 px-3 py-2 border rounded-lg text-base"
+          class="mt-1 px-3 py-2 border rounded-lg text-base bg-white text-gray-900 dark:bg-gray-800 dark:text-gray-100 dark:border-gray-600"
           name="userId"
           autocomplete="username"
           defaultValue={props.defaultUserId}

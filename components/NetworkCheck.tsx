@@ -13,7 +13,7 @@ export function NetworkCheck(
       >
         Check my connection
       </Button>
-      <p aria-live="polite" aria-label="Connection check" class="text-sm">
+      <p role="status" aria-label="Connection check" class="text-sm">
         {props.result}
       </p>
     </div>

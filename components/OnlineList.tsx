@@ -11,7 +11,11 @@ export function OnlineList(
         Online
       </h2>
       {props.users.length === 0
-        ? <p class="text-sm text-gray-500">Nobody else is online yet.</p>
+        ? (
+          <p class="text-sm text-gray-500 dark:text-gray-400">
+            Nobody else is online yet.
+          </p>
+        )
         : (
           <ul class="flex flex-wrap gap-2 mt-1">
             {props.users.map((user) => (
@@ -25,7 +29,9 @@ export function OnlineList(
                   {user}
                 </button>
                 {props.inCall.includes(user) && (
-                  <span class="text-xs text-gray-500">in a call</span>
+                  <span class="text-xs text-gray-500 dark:text-gray-400">
+                    in a call
+                  </span>
                 )}
               </li>
             ))}
