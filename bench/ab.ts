@@ -6,7 +6,8 @@
  * Prints each run and the medians of p50, p99 and server CPU per message,
  * and the ratio this/REF. With `--delivery`, this checkout's load clients
  * speak the delivery layer (REF's as before): the layer's cost against the
- * commit before it.
+ * commit before it; with `--delivery=both`, both sides' do: a change's cost
+ * to a server that speaks the layer.
  */
 import { parseArgs } from "node:util";
 import {
@@ -26,7 +27,7 @@ const { values, positionals } = parseArgs({
     pairs: { type: "string", default: "1000" },
     rates: { type: "string", default: "10000,20000" },
     seconds: { type: "string", default: "5" },
-    delivery: { type: "boolean", default: false },
+    delivery: { type: "string" },
   },
 });
 const ref = positionals[0] ?? "HEAD~1";
@@ -92,7 +93,8 @@ try {
     for (const side of ["before", "after"] as const) {
       const steps = await measure(
         sides[side],
-        side === "after" && values.delivery,
+        values.delivery === "both" ||
+          (side === "after" && values.delivery !== undefined),
       );
       results[side].push(steps);
       console.log(
