@@ -8,8 +8,11 @@
  */
 import { signal } from "@preact/signals";
 import type { ChoiceStore } from "./devices.ts";
-import { type TransportKeys, transportKeys } from "./transport_keys.ts";
-import { type Fingerprint, verificationCode } from "./verification_code.ts";
+import {
+  type Fingerprint,
+  type TransportKeys,
+  transportKeys,
+} from "./transport_keys.ts";
 
 /** What this page knows of the peer's key. */
 export type KeyStatus = "unverified" | "verified" | "changed";
@@ -112,6 +115,7 @@ export class CallVerification {
 
   async #makeCode(seq: number): Promise<void> {
     const keys = this.#keys!;
+    const { verificationCode } = await import("./verification_code.ts");
     const code = await verificationCode(keys.local, keys.remote);
     if (seq === this.#seq) this.code.value = code;
   }

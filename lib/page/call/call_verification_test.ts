@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { memoryStore } from "../../../tests/support/memory_store.ts";
 import { CallVerification } from "./call_verification.ts";
-import { fingerprint, verificationCode } from "./verification_code.ts";
+import { fingerprint } from "./transport_keys.ts";
+import { verificationCode } from "./verification_code.ts";
 
 /** A connected peer connection (Firefox-like: keys from its descriptions) with these two certificates. */
 function connected(local: string, remote: string): RTCPeerConnection {

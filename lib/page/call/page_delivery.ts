@@ -52,6 +52,8 @@ export class PageDelivery {
   #delivering = false;
   #ackTimer: unknown = null;
   #unackedTimer: unknown = null;
+  /** The oldest unacknowledged number when its deadline passed and the socket was pinged. */
+  #stalledAt: number | null = null;
 
   #carrier: DeliveryCarrier;
 
@@ -119,10 +121,7 @@ export class PageDelivery {
   resumed(delivery: DeliverySessionInfo | undefined): void {
     if (delivery?.resumed) {
       this.#log.acked(delivery.received);
-      for (const { seq, message } of this.#log.unacked()) {
-        this.#write(message, seq);
-      }
-      if (this.#log.waiting) this.#watchUnacked();
+      this.#resend();
       return;
     }
     this.#session = delivery?.session ?? null;
@@ -130,9 +129,19 @@ export class PageDelivery {
     for (const message of this.#log.reset()) this.send(message);
   }
 
-  /** The server answered a ping: if what was sent still waits, its deadline starts again. */
+  /**
+   * The server answered a ping. What was sent and still waits gets a new
+   * deadline; if the answer acknowledged nothing of what the ping was for,
+   * the server lacks it though the socket lives (it refused a frame at its
+   * rate limit, or something between dropped one, and what came after is
+   * held back behind the gap): it all goes again, in order, on this socket.
+   */
   heard(): void {
-    if (this.#log.waiting) this.#watchUnacked();
+    const stalled = this.#stalledAt !== null &&
+      this.#stalledAt === this.#oldestUnacked();
+    this.#stalledAt = null;
+    if (stalled) this.#resend();
+    else if (this.#log.waiting) this.#watchUnacked();
   }
 
   /** The server reset the session: the next socket starts a new one. */
@@ -146,6 +155,7 @@ export class PageDelivery {
     this.#log.reset();
     this.#session = null;
     this.#delivering = false;
+    this.#stalledAt = null;
   }
 
   /** The socket is gone: no timers run until the next one. */
@@ -165,10 +175,23 @@ export class PageDelivery {
     });
   }
 
+  /** Sends again, in order, everything the server has not acknowledged. */
+  #resend(): void {
+    for (const { seq, message } of this.#log.unacked()) {
+      this.#write(message, seq);
+    }
+    if (this.#log.waiting) this.#watchUnacked();
+  }
+
+  #oldestUnacked(): number | undefined {
+    return this.#log.unacked()[0]?.seq;
+  }
+
   #watchUnacked(): void {
     this.#unackedTimer ??= this.#carrier.setTimeout(() => {
       this.#unackedTimer = null;
       if (this.#log.waiting && this.#carrier.phase() === "signed-in") {
+        this.#stalledAt = this.#oldestUnacked() ?? null;
         this.#carrier.unacknowledged();
       }
     }, UNACKED_DEADLINE_MS);

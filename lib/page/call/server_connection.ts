@@ -187,8 +187,10 @@ export class ServerConnection {
           this.#deps.clearTimeout(this.#dialTimer);
           this.#dialTimer = null;
         }
+        // The frame's acknowledgement is taken before the answer to a ping is weighed.
+        const fresh = this.#delivery.delivered(frame);
         this.#heard();
-        if (this.#delivery.delivered(frame)) this.#receive(frame);
+        if (fresh) this.#receive(frame);
       },
       onClose: (code, reason) => {
         if (this.#connection !== connection) return;

@@ -233,6 +233,32 @@ Deno.test("server connection: a call's messages are numbered and kept until ackn
   assert.deepEqual(s.sent.slice(after), [], "nothing acknowledged goes again");
 });
 
+Deno.test("server connection: what the server answers a ping without acknowledging (it refused a frame, or a relay dropped one) goes again on the same socket, in order", () => {
+  const s = session();
+  s.ready({ session: "s1", received: 0, resumed: false });
+  s.signaling.send(candidate);
+  s.signaling.send(hangUp);
+  // The server took neither: the first was refused at its rate limit, the second held behind it.
+  const dials = s.dials.length;
+  s.timers.advance(UNACKED_DEADLINE_MS);
+  assert.deepEqual(s.sent.at(-1), { type: "ping", payload: {} });
+  const before = s.sent.length;
+  s.server({ type: "pong", payload: {} });
+  assert.deepEqual(s.sent.slice(before), [
+    { seq: 1, ...candidate },
+    { seq: 2, ...hangUp },
+  ]);
+  assert.equal(s.dials.length, dials, "the socket lives: no new dial");
+  // Acknowledged this time: nothing more goes, however long it waits.
+  s.server({ ack: 2, type: "pong", payload: {} });
+  const after = s.sent.length;
+  s.timers.advance(UNACKED_DEADLINE_MS * 3);
+  assert.deepEqual(
+    s.sent.slice(after).filter((frame) => "seq" in (frame as object)),
+    [],
+  );
+});
+
 Deno.test("server connection: the server's messages are handled once each, in order, and acknowledged within 250 ms", () => {
   const s = session();
   s.ready({ session: "s1", received: 0, resumed: false });

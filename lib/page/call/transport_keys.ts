@@ -3,7 +3,14 @@
  * fingerprints: this side's and the peer's.
  * @module
  */
-import { type Fingerprint, fingerprint } from "./verification_code.ts";
+
+/** A certificate fingerprint, `"sha-256 AB:CD:…"`: the hash's name in lower case, its bytes in upper-case hex. */
+export type Fingerprint = string;
+
+/** A fingerprint as `fingerprint` writes it, from the parts stats and SDP give. */
+export function fingerprint(algorithm: string, value: string): Fingerprint {
+  return `${algorithm.toLowerCase()} ${value.toUpperCase()}`;
+}
 
 /** This side's certificate and the one the peer proved it holds. */
 export interface TransportKeys {

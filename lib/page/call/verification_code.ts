@@ -3,17 +3,11 @@
  * other, made from the two DTLS certificate fingerprints of their connected
  * transport. Someone in the middle of the call ends DTLS on each side with
  * a certificate of its own, so each side hashes a different pair and the
- * two codes differ.
+ * two codes differ. It is loaded when the code is first shown: the hash
+ * is slow, and most calls never show it.
  * @module
  */
-
-/** A certificate fingerprint, `"sha-256 AB:CD:…"`: the hash's name in lower case, its bytes in upper-case hex. */
-export type Fingerprint = string;
-
-/** A fingerprint as `fingerprint` writes it, from the parts stats and SDP give. */
-export function fingerprint(algorithm: string, value: string): Fingerprint {
-  return `${algorithm.toLowerCase()} ${value.toUpperCase()}`;
-}
+import type { Fingerprint } from "./transport_keys.ts";
 
 /**
  * PBKDF2 rounds in the code's hash. Without a commitment, someone in the

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { fingerprint, verificationCode } from "./verification_code.ts";
+import { fingerprint } from "./transport_keys.ts";
+import { verificationCode } from "./verification_code.ts";
 
 const ALICE = fingerprint(
   "SHA-256",
