@@ -118,9 +118,16 @@ export class DeliveryLink {
       this.replay();
     }
     if (ack !== undefined && ack > 0) {
+      const oldest = this.#log.oldest;
       this.#log.acked(ack);
+      // Asked, and answered without the oldest: the page lacks it though the
+      // socket lives (something between dropped it), and holds back what came
+      // after it. It all goes again, in order.
+      const lacking = this.#asked && oldest !== undefined &&
+        this.#log.oldest === oldest;
       this.#asked = false;
       this.#waitingSince = this.sweep.now();
+      if (lacking) this.replay();
     }
     if (type === "ack" || seq === undefined) return true;
     const arrival = this.#log.arrived(seq);

@@ -102,6 +102,25 @@ Deno.test("delivery link: a socket that leaves a message unacknowledged is asked
   ]);
 });
 
+Deno.test("delivery link: a page that answers the ack request without the oldest message (a relay dropped it) gets it again at once, in order, on the same socket", () => {
+  const { link: l, timers, first: live } = link();
+  for (let i = 0; i < 3; i++) l.send(end);
+  l.arrived("ack", undefined, 1);
+  timers.advance(UNACKED_DEADLINE_MS);
+  assert.equal(live.sent.at(-1), '{"type":"ack","payload":{"request":true}}');
+  const asked = live.sent.length;
+  // The page took the first only: the second never reached it.
+  l.arrived("ack", undefined, 1);
+  assert.deepEqual(live.sent.slice(asked), [
+    `{"seq":2,${end.slice(1)}`,
+    `{"seq":3,${end.slice(1)}`,
+  ]);
+  l.arrived("ack", undefined, 3);
+  const after = live.sent.length;
+  timers.advance(UNACKED_DEADLINE_MS * 3);
+  assert.deepEqual(live.sent.slice(after), [], "nothing waits any more");
+});
+
 Deno.test("delivery link: past what a session holds it is reset and the socket closed with 4429", () => {
   const { link: l, first: stuck } = link();
   for (let i = 0; i <= DELIVERY_LIMITS.messages; i++) l.send(end);

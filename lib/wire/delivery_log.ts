@@ -80,6 +80,11 @@ export class DeliveryLog<T> {
     return this.#head === 0 ? this.#unacked : this.#unacked.slice(this.#head);
   }
 
+  /** The number of the oldest message not acknowledged; undefined when none waits. */
+  get oldest(): number | undefined {
+    return this.#unacked[this.#head]?.seq;
+  }
+
   /** Whether anything sent waits for its acknowledgement. */
   get waiting(): boolean {
     return this.#unacked.length > this.#head;

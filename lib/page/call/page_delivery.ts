@@ -138,7 +138,7 @@ export class PageDelivery {
    */
   heard(): void {
     const stalled = this.#stalledAt !== null &&
-      this.#stalledAt === this.#oldestUnacked();
+      this.#stalledAt === this.#log.oldest;
     this.#stalledAt = null;
     if (stalled) this.#resend();
     else if (this.#log.waiting) this.#watchUnacked();
@@ -183,15 +183,11 @@ export class PageDelivery {
     if (this.#log.waiting) this.#watchUnacked();
   }
 
-  #oldestUnacked(): number | undefined {
-    return this.#log.unacked()[0]?.seq;
-  }
-
   #watchUnacked(): void {
     this.#unackedTimer ??= this.#carrier.setTimeout(() => {
       this.#unackedTimer = null;
       if (this.#log.waiting && this.#carrier.phase() === "signed-in") {
-        this.#stalledAt = this.#oldestUnacked() ?? null;
+        this.#stalledAt = this.#log.oldest ?? null;
         this.#carrier.unacknowledged();
       }
     }, UNACKED_DEADLINE_MS);
