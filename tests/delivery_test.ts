@@ -246,6 +246,65 @@ function faultPlan(): FaultPlan {
 
 Deno.test({
   name:
+    "delivery: candidates the server refused at its rate limit go again once a ping shows the gap, and reach the peer all, once, in order, on the same sockets",
+  ignore: needsPermissions(),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const app = await startAppProcess({
+      NEXUS_MESSAGES_PER_SECOND: "5",
+      NEXUS_MESSAGE_BURST: "5",
+      NEXUS_PRESENCE: "off",
+    });
+    const alice = new Client("alice", app.port);
+    const bob = new Client("bob", app.port);
+    try {
+      await Promise.all([alice.ready(), bob.ready()]);
+      alice.send({
+        type: "call:request",
+        payload: { to: "bob", hasVideo: true, hasAudio: true, tag: "request" },
+      } as ClientMessage);
+      await bob.heardTag("request");
+      bob.send({
+        type: "call:response",
+        payload: { to: "alice", accepted: true, tag: "response" },
+      } as ClientMessage);
+      await alice.heardTag("response");
+      // A full bucket, then twelve at once: the last seven are refused.
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      const tags = Array.from({ length: 12 }, (_, i) => `candidate${i + 1}`);
+      for (const tag of tags) {
+        alice.send({
+          type: "webrtc:candidate",
+          payload: {
+            to: "bob",
+            candidate: { candidate: tag, sdpMid: "0", sdpMLineIndex: 0 },
+            tag,
+          },
+        } as ClientMessage);
+      }
+      await bob.heardTag("candidate12", 20_000);
+      assert.deepEqual(
+        bob.tags().filter((t) => t.startsWith("candidate")),
+        tags,
+      );
+      assert.ok(
+        alice.heard.some((m) =>
+          m.type === "error" && m.payload.code === "rate-limited"
+        ),
+        "the server refused some at its limit",
+      );
+      assert.equal(alice.dials, 1, "alice's socket was never replaced");
+    } finally {
+      alice.session.close();
+      bob.session.close();
+      await app.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "delivery: 300 calls through a proxy that stalls, blackholes, resets and delays connections: every message once, in order; every call ended right; none left open",
   ignore: needsPermissions(),
   sanitizeOps: false,
