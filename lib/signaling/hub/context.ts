@@ -5,7 +5,6 @@
  * makes it.
  * @module
  */
-import type { Call } from "../call.ts";
 import { CallTable } from "../call_table.ts";
 import type {
   EngineInbox,
@@ -72,10 +71,6 @@ export interface HubContext {
   readonly ringTimers: Map<string, unknown>;
   /** Users in a call whose device is gone, and the timer that ends their call. */
   readonly graceTimers: Map<string, unknown>;
-  /** Parties that resumed a call the engine had lost, waiting for the other, by user id. */
-  readonly resumeClaims: Map<string, ResumeClaim>;
-  /** Hang-ups waiting for the engine, by call id. */
-  readonly hangups: Map<string, PendingHangup>;
   /** The delivery sessions of this instance's devices (`delivery=1`). */
   readonly deliveryLinks: DeliveryLinks;
   /**
@@ -83,8 +78,6 @@ export interface HubContext {
    * that resumes it after the end hears how at once.
    */
   readonly endedCalls: Map<string, EndedCall>;
-  hangupRetry: unknown;
-  heartbeatSweep: unknown;
 }
 
 /** What the hub keeps per session besides the registry entry: its limits, timers and order. */
@@ -107,24 +100,16 @@ export interface SessionGuards {
 }
 
 /**
- * A hang-up the engine could not take (it was unreachable): it is tried
- * until it holds, and the call is never restored meanwhile.
+ * A rule's own state, one for each hub, made on first use: the rule keeps
+ * it, and the shared context does not know it.
  */
-export interface PendingHangup {
-  call: Call;
-  /** Who hung up, and the party to tell. */
-  from: string;
-  to: string;
-  reason: EndReason;
-  /** The peer has been told; the call is looked for once more, then forgotten. */
-  told: boolean;
-}
-
-/** A party that resumed a call the server does not know (it restarted), waiting for the other. */
-export interface ResumeClaim {
-  deviceId: string;
-  peer: string;
-  timer: unknown;
+export function hubState<T>(make: () => T): (hub: HubContext) => T {
+  const states = new WeakMap<HubContext, T>();
+  return (hub) => {
+    let state = states.get(hub);
+    if (state === undefined) states.set(hub, state = make());
+    return state;
+  };
 }
 
 /** How a call ended, as its party would have heard it. */
@@ -176,16 +161,12 @@ export function createContext(
     sessions: new Map(),
     ringTimers: new Map(),
     graceTimers: new Map(),
-    resumeClaims: new Map(),
-    hangups: new Map(),
     deliveryLinks: new DeliveryLinks(
       timers,
       resumeGraceMs,
       options.now ?? Date.now,
     ),
     endedCalls: new Map(),
-    hangupRetry: null,
-    heartbeatSweep: null,
   };
   hub.inbox = inboxOf(hub as HubContext);
   return hub as HubContext;

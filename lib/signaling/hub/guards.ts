@@ -8,7 +8,7 @@ import { CLOSE_CODES } from "../../wire/protocol.ts";
 import { TokenBucket } from "../rate_limit.ts";
 import type { Session } from "../session.ts";
 import { setAt } from "../timers.ts";
-import type { HubContext, SessionGuards } from "./context.ts";
+import { type HubContext, hubState, type SessionGuards } from "./context.ts";
 import type { IceRefresh, JoinOptions } from "./options.ts";
 import { send, sendError } from "./replies.ts";
 
@@ -88,12 +88,16 @@ export function refuse(
   sendError(hub, session, "rate-limited", undefined, inReplyTo);
 }
 
+/** Each hub's heartbeat sweep, while one is due. */
+const sweepOf = hubState(() => ({ timer: null as unknown }));
+
 /** One sweep for all heartbeat sessions, while there are any: a timer per session would cost more. */
 function watchHeartbeats(hub: HubContext): void {
-  if (hub.heartbeatSweep !== null) return;
+  const sweep = sweepOf(hub);
+  if (sweep.timer !== null) return;
   const timeout = hub.heartbeatTimeoutMs;
-  hub.heartbeatSweep = hub.timers.set(() => {
-    hub.heartbeatSweep = null;
+  sweep.timer = hub.timers.set(() => {
+    sweep.timer = null;
     const now = hub.now();
     let watched = false;
     for (const [session, guards] of hub.sessions) {

@@ -9,7 +9,7 @@ import type { EndReason, PayloadOf } from "../../wire/protocol.ts";
 import { type Call, peerOf } from "../call.ts";
 import type { Session } from "../session.ts";
 import { forgetCall } from "./call_timers.ts";
-import type { HubContext } from "./context.ts";
+import { type HubContext, hubState } from "./context.ts";
 import { relayedNow, toParty } from "./delivery.ts";
 import { endInEngine } from "./ending.ts";
 import { callBetween, isPartyDevice } from "./parties.ts";
@@ -19,6 +19,26 @@ import { retrying } from "./swaps.ts";
 
 /** How often a hang-up the engine could not take is tried again. */
 const HANGUP_RETRY_MS = 1_000;
+
+/**
+ * A hang-up the engine could not take (it was unreachable): it is tried
+ * until it holds, and the call is never restored meanwhile.
+ */
+export interface PendingHangup {
+  call: Call;
+  /** Who hung up, and the party to tell. */
+  from: string;
+  to: string;
+  reason: EndReason;
+  /** The peer has been told; the call is looked for once more, then forgotten. */
+  told: boolean;
+}
+
+/** Each hub's hang-ups waiting for the engine, by call id, and the timer that tries them again. */
+const pendingOf = hubState(() => ({
+  hangups: new Map<string, PendingHangup>(),
+  retry: null as unknown,
+}));
 
 /** Why a call ends when a party sends `call:end`: its reason, or what its phase implies. */
 function endReason(
@@ -88,7 +108,7 @@ function hangUpLater(
   reason: EndReason,
 ): void {
   forgetCall(hub, call);
-  hub.hangups.set(call.id, {
+  pendingOf(hub).hangups.set(call.id, {
     call,
     from,
     to: peerOf(call, from),
@@ -99,16 +119,18 @@ function hangUpLater(
 }
 
 function retryHangups(hub: HubContext): void {
-  hub.hangupRetry ??= hub.timers.set(() => {
-    hub.hangupRetry = null;
+  const pending = pendingOf(hub);
+  pending.retry ??= hub.timers.set(() => {
+    pending.retry = null;
     inBackground(hub, "call:end", settleHangups(hub));
   }, HANGUP_RETRY_MS);
 }
 
 /** Stops trying the waiting hang-ups: the hub is stopping. */
 export function stopRetryingHangups(hub: HubContext): void {
-  if (hub.hangupRetry !== null) hub.timers.clear(hub.hangupRetry);
-  hub.hangupRetry = null;
+  const pending = pendingOf(hub);
+  if (pending.retry !== null) hub.timers.clear(pending.retry);
+  pending.retry = null;
 }
 
 /**
@@ -117,14 +139,15 @@ export function stopRetryingHangups(hub: HubContext): void {
  * instance restoring what it held may have brought it back meanwhile.
  */
 export async function settleHangups(hub: HubContext): Promise<void> {
-  for (const [id, hangup] of hub.hangups) {
+  const { hangups } = pendingOf(hub);
+  for (const [id, hangup] of hangups) {
     const { call, from, to, reason } = hangup;
     try {
       const current = await hub.engine.callOf(from);
       const restored = current?.id === id;
       if (restored && !await endInEngine(hub, current, reason)) continue;
       if (!restored && hangup.told) {
-        hub.hangups.delete(id);
+        hangups.delete(id);
         continue;
       }
       // The peer hears the hang-up once; its instance drops its copy each
@@ -144,5 +167,5 @@ export async function settleHangups(hub: HubContext): Promise<void> {
       hub.observer.engineFailed?.("call:end", error);
     }
   }
-  if (hub.hangups.size > 0) retryHangups(hub);
+  if (hangups.size > 0) retryHangups(hub);
 }

@@ -11,13 +11,23 @@ import type { PayloadOf } from "../../wire/protocol.ts";
 import { type Call, deviceOf, instanceOf, nextCall, peerOf } from "../call.ts";
 import type { Session } from "../session.ts";
 import { cancelGrace } from "./call_timers.ts";
-import type { HubContext } from "./context.ts";
+import { type HubContext, hubState } from "./context.ts";
 import { toParty } from "./delivery.ts";
 import { callBetween, isPartyDevice } from "./parties.ts";
 import { announceInCall } from "./presence.ts";
 import { send, sendError } from "./replies.ts";
 import { newCall } from "./ringing.ts";
 import { retrying } from "./swaps.ts";
+
+/** A party that resumed a call the server does not know (it restarted), waiting for the other. */
+export interface ResumeClaim {
+  deviceId: string;
+  peer: string;
+  timer: unknown;
+}
+
+/** Each hub's resume claims, by the claiming user's id. */
+const claimsOf = hubState(() => new Map<string, ResumeClaim>());
 
 /** `call:resume`: take back the call with `payload.to` on this session's device. */
 export function resumeCall(
@@ -49,7 +59,7 @@ export function resumeCall(
       });
       return true;
     }
-    const theirs = hub.resumeClaims.get(peer);
+    const theirs = claimsOf(hub).get(peer);
     if (theirs?.peer === userId && !await hub.engine.callOf(peer)) {
       const call: Call = {
         ...newCall(hub, { userId: peer, deviceId: theirs.deviceId }, userId, {
@@ -66,7 +76,7 @@ export function resumeCall(
         return false;
       }
       hub.timers.clear(theirs.timer);
-      hub.resumeClaims.delete(peer);
+      claimsOf(hub).delete(peer);
       hub.calls.put(call);
       await announceInCall(hub, call, true);
       return true;
@@ -114,14 +124,14 @@ async function moveHere(
 /** Waits the grace period for the peer to resume the same lost call; the device hears `peer-gone` if it does not. */
 function claimResume(hub: HubContext, session: Session, peer: string): void {
   const { userId, deviceId } = session;
-  const previous = hub.resumeClaims.get(userId);
+  const previous = claimsOf(hub).get(userId);
   if (previous) hub.timers.clear(previous.timer);
-  hub.resumeClaims.set(userId, {
+  claimsOf(hub).set(userId, {
     deviceId,
     peer,
     timer: hub.timers.set(() => {
-      if (hub.resumeClaims.get(userId)?.peer !== peer) return;
-      hub.resumeClaims.delete(userId);
+      if (claimsOf(hub).get(userId)?.peer !== peer) return;
+      claimsOf(hub).delete(userId);
       const device = hub.registry.get(userId, deviceId);
       if (device) {
         send(device.socket, {
