@@ -6,7 +6,6 @@
  * and the incoming call takes focus on every ring, not only the first.
  */
 import assert from "node:assert/strict";
-import axe from "axe-core";
 import type { Browser, Page } from "playwright-core";
 import { CHROMIUM, needsService } from "./support/environment.ts";
 import { startAppProcess } from "./support/app_process.ts";
@@ -17,13 +16,21 @@ import {
   waitForStatus,
 } from "./support/browser.ts";
 
-/** axe-core's own script, evaluated in each page (the page's CSP allows no inline script tag). */
-const AXE_SOURCE = (axe as unknown as { source: string }).source;
+/**
+ * axe-core's own script, evaluated in each page (the page's CSP allows no
+ * inline script tag). Loaded when first needed: axe-core reads the
+ * environment as it loads, which a bare `deno test` does not allow.
+ */
+let axeSource: Promise<string> | null = null;
+const loadAxe = () =>
+  axeSource ??= import("axe-core").then((axe) =>
+    (axe.default as unknown as { source: string }).source
+  );
 
 /** The serious and critical violations axe finds on `page` now, one line each. */
 async function violations(page: Page): Promise<string[]> {
   if (!await page.evaluate(() => "axe" in globalThis)) {
-    await page.evaluate(AXE_SOURCE);
+    await page.evaluate(await loadAxe());
   }
   const found = await page.evaluate(async () => {
     const run = (globalThis as unknown as {
