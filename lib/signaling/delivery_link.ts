@@ -16,14 +16,9 @@
  * would cost. See docs/protocol.md, "Delivery".
  * @module
  */
-import { DeliveryLog } from "../wire/delivery_log.ts";
+import { DeliveryLog, UNACKED_DEADLINE_MS } from "../wire/delivery_log.ts";
 import { CLOSE_CODES, isDeliveredFromServer } from "../wire/protocol.ts";
 import type { SignalingSocket } from "./session.ts";
-
-/** How long an acknowledgement of the page's messages may wait for a frame to ride on. */
-export const ACK_DELAY_MS = 250;
-/** How long what was sent may go unacknowledged before the socket is asked, then written to no more. */
-export const UNACKED_DEADLINE_MS = 2_000;
 
 /** The message type a server text carries: the texts are `{"type":"…",…}`. */
 function typeOf(text: string): string {

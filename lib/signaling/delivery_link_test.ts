@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { ManualTimers } from "../../tests/support/manual_timers.ts";
 import { CLOSE_CODES } from "../wire/protocol.ts";
-import { DELIVERY_LIMITS } from "../wire/delivery_log.ts";
-import { ACK_DELAY_MS, UNACKED_DEADLINE_MS } from "./delivery_link.ts";
+import {
+  ACK_DELAY_MS,
+  DELIVERY_LIMITS,
+  UNACKED_DEADLINE_MS,
+} from "../wire/delivery_log.ts";
 import { DeliveryLinks } from "./delivery_links.ts";
 
 /** A socket that keeps what it is sent and how it was closed. */

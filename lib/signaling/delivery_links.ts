@@ -8,7 +8,8 @@
  * @module
  */
 import type { DeliverySessionInfo } from "../wire/protocol.ts";
-import { ACK_DELAY_MS, DeliveryLink, type LinkSweep } from "./delivery_link.ts";
+import { ACK_DELAY_MS } from "../wire/delivery_log.ts";
+import { DeliveryLink, type LinkSweep } from "./delivery_link.ts";
 import type { SignalingSocket } from "./session.ts";
 import type { Timers } from "./timers.ts";
 

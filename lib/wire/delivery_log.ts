@@ -11,6 +11,15 @@
  * @module
  */
 
+/** How long an acknowledgement may wait for a frame to ride on before it goes in an `ack` of its own. */
+export const ACK_DELAY_MS = 250;
+/**
+ * How long what was sent may go unacknowledged before the other side is
+ * asked (the page pings, the server sends an `ack` request), and how long
+ * the answer is then waited for.
+ */
+export const UNACKED_DEADLINE_MS = 2_000;
+
 /** What a side keeps for the other at most before the session is reset. */
 export const DELIVERY_LIMITS = {
   /** Messages not yet acknowledged. */

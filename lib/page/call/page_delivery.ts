@@ -14,20 +14,20 @@ import {
   type DeliverySessionInfo,
   isDeliveredFromClient,
 } from "../../wire/protocol.ts";
-import { DeliveryLog } from "../../wire/delivery_log.ts";
+import {
+  ACK_DELAY_MS,
+  DeliveryLog,
+  UNACKED_DEADLINE_MS,
+} from "../../wire/delivery_log.ts";
 import type { ServerFrame } from "./signaling_client.ts";
-
-/** How long an acknowledgement of the server's messages may wait for a frame to ride on. */
-export const ACK_DELAY_MS = 250;
-/** How long what was sent may go unacknowledged before the socket is pinged, and the ping answered. */
-export const UNACKED_DEADLINE_MS = 2_000;
+import type { ConnectionState } from "./types.ts";
 
 /** The connection the delivery session rides on, as the page's delivery end needs it. */
 export interface DeliveryCarrier {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
   /** Where the connection is: nothing is written signed out, and only kept while reconnecting. */
-  phase(): "signed-out" | "connecting" | "signed-in" | "reconnecting";
+  phase(): ConnectionState;
   /** Whether there is a socket to write on. */
   canWrite(): boolean;
   /** Writes a frame on the socket. */

@@ -14,7 +14,8 @@ import {
   newDeviceId,
   type ServerMessage,
 } from "../../wire/protocol.ts";
-import { PageDelivery, UNACKED_DEADLINE_MS } from "./page_delivery.ts";
+import { UNACKED_DEADLINE_MS } from "../../wire/delivery_log.ts";
+import { PageDelivery } from "./page_delivery.ts";
 import {
   DIAL_MS,
   HEARTBEAT_MS,

@@ -16,7 +16,7 @@ import type {
   ServerFrame,
   SignalingHandlers,
 } from "./signaling_client.ts";
-import { ACK_DELAY_MS, UNACKED_DEADLINE_MS } from "./page_delivery.ts";
+import { ACK_DELAY_MS, UNACKED_DEADLINE_MS } from "../../wire/delivery_log.ts";
 import {
   DIAL_MS,
   HEARTBEAT_MS,
