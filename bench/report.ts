@@ -1,5 +1,6 @@
 /** Turns a run's results into `bench/README.md` and `bench/results/chart.svg`. */
 import type { AccountsBench } from "./accounts.ts";
+import type { PushBench } from "./push_ring.ts";
 import type { BadNetworks } from "./lab_bad_networks.ts";
 import type { LabSetup } from "./lab_setup.ts";
 import { median, type RelayResult, ROOT } from "./support.ts";
@@ -48,6 +49,14 @@ interface Results {
   labSetup: LabSetup;
   badNetworks: BadNetworks;
   accounts: AccountsBench;
+  push: PushBench;
+}
+
+/** The push section: a ring's way to a closed Firefox, and what an installable app weighs. */
+function pushSection(push: PushBench): string {
+  return `From \`call:request\` sent to the server to the ring shown in Firefox ESR with every page of the app closed (one hidden tab reads the notifications): the app's Web Push (VAPID, aes128gcm) to the push service stand-in ([push_service.ts](../tests/support/push_service.ts)), which speaks Mozilla's push protocol to Firefox on loopback, then the service worker: median **${push.medianMs} ms** of ${push.rings} (${
+    push.samplesMs.join(", ")
+  } ms). A real push service adds its own network hops. The service worker is ${push.serviceWorkerGzipBytes} bytes gzip, the manifest ${push.manifestBytes} bytes; neither is part of the call page's JavaScript.`;
 }
 
 /** The accounts section: the handshake against token mode, and signing in with a passkey. */
@@ -429,6 +438,10 @@ the first 200 for \`/\`: median **${coldStart.medianMs} ms**.
 ## Accounts
 
 ${accountsSection(results.accounts)}
+
+## Ringing a closed browser
+
+${pushSection(results.push)}
 `;
   await Deno.writeTextFile(`${ROOT}/bench/README.md`, markdown);
   // Written as `deno fmt` would, so that `deno task check` stays green after a run.

@@ -13,6 +13,7 @@ import { freePort } from "../tests/support/process.ts";
 import { startRedis } from "../tests/support/redis.ts";
 import { FIRST_FRAME_PROBE, FLOOR } from "./call_setup.ts";
 import { accountsBench } from "./accounts.ts";
+import { pushBench } from "./push_ring.ts";
 import { badNetworks } from "./lab_bad_networks.ts";
 import { labCallSetup } from "./lab_setup.ts";
 import {
@@ -530,6 +531,7 @@ const results = {
   pageWeight: await pageWeight(),
   coldStart: await coldStart(),
   accounts: await accountsBench(quick ? 10 : 200, quick ? 2 : 10, log),
+  push: await pushBench(quick ? 2 : 10, log),
   seconds: 0,
 };
 results.seconds = Math.round((performance.now() - started) / 1000);

@@ -1,12 +1,14 @@
 /**
  * The settings page's island: this account's passkeys (add, remove), the
- * browsers signed in to it (sign out here or everywhere), and invites.
+ * browsers signed in to it (sign out here or everywhere), the browsers that
+ * ring while Nexus Call is closed, and invites.
  * @module
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { AccountPage } from "../components/AccountPage.tsx";
 import { Button } from "../components/Button.tsx";
+import { RingWhenClosed } from "../components/RingWhenClosed.tsx";
 import { createPasskey } from "../lib/page/sign_in/auth_api.ts";
 import { authCall, AuthError } from "../lib/page/sign_in/auth_call.ts";
 
@@ -20,7 +22,7 @@ interface Overview {
 const when = (ms: number) => new Date(ms).toLocaleString();
 
 /** The account's settings. */
-export default function AccountSettings() {
+export default function AccountSettings(props: { push: boolean }) {
   const overview = useSignal<Overview | null>(null);
   const problem = useSignal("");
   const inviteLink = useSignal("");
@@ -119,6 +121,7 @@ export default function AccountSettings() {
               </Button>
             </div>
           </section>
+          {props.push && <RingWhenClosed />}
           {me.canInvite && (
             <section aria-label="Invites" class="flex flex-col gap-2">
               <h2 class="text-lg font-medium">Invite someone</h2>

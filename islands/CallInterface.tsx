@@ -151,6 +151,16 @@ export default function CallInterface(props: CallInterfaceProps) {
     if (callBack) machine.call(callBack, true);
   }, [signedIn]);
 
+  // Opened by a notification's Accept: this ring is the one to answer.
+  useEffect(() => {
+    if (state !== "ringing" || !accountsMode) return;
+    void import("../lib/page/call/answer_intent.ts").then(async (intent) => {
+      if (
+        await intent.answerIntended(peer) && machine.state.value === "ringing"
+      ) void machine.accept();
+    });
+  }, [state]);
+
   useEffect(() => {
     const kbps = machine.quality.value?.bitrateKbps;
     if (kbps == null) return;

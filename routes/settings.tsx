@@ -1,13 +1,21 @@
-import type { Handlers } from "$fresh/server.ts";
+import type { Handlers, PageProps } from "$fresh/server.ts";
 import AccountSettings from "../islands/AccountSettings.tsx";
 import type { RequestState } from "./_middleware.ts";
 
+/** Whether closed browsers may ring (`NEXUS_PUSH`, on unless turned off). */
+interface SettingsData {
+  push: boolean;
+}
+
 /** `/settings` exists in accounts mode only. */
-export const handler: Handlers<unknown, RequestState> = {
-  GET: (_req, ctx) =>
-    ctx.state.server.accounts ? ctx.render() : ctx.renderNotFound(),
+export const handler: Handlers<SettingsData, RequestState> = {
+  GET: (_req, ctx) => {
+    const { config, accounts } = ctx.state.server;
+    if (!accounts) return ctx.renderNotFound();
+    return ctx.render({ push: Boolean(config.accounts?.push) });
+  },
 };
 
-export default function SettingsPage() {
-  return <AccountSettings />;
+export default function SettingsPage({ data }: PageProps<SettingsData>) {
+  return <AccountSettings push={data.push} />;
 }

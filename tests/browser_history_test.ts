@@ -15,7 +15,11 @@ import {
   startAppProcess,
   untilReady,
 } from "./support/app_process.ts";
-import { launchChromium, waitForStatus } from "./support/browser.ts";
+import {
+  holdSession,
+  launchChromium,
+  waitForStatus,
+} from "./support/browser.ts";
 import { CHROMIUM, needsService } from "./support/environment.ts";
 
 /** A browser context holding `cookie` (the account's sign-in), on the calling page. */
@@ -28,15 +32,7 @@ async function signedInPage(
 ): Promise<Page> {
   const context = await browser.newContext();
   contexts.push(context);
-  const [name, value] = cookie.split(/=(.*)/s);
-  await context.addCookies([{
-    name,
-    value,
-    url: app.http,
-    httpOnly: true,
-    secure: true,
-    sameSite: "Strict",
-  }]);
+  await holdSession(context, app.http, cookie);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   await page.goto(app.http);

@@ -14,6 +14,7 @@ import type { HistoryView } from "../lib/wire/people_api.ts";
 import {
   act,
   befriend,
+  joinAs,
   type Person,
   person,
   post,
@@ -30,16 +31,6 @@ import {
 } from "./support/environment.ts";
 import { startRedis } from "./support/redis.ts";
 import { believedOnline, TestClient, untilShown } from "./support/ws_client.ts";
-
-/** Joins `app`'s `/ws` as `who`, with its cookie, once it has its presence list. */
-function join(app: AppProcess, who: Person): Promise<TestClient> {
-  return TestClient.join(
-    `${app.http.replace("http", "ws")}/ws`,
-    who.userId,
-    "",
-    who.cookie,
-  );
-}
 
 /** Every presence message among `messages` about `userId`. */
 function presenceAbout(
@@ -113,7 +104,7 @@ Deno.test({
     const store = await KvAccountStore.open(`${dir}/a.db`);
     const clients: TestClient[] = [];
     const open = async (who: Person) => {
-      const client = await join(app, who);
+      const client = await joinAs(app, who);
       clients.push(client);
       return client;
     };
@@ -396,9 +387,9 @@ Deno.test({
       await befriend(one, alice, bob);
       await befriend(two, bob, carol);
       await befriend(one, alice, carol);
-      const aliceSocket = await join(one, alice);
-      const bobSocket = await join(two, bob);
-      const carolSocket = await join(one, carol);
+      const aliceSocket = await joinAs(one, alice);
+      const bobSocket = await joinAs(two, bob);
+      const carolSocket = await joinAs(one, carol);
       clients.push(aliceSocket, bobSocket, carolSocket);
       await untilShown(aliceSocket, bob.userId, true);
 
@@ -430,10 +421,10 @@ Deno.test({
         async () => {
           const heard = aliceSocket.presence.length;
           await bobSocket.close();
-          const bobAgain = await join(two, bob);
+          const bobAgain = await joinAs(two, bob);
           clients.push(bobAgain);
           // carol's coming and going is published after bob's, on the same path.
-          const carolTwo = await join(two, carol);
+          const carolTwo = await joinAs(two, carol);
           await carolTwo.close();
           await aliceSocket.seesPresence(carol.userId, true);
           assert.deepEqual(

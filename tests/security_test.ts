@@ -2,6 +2,7 @@
  * Security over real sockets: verified identities, origins, per-message
  * authorization, bad input, limits and TLS. See SECURITY.md.
  */
+import { loopbackTls } from "./support/loopback_tls.ts";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { SignJWT } from "jose";
@@ -487,36 +488,8 @@ Deno.test({
   name: "server: TLS: HTTPS and WSS with a certificate made here",
   ignore: needsPermissions(),
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "nexus-tls-" });
+    const { cert, key, certFile, dir } = await loopbackTls();
     try {
-      const openssl = await new Deno.Command("openssl", {
-        args: [
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:prime256v1",
-          "-nodes",
-          "-keyout",
-          `${dir}/key.pem`,
-          "-out",
-          `${dir}/cert.pem`,
-          "-days",
-          "1",
-          "-subj",
-          "/CN=127.0.0.1",
-          "-addext",
-          "basicConstraints=critical,CA:FALSE",
-          "-addext",
-          "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        ],
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      assert.ok(openssl.success, new TextDecoder().decode(openssl.stderr));
-      const cert = await Deno.readTextFile(`${dir}/cert.pem`);
-      const key = await Deno.readTextFile(`${dir}/key.pem`);
       const server = await startApp({ cert, key });
       const client = Deno.createHttpClient({ caCerts: [cert] });
       try {
@@ -527,7 +500,7 @@ Deno.test({
         const join = await new Deno.Command(Deno.execPath(), {
           args: [
             "eval",
-            `--cert=${dir}/cert.pem`,
+            `--cert=${certFile}`,
             `const ws = new WebSocket(${
               JSON.stringify(`${server.ws}?userId=tls-alice`)
             });

@@ -63,6 +63,11 @@ export class Accounts {
     this.#now = options.now ?? Date.now;
   }
 
+  /** The store, once `start` opened it: for the parts that keep their records beside the accounts'. */
+  get store(): AccountStore {
+    return this.#store;
+  }
+
   /** Opens the store and loads the cookie key; nothing is signed in before. */
   async start(): Promise<void> {
     const store = this.#store = await this.#options.openStore();

@@ -89,12 +89,31 @@ function callbackUrl(req: Request, accounts: Accounts): URL {
   return registered;
 }
 
+/** An endpoint under `/auth/`: `ip` is the client's address. */
+export type AccountRoute = (req: Request, ip: string) => Promise<Response>;
+
+/** What the accounts' endpoints lend to endpoints beside them (`AccountsEndpoint.more`). */
+export interface AccountRouteHelpers {
+  /** The request's session; refused (401) when it has none. */
+  signedIn(req: Request): Promise<SessionRef>;
+  /** The page's origin; refused (403) unless it is this server's own. */
+  ownOrigin(req: Request): string;
+}
+
+/** Endpoints beside the accounts' own, by action, and which of them are reached with GET. */
+export interface MoreRoutes {
+  routes: Record<string, AccountRoute>;
+  gets: readonly string[];
+}
+
 /** What the endpoints need around the accounts. */
 export interface AccountsEndpoint extends OriginPolicy {
   accounts: Accounts;
   log?: Logger;
   /** Tells every device of a user its new count of missed calls. */
   missedCallsChanged?(userId: string): Promise<void>;
+  /** Endpoints of other parts (Web Push), made with the accounts' helpers. */
+  more?(helpers: AccountRouteHelpers): MoreRoutes;
 }
 
 /** Handles `/auth/*` requests; `ip` is the client's address. */
@@ -129,10 +148,13 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
       "set-cookie": setSessionCookie(made.cookie, made.maxAgeS),
     });
 
-  const routes: Record<
-    string,
-    (req: Request, ip: string) => Promise<Response>
-  > = {
+  const more = endpoint.more?.({
+    signedIn,
+    ownOrigin: (req) => relyingParty(req).origin,
+  });
+  const gets = new Set([...GETS, ...more?.gets ?? []]);
+  const routes: Record<string, AccountRoute> = {
+    ...more?.routes,
     "register/options": async (req, ip) => {
       const rp = relyingParty(req);
       limit(byAddress, ip);
@@ -294,7 +316,7 @@ export function accountsHandler(endpoint: AccountsEndpoint) {
         new AccountError(404, "not-found", "There is no such account action."),
       );
     }
-    const method = GETS.has(action) ? "GET" : "POST";
+    const method = gets.has(action) ? "GET" : "POST";
     if (req.method !== method) {
       return refusal(new AccountError(405, "method", `Use ${method}.`));
     }

@@ -9,6 +9,7 @@ import type { Account, Challenge, Invite, Passkey, SignIn } from "./records.ts";
 import type { AccountStore, RegisterRefusal } from "./store.ts";
 import { KvContactStore } from "./kv_contact_store.ts";
 import { KvHistoryStore } from "./kv_history_store.ts";
+import { KvPushStore } from "./kv_push_store.ts";
 import { lockTolerant } from "./kv_retry.ts";
 
 const KEY = {
@@ -39,12 +40,14 @@ async function listed<T>(kv: Deno.Kv, prefix: Deno.KvKey): Promise<T[]> {
 export class KvAccountStore implements AccountStore {
   readonly contacts: KvContactStore;
   readonly history: KvHistoryStore;
+  readonly push: KvPushStore;
   #kv: Deno.Kv;
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
     this.contacts = new KvContactStore(kv);
     this.history = new KvHistoryStore(kv);
+    this.push = new KvPushStore(kv);
   }
 
   /** Opens the database at `path` (Deploy's own KV without one). */

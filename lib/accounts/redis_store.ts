@@ -11,6 +11,7 @@ import type { Account, Challenge, Invite, Passkey, SignIn } from "./records.ts";
 import type { AccountStore, RegisterRefusal } from "./store.ts";
 import { RedisContactStore } from "./redis_contact_store.ts";
 import { RedisHistoryStore } from "./redis_history_store.ts";
+import { RedisPushStore } from "./redis_push_store.ts";
 
 type RedisClient = ReturnType<typeof Redis.createClient>;
 
@@ -49,6 +50,7 @@ function parsed<T>(json: string | null | undefined): T | null {
 export class RedisAccountStore implements AccountStore {
   readonly contacts: RedisContactStore;
   readonly history: RedisHistoryStore;
+  readonly push: RedisPushStore;
   #redis: RedisClient;
   #prefix: string;
 
@@ -58,6 +60,7 @@ export class RedisAccountStore implements AccountStore {
     const key = (...parts: string[]) => this.#key(...parts);
     this.contacts = new RedisContactStore(redis, key);
     this.history = new RedisHistoryStore(redis, key);
+    this.push = new RedisPushStore(redis, key);
   }
 
   /** Connects to the Redis at `url`. */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { EngineConfig } from "./engine_config.ts";
+import { type PushConfig, pushConfig } from "./push_config.ts";
 import {
   ConfigError,
   type Env,
@@ -43,6 +44,8 @@ export interface AccountsConfig {
   invitesBy: "operator" | "everyone";
   /** `NEXUS_OIDC_*`: single sign-on with one OpenID Connect provider, if set. */
   singleSignOn: SingleSignOnConfig | null;
+  /** `NEXUS_PUSH*`: ringing closed browsers with Web Push; null when off. */
+  push: PushConfig | null;
 }
 
 /** The default file of the accounts' Deno KV database, in the working directory. */
@@ -115,5 +118,6 @@ export function accountsConfig(
     historyDays: integer(env, "NEXUS_HISTORY_DAYS", 90, 1, 3_650),
     invitesBy,
     singleSignOn: sso,
+    push: pushConfig(env),
   };
 }

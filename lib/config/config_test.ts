@@ -82,7 +82,37 @@ Deno.test("config: accounts mode: a KV file by default, Deploy's KV there, the e
     historyDays: 90,
     invitesBy: "operator",
     singleSignOn: null,
+    push: {
+      vapidKeys: null,
+      subject: null,
+      maxBrowsers: 10,
+      allowedHosts: new Set(),
+    },
   });
+  assert.equal(
+    loadConfig({ NEXUS_ACCOUNTS: "on", NEXUS_PUSH: "off" }).accounts?.push,
+    null,
+  );
+  const keys = {
+    publicKey: `B${"A".repeat(86)}`,
+    privateKey: "A".repeat(43),
+  };
+  assert.deepEqual(
+    loadConfig({
+      NEXUS_ACCOUNTS: "on",
+      NEXUS_PUSH_VAPID_PUBLIC_KEY: keys.publicKey,
+      NEXUS_PUSH_VAPID_PRIVATE_KEY: keys.privateKey,
+      NEXUS_PUSH_SUBJECT: "mailto:ops@example.org",
+      NEXUS_PUSH_MAX_BROWSERS: "3",
+      NEXUS_PUSH_ALLOWED_HOSTS: "Push.LAN:8443, 10.0.0.5:443",
+    }).accounts?.push,
+    {
+      vapidKeys: keys,
+      subject: "mailto:ops@example.org",
+      maxBrowsers: 3,
+      allowedHosts: new Set(["push.lan:8443", "10.0.0.5:443"]),
+    },
+  );
   assert.deepEqual(
     loadConfig({ NEXUS_ACCOUNTS: "on", DENO_DEPLOYMENT_ID: "x" }).accounts
       ?.store,
@@ -102,6 +132,12 @@ Deno.test("config: accounts mode: a KV file by default, Deploy's KV there, the e
       historyDays: 30,
       invitesBy: "everyone",
       singleSignOn: null,
+      push: {
+        vapidKeys: null,
+        subject: null,
+        maxBrowsers: 10,
+        allowedHosts: new Set(),
+      },
     },
   );
   // A relay's credentials go to signed-in users: accounts sign people in.
@@ -121,6 +157,26 @@ Deno.test("config: a bad value is refused with a sentence naming the variable", 
       /^PORT must be a whole number from 0 to 65535, not "eighty"\.$/,
     ],
     [{ PORT: "70000" }, /^PORT must be/],
+    [
+      { NEXUS_ACCOUNTS: "on", NEXUS_PUSH_VAPID_PUBLIC_KEY: "B".repeat(87) },
+      /^NEXUS_PUSH_VAPID_PUBLIC_KEY and NEXUS_PUSH_VAPID_PRIVATE_KEY go together/,
+    ],
+    [
+      {
+        NEXUS_ACCOUNTS: "on",
+        NEXUS_PUSH_VAPID_PUBLIC_KEY: "short",
+        NEXUS_PUSH_VAPID_PRIVATE_KEY: "short",
+      },
+      /^NEXUS_PUSH_VAPID_PUBLIC_KEY must be a P-256 public key/,
+    ],
+    [
+      { NEXUS_ACCOUNTS: "on", NEXUS_PUSH_SUBJECT: "http://example.org" },
+      /^NEXUS_PUSH_SUBJECT must be a mailto: address or an https: URL/,
+    ],
+    [
+      { NEXUS_ACCOUNTS: "on", NEXUS_PUSH_MAX_BROWSERS: "0" },
+      /^NEXUS_PUSH_MAX_BROWSERS must be a whole number from 1 to 100/,
+    ],
     [
       { NEXUS_RING_TIMEOUT_MS: "-5" },
       /^NEXUS_RING_TIMEOUT_MS must be a whole number/,

@@ -26,6 +26,10 @@ import { OpenSockets } from "../accounts/open_sockets.ts";
 import { SingleSignOn } from "../accounts/single_sign_on.ts";
 import { openAccountStore } from "../accounts/open_store.ts";
 import { CLOSE_CODES } from "../wire/protocol.ts";
+import { PushSubscriptions } from "../push/push_subscriptions.ts";
+import { PushRinging } from "../push/push_ringing.ts";
+import { pushMetrics } from "../push/push_metrics.ts";
+import { pushRoutes } from "../push/push_http.ts";
 
 /** Accounts mode's parts. */
 export interface AccountsParts {
@@ -82,6 +86,17 @@ function assemble(config: ServerConfig): ServerParts {
     (operation, error) => observer.engineFailed?.(operation, error),
   );
   const sockets = new OpenSockets();
+  const pushConfig = config.accounts?.push;
+  // Accounts mode with push: used only once the accounts' store is open.
+  const push = pushConfig && new PushSubscriptions(
+    () => accounts!.store.push,
+    pushConfig,
+  );
+  const closedBrowsers = push && new PushRinging({
+    store: () => accounts!.store.push,
+    sender: () => push.sender(),
+    report: pushMetrics(metrics.registry, log),
+  });
   const closeSignedOut = ({ userId, session }: SignOut) =>
     sockets.close(userId, session, CLOSE_CODES.policy, "signed out");
   const hub = new SignalingHub({
@@ -118,6 +133,7 @@ function assemble(config: ServerConfig): ServerParts {
         missedCount: (userId) => accounts!.history.missedCount(userId),
       }
       : undefined,
+    closedBrowsers: closedBrowsers ?? undefined,
   });
   const accountsConfig = config.accounts;
   const accounts = accountsConfig && new Accounts({
@@ -130,6 +146,9 @@ function assemble(config: ServerConfig): ServerParts {
     revoked: (userId, session) => {
       closeSignedOut({ userId, session });
       hub.signOutElsewhere({ userId, session });
+      void push?.signedOut(userId, session).catch((error) =>
+        observer.engineFailed?.("push.signed-out", error)
+      );
     },
     audienceChanged: (userIds) =>
       void hub.audienceChanged(userIds).catch((error) =>
@@ -165,6 +184,13 @@ function assemble(config: ServerConfig): ServerParts {
       handle: accountsHandler({
         accounts,
         missedCallsChanged: (userId) => hub.missedCallsChanged(userId),
+        more: push
+          ? pushRoutes({
+            subscriptions: push,
+            declineFromAway: (userId, callId) =>
+              hub.declineFromAway(userId, callId),
+          })
+          : undefined,
         allowedOrigins: config.allowedOrigins,
         trustHostNames: config.trustHostNames,
         log,

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { Sessions } from "../../lib/accounts/sessions.ts";
 import type { AccountStore } from "../../lib/accounts/store.ts";
 import type { AppProcess } from "./app_process.ts";
+import { TestClient } from "./ws_client.ts";
 
 /** An account made straight in the store, signed in: the cookie its browser would hold. */
 export async function signedIn(
@@ -101,4 +102,14 @@ export async function befriend(
 ): Promise<void> {
   await act(app, a, "contacts/add", { userId: b.userId });
   await act(app, b, "contacts/add", { userId: a.userId });
+}
+
+/** Joins `app`'s `/ws` as `who`, with its cookie, once it has its presence list. */
+export function joinAs(app: AppProcess, who: Person): Promise<TestClient> {
+  return TestClient.join(
+    `${app.http.replace("http", "ws")}/ws`,
+    who.userId,
+    "",
+    who.cookie,
+  );
 }

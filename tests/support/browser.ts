@@ -3,7 +3,7 @@
  * context per user, and a probe that records each page's peer connections
  * and media streams so tests can read `getStats` and track states.
  */
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import assert from "node:assert/strict";
 import { CHROMIUM } from "./environment.ts";
 
@@ -294,4 +294,21 @@ export async function waitForCallState(
   state: string,
 ): Promise<void> {
   await page.locator(`[data-call-state="${state}"]`).waitFor();
+}
+
+/** Gives `context` the session cookie of an account (`name=value`), as its sign-in would for `http`. */
+export async function holdSession(
+  context: BrowserContext,
+  http: string,
+  cookie: string,
+): Promise<void> {
+  const [name, value] = cookie.split(/=(.*)/s);
+  await context.addCookies([{
+    name,
+    value,
+    url: http,
+    httpOnly: true,
+    secure: true,
+    sameSite: "Strict",
+  }]);
 }

@@ -25,10 +25,12 @@ export const FIREFOX_PREFS: Record<string, string | number | boolean> = {
  * Launches Firefox ESR headless, here or inside a lab namespace; `trust`
  * names a test CA (PEM) its profile trusts, as TURN over TLS needs: unlike
  * pages, WebRTC's relay connections take no exception for a certificate.
+ * `prefs` (here only) are set beside the usual ones.
  */
 export async function launchFirefox(
   namespace?: string,
   trust?: string,
+  prefs: Record<string, string | number | boolean> = {},
 ): Promise<Browser> {
   const puppeteer = (await import("puppeteer-core")).default;
   if (!namespace) {
@@ -37,7 +39,7 @@ export async function launchFirefox(
       executablePath: FIREFOX.path,
       headless: true,
       acceptInsecureCerts: true,
-      extraPrefsFirefox: FIREFOX_PREFS,
+      extraPrefsFirefox: { ...FIREFOX_PREFS, ...prefs },
     });
   }
   const profile = await Deno.makeTempDir({ prefix: "nexus-firefox-" });

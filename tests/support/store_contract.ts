@@ -12,6 +12,7 @@ import type {
 } from "../../lib/accounts/records.ts";
 import { contactsContract } from "./contacts_contract.ts";
 import { historyContract } from "./history_contract.ts";
+import { pushContract } from "./push_contract.ts";
 import type { AccountStore } from "../../lib/accounts/store.ts";
 
 const HOUR = 3600_000;
@@ -297,6 +298,7 @@ export async function storeContract(
     );
     await contactsContract(t, store.contacts, id);
     await historyContract(t, store.history, id);
+    await pushContract(t, store.push, id);
     await t.step(
       "what was written is there after the store is opened again; the cookie key stays",
       async () => {
@@ -311,6 +313,7 @@ export async function storeContract(
             id("carol"),
           ]);
           assert.equal((await again.history.entries(id("frank"))).length, 1);
+          assert.equal((await again.push.list(id("gina"))).length, 2);
         } finally {
           again.close();
         }

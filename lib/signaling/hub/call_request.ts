@@ -46,6 +46,11 @@ async function ringAllowed(
   return false;
 }
 
+/** Whether `userId` has browsers that ring with no page open (accounts mode's Web Push). */
+function ringsClosed(hub: HubContext, userId: string): Promise<boolean> {
+  return hub.closedBrowsers?.reachable(userId) ?? Promise.resolve(false);
+}
+
 /** Rings the callee, or answers busy, glare or why not. */
 function placeCall(
   hub: HubContext,
@@ -78,7 +83,7 @@ function placeCall(
       sendError(hub, session, "already-in-call", undefined, "call:request");
       return true;
     }
-    if (devices.size === 0) {
+    if (devices.size === 0 && !(allowed && await ringsClosed(hub, to))) {
       sendError(
         hub,
         session,

@@ -26,6 +26,7 @@ import type { Session } from "../session.ts";
 import type { Timers } from "../timers.ts";
 import {
   type CallHistorySink,
+  type ClosedBrowsers,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_RESUME_GRACE_MS,
   type HubObserver,
@@ -65,6 +66,8 @@ export interface HubContext {
   readonly presenceSeen: Map<string, ReadonlySet<string>>;
   /** Where finished calls are recorded, if anywhere. */
   readonly history: CallHistorySink | undefined;
+  /** Where a callee's closed browsers are rung, if anywhere. */
+  readonly closedBrowsers: ClosedBrowsers | undefined;
   /** The guards of each session this hub reads frames from. */
   readonly sessions: Map<Session, SessionGuards>;
   /** Ring timers of the calls this instance placed, by call id. */
@@ -158,6 +161,7 @@ export function createContext(
     reachability: options.reachability,
     presenceSeen: new Map(),
     history: options.history,
+    closedBrowsers: options.closedBrowsers,
     sessions: new Map(),
     ringTimers: new Map(),
     graceTimers: new Map(),

@@ -47,6 +47,7 @@ export async function endInEngine(
   forgetCall(hub, call);
   rememberEnd(hub, call, reason);
   if (call.phase === "active") await announceInCall(hub, call, false);
+  else hub.closedBrowsers?.stop(call, reason);
   hub.observer.callEnded?.(call.caller, call.callee, reason);
   // Only the swap's winner gets here: the call is recorded once. It is
   // written before the other party hears the end, so an end that was heard

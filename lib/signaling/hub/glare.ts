@@ -44,6 +44,7 @@ export async function resolveGlare(
     return false;
   }
   forgetCall(hub, theirs);
+  hub.closedBrowsers?.stop(theirs, "glare");
   hub.observer.callEnded?.(theirs.caller, theirs.callee, "glare");
   await toParty(hub, theirs, theirs.caller, {
     type: "call:response",

@@ -32,6 +32,7 @@ import { inboxOf } from "./engine_inbox.ts";
 import { stopRetryingHangups } from "./hang_up.ts";
 import type { HubOptions, JoinOptions } from "./options.ts";
 import { audienceChanged } from "./reachability.ts";
+import { declineFromAway } from "./call_response.ts";
 import { sendError } from "./replies.ts";
 import { connect, disconnect } from "./joining.ts";
 
@@ -102,6 +103,14 @@ export class SignalingHub {
   /** Tells every device of `userId` how many calls it missed now. */
   missedCallsChanged(userId: string): Promise<void> {
     return announceMissedCount(this.#hub, userId);
+  }
+
+  /**
+   * `userId` declines the call `callId` ringing it, from where no page is
+   * open (a notification's Decline); false when no such call rings it.
+   */
+  declineFromAway(userId: string, callId: string): Promise<boolean> {
+    return declineFromAway(this.#hub, userId, callId);
   }
 
   /** Starts the engine, so that other instances reach this one. */

@@ -67,6 +67,23 @@ export interface CallHistorySink {
   missedCount(userId: string): Promise<number>;
 }
 
+/**
+ * A user's browsers that ring while no page of the app is open (accounts
+ * mode: Web Push). Its work is in the background: the hub never waits for a
+ * push service.
+ */
+export interface ClosedBrowsers {
+  /** Whether `userId` has any such browser: a call to it rings with no device online. */
+  reachable(userId: string): Promise<boolean>;
+  /** Rings them: `call` rings until `until` (ms since the epoch). */
+  ring(call: Call, until: number): void;
+  /**
+   * The ring is over: answered on a device (`answered-elsewhere`), or the
+   * call ended while it rang, for `reason`.
+   */
+  stop(call: Call, reason: EndReason): void;
+}
+
 /** How the hub behaves. */
 export interface HubOptions {
   /** How long an unanswered call rings before it ends with `no-answer`. */
@@ -97,6 +114,8 @@ export interface HubOptions {
   reachability?: Reachability;
   /** Where each finished call is recorded; nowhere without it. */
   history?: CallHistorySink;
+  /** Where a callee's closed browsers are rung; nowhere without it. */
+  closedBrowsers?: ClosedBrowsers;
 }
 
 /** What a session brings when it joins. */

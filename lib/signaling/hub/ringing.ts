@@ -47,6 +47,7 @@ export function ring(
 ): void {
   hub.calls.put(call);
   hub.observer.callRinging?.(call);
+  hub.closedBrowsers?.ring(call, call.startedAt + hub.ringTimeoutMs);
   armRingTimer(
     hub,
     call,
@@ -60,17 +61,20 @@ export function ring(
   relayedNow(hub, session, "call:request");
 }
 
-/** Tells the callee's other devices, which were ringing, that the ring is over. */
+/**
+ * Tells the callee's devices which were ringing, all but `except` (the one
+ * that answered or declined, if any), that the ring is over.
+ */
 export async function stopRinging(
   hub: HubContext,
   call: Call,
-  except: Session,
+  except: Session | null,
   reason: EndReason,
   ended: boolean,
 ): Promise<void> {
   toEveryDevice(hub, await hub.engine.devicesOf(call.callee), {
     user: call.callee,
-    except: except.deviceId,
+    except: except?.deviceId,
     text: JSON.stringify({
       type: "call:end",
       payload: { from: call.caller, to: call.callee, reason },
