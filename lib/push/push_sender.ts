@@ -6,13 +6,21 @@
  * no redirect is followed.
  * @module
  */
-import webpush from "web-push";
 import type {
   PushSubscriptionRecord,
   VapidKeys,
 } from "../accounts/push_store.ts";
 import { endpointRefusal, type Resolve } from "./endpoint_check.ts";
 import type { PushMessage } from "./push_message.ts";
+
+/**
+ * The `web-push` library, loaded when first used: it reads the environment
+ * as it loads (`ECE_KEYLOG`), which a process without that permission (a
+ * bare `deno test`) does not allow, and only accounts mode with push needs it.
+ */
+async function webPush() {
+  return (await import("web-push")).default;
+}
 
 /** How a push went: accepted, the browser's subscription gone (404/410), or failed. */
 export type PushOutcome = "sent" | "gone" | "failed";
@@ -68,7 +76,7 @@ export class PushSender {
     if (await endpointRefusal(record.endpoint, allowedHosts, resolve)) {
       return "gone";
     }
-    const request = webpush.generateRequestDetails(
+    const request = (await webPush()).generateRequestDetails(
       { endpoint: record.endpoint, keys: record.keys },
       JSON.stringify(message),
       {
@@ -107,6 +115,6 @@ export class PushSender {
 }
 
 /** A new VAPID key pair, made by the library. */
-export function newVapidKeys(): VapidKeys {
-  return webpush.generateVAPIDKeys();
+export async function newVapidKeys(): Promise<VapidKeys> {
+  return (await webPush()).generateVAPIDKeys();
 }

@@ -66,7 +66,7 @@ export class PushSubscriptions {
     this.#sender ??= (async () =>
       new PushSender({
         vapidKeys: this.#config.vapidKeys ??
-          await this.#store().vapidKeys(newVapidKeys()),
+          await this.#store().vapidKeys(await newVapidKeys()),
         subject: this.#config.subject,
         allowedHosts: this.#config.allowedHosts,
         resolve: this.#resolve,
