@@ -46,9 +46,19 @@ async function ringAllowed(
   return false;
 }
 
-/** Whether `userId` has browsers that ring with no page open (accounts mode's Web Push). */
-function ringsClosed(hub: HubContext, userId: string): Promise<boolean> {
-  return hub.closedBrowsers?.reachable(userId) ?? Promise.resolve(false);
+/**
+ * Whether `userId` has browsers that ring with no page open (accounts
+ * mode's Web Push). A store that cannot say counts as none: the caller hears
+ * offline, as without push.
+ */
+async function ringsClosed(hub: HubContext, userId: string): Promise<boolean> {
+  if (!hub.closedBrowsers) return false;
+  try {
+    return await hub.closedBrowsers.reachable(userId);
+  } catch (error) {
+    hub.observer.engineFailed?.("push.reachable", error);
+    return false;
+  }
 }
 
 /** Rings the callee, or answers busy, glare or why not. */
