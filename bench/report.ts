@@ -351,6 +351,17 @@ so against the commit before it on this machine (medians of 3, before → after)
 ms and 6.3 → 5.8 ms, where the three \`before\` runs alone spread from 3.8 to 5.6 ms: no change beyond this machine's
 noise.
 
+Putting the layers in order (lib's folders; the hub's core reached through this
+instance's own inbox, a WebRTC message relayed through delivery's one path; the
+relay latency held per session), measured so against the commit before that
+work, \`deno task bench:ab 61f8c7c --runs 3\`: CPU per message 29.8 → 30.4 µs
+(1.02×) at 10,000 msg/s and 26.4 → 25.5 µs (0.97×) at 20,000; p50 0.67 → 0.68 ms
+and 0.82 → 0.82 ms; p99 4.2 → 3.7 ms and 4.7 → 4.6 ms. With both sides' clients
+speaking the delivery layer (\`--delivery=both\`): CPU per message 52.2 → 50.0 µs
+(0.96×) and 41.6 → 38.2 µs (0.92×); p99 22.8 → 36.0 ms and 61.6 → 80.5 ms, where
+REF's own three runs spread from 21.8 to 27.7 ms and from 24.6 ms to 2.2 s: the
+layer's tail is this machine's noise at its widest, and no regression.
+
 ### The delivery layer against the commit before it
 
 \`deno task bench:ab c9ab9ba --delivery --runs 5\`: the relay step with this checkout's load clients speaking the delivery

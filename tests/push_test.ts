@@ -15,9 +15,19 @@ import {
   person,
   post,
 } from "./support/accounts.ts";
-import type { AppProcess } from "./support/app_process.ts";
+import {
+  type AppProcess,
+  startAppProcess,
+  untilReady,
+} from "./support/app_process.ts";
+import { RedisAccountStore } from "../lib/accounts/redis_store.ts";
+import { startRedis } from "./support/redis.ts";
 import { startPushApp } from "./support/push_app.ts";
-import { needsPermissions } from "./support/environment.ts";
+import {
+  needsPermissions,
+  needsService,
+  REDIS,
+} from "./support/environment.ts";
 import {
   decryptPush,
   type PushService,
@@ -339,6 +349,76 @@ Deno.test({
     } finally {
       for (const client of clients) await client.close();
       await close();
+      await service.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "push: two instances over Redis sign with one VAPID key; a ring placed on one is declined through the other",
+  ignore: needsService(REDIS),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const service = await startPushService();
+    const redis = await startRedis();
+    const env = {
+      NEXUS_ACCOUNTS: "on",
+      NEXUS_REDIS_URL: redis.url,
+      NEXUS_PUSH_ALLOWED_HOSTS: service.host,
+      DENO_CERT: service.tls.certFile,
+    };
+    // Started together: both make a key pair, and the first one kept is both's.
+    const [one, two] = await Promise.all([
+      startAppProcess(env),
+      startAppProcess(env),
+    ]);
+    const store = await RedisAccountStore.open(redis.url);
+    const clients: TestClient[] = [];
+    try {
+      await untilReady([one, two]);
+      const [alice, bob] = await Promise.all(
+        ["alice", "bob"].map((name) => person(store, name)),
+      );
+      await befriend(one, alice, bob);
+      const keys = await Promise.all(
+        [one, two].map(async (app) =>
+          (await (await fetch(`${app.http}/auth/push/key`, {
+            headers: { cookie: bob.cookie },
+          })).json()).publicKey
+        ),
+      );
+      assert.equal(keys[0], keys[1]);
+      const bobs = await subscribe(one, bob, service);
+      const caller = await joinAs(two, alice);
+      clients.push(caller);
+      caller.send("call:request", {
+        to: bob.userId,
+        hasVideo: true,
+        hasAudio: true,
+      });
+      const ring = await service.nth(1);
+      assert.equal(ring.key, keys[0]);
+      const { call } = await decryptPush(ring, bobs.keys) as { call: string };
+      const declined = await post(one, "push/decline", { call }, {
+        cookie: bob.cookie,
+      });
+      assert.deepEqual(await declined.json(), { declined: true });
+      const response = await caller.find("call:response");
+      assert.equal(response.payload.reason, "declined");
+      const stop = await decryptPush(await service.nth(2), bobs.keys);
+      assert.deepEqual(stop, {
+        kind: "stop",
+        call,
+        from: alice.userId,
+        missed: false,
+      });
+    } finally {
+      for (const client of clients) await client.close();
+      store.close();
+      await Promise.all([one.stop(), two.stop()]);
+      await redis.stop();
       await service.close();
     }
   },

@@ -32,7 +32,7 @@ export interface PushConfig {
 /** How many browsers an account may ring unless the settings say otherwise. */
 export const DEFAULT_MAX_BROWSERS = 10;
 
-/** Base64url of `bytes` bytes exactly (a VAPID key), or false. */
+/** Whether `value` is base64url of exactly `bytes` bytes (a VAPID key). */
 function base64urlOf(value: string, bytes: number): boolean {
   return /^[A-Za-z0-9_-]+$/.test(value) &&
     Math.floor(value.length * 3 / 4) === bytes;
