@@ -8,6 +8,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { AccountPage } from "../components/AccountPage.tsx";
 import { Button } from "../components/Button.tsx";
+import { CopyField } from "../components/CopyField.tsx";
 import { RingWhenClosed } from "../components/RingWhenClosed.tsx";
 import { createPasskey } from "../lib/page/sign_in/auth_api.ts";
 import { authCall, AuthError } from "../lib/page/sign_in/auth_call.ts";
@@ -136,14 +137,10 @@ export default function AccountSettings(props: { push: boolean }) {
                 Create an invite link
               </Button>
               {inviteLink.value && (
-                <label class="flex flex-col gap-1">
-                  Invite link (works once, for 3 days)
-                  <input
-                    readOnly
-                    class="border rounded-lg px-3 py-2 dark:bg-gray-800"
-                    value={inviteLink.value}
-                  />
-                </label>
+                <CopyField
+                  label="Invite link (works once, for 3 days)"
+                  value={inviteLink.value}
+                />
               )}
             </section>
           )}

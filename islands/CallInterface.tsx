@@ -9,6 +9,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { IS_BROWSER } from "$fresh/runtime.ts";
+import { saveDark, savedDark, showTheme } from "../lib/page/theme.ts";
 import { CallMachine } from "../lib/page/call/call_machine.ts";
 import { browserGetUserMedia } from "../lib/page/call/media.ts";
 import { useDevicePreview } from "../lib/page/call/use_device_preview.ts";
@@ -46,8 +47,6 @@ export interface CallInterfaceProps {
    */
   signInMode?: SignInMode;
 }
-
-const THEME_KEY = "nexus-call.theme";
 
 function tokenFromPage(): string | null {
   return IS_BROWSER ? new URLSearchParams(location.search).get("token") : null;
@@ -135,15 +134,12 @@ export default function CallInterface(props: CallInterfaceProps) {
       machine.joinWithToken(token);
     }
     hydrated.value = true;
-    dark.value = (localStorage.getItem(THEME_KEY) ??
-      (matchMedia("(prefers-color-scheme: dark)").matches
-        ? "dark"
-        : "light")) === "dark";
+    dark.value = savedDark();
     return () => machine.leave();
   }, [machine]);
 
   useEffect(() => {
-    document.documentElement.classList.toggle("dark", dark.value);
+    showTheme(dark.value);
   }, [dark.value]);
 
   useEffect(() => {
@@ -206,7 +202,7 @@ export default function CallInterface(props: CallInterfaceProps) {
         dark={dark.value}
         onToggleDark={() => {
           dark.value = !dark.value;
-          localStorage.setItem(THEME_KEY, dark.value ? "dark" : "light");
+          saveDark(dark.value);
         }}
         onSignOut={free && !accountsMode ? () => machine.leave() : null}
         accounts={accountsMode}

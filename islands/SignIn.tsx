@@ -6,6 +6,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { Button } from "../components/Button.tsx";
+import { savedDark, showTheme } from "../lib/page/theme.ts";
 import {
   createPasskey,
   signInWithPasskey,
@@ -30,6 +31,7 @@ export default function SignIn(props: SignInProps) {
   const busy = useSignal(true);
   useEffect(() => {
     busy.value = false;
+    showTheme(savedDark());
   }, []);
   const problem = useSignal(
     props.inviteGone

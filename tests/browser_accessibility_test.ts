@@ -9,64 +9,13 @@ import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { CHROMIUM, needsService } from "./support/environment.ts";
 import { startAppProcess } from "./support/app_process.ts";
+import { expectClean } from "./support/axe.ts";
 import {
   dial,
   launchChromium,
   waitForCallState,
   waitForStatus,
 } from "./support/browser.ts";
-
-/**
- * axe-core's own script, evaluated in each page (the page's CSP allows no
- * inline script tag). Loaded when first needed: axe-core reads the
- * environment as it loads, which a bare `deno test` does not allow.
- */
-let axeSource: Promise<string> | null = null;
-const loadAxe = () =>
-  axeSource ??= import("axe-core").then((axe) =>
-    (axe.default as unknown as { source: string }).source
-  );
-
-/** The serious and critical violations axe finds on `page` now, one line each. */
-async function violations(page: Page): Promise<string[]> {
-  if (!await page.evaluate(() => "axe" in globalThis)) {
-    await page.evaluate(await loadAxe());
-  }
-  const found = await page.evaluate(async () => {
-    const run = (globalThis as unknown as {
-      axe: {
-        run(context: Document, options: unknown): Promise<{
-          violations: {
-            id: string;
-            impact: string | null;
-            nodes: { target: string[]; failureSummary?: string }[];
-          }[];
-        }>;
-      };
-    }).axe.run;
-    const result = await run(document, {
-      runOnly: {
-        type: "tag",
-        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
-      },
-    });
-    return result.violations;
-  });
-  return found
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .flatMap((v) =>
-      v.nodes.map((node) =>
-        `${v.id} at ${node.target.join(" ")}: ${
-          node.failureSummary?.split("\n").slice(1).join(" ").trim()
-        }`
-      )
-    );
-}
-
-async function expectClean(page: Page, state: string): Promise<void> {
-  const found = await violations(page);
-  assert.deepEqual(found, [], `${state}:\n${found.join("\n")}`);
-}
 
 /** A page in a context of its own at `viewport`, in the given theme, not signed in. */
 async function openPage(

@@ -1,0 +1,107 @@
+/**
+ * axe-core (WCAG 2.2 A and AA) in a Playwright page, and the check that no
+ * visible control is covered by anything else. Test-only.
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+
+/**
+ * axe-core's own script, evaluated in each page (the page's CSP allows no
+ * inline script tag). Loaded when first needed: axe-core reads the
+ * environment as it loads, which a bare `deno test` does not allow.
+ */
+let axeSource: Promise<string> | null = null;
+const loadAxe = () =>
+  axeSource ??= import("axe-core").then((axe) =>
+    (axe.default as unknown as { source: string }).source
+  );
+
+/** The serious and critical violations axe finds on `page` now, one line each. */
+export async function violations(page: Page): Promise<string[]> {
+  if (!await page.evaluate(() => "axe" in globalThis)) {
+    await page.evaluate(await loadAxe());
+  }
+  const found = await page.evaluate(async () => {
+    const run = (globalThis as unknown as {
+      axe: {
+        run(context: Document, options: unknown): Promise<{
+          violations: {
+            id: string;
+            impact: string | null;
+            nodes: { target: string[]; failureSummary?: string }[];
+          }[];
+        }>;
+      };
+    }).axe.run;
+    const result = await run(document, {
+      runOnly: {
+        type: "tag",
+        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
+      },
+    });
+    return result.violations;
+  });
+  return found
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .flatMap((v) =>
+      v.nodes.map((node) =>
+        `${v.id} at ${node.target.join(" ")}: ${
+          node.failureSummary?.split("\n").slice(1).join(" ").trim()
+        }`
+      )
+    );
+}
+
+/** Fails with every serious or critical violation on `page` in `state`. */
+export async function expectClean(page: Page, state: string): Promise<void> {
+  const found = await violations(page);
+  assert.deepEqual(found, [], `${state}:\n${found.join("\n")}`);
+}
+
+/**
+ * The visible controls (buttons, links, fields) of `page` whose centre is
+ * covered by another element, each described: none should be.
+ */
+export function coveredControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const controls = document.querySelectorAll<HTMLElement>(
+      "button, a[href], input, select, textarea, [role=button], [role=checkbox]",
+    );
+    const covered: string[] = [];
+    for (const control of controls) {
+      const box = control.getBoundingClientRect();
+      const style = getComputedStyle(control);
+      if (
+        box.width === 0 || box.height === 0 || style.visibility === "hidden" ||
+        box.bottom < 0 || box.top > innerHeight || box.right < 0 ||
+        box.left > innerWidth
+      ) continue;
+      const x = box.left + box.width / 2;
+      const y = box.top + box.height / 2;
+      const hit = document.elementFromPoint(x, y);
+      // A control's label or its own children count as the control.
+      if (
+        hit && (control.contains(hit) || hit.contains(control) ||
+          (hit as HTMLLabelElement).control === control)
+      ) continue;
+      covered.push(
+        `${control.tagName.toLowerCase()} "${
+          control.getAttribute("aria-label") ?? control.textContent?.trim() ??
+            ""
+        }" under ${hit?.tagName.toLowerCase() ?? "nothing"}`,
+      );
+    }
+    return covered;
+  });
+}
+
+/** Fails if any visible control of `page` is covered, in `state`. */
+export async function expectUncovered(page: Page, state: string) {
+  const found = await coveredControls(page);
+  assert.deepEqual(
+    found,
+    [],
+    `${state}: covered controls:\n${found.join("\n")}`,
+  );
+}
