@@ -60,8 +60,9 @@ export async function expectClean(page: Page, state: string): Promise<void> {
 }
 
 /**
- * The visible controls (buttons, links, fields) of `page` whose centre is
- * covered by another element, each described: none should be.
+ * The visible controls (buttons, links, fields) of `page` whose centre,
+ * once scrolled into view, is covered by another element, each described:
+ * none should be. The page is left scrolled.
  */
 export function coveredControls(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -70,13 +71,18 @@ export function coveredControls(page: Page): Promise<string[]> {
     );
     const covered: string[] = [];
     for (const control of controls) {
-      const box = control.getBoundingClientRect();
-      const style = getComputedStyle(control);
+      // Not shown: no box, hidden, or inside a closed disclosure.
       if (
-        box.width === 0 || box.height === 0 || style.visibility === "hidden" ||
-        box.bottom < 0 || box.top > innerHeight || box.right < 0 ||
-        box.left > innerWidth
+        !control.checkVisibility({
+          contentVisibilityAuto: true,
+          opacityProperty: true,
+          visibilityProperty: true,
+        })
       ) continue;
+      // A control below the fold is reached by scrolling: it is checked there.
+      control.scrollIntoView({ block: "center", inline: "center" });
+      const box = control.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) continue;
       const x = box.left + box.width / 2;
       const y = box.top + box.height / 2;
       const hit = document.elementFromPoint(x, y);
