@@ -1,4 +1,5 @@
 import { useSignal } from "@preact/signals";
+import { useRef } from "preact/hooks";
 import type { ComponentChildren } from "preact";
 import type { CallQuality } from "../lib/page/call/quality.ts";
 import { pathWords } from "../lib/page/call/words.ts";
@@ -48,10 +49,20 @@ export function QualityIndicator(
   },
 ) {
   const open = useSignal(false);
+  const toggle = useRef<HTMLButtonElement>(null);
   const q = props.quality;
   return (
-    <div class="text-sm">
+    <div
+      class="text-sm"
+      onKeyDown={(event) => {
+        // Escape closes the details from anywhere inside them, focus back on their button.
+        if (event.key !== "Escape" || !open.value) return;
+        open.value = false;
+        toggle.current?.focus();
+      }}
+    >
       <button
+        ref={toggle}
         type="button"
         class="px-2 py-1 rounded-lg bg-gray-100 dark:bg-gray-800"
         aria-expanded={open.value}

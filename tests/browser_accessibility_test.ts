@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { CHROMIUM, needsService } from "./support/environment.ts";
 import { startAppProcess } from "./support/app_process.ts";
-import { expectClean, expectUncovered } from "./support/axe.ts";
+import { expectClean, expectUncovered, keyboardGaps } from "./support/axe.ts";
 import {
   dial,
   launchChromium,
@@ -110,6 +110,32 @@ Deno.test({
           await caller.keyboard.press("Enter");
           await callee.getByText("hello").waitFor();
           await expectSound(caller, "in a call, details and chat open");
+          if (!screen.dark) {
+            // Keyboard only: every control by Tab, each showing its focus;
+            // Escape closes the call details, focus back on their button.
+            const gaps = await keyboardGaps(caller);
+            assert.deepEqual(gaps, { unreached: [], unringed: [] });
+            const details = caller.getByRole("button", {
+              name: /call details/i,
+            });
+            await caller.getByRole("button", { name: /mark as verified/i })
+              .focus();
+            await caller.keyboard.press("Escape");
+            await caller.getByText("Verification code").waitFor({
+              state: "detached",
+            });
+            assert.equal(
+              await details.getAttribute("aria-expanded"),
+              "false",
+            );
+            assert.ok(
+              await details.evaluate((button) =>
+                button === document.activeElement
+              ),
+              "focus is back on Call details",
+            );
+            await details.click();
+          }
           await expectSound(callee, "in a call, a chat message in");
           await caller.getByRole("button", { name: /end call/i }).click();
           await waitForCallState(caller, "ended");

@@ -5,14 +5,15 @@
  * signed-in browsers, ringing when closed, an invite link). In the light and
  * dark themes (the one chosen on the calling page, which every page follows)
  * and on a phone-sized screen: no serious or critical axe violation, and no
- * visible control covered by anything else. **Copy** puts the invite link on
+ * visible control covered by anything else; every control reached by Tab,
+ * showing its focus. **Copy** puts the invite link on
  * the clipboard.
  */
 import assert from "node:assert/strict";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { secretHash } from "../lib/accounts/session_cookie.ts";
 import { act, befriend, joinAs, person } from "./support/accounts.ts";
-import { expectClean, expectUncovered } from "./support/axe.ts";
+import { expectClean, expectUncovered, keyboardGaps } from "./support/axe.ts";
 import { holdSession, launchChromium } from "./support/browser.ts";
 import { CHROMIUM, needsService } from "./support/environment.ts";
 import { startPushApp } from "./support/push_app.ts";
@@ -199,6 +200,13 @@ Deno.test({
             for (const [name, page] of pages) {
               await expectClean(page, name);
               await expectUncovered(page, name);
+              if (!screen.dark) {
+                // Keyboard only: every control by Tab, each showing its focus.
+                assert.deepEqual(await keyboardGaps(page), {
+                  unreached: [],
+                  unringed: [],
+                }, name);
+              }
             }
             const settings = pages[4][1];
             await settings.getByRole("button", {

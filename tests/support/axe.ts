@@ -111,3 +111,92 @@ export async function expectUncovered(page: Page, state: string) {
     `${state}: covered controls:\n${found.join("\n")}`,
   );
 }
+
+/** What one Tab press focused: its mark, whether its focus shows, and its name. */
+interface Focused {
+  id: string | null;
+  ring: boolean;
+  name: string;
+}
+
+/**
+ * Presses Tab until focus comes round again (at most `presses` times): the
+ * visible, enabled controls focus never reached, and those it reached whose
+ * focus shows nothing (no outline, no ring), each described.
+ */
+export async function keyboardGaps(
+  page: Page,
+  presses = 80,
+): Promise<{ unreached: string[]; unringed: string[] }> {
+  await page.evaluate(() => {
+    let n = 0;
+    for (
+      const control of document.querySelectorAll<HTMLElement>(
+        "button, a[href], input, select, textarea, summary",
+      )
+    ) {
+      if (
+        (control as HTMLButtonElement).disabled || !control.checkVisibility({
+          contentVisibilityAuto: true,
+          opacityProperty: true,
+          visibilityProperty: true,
+        })
+      ) continue;
+      // Tab stops once in a group of radios, on the chosen one; arrows move inside.
+      const radio = control as HTMLInputElement;
+      if (
+        radio.type === "radio" && !radio.checked &&
+        document.querySelector(
+          `input[type=radio][name="${radio.name}"]:checked`,
+        )
+      ) continue;
+      control.dataset.tabCheck = String(n++);
+    }
+    (document.activeElement as HTMLElement | null)?.blur?.();
+  });
+  const unringed = new Set<string>();
+  const reached = new Set<string>();
+  for (let i = 0; i < presses; i++) {
+    await page.keyboard.press("Tab");
+    const seen: Focused | null = await page.evaluate(() => {
+      const control = document.activeElement as HTMLElement | null;
+      if (!control || control === document.body) return null;
+      const style = getComputedStyle(control);
+      const clear = (color: string) =>
+        color === "transparent" || /rgba\([^)]*,\s*0\)$/.test(color);
+      // A ring is a shadow of some colour that spreads or blurs, or an outline.
+      const shadow = style.boxShadow !== "none" &&
+        style.boxShadow.split(/,(?![^(]*\))/).some((one) => {
+          const color = one.match(/rgba?\([^)]*\)/)?.[0] ?? "";
+          const [, , blur = 0, spread = 0] = one.replace(color, "").trim()
+            .split(/\s+/).map(parseFloat);
+          return !clear(color) && (blur > 0 || spread > 0);
+        });
+      const outline = style.outlineStyle !== "none" &&
+        parseFloat(style.outlineWidth) > 0 && !clear(style.outlineColor);
+      return {
+        id: control.dataset.tabCheck ?? null,
+        ring: shadow || outline,
+        name: `${control.tagName.toLowerCase()} "${
+          control.getAttribute("aria-label") ?? control.textContent?.trim()
+        }"`,
+      };
+    });
+    if (!seen || seen.id === null) continue;
+    if (reached.has(seen.id)) break;
+    reached.add(seen.id);
+    if (!seen.ring) unringed.add(seen.name);
+  }
+  const unreached = await page.evaluate(
+    (reached) =>
+      [...document.querySelectorAll<HTMLElement>("[data-tab-check]")]
+        .filter((control) => !reached.includes(control.dataset.tabCheck!))
+        .map((control) =>
+          `${control.tagName.toLowerCase()} "${
+            control.getAttribute("aria-label") ?? control.textContent?.trim()
+          }"`
+        ),
+    [...reached],
+  );
+  return { unreached, unringed: [...unringed] };
+}
