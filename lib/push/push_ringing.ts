@@ -48,8 +48,12 @@ function missed(reason: EndReason): boolean {
 export class PushRinging implements ClosedBrowsers {
   #options: PushRingingOptions;
   #now: () => number;
-  /** Pushes under way, so that a test or a shutdown can wait for them. */
-  #pending = new Set<Promise<void>>();
+  /**
+   * The rings this instance is still pushing, by call: a ring's end goes
+   * after its ring, or the push service could take the end first, and the
+   * ring would replace it under their shared Topic.
+   */
+  #ringing = new Map<string, Promise<void>>();
 
   constructor(options: PushRingingOptions) {
     this.#options = options;
@@ -61,7 +65,7 @@ export class PushRinging implements ClosedBrowsers {
   }
 
   ring(call: Call, until: number): void {
-    this.#toEveryBrowser(call.callee, {
+    const pushed = this.#toEveryBrowser(call.callee, {
       kind: "ring",
       call: call.id,
       from: call.caller,
@@ -71,6 +75,10 @@ export class PushRinging implements ClosedBrowsers {
       ttlS: Math.max(1, Math.ceil((until - this.#now()) / 1000)),
       urgency: "high",
       topic: topicOf(call.id),
+    });
+    this.#ringing.set(call.id, pushed);
+    void pushed.then(() => {
+      if (this.#ringing.get(call.id) === pushed) this.#ringing.delete(call.id);
     });
   }
 
@@ -85,21 +93,19 @@ export class PushRinging implements ClosedBrowsers {
       ttlS: wasMissed ? MISSED_TTL_S : STOP_TTL_S,
       urgency: wasMissed ? "normal" : "high",
       topic: topicOf(call.id),
-    });
+    }, this.#ringing.get(call.id));
   }
 
-  /** Resolves once every push under way has been answered. */
-  async settled(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all(this.#pending);
-  }
-
+  /** Pushes `message` to every browser of `userId`, after `after`; never rejects. */
   #toEveryBrowser(
     userId: string,
     message: PushMessage,
     delivery: PushDelivery,
-  ): void {
+    after?: Promise<void>,
+  ): Promise<void> {
     const { store, sender, report } = this.#options;
-    const work = (async () => {
+    return (async () => {
+      await after;
       const records = await store().list(userId);
       if (records.length === 0) return;
       const pushes = await sender();
@@ -112,7 +118,5 @@ export class PushRinging implements ClosedBrowsers {
         }
       }));
     })().catch((error) => report.failed("push", error));
-    this.#pending.add(work);
-    void work.finally(() => this.#pending.delete(work));
   }
 }
