@@ -18,6 +18,7 @@ import { holdSession, launchChromium } from "./support/browser.ts";
 import { CHROMIUM, needsService } from "./support/environment.ts";
 import { startPushApp } from "./support/push_app.ts";
 import { startPushService } from "./support/push_service.ts";
+import { anInvite } from "./support/store_contract.ts";
 
 /** A context of its own at `viewport`, in the given theme, holding `cookie` if given. */
 async function openContext(
@@ -96,14 +97,7 @@ Deno.test({
       }
       await Promise.all([aliceSocket.close(), bobSocket.close()]);
       const code = "invite-code-for-the-accessibility-test-0123456789";
-      await store.createInvite({
-        v: 1,
-        codeHash: secretHash(code),
-        userId: null,
-        createdBy: "operator",
-        createdAt: Date.now(),
-        expiresAt: Date.now() + 3600_000,
-      });
+      await store.createInvite(anInvite(secretHash(code)));
 
       browser = await launchChromium();
       const screens = [

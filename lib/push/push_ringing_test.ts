@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Call } from "../signaling/call.ts";
+import { ringingCall } from "../../tests/support/calls.ts";
 import type {
   PushStore,
   PushSubscriptionRecord,
@@ -8,21 +8,7 @@ import type { PushMessage } from "./push_message.ts";
 import type { PushOutcome, PushSender } from "./push_sender.ts";
 import { PushRinging } from "./push_ringing.ts";
 
-const call: Call = {
-  id: "0b0e7c5e-5a7b-4d8e-9f10-112233445566",
-  version: 0,
-  caller: "alice",
-  callee: "bob",
-  callerDevice: "d1",
-  callerInstance: "i1",
-  calleeDevice: null,
-  calleeInstance: null,
-  phase: "ringing",
-  hasVideo: true,
-  hasAudio: true,
-  startedAt: 0,
-  answeredAt: null,
-};
+const call = ringingCall("alice", "bob");
 
 const browser: PushSubscriptionRecord = {
   v: 1,
