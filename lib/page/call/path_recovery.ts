@@ -260,16 +260,13 @@ export class PathRecovery {
 
   /**
    * Media arrives again after a stall: the path is back both ways, and the
-   * peer's video decoder waits for a keyframe. The call is back, whatever
-   * the browser's state says yet: Firefox can keep its connection
-   * "disconnected" for many seconds after media flows again on the same
-   * path (a lab outage showed video back in 0.5 s and "Reconnecting…" 15 s
-   * later). A later change of the browser's state is reported as it comes.
+   * peer's video decoder waits for a keyframe.
    */
   #flowing(): void {
     if (this.#closed) return;
     this.#timers.clear("settle");
     this.#actions.keyframe();
+    if (this.#state !== "connected") return;
     this.#timers.clear("recovery");
     this.#actions.report("connected");
   }
