@@ -4,11 +4,11 @@ import { Button } from "./Button.tsx";
 import {
   pushSupported,
   ringHere,
-  type RingingBrowser,
   ringingBrowsers,
   stopRinging,
   stopRingingHere,
 } from "../lib/page/push/ring_here.ts";
+import type { RingingBrowser } from "../lib/wire/push_api.ts";
 
 const when = (ms: number) => new Date(ms).toLocaleString();
 

@@ -13,7 +13,10 @@ import { answer, limit, readBody, Text } from "../accounts/http_json.ts";
 import { deviceName } from "../accounts/device_name.ts";
 import { secretHash } from "../accounts/session_cookie.ts";
 import { KeyedBuckets, type RateLimit } from "../signaling/rate_limit.ts";
-import type { PushSubscriptions } from "./push_subscriptions.ts";
+import type {
+  PushSubscriptions,
+  SignedInBrowser,
+} from "./push_subscriptions.ts";
 
 /** Subscription changes by one account: bursts of 10, then one every 5 s. */
 export const PUSH_CHANGES: RateLimit = { capacity: 10, perSecond: 0.2 };
@@ -43,16 +46,36 @@ export function pushRoutes(
   const changes = new KeyedBuckets(PUSH_CHANGES);
   return ({ signedIn, ownOrigin }) => {
     /** The signed-in browser of a request, with its sign-in's hash. */
-    const browserOf = async (req: Request) => {
+    const browserOf = async (req: Request): Promise<SignedInBrowser> => {
       const session = await signedIn(req);
       return {
         userId: session.userId,
         signIn: secretHash(session.sessionId),
       };
     };
-    /** The list as it is now: what every change answers. */
-    const list = async (req: Request) =>
-      answer({ browsers: await subscriptions.browsers(await browserOf(req)) });
+    /** The list as `browser`'s account has it now: what every change answers. */
+    const listFor = async (browser: SignedInBrowser) =>
+      answer({ browsers: await subscriptions.browsers(browser) });
+    /**
+     * A change by the signed-in browser, from this server's own page, within
+     * the account's limit, from a body of `schema`; it answers the list.
+     */
+    const change = <S extends v.GenericSchema>(
+      schema: S,
+      act: (
+        browser: SignedInBrowser,
+        body: v.InferOutput<S>,
+        req: Request,
+        origin: string,
+      ) => Promise<unknown>,
+    ) =>
+    async (req: Request) => {
+      const origin = ownOrigin(req);
+      const browser = await browserOf(req);
+      limit(changes, browser.userId);
+      await act(browser, await readBody(req, schema), req, origin);
+      return listFor(browser);
+    };
     return {
       gets: ["push/key", "push/browsers"],
       routes: {
@@ -62,36 +85,26 @@ export function pushRoutes(
             publicKey: (await subscriptions.sender()).publicKey,
           });
         },
-        "push/browsers": list,
-        "push/subscribe": async (req) => {
-          const origin = ownOrigin(req);
-          const browser = await browserOf(req);
-          limit(changes, browser.userId);
-          const body = await readBody(req, BODIES.subscribe);
-          await subscriptions.subscribe(
-            browser,
-            body,
-            origin,
-            deviceName(req.headers.get("user-agent")),
-          );
-          return list(req);
-        },
-        "push/unsubscribe": async (req) => {
-          ownOrigin(req);
-          const { userId } = await browserOf(req);
-          limit(changes, userId);
-          const body = await readBody(req, BODIES.unsubscribe);
-          await subscriptions.unsubscribe(userId, body.endpoint);
-          return list(req);
-        },
-        "push/remove": async (req) => {
-          ownOrigin(req);
-          const { userId } = await browserOf(req);
-          limit(changes, userId);
-          const body = await readBody(req, BODIES.remove);
-          await subscriptions.remove(userId, body.id);
-          return list(req);
-        },
+        "push/browsers": async (req) => listFor(await browserOf(req)),
+        "push/subscribe": change(
+          BODIES.subscribe,
+          (browser, body, req, origin) =>
+            subscriptions.subscribe(
+              browser,
+              body,
+              origin,
+              deviceName(req.headers.get("user-agent")),
+            ),
+        ),
+        "push/unsubscribe": change(
+          BODIES.unsubscribe,
+          ({ userId }, body) =>
+            subscriptions.unsubscribe(userId, body.endpoint),
+        ),
+        "push/remove": change(
+          BODIES.remove,
+          ({ userId }, body) => subscriptions.remove(userId, body.id),
+        ),
         "push/decline": async (req) => {
           ownOrigin(req);
           const { userId } = await signedIn(req);

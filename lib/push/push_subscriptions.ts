@@ -11,6 +11,7 @@ import { AccountError } from "../accounts/account_error.ts";
 import type { PushStore } from "../accounts/push_store.ts";
 import { RECORD_VERSION } from "../accounts/records.ts";
 import { secretHash } from "../accounts/session_cookie.ts";
+import type { RingingBrowser } from "../wire/push_api.ts";
 import { endpointRefusal, type Resolve } from "./endpoint_check.ts";
 import { newVapidKeys, PushSender } from "./push_sender.ts";
 
@@ -18,16 +19,6 @@ import { newVapidKeys, PushSender } from "./push_sender.ts";
 export interface SubscriptionInput {
   endpoint: string;
   keys: { p256dh: string; auth: string };
-}
-
-/** A browser that rings, as Settings lists it. */
-export interface RingingBrowser {
-  /** Its endpoint's hash: what removing it names. */
-  id: string;
-  device: string;
-  createdAt: number;
-  /** The browser this list was asked from. */
-  current: boolean;
 }
 
 /** A signed-in browser: its account and its sign-in's hash. */

@@ -6,14 +6,7 @@
  * @module
  */
 import { authCall } from "../sign_in/auth_call.ts";
-
-/** A browser that rings for the account, as the server lists it. */
-export interface RingingBrowser {
-  id: string;
-  device: string;
-  createdAt: number;
-  current: boolean;
-}
+import type { RingingBrowser } from "../../wire/push_api.ts";
 
 /** The server's answer to every change: the browsers that ring now. */
 interface BrowserList {
