@@ -7,6 +7,7 @@ import * as $_500 from "./routes/_500.tsx";
 import * as $_app from "./routes/_app.tsx";
 import * as $_middleware from "./routes/_middleware.ts";
 import * as $auth_action_ from "./routes/auth/[...action].ts";
+import * as $call_secret_ from "./routes/call/[secret].tsx";
 import * as $contacts from "./routes/contacts.tsx";
 import * as $healthz from "./routes/healthz.ts";
 import * as $history from "./routes/history.tsx";
@@ -31,6 +32,7 @@ const manifest = {
     "./routes/_app.tsx": $_app,
     "./routes/_middleware.ts": $_middleware,
     "./routes/auth/[...action].ts": $auth_action_,
+    "./routes/call/[secret].tsx": $call_secret_,
     "./routes/contacts.tsx": $contacts,
     "./routes/healthz.ts": $healthz,
     "./routes/history.tsx": $history,

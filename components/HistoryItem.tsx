@@ -3,7 +3,8 @@ import { Button } from "./Button.tsx";
 
 /** One call of the history in words: who, which way, how it went. */
 export function historySentence(entry: HistoryEntry): string {
-  const { peer, outcome } = entry;
+  const { outcome } = entry;
+  const peer = entry.guest ? `${entry.guest.name} (guest link)` : entry.peer;
   if (entry.direction === "incoming") {
     return outcome === "missed"
       ? `Missed call from ${peer}`
@@ -39,13 +40,14 @@ export function HistoryItem(
         {new Date(entry.startedAt).toLocaleString()}
         {entry.outcome === "answered" && `, ${lasted(entry.durationS)}`}
       </span>
-      <Button
-        aria-label={`Call back ${entry.peer}`}
-        onClick={() =>
-          props.onCallBack(entry.peer)}
-      >
-        Call back
-      </Button>
+      {!entry.guest && (
+        <Button
+          aria-label={`Call back ${entry.peer}`}
+          onClick={() => props.onCallBack(entry.peer)}
+        >
+          Call back
+        </Button>
+      )}
     </li>
   );
 }

@@ -1,5 +1,6 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
+import { when } from "../lib/page/when.ts";
 import { Button } from "./Button.tsx";
 import {
   pushSupported,
@@ -9,8 +10,6 @@ import {
   stopRingingHere,
 } from "../lib/page/push/ring_here.ts";
 import type { RingingBrowser } from "../lib/wire/push_api.ts";
-
-const when = (ms: number) => new Date(ms).toLocaleString();
 
 /**
  * Settings' "Ring when Nexus Call is closed": this browser's toggle, the

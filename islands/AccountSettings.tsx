@@ -1,15 +1,17 @@
 /**
  * The settings page's island: this account's passkeys (add, remove), the
  * browsers signed in to it (sign out here or everywhere), the browsers that
- * ring while Nexus Call is closed, and invites.
+ * ring while Nexus Call is closed, call links, and invites.
  * @module
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { AccountPage } from "../components/AccountPage.tsx";
+import { when } from "../lib/page/when.ts";
 import { Button } from "../components/Button.tsx";
 import { CopyField } from "../components/CopyField.tsx";
 import { RingWhenClosed } from "../components/RingWhenClosed.tsx";
+import { CallLinksSection } from "../components/CallLinksSection.tsx";
 import { createPasskey } from "../lib/page/sign_in/auth_api.ts";
 import { authCall, AuthError } from "../lib/page/sign_in/auth_call.ts";
 
@@ -20,10 +22,10 @@ interface Overview {
   sessions: { device: string; lastUsedAt: number; current: boolean }[];
 }
 
-const when = (ms: number) => new Date(ms).toLocaleString();
-
 /** The account's settings. */
-export default function AccountSettings(props: { push: boolean }) {
+export default function AccountSettings(
+  props: { push: boolean; callLinks: boolean },
+) {
   const overview = useSignal<Overview | null>(null);
   const problem = useSignal("");
   const inviteLink = useSignal("");
@@ -123,6 +125,7 @@ export default function AccountSettings(props: { push: boolean }) {
             </div>
           </section>
           {props.push && <RingWhenClosed />}
+          {props.callLinks && <CallLinksSection />}
           {me.canInvite && (
             <section aria-label="Invites" class="flex flex-col gap-2">
               <h2 class="text-lg font-medium">Invite someone</h2>

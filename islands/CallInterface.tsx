@@ -21,6 +21,7 @@ import { createRinger } from "../lib/page/call/ringer.ts";
 import type { DeviceChoice } from "../lib/page/call/devices.ts";
 import {
   CHECKING_NETWORK,
+  guestWelcome,
   NEEDS_SIGN_IN_LINK,
   networkSentence,
 } from "../lib/page/call/words.ts";
@@ -29,6 +30,7 @@ import { CallTimer } from "../components/CallTimer.tsx";
 import { CallView } from "../components/CallView.tsx";
 import { DevicesPanel } from "../components/DevicesPanel.tsx";
 import { Dialer } from "../components/Dialer.tsx";
+import { GuestForm } from "../components/GuestForm.tsx";
 import { IncomingCall } from "../components/IncomingCall.tsx";
 import { JoinForm } from "../components/JoinForm.tsx";
 import { NetworkCheck } from "../components/NetworkCheck.tsx";
@@ -46,6 +48,8 @@ export interface CallInterfaceProps {
    * page's `?token=`, with `accounts` from the session cookie.
    */
   signInMode?: SignInMode;
+  /** A call link's page: the guest calls the link's owner, and nobody else. */
+  guest?: { secret: string; owner: string };
 }
 
 function tokenFromPage(): string | null {
@@ -95,7 +99,11 @@ export default function CallInterface(props: CallInterfaceProps) {
   const target = useSignal("");
   const silenced = useSignal(false);
   const dark = useSignal(false);
-  const devicesOpen = useSignal(false);
+  const guest = props.guest;
+  // A guest sees their camera before calling.
+  const devicesOpen = useSignal(Boolean(guest));
+  /** A guest pressed Call: the call is placed once the link let them in. */
+  const guestCalls = useSignal(false);
   const checking = useSignal(false);
   const checkResult = useSignal("");
   const bitrates = useSignal<number[]>([]);
@@ -108,6 +116,8 @@ export default function CallInterface(props: CallInterfaceProps) {
   const session = machine.signaling.state.value;
   const signedIn = session === "signed-in" || session === "reconnecting";
   const peer = machine.peerId.value ?? "";
+  // A guest is named by the name they typed and the link they came by.
+  const peerName = machine.peerName;
   const verification = machine.verification;
   const tokenMode = props.signInMode === "token";
   const accountsMode = props.signInMode === "accounts";
@@ -121,12 +131,14 @@ export default function CallInterface(props: CallInterfaceProps) {
     state,
     machine.media.devices.value,
   );
-  useRingAlerts(ringer, state, peer, silenced);
+  useRingAlerts(ringer, state, peerName, silenced);
   useShortcuts(machine);
 
   useEffect(() => {
     const token = tokenMode ? tokenFromPage() : null;
-    if (props.signInMode === "accounts") {
+    if (guest) {
+      machine.notice.value = guestWelcome(guest.owner);
+    } else if (props.signInMode === "accounts") {
       machine.joinWithSession();
     } else if (tokenMode && !token) {
       machine.notice.value = NEEDS_SIGN_IN_LINK;
@@ -143,9 +155,19 @@ export default function CallInterface(props: CallInterfaceProps) {
   }, [dark.value]);
 
   useEffect(() => {
-    const callBack = signedIn && takeCallBack(sessionStorage);
+    if (guest && signedIn && guestCalls.value) {
+      guestCalls.value = false;
+      void machine.call(guest.owner, true);
+      return;
+    }
+    const callBack = signedIn && !guest && takeCallBack(sessionStorage);
     if (callBack) machine.call(callBack, true);
   }, [signedIn]);
+
+  // A guest holds no connection after the call: the sentence of its end stays.
+  useEffect(() => {
+    if (guest && state === "ended") machine.signaling.close();
+  }, [state]);
 
   // Opened by a notification's Accept: this ring is the one to answer.
   useEffect(() => {
@@ -205,7 +227,7 @@ export default function CallInterface(props: CallInterfaceProps) {
           saveDark(dark.value);
         }}
         onSignOut={free && !accountsMode ? () => machine.leave() : null}
-        accounts={accountsMode}
+        accounts={accountsMode && !guest}
         missed={missed}
       />
       <div class="flex items-baseline gap-3 min-h-[1.75rem]">
@@ -216,7 +238,17 @@ export default function CallInterface(props: CallInterfaceProps) {
           <CallTimer since={machine.connectedAt.value} />
         )}
       </div>
-      {!signedIn && accountsMode && session !== "connecting" && (
+      {guest && free && (
+        <GuestForm
+          owner={guest.owner}
+          busy={!hydrated.value || session === "connecting" || signedIn}
+          onCall={(name) => {
+            guestCalls.value = true;
+            machine.joinWithLink(guest.secret, name);
+          }}
+        />
+      )}
+      {!signedIn && accountsMode && !guest && session !== "connecting" && (
         <a class="self-start underline" href="/signin">Sign in</a>
       )}
       {!signedIn && tokenMode && (
@@ -236,14 +268,16 @@ export default function CallInterface(props: CallInterfaceProps) {
           onJoin={join}
         />
       )}
-      {signedIn && free && (
+      {(guest ? free : signedIn && free) && (
         <>
-          <Dialer
-            target={target.value}
-            onInput={(value) => target.value = value}
-            onCall={(video) => machine.call(target.value, video)}
-          />
-          {machine.signaling.presence.value && (
+          {!guest && (
+            <Dialer
+              target={target.value}
+              onInput={(value) => target.value = value}
+              onCall={(video) => machine.call(target.value, video)}
+            />
+          )}
+          {machine.signaling.presence.value && !guest && (
             <OnlineList
               users={machine.signaling.online.value}
               inCall={machine.signaling.inCall.value}
@@ -269,7 +303,7 @@ export default function CallInterface(props: CallInterfaceProps) {
       )}
       {state === "ringing" && (
         <IncomingCall
-          caller={peer}
+          caller={peerName}
           video={machine.withVideo.value}
           mediaProblem={machine.mediaProblem.value}
           onAccept={(mode: AnswerMode) => machine.accept(mode)}
@@ -288,7 +322,7 @@ export default function CallInterface(props: CallInterfaceProps) {
       {inCall && (
         <CallView
           state={state}
-          peer={peer}
+          peer={peerName}
           remoteStream={machine.remoteStream.value}
           localStream={machine.media.stream.value}
           remoteVideo={remoteVideo}

@@ -61,7 +61,9 @@ async function ring(message) {
   }
   if (over(message) || await pageInSight()) return;
   await self.registration.showNotification(
-    `Incoming ${message.video ? "video" : "audio"} call from ${message.from}`,
+    `Incoming ${message.video ? "video" : "audio"} call from ${
+      message.name ?? message.from
+    }`,
     {
       tag: message.call,
       body: "Nexus Call",
@@ -81,12 +83,15 @@ async function stop(message) {
   const shown = await self.registration.getNotifications({ tag: message.call });
   for (const notification of shown) notification.close();
   if (!message.missed || await pageInSight()) return;
-  await self.registration.showNotification(`Missed call from ${message.from}`, {
-    tag: `missed:${message.call}`,
-    body: "Nexus Call",
-    icon: ICON,
-    data: message,
-  });
+  await self.registration.showNotification(
+    `Missed call from ${message.name ?? message.from}`,
+    {
+      tag: `missed:${message.call}`,
+      body: "Nexus Call",
+      icon: ICON,
+      data: message,
+    },
+  );
 }
 
 self.addEventListener("notificationclick", (event) => {

@@ -2,7 +2,8 @@
  * The account pages in headless Chromium, each with something on it: the
  * sign-in page, an invite's page, contacts (a contact, a request, a block),
  * the call history (a declined and a missed call), and settings (passkeys,
- * signed-in browsers, ringing when closed, an invite link). In the light and
+ * signed-in browsers, ringing when closed, call links, an invite link), and
+ * a call link's page for its guest, working and revoked. In the light and
  * dark themes (the one chosen on the calling page, which every page follows)
  * and on a phone-sized screen: no serious or critical axe violation, and no
  * visible control covered by anything else; every control reached by Tab,
@@ -19,6 +20,7 @@ import { CHROMIUM, needsService } from "./support/environment.ts";
 import { startPushApp } from "./support/push_app.ts";
 import { startPushService } from "./support/push_service.ts";
 import { anInvite } from "./support/store_contract.ts";
+import { makeLink } from "./support/call_link_guest.ts";
 
 /** A context of its own at `viewport`, in the given theme, holding `cookie` if given. */
 async function openContext(
@@ -98,6 +100,13 @@ Deno.test({
       await Promise.all([aliceSocket.close(), bobSocket.close()]);
       const code = "invite-code-for-the-accessibility-test-0123456789";
       await store.createInvite(anInvite(secretHash(code)));
+      // A call link on Settings' list, its guest's page, and a revoked one's.
+      const [callLink, revoked] = await Promise.all(
+        ["Grandma", "Plumber"].map((label) =>
+          makeLink(app, alice, { label, once: label === "Plumber" })
+        ),
+      );
+      await act(app, alice, "links/revoke", { id: revoked.id });
 
       browser = await launchChromium();
       const screens = [
@@ -179,6 +188,24 @@ Deno.test({
                 ),
               ],
               [
+                "a call link",
+                await visit(
+                  stranger,
+                  `${app.http}/call/${callLink.secret}`,
+                  (page) => page.getByRole("textbox", { name: "Your name" }),
+                  screen.dark,
+                ),
+              ],
+              [
+                "a revoked call link",
+                await visit(
+                  stranger,
+                  `${app.http}/call/${revoked.secret}`,
+                  (page) => page.getByRole("alert"),
+                  screen.dark,
+                ),
+              ],
+              [
                 "settings",
                 await visit(
                   signedIn,
@@ -202,7 +229,7 @@ Deno.test({
                 }, name);
               }
             }
-            const settings = pages[4][1];
+            const settings = pages[6][1];
             await settings.getByRole("button", {
               name: "Create an invite link",
             })

@@ -23,12 +23,15 @@ import { gzippedSize, pageScripts } from "./support/page_weight.ts";
  * 29.8 KiB once the page's call stack was split along its concerns (1.0
  * KiB of member names and wiring the minifier cannot shorten) and call
  * recording and the connection check load when first used (0.5 KiB
- * less).
+ * less), and 30.5 KiB with call links (0.5 KiB: a link's guest calls
+ * from this same page, so it has the guest's form and names a guest who
+ * rings by their name and the link's), and 30.7 KiB with `/theme.js`,
+ * which every page loads to show its theme before the first paint.
  */
-const BUDGET_BYTES = 30 * 1024;
+const BUDGET_BYTES = 31 * 1024;
 
 Deno.test({
-  name: "page: the call page's JavaScript stays under 30 KiB gzip",
+  name: "page: the call page's JavaScript stays under 31 KiB gzip",
   ignore: needsPermissions(),
   async fn() {
     const server = await startApp();

@@ -5,7 +5,7 @@
  * and the call history (`call_history.ts`), made when the store opens. Plain TypeScript; the HTTP side is `http.ts`.
  * @module
  */
-import { isUserId } from "../wire/protocol.ts";
+import { isAccountId } from "../wire/protocol.ts";
 import { AccountError } from "./account_error.ts";
 import { CallHistory } from "./call_history.ts";
 import { Contacts } from "./contacts.ts";
@@ -122,11 +122,11 @@ export class Accounts {
     userId: string | null,
     hours = DEFAULT_INVITE_HOURS,
   ): Promise<string> {
-    if (userId !== null && !isUserId(userId)) {
+    if (userId !== null && !isAccountId(userId)) {
       throw new AccountError(
         400,
         "invalid-user-id",
-        "A user id is 1–64 of A–Z a–z 0–9 . _ ~ -.",
+        "A user id is 1–64 of A–Z a–z 0–9 . _ ~ -, not beginning with ~ (kept for guests).",
       );
     }
     if (createdBy !== "operator" && !await this.#mayInvite(createdBy)) {

@@ -51,9 +51,15 @@ export class CallHistory implements CallHistorySink {
       outcome: outcomeOf(call, side),
       expiresAt,
     });
-    const callee = entry(call.callee, call.caller, "callee");
+    const callee = {
+      ...entry(call.callee, call.caller, "callee"),
+      ...call.guest && { guest: call.guest },
+    };
+    // A guest keeps no history: only the link's owner has the call.
     const [, calleeAdded] = await Promise.all([
-      this.#store.add(entry(call.caller, call.callee, "caller")),
+      call.guest
+        ? Promise.resolve(false)
+        : this.#store.add(entry(call.caller, call.callee, "caller")),
       this.#store.add(callee),
     ]);
     return calleeAdded && isMissed(callee) ? [call.callee] : [];

@@ -92,6 +92,19 @@ function callbackUrl(req: Request, accounts: Accounts): URL {
 /** An endpoint under `/auth/`: `ip` is the client's address. */
 export type AccountRoute = (req: Request, ip: string) => Promise<Response>;
 
+/** Endpoints of several parts beside the accounts' own, as one `AccountsEndpoint.more`. */
+export function allRoutes(
+  ...parts: ((helpers: AccountRouteHelpers) => MoreRoutes)[]
+): (helpers: AccountRouteHelpers) => MoreRoutes {
+  return (helpers) => {
+    const made = parts.map((part) => part(helpers));
+    return {
+      routes: Object.assign({}, ...made.map((part) => part.routes)),
+      gets: made.flatMap((part) => part.gets),
+    };
+  };
+}
+
 /** What the accounts' endpoints lend to endpoints beside them (`AccountsEndpoint.more`). */
 export interface AccountRouteHelpers {
   /** The request's session; refused (401) when it has none. */
@@ -112,7 +125,7 @@ export interface AccountsEndpoint extends OriginPolicy {
   log?: Logger;
   /** Tells every device of a user its new count of missed calls. */
   missedCallsChanged?(userId: string): Promise<void>;
-  /** Endpoints of other parts (Web Push), made with the accounts' helpers. */
+  /** Endpoints of other parts (Web Push, call links), made with the accounts' helpers (`allRoutes`). */
   more?(helpers: AccountRouteHelpers): MoreRoutes;
 }
 

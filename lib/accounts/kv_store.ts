@@ -9,6 +9,7 @@ import type { Account, Challenge, Invite, Passkey, SignIn } from "./records.ts";
 import type { AccountStore, RegisterRefusal } from "./store.ts";
 import { KvContactStore } from "./kv_contact_store.ts";
 import { KvHistoryStore } from "./kv_history_store.ts";
+import { KvLinkStore } from "./kv_link_store.ts";
 import { KvPushStore } from "./kv_push_store.ts";
 import { lockTolerant } from "./kv_retry.ts";
 
@@ -41,6 +42,7 @@ export class KvAccountStore implements AccountStore {
   readonly contacts: KvContactStore;
   readonly history: KvHistoryStore;
   readonly push: KvPushStore;
+  readonly links: KvLinkStore;
   #kv: Deno.Kv;
 
   constructor(kv: Deno.Kv) {
@@ -48,6 +50,7 @@ export class KvAccountStore implements AccountStore {
     this.contacts = new KvContactStore(kv);
     this.history = new KvHistoryStore(kv);
     this.push = new KvPushStore(kv);
+    this.links = new KvLinkStore(kv);
   }
 
   /** Opens the database at `path` (Deploy's own KV without one). */

@@ -16,7 +16,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from "@simplewebauthn/server";
-import { isUserId } from "../wire/protocol.ts";
+import { isAccountId, isUserId } from "../wire/protocol.ts";
 import { AccountError } from "./account_error.ts";
 import type { Challenges } from "./challenges.ts";
 import { type Ceremony, type Passkey, RECORD_VERSION } from "./records.ts";
@@ -107,11 +107,11 @@ export class PasskeyCeremonies {
     const invite = await this.store.invite(secretHash(code));
     if (!invite) throw NO_INVITE;
     const id = invite.userId ?? userId;
-    if (!isUserId(id)) {
+    if (!isAccountId(id)) {
       throw new AccountError(
         400,
         "invalid-user-id",
-        "Your id must be 1–64 of A–Z a–z 0–9 . _ ~ -.",
+        "Your id must be 1–64 of A–Z a–z 0–9 . _ ~ -, not beginning with ~ (kept for guests).",
       );
     }
     if (await this.store.account(id)) throw taken(id);

@@ -11,6 +11,7 @@ import type { Account, Challenge, Invite, Passkey, SignIn } from "./records.ts";
 import type { AccountStore, RegisterRefusal } from "./store.ts";
 import { RedisContactStore } from "./redis_contact_store.ts";
 import { RedisHistoryStore } from "./redis_history_store.ts";
+import { RedisLinkStore } from "./redis_link_store.ts";
 import { RedisPushStore } from "./redis_push_store.ts";
 
 type RedisClient = ReturnType<typeof Redis.createClient>;
@@ -51,6 +52,7 @@ export class RedisAccountStore implements AccountStore {
   readonly contacts: RedisContactStore;
   readonly history: RedisHistoryStore;
   readonly push: RedisPushStore;
+  readonly links: RedisLinkStore;
   #redis: RedisClient;
   #prefix: string;
 
@@ -61,6 +63,7 @@ export class RedisAccountStore implements AccountStore {
     this.contacts = new RedisContactStore(redis, key);
     this.history = new RedisHistoryStore(redis, key);
     this.push = new RedisPushStore(redis, key);
+    this.links = new RedisLinkStore(redis, key);
   }
 
   /** Connects to the Redis at `url`. */

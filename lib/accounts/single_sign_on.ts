@@ -8,7 +8,7 @@
  * @module
  */
 import type * as Oidc from "openid-client";
-import { isUserId } from "../wire/protocol.ts";
+import { isAccountId } from "../wire/protocol.ts";
 import type { SingleSignOnConfig } from "../config/accounts_config.ts";
 
 /** `openid-client`, loaded on the first sign-on, so that a server without one never pays for it. */
@@ -112,9 +112,9 @@ export class SingleSignOn {
       );
     }
     const userId = claims?.[this.config.userClaim];
-    if (typeof userId !== "string" || !isUserId(userId)) {
+    if (typeof userId !== "string" || !isAccountId(userId)) {
       throw new SignOnRefused(
-        `${this.config.name} gives no user id this server can use (its ${this.config.userClaim} must be 1–64 of A–Z a–z 0–9 . _ ~ -).`,
+        `${this.config.name} gives no user id this server can use (its ${this.config.userClaim} must be 1–64 of A–Z a–z 0–9 . _ ~ -, not beginning with ~).`,
       );
     }
     const { domains } = this.config;

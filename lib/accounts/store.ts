@@ -1,6 +1,6 @@
 /**
  * The accounts store: one small interface over accounts, passkeys, invites,
- * sign-ins and challenges, with contacts, the call history and push subscriptions beside them, implemented by Deno KV (`kv_store.ts`) and Redis
+ * sign-ins and challenges, with contacts, the call history, push subscriptions and call links beside them, implemented by Deno KV (`kv_store.ts`) and Redis
  * (`redis_store.ts`) and held to one contract (`tests/support/store_contract.ts`). What
  * must happen once happens atomically: an invite makes one account, an id
  * is taken once, a challenge is answered once.
@@ -8,6 +8,7 @@
  */
 import type { CallHistoryStore } from "./call_history_store.ts";
 import type { ContactStore } from "./contact_store.ts";
+import type { LinkStore } from "./link_store.ts";
 import type { PushStore } from "./push_store.ts";
 import type { Account, Challenge, Invite, Passkey, SignIn } from "./records.ts";
 
@@ -25,6 +26,8 @@ export interface AccountStore {
   readonly history: CallHistoryStore;
   /** Each account's browsers that ring by Web Push, and the VAPID keys. */
   readonly push: PushStore;
+  /** Each account's call links. */
+  readonly links: LinkStore;
   /**
    * Creates `account` with its first passkey and uses up the invite, all at
    * once: unless the invite is gone or expired at `now`, the id is taken,

@@ -46,6 +46,11 @@ export interface AccountsConfig {
   singleSignOn: SingleSignOnConfig | null;
   /** `NEXUS_PUSH*`: ringing closed browsers with Web Push; null when off. */
   push: PushConfig | null;
+  /**
+   * `NEXUS_CALL_LINKS=off` turns call links off; `NEXUS_CALL_LINKS_MAX`:
+   * how many working links an account may have at once. Null when off.
+   */
+  callLinks: { maxLinks: number } | null;
 }
 
 /** The default file of the accounts' Deno KV database, in the working directory. */
@@ -119,5 +124,8 @@ export function accountsConfig(
     invitesBy,
     singleSignOn: sso,
     push: pushConfig(env),
+    callLinks: onOff(env, "NEXUS_CALL_LINKS", true)
+      ? { maxLinks: integer(env, "NEXUS_CALL_LINKS_MAX", 20, 1, 1_000) }
+      : null,
   };
 }

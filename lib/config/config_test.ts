@@ -88,10 +88,21 @@ Deno.test("config: accounts mode: a KV file by default, Deploy's KV there, the e
       maxBrowsers: 10,
       allowedHosts: new Set(),
     },
+    callLinks: { maxLinks: 20 },
   });
   assert.equal(
     loadConfig({ NEXUS_ACCOUNTS: "on", NEXUS_PUSH: "off" }).accounts?.push,
     null,
+  );
+  assert.equal(
+    loadConfig({ NEXUS_ACCOUNTS: "on", NEXUS_CALL_LINKS: "off" }).accounts
+      ?.callLinks,
+    null,
+  );
+  assert.deepEqual(
+    loadConfig({ NEXUS_ACCOUNTS: "on", NEXUS_CALL_LINKS_MAX: "5" }).accounts
+      ?.callLinks,
+    { maxLinks: 5 },
   );
   const keys = {
     publicKey: `B${"A".repeat(86)}`,
@@ -138,6 +149,7 @@ Deno.test("config: accounts mode: a KV file by default, Deploy's KV there, the e
         maxBrowsers: 10,
         allowedHosts: new Set(),
       },
+      callLinks: { maxLinks: 20 },
     },
   );
   // A relay's credentials go to signed-in users: accounts sign people in.

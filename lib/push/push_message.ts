@@ -14,6 +14,8 @@ export type PushMessage =
     call: string;
     /** Who calls. */
     from: string;
+    /** A guest who calls by a call link: their name and the link's, as the notification says it. */
+    name?: string;
     video: boolean;
     /** When the ring ends, ms since the epoch. */
     until: number;
@@ -22,6 +24,7 @@ export type PushMessage =
     kind: "stop";
     call: string;
     from: string;
+    name?: string;
     /** The callee missed it: a "Missed call" notification replaces the ring. */
     missed: boolean;
   };

@@ -14,6 +14,7 @@ import type { ClosedBrowsers } from "../signaling/hub/options.ts";
 import { outcomeOf } from "../accounts/call_outcome.ts";
 import type { PushStore } from "../accounts/push_store.ts";
 import { type PushMessage, topicOf } from "./push_message.ts";
+import { guestCallerName } from "../wire/link_api.ts";
 import type { PushDelivery, PushOutcome, PushSender } from "./push_sender.ts";
 
 /** How long a push service keeps a missed call's notice for a browser that is away. */
@@ -69,6 +70,7 @@ export class PushRinging implements ClosedBrowsers {
       kind: "ring",
       call: call.id,
       from: call.caller,
+      ...call.guest && { name: guestCallerName(call.guest) },
       video: call.hasVideo,
       until,
     }, {
@@ -88,6 +90,7 @@ export class PushRinging implements ClosedBrowsers {
       kind: "stop",
       call: call.id,
       from: call.caller,
+      ...call.guest && { name: guestCallerName(call.guest) },
       missed: wasMissed,
     }, {
       ttlS: wasMissed ? MISSED_TTL_S : STOP_TTL_S,

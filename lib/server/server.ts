@@ -21,11 +21,14 @@ import { DeployEngine } from "../signaling/engines/deploy_engine.ts";
 import { DEFAULT_LIMITS } from "../signaling/rate_limit.ts";
 import type { SignalingEndpoint } from "./websocket.ts";
 import { Accounts } from "../accounts/accounts.ts";
-import { accountsHandler } from "../accounts/http.ts";
+import { accountsHandler, allRoutes } from "../accounts/http.ts";
 import { OpenSockets } from "../accounts/open_sockets.ts";
 import { SingleSignOn } from "../accounts/single_sign_on.ts";
 import { openAccountStore } from "../accounts/open_store.ts";
-import { CLOSE_CODES } from "../wire/protocol.ts";
+import { CLOSE_CODES, isGuestId } from "../wire/protocol.ts";
+import { LINK_REFUSALS } from "../wire/link_api.ts";
+import { CallLinks } from "../links/call_links.ts";
+import { linkRoutes } from "../links/link_http.ts";
 import { PushSubscriptions } from "../push/push_subscriptions.ts";
 import { PushRinging } from "../push/push_ringing.ts";
 import { pushMetrics } from "../push/push_metrics.ts";
@@ -46,6 +49,8 @@ export interface ServerParts {
   signaling: SignalingEndpoint;
   /** Accounts mode, or null when people sign in otherwise. */
   accounts: AccountsParts | null;
+  /** Accounts mode's call links, or null when they are off. */
+  links: CallLinks | null;
   /** Why the server does not take new sessions now, or `null` when it does. */
   notReady(): string | null;
   /** Stops taking new sessions, e.g. while shutting down. */
@@ -67,6 +72,9 @@ function createEngine(
       return new DeployEngine({ deviceTtlMs, onError });
   }
 }
+
+/** How long a guest whose one-call link is used up stays connected after its call, to hear the end. */
+const GUEST_LINGER_MS = 1_000;
 
 let parts: ServerParts | undefined;
 
@@ -97,8 +105,37 @@ function assemble(config: ServerConfig): ServerParts {
     sender: () => push.sender(),
     report: pushMetrics(metrics.registry, log),
   });
-  const closeSignedOut = ({ userId, session }: SignOut) =>
-    sockets.close(userId, session, CLOSE_CODES.policy, "signed out");
+  const linksConfig = config.accounts?.callLinks;
+  // Accounts mode with call links: used only once the accounts' store is open.
+  const links = linksConfig && new CallLinks({
+    store: () => accounts!.store.links,
+    maxLinks: linksConfig.maxLinks,
+    dismiss: (guestId, why) => {
+      // A one-call link is used up as its call ends: the guest hears the end first.
+      const delay = why === "used" ? GUEST_LINGER_MS : 0;
+      setTimeout(() => {
+        dismissGuest(guestId, why);
+        hub.signOutElsewhere({ userId: guestId, session: null });
+      }, delay);
+    },
+  });
+  /** Cuts off a link's guest connected here: its call hung up, its sockets closed with why. */
+  const dismissGuest = (guestId: string, why: keyof typeof LINK_REFUSALS) =>
+    void hub.hangUpFor(guestId, "link-revoked").catch((error) =>
+      observer.engineFailed?.("link.dismiss", error)
+    ).finally(() =>
+      sockets.close(guestId, null, CLOSE_CODES.link, LINK_REFUSALS[why])
+    );
+  const closeSignedOut = ({ userId, session }: SignOut) => {
+    if (!links || !isGuestId(userId)) {
+      return sockets.close(userId, session, CLOSE_CODES.policy, "signed out");
+    }
+    // Another instance revoked or used up the guest's link: the store says which.
+    void links.refusalOf(userId).then(
+      (why) => dismissGuest(userId, why ?? "revoked"),
+      (error) => observer.engineFailed?.("link.dismiss", error),
+    );
+  };
   const hub = new SignalingHub({
     signedOut: closeSignedOut,
     engine,
@@ -121,15 +158,33 @@ function assemble(config: ServerConfig): ServerParts {
       : undefined,
     observer,
     // Accounts mode: asked only of sessions, which exist once the accounts started.
+    // A guest may ring its link's owner alone (the link is the permission),
+    // sees nobody's presence, and nobody may ring a guest.
     reachability: config.accounts
       ? {
-        mayCall: (caller, callee) => accounts!.contacts.mayCall(caller, callee),
-        presenceSeenBy: (viewer) => accounts!.contacts.presenceSeenBy(viewer),
+        mayCall: (caller, callee) =>
+          isGuestId(caller)
+            ? links?.mayRing(caller, callee) ?? Promise.resolve(false)
+            : isGuestId(callee)
+            ? Promise.resolve(false)
+            : accounts!.contacts.mayCall(caller, callee),
+        presenceSeenBy: (viewer) =>
+          isGuestId(viewer)
+            ? Promise.resolve(new Set<string>())
+            : accounts!.contacts.presenceSeenBy(viewer),
       }
       : undefined,
     history: config.accounts
       ? {
-        record: (call) => accounts!.history.record(call),
+        record: async (call) => {
+          const missedBy = await accounts!.history.record(call);
+          if (links && isGuestId(call.caller)) {
+            await links.callEnded(call.caller).catch((error) =>
+              observer.engineFailed?.("link.used", error)
+            );
+          }
+          return missedBy;
+        },
         missedCount: (userId) => accounts!.history.missedCount(userId),
       }
       : undefined,
@@ -158,6 +213,7 @@ function assemble(config: ServerConfig): ServerParts {
   const signaling: SignalingEndpoint = {
     hub,
     accounts: accounts && { accounts, sockets },
+    links: links ?? null,
     jwtSecret: config.jwtSecret,
     allowedOrigins: config.allowedOrigins,
     trustHostNames: config.trustHostNames,
@@ -184,18 +240,22 @@ function assemble(config: ServerConfig): ServerParts {
       handle: accountsHandler({
         accounts,
         missedCallsChanged: (userId) => hub.missedCallsChanged(userId),
-        more: push
-          ? pushRoutes({
-            subscriptions: push,
-            declineFromAway: (userId, callId) =>
-              hub.declineFromAway(userId, callId),
-          })
-          : undefined,
+        more: allRoutes(
+          ...push
+            ? [pushRoutes({
+              subscriptions: push,
+              declineFromAway: (userId, callId) =>
+                hub.declineFromAway(userId, callId),
+            })]
+            : [],
+          ...links ? [linkRoutes(links)] : [],
+        ),
         allowedOrigins: config.allowedOrigins,
         trustHostNames: config.trustHostNames,
         log,
       }),
     },
+    links: links ?? null,
     notReady: () =>
       draining
         ? "shutting down"

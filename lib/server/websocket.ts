@@ -6,7 +6,13 @@
  * open: a client that leaves mid-handshake holds nothing.
  * @module
  */
-import { CLOSE_CODES, isDeviceId, isUserId } from "../wire/protocol.ts";
+import {
+  CLOSE_CODES,
+  type GuestCard,
+  isDeviceId,
+  isUserId,
+} from "../wire/protocol.ts";
+import { cleanName, LINK_REFUSALS, NAME_MAX } from "../wire/link_api.ts";
 import { verifyToken } from "../signaling/auth.ts";
 import type { ConnectionLimits } from "../signaling/connection_limits.ts";
 import type { SignalingHub } from "../signaling/hub/hub.ts";
@@ -15,7 +21,8 @@ import type { DeliveryLink } from "../signaling/delivery_link.ts";
 import { foreignOrigin, type OriginPolicy } from "../http/origin_policy.ts";
 import type { Accounts } from "../accounts/accounts.ts";
 import type { OpenSockets } from "../accounts/open_sockets.ts";
-import type { SessionRef } from "../accounts/session_cookie.ts";
+import { secretHash, type SessionRef } from "../accounts/session_cookie.ts";
+import { type CallLinks, guestIdOf } from "../links/call_links.ts";
 
 /** Everything a `/ws` handshake is checked against. */
 export interface SignalingEndpoint extends OriginPolicy {
@@ -27,6 +34,11 @@ export interface SignalingEndpoint extends OriginPolicy {
    * ends.
    */
   accounts?: { accounts: Accounts; sockets: OpenSockets } | null;
+  /**
+   * Accounts mode's call links: a handshake with `?link=` joins as the
+   * link's guest (never as anyone signed in), once the link lets it in.
+   */
+  links?: CallLinks | null;
   /** When set, the user id comes from an HS256 JWT in `?token=`, never from the client. */
   jwtSecret: string | null;
   limits: ConnectionLimits;
@@ -53,6 +65,8 @@ type Admission =
     expiresAt?: number;
     /** Accounts mode: the session the cookie names, to be confirmed once open. */
     session?: SessionRef;
+    /** A call link's guest: the link to be checked once open, and who they say they are. */
+    guest?: { secret: string; name: string };
   }
   | Refusal;
 
@@ -83,6 +97,10 @@ function admit(req: Request, endpoint: SignalingEndpoint): Admission {
     };
   }
   const claimed = params.get("userId");
+  const secret = params.get("link");
+  if (secret !== null && endpoint.accounts && endpoint.links) {
+    return guestAdmission(secret, params.get("name"), deviceId);
+  }
   if (endpoint.accounts) {
     return cookieAdmission(req, endpoint.accounts.accounts, deviceId);
   }
@@ -136,6 +154,31 @@ function cookieAdmission(
     };
   }
   return { userId: session.userId, deviceId, session };
+}
+
+/**
+ * A call link's guest: who the link makes them (`~` and the link's id, from
+ * its secret's hash), with their device and name; the link itself is
+ * checked once the socket is open.
+ */
+function guestAdmission(
+  secret: string,
+  name: string | null,
+  deviceId: string | undefined,
+): Admission {
+  const guestName = cleanName(name);
+  if (guestName === null || deviceId === undefined) {
+    return {
+      status: 400,
+      sentence:
+        `A guest joins with a deviceId and their name (name=, 1–${NAME_MAX} characters).`,
+    };
+  }
+  return {
+    userId: guestIdOf(secretHash(secret).slice(0, 16)),
+    deviceId,
+    guest: { secret, name: guestName },
+  };
 }
 
 /** An admitted handshake's refusal by the engine's state or a limit, if any. */
@@ -216,7 +259,11 @@ export function upgradeSignaling(
       },
     });
   }
-  const { userId, deviceId, expiresAt, session: signedIn } = admission;
+  const { userId, deviceId, expiresAt, session: signedIn, guest } = admission;
+  // A guest's sockets are closed as a sign-out's are, by the link's guest id.
+  const guestRef: SessionRef | undefined = guest &&
+    { userId, sessionId: "guest" };
+  let guestCard: GuestCard | undefined;
   // A heartbeat client is watched by the hub; others are pinged by the socket.
   const query = new URL(req.url).searchParams;
   const heartbeat = query.get("heartbeat") === "1";
@@ -260,6 +307,7 @@ export function upgradeSignaling(
       expiresAt,
       heartbeat,
       prepares: query.get("prepare") === "1",
+      guest: guestCard,
     };
     if (!delivery) {
       session = endpoint.hub.connect(userId, socket, options);
@@ -289,6 +337,9 @@ export function upgradeSignaling(
       return;
     }
     counted = true;
+    if (guest && endpoint.accounts && endpoint.links) {
+      return admitGuest(guest, endpoint.links, endpoint.accounts.sockets);
+    }
     if (!signedIn || !endpoint.accounts) return join();
     // The cookie's MAC held; whether its session is still live, the store says.
     const { accounts, sockets } = endpoint.accounts;
@@ -305,6 +356,35 @@ export function upgradeSignaling(
       if (open) socket.close(CLOSE_CODES.tryAgainLater, "accounts unavailable");
     });
   };
+  /**
+   * Joins a guest once its link lets this device in and no other device is
+   * calling through it; else closes with the reason in words.
+   */
+  const admitGuest = (
+    { secret, name }: { secret: string; name: string },
+    links: CallLinks,
+    sockets: OpenSockets,
+  ) => {
+    const refuse = (sentence: string) => {
+      endpoint.refused?.(CLOSE_CODES.link, sentence, ip);
+      socket.close(CLOSE_CODES.link, sentence);
+    };
+    Promise.all([
+      links.admit(secret, deviceId!),
+      endpoint.hub.engine.devicesOf(userId),
+    ]).then(([looked, devices]) => {
+      if (!open) return;
+      if ("refused" in looked) return refuse(LINK_REFUSALS[looked.refused]);
+      if ([...devices.keys()].some((device) => device !== deviceId)) {
+        return refuse(LINK_REFUSALS.busy);
+      }
+      guestCard = { name, label: looked.link.label };
+      sockets.add(guestRef!, socket);
+      join();
+    }, () => {
+      if (open) socket.close(CLOSE_CODES.tryAgainLater, "accounts unavailable");
+    });
+  };
   socket.onmessage = (event) => {
     // A client speaks after session:ready; anything before the join is dropped.
     if (session) endpoint.hub.receive(session, event.data);
@@ -313,7 +393,8 @@ export function upgradeSignaling(
     open = false;
     if (counted) endpoint.limits.release(ip);
     counted = false;
-    if (signedIn) endpoint.accounts?.sockets.remove(signedIn, socket);
+    const ref = signedIn ?? guestRef;
+    if (ref) endpoint.accounts?.sockets.remove(ref, socket);
     if (link && delivery) {
       endpoint.hub.deliveryLinks.closed(userId, delivery.deviceId, link, raw);
     }

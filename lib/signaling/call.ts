@@ -4,6 +4,7 @@
  * nothing here knows where they are kept.
  * @module
  */
+import type { GuestCard } from "../wire/protocol.ts";
 
 /**
  * A call between two users: ringing until the callee accepts, then active.
@@ -32,6 +33,8 @@ export interface Call {
   readonly startedAt: number;
   /** When it was answered; `null` while ringing. */
   readonly answeredAt: number | null;
+  /** The caller is a guest who came by a call link. */
+  readonly guest?: GuestCard;
 }
 
 /** The other party of a call. */

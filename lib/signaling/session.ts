@@ -2,6 +2,8 @@
  * A connected device as the signaling core sees it: a user id, a device id and a socket.
  * @module
  */
+import type { GuestCard } from "../wire/protocol.ts";
+
 /** The part of a WebSocket the signaling core uses. */
 export interface SignalingSocket {
   send(text: string): void;
@@ -38,4 +40,6 @@ export interface Session {
   readonly prepares?: boolean;
   /** With `delivery=1`: the device's delivery session, told of each frame. */
   readonly delivery?: DeliveryHook;
+  /** A guest who came by a call link: who they say they are, shown to the callee. */
+  readonly guest?: GuestCard;
 }

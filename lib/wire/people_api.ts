@@ -4,6 +4,7 @@
  * by both sides, like `protocol.ts` for the socket.
  * @module
  */
+import type { GuestCard } from "./protocol.ts";
 
 /** Who may ring a user: its contacts only (the default), or anyone on this server. */
 export type WhoMayCall = "contacts" | "anyone";
@@ -36,6 +37,8 @@ export interface HistoryEntry {
   outcome: CallOutcome;
   /** When it is dropped (the history's retention). */
   expiresAt: number;
+  /** The caller was a guest who came by a call link: their name and the link's. */
+  guest?: GuestCard;
 }
 
 /** What a user sees of its contacts on the contacts page. */

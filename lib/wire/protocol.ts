@@ -39,6 +39,30 @@ export function isUserId(id: unknown): id is string {
 }
 
 /**
+ * How a guest's id begins: a guest (someone who opened a call link, accounts
+ * mode) is `~` and the link's id, and no account's id may begin so.
+ */
+export const GUEST_PREFIX = "~";
+
+/** Whether `id` is a guest's (a call link's), never an account's. */
+export function isGuestId(id: string): boolean {
+  return id.startsWith(GUEST_PREFIX);
+}
+
+/** Whether `id` may be an account's id: a user id that is not a guest's. */
+export function isAccountId(id: unknown): id is string {
+  return isUserId(id) && !isGuestId(id);
+}
+
+/** Who a guest says they are and the link they came by, as the callee is shown it. */
+export interface GuestCard {
+  /** The name the guest typed. */
+  name: string;
+  /** The label the link's owner gave the link. */
+  label: string;
+}
+
+/**
  * Every error code the server sends, with the sentence it sends by default.
  * A recoverable error never closes the socket.
  */
@@ -77,6 +101,11 @@ export const CLOSE_CODES = {
    * holds: the session is reset, and the page starts a new one.
    */
   backlog: 4429,
+  /**
+   * A call link does not let this guest in (now): wrong, expired, used,
+   * revoked, or in use by another guest. The reason is the sentence to show.
+   */
+  link: 4403,
 } as const;
 
 /**
@@ -154,6 +183,7 @@ export const END_REASONS = [
   "media-failed",
   "answered-elsewhere",
   "glare",
+  "link-revoked",
 ] as const;
 
 /** One of `END_REASONS`. */

@@ -12,6 +12,8 @@ export interface CallPage extends Evaluates {
   engine: "chromium" | "firefox";
   /** Presses the button with this accessible name. */
   press(name: string): Promise<void>;
+  /** Types `value` into the text box with this accessible name. */
+  fill(name: string, value: string): Promise<void>;
   /** Loads the page again, in the same context: what it stored stays. */
   reload(): Promise<void>;
   close(): Promise<void>;
@@ -37,6 +39,8 @@ export async function openPage(
       evaluate: page.evaluate.bind(page),
       press: (name) =>
         page.getByRole("button", { name, exact: true }).first().click(),
+      fill: (name, value) =>
+        page.getByRole("textbox", { name, exact: true }).fill(value),
       reload: async () => void await page.reload(),
       close: () => context.close(),
     };
@@ -52,6 +56,9 @@ export async function openPage(
     press: (name) =>
       page.locator(`::-p-aria([name=${JSON.stringify(name)}][role="button"])`)
         .click(),
+    fill: (name, value) =>
+      page.locator(`::-p-aria([name=${JSON.stringify(name)}][role="textbox"])`)
+        .fill(value),
     reload: async () => void await page.reload(),
     close: () => context.close(),
   };

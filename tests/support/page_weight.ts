@@ -1,14 +1,14 @@
 /** The JavaScript a page makes the browser download, and its size gzip. */
 import { gzipSync } from "node:zlib";
 
-/** Every module the page loads: its script URLs and, transitively, their static imports. */
+/** Every script the page loads: its script URLs (the islands' and `/theme.js`) and, transitively, their static imports. */
 export async function pageScripts(
   base: string,
 ): Promise<Map<string, Uint8Array>> {
   const html = await (await fetch(`${base}/`)).text();
-  const pending = [...html.matchAll(/(\/_frsh\/js\/[^"']+\.js)/g)].map((m) =>
-    m[1]
-  );
+  const pending = [
+    ...html.matchAll(/["'](\/[^"'?]+\.js)(?:\?[^"']*)?["']/g),
+  ].map((m) => m[1]);
   const loaded = new Map<string, Uint8Array>();
   while (pending.length > 0) {
     const path = pending.pop()!;

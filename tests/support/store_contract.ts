@@ -13,6 +13,7 @@ import type {
 import { contactsContract } from "./contacts_contract.ts";
 import { historyContract } from "./history_contract.ts";
 import { pushContract } from "./push_contract.ts";
+import { linkContract } from "./link_contract.ts";
 import type { AccountStore } from "../../lib/accounts/store.ts";
 
 const HOUR = 3600_000;
@@ -299,6 +300,7 @@ export async function storeContract(
     await contactsContract(t, store.contacts, id);
     await historyContract(t, store.history, id);
     await pushContract(t, store.push, id);
+    await linkContract(t, store.links, id);
     await t.step(
       "what was written is there after the store is opened again; the cookie key stays",
       async () => {

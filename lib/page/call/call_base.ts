@@ -9,7 +9,11 @@
  * @module
  */
 import { computed, signal } from "@preact/signals";
-import type { ClientMessage, ServerMessage } from "../../wire/protocol.ts";
+import type {
+  ClientMessage,
+  GuestCard,
+  ServerMessage,
+} from "../../wire/protocol.ts";
 import { CallRecording, type CallRecordingDeps } from "./call_recording.ts";
 import { CallVerification } from "./call_verification.ts";
 import { LocalMedia, type LocalMediaDeps } from "./local_media.ts";
@@ -20,6 +24,7 @@ import type { SignalingConnector } from "./signaling_client.ts";
 import { ServerConnection } from "./server_connection.ts";
 import type { CallState } from "./types.ts";
 import { RECORDING_CUT_SHORT, statusSentence } from "./words.ts";
+import { guestCallerName } from "../../wire/link_api.ts";
 
 /** What the machine needs from the browser; tests hand in fakes. */
 export interface CallMachineDeps
@@ -46,6 +51,8 @@ export abstract class CallBase {
   readonly state = signal<CallState>("idle");
   /** The other party of the current call. */
   readonly peerId = signal<string | null>(null);
+  /** A guest who called by a call link: who they say they are, and the link. */
+  readonly guest = signal<GuestCard | null>(null);
   /** Whether the current call has video. */
   readonly withVideo = signal(true);
   readonly remoteStream = signal<MediaStream | null>(null);
@@ -74,7 +81,7 @@ export abstract class CallBase {
   readonly status = computed(() =>
     statusSentence({
       state: this.state.value,
-      peer: this.peerId.value,
+      peer: this.peerId.value && this.peerName,
       session: this.signaling.state.value,
       withVideo: this.withVideo.value,
       connection: this.connectionState.value,
@@ -137,8 +144,17 @@ export abstract class CallBase {
   /** Handles one call message from the server: a transition. */
   abstract handleMessage(message: ServerMessage): void;
 
-  /** A new call attempt with `peer`: everything of the last call is reset. */
-  protected beginCall(peer: string, video: boolean): void {
+  /**
+   * The other party as sentences name them: their id, or a guest's name
+   * and the link they came by.
+   */
+  get peerName(): string {
+    const guest = this.guest.value;
+    return guest ? guestCallerName(guest) : this.peerId.value ?? "";
+  }
+
+  /** A new call attempt with `peer` (a guest: `guest`): everything of the last call is reset. */
+  protected beginCall(peer: string, video: boolean, guest?: GuestCard): void {
     if (this.#idleTimer !== null) this.#deps.clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
     // A call placed a moment ago that gives way in glare takes its offer with it.
@@ -146,6 +162,7 @@ export abstract class CallBase {
     this.link = null;
     this.warming = null;
     this.peerId.value = peer;
+    this.guest.value = guest ?? null;
     this.withVideo.value = video;
     this.media.reset();
     this.channel.reset();

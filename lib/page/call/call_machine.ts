@@ -9,6 +9,7 @@
  * @module
  */
 import {
+  type GuestCard,
   isUserId,
   type PayloadOf,
   type ServerMessage,
@@ -46,6 +47,12 @@ export class CallMachine extends CallBase {
   joinWithToken(token: string): void {
     this.notice.value = "";
     this.#open({ token });
+  }
+
+  /** Joins as a call link's guest, under the name they typed (accounts mode's call links). */
+  joinWithLink(secret: string, name: string): void {
+    this.notice.value = "";
+    this.#open({ link: secret, name });
   }
 
   /** Signs in once the page's certificate is loaded, so that every call presents it. */
@@ -148,7 +155,7 @@ export class CallMachine extends CallBase {
       type: "call:response",
       payload: { to: peer, accepted: false, reason: "declined" },
     });
-    this.end(ownEndSentence("ringing", peer));
+    this.end(ownEndSentence("ringing", this.peerName));
   }
 
   /** Ends the call, cancels an outgoing one, or declines an incoming one. */
@@ -165,7 +172,7 @@ export class CallMachine extends CallBase {
         reason: state === "calling" ? "cancelled" : "hangup",
       },
     });
-    this.end(ownEndSentence(state, peer));
+    this.end(ownEndSentence(state, this.peerName));
   }
 
   /** Sends a chat message to the peer, peer to peer; false when it cannot go now. */
@@ -203,7 +210,7 @@ export class CallMachine extends CallBase {
         this.end(
           reason === "ice-failed" && this.link
             ? this.link.failureSentence()
-            : endSentence(reason, from, this.state.value),
+            : endSentence(reason, this.peerName, this.state.value),
         );
         return;
       }
@@ -239,7 +246,7 @@ export class CallMachine extends CallBase {
     }
   }
 
-  #onRequest(payload: PayloadOf<"call:request">): void {
+  #onRequest(payload: PayloadOf<"call:request"> & { guest?: GuestCard }): void {
     const from = payload.from;
     const self = this.signaling.selfId.value ?? "";
     if (
@@ -266,7 +273,7 @@ export class CallMachine extends CallBase {
       });
       return;
     }
-    this.beginCall(from, payload.hasVideo);
+    this.beginCall(from, payload.hasVideo, payload.guest);
     this.state.value = "ringing";
     this.warming = this.#startDevicesWhileRinging();
   }
@@ -291,7 +298,7 @@ export class CallMachine extends CallBase {
     if (payload.reason === "glare") return; // The peer's call stands; its request comes or came.
     if (!payload.accepted) {
       this.end(
-        endSentence(payload.reason ?? "declined", payload.from, "calling"),
+        endSentence(payload.reason ?? "declined", this.peerName, "calling"),
       );
       return;
     }

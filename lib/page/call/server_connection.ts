@@ -257,7 +257,10 @@ export class ServerConnection {
     if (code === CLOSE_CODES.backlog) this.#delivery.forgetSession();
     const credentials = this.#credentials;
     if (!credentials) return;
-    if (code === CLOSE_CODES.policy || code === CLOSE_CODES.replaced) {
+    if (
+      code === CLOSE_CODES.policy || code === CLOSE_CODES.replaced ||
+      code === CLOSE_CODES.link
+    ) {
       this.#credentials = null;
       this.#signedOut();
       this.#events.onSignedOut(signedOutSentence(code, reason));

@@ -26,12 +26,17 @@ export interface SignalingHandlers {
 }
 
 /**
- * Who joins: an id (open mode), a token whose `sub` is the id, or the
- * session cookie the browser sends by itself (accounts mode); and from
- * which device.
+ * Who joins: an id (open mode), a token whose `sub` is the id, the
+ * session cookie the browser sends by itself (accounts mode), or a call
+ * link's secret with the guest's name; and from which device.
  */
 export type Credentials =
-  & ({ userId: string } | { token: string } | { cookie: true })
+  & (
+    | { userId: string }
+    | { token: string }
+    | { cookie: true }
+    | { link: string; name: string }
+  )
   & {
     deviceId?: string;
     /** The delivery session to resume, and how many of its messages this page has. */
@@ -55,6 +60,8 @@ export function signalingUrl(
       ? { token: credentials.token }
       : "userId" in credentials
       ? { userId: credentials.userId }
+      : "link" in credentials
+      ? { link: credentials.link, name: credentials.name }
       : {},
   );
   if (credentials.deviceId) query.set("deviceId", credentials.deviceId);

@@ -63,9 +63,16 @@ export function endSentence(
       return `The call from ${peer} was answered on another device.`;
     case "glare":
       return `The call with ${peer} goes on on another device.`;
+    case "link-revoked":
+      return `The call link was revoked; the call with ${peer} ended.`;
     default:
       return `${peer} ended the call.`;
   }
+}
+
+/** What a call link's page says before the guest calls. */
+export function guestWelcome(owner: string): string {
+  return `Type your name, then press Call ${owner}.`;
 }
 
 /** What the status line reads from. */
@@ -256,6 +263,7 @@ export function signedOutSentence(code: number, reason: string): string {
   if (reason === "token expired") {
     return "Your sign-in has expired. Open a new sign-in link to continue.";
   }
+  if (code === CLOSE_CODES.link) return reason;
   if (reason === "signed out") {
     return "You were signed out. Sign in again to make calls.";
   }
@@ -272,6 +280,9 @@ export function refusedSentence(credentials: Credentials): string {
   }
   if ("cookie" in credentials) {
     return "The server did not take your sign-in: sign in again.";
+  }
+  if ("link" in credentials) {
+    return "The server did not let you in: your name must be 1–40 characters.";
   }
   return "Could not reach the server.";
 }

@@ -21,7 +21,10 @@ function missedCalls(count: number): ServerMessage {
 /** Records a call that is over, and tells who missed it. Never throws: the call's end goes on. */
 export async function recordFinished(
   hub: HubContext,
-  call: Pick<Call, "id" | "caller" | "callee" | "startedAt" | "answeredAt">,
+  call: Pick<
+    Call,
+    "id" | "caller" | "callee" | "startedAt" | "answeredAt" | "guest"
+  >,
   reason: EndReason,
 ): Promise<void> {
   const history = hub.history;
@@ -35,6 +38,7 @@ export async function recordFinished(
       answeredAt: call.answeredAt,
       endedAt: hub.now(),
       reason,
+      ...call.guest && { guest: call.guest },
     });
     for (const user of missedBy) await announceMissedCount(hub, user);
   } catch (error) {

@@ -15,6 +15,7 @@ import { send, sendError } from "./replies.ts";
 import { mayCall } from "./reachability.ts";
 import { newCall, ring } from "./ringing.ts";
 import { retrying } from "./swaps.ts";
+import type { RateLimit } from "../rate_limit.ts";
 
 /** `call:request`: ring every device of the callee, or answer why not. */
 export function requestCall(
@@ -31,6 +32,12 @@ export function requestCall(
 }
 
 /**
+ * How often a guest may ring through one call link: three rings, then one a
+ * minute. The guest's id is the link's, so the limit is the link's.
+ */
+export const GUEST_RING_LIMIT: RateLimit = { capacity: 3, perSecond: 1 / 60 };
+
+/**
  * Whether a caller may ring now: the limit is the caller's, across all of
  * its devices, reconnects and instances, not one connection's.
  */
@@ -38,7 +45,8 @@ async function ringAllowed(
   hub: HubContext,
   session: Session,
 ): Promise<boolean> {
-  if (await hub.engine.takeToken(`ring:${session.userId}`, hub.ringLimit)) {
+  const limit = session.guest ? GUEST_RING_LIMIT : hub.ringLimit;
+  if (await hub.engine.takeToken(`ring:${session.userId}`, limit)) {
     return true;
   }
   const guards = hub.sessions.get(session);
@@ -111,6 +119,7 @@ function placeCall(
         callee: to,
         startedAt: hub.now(),
         answeredAt: null,
+        guest: session.guest,
       }, "busy");
       send(session.socket, {
         type: "call:response",

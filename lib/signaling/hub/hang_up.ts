@@ -169,3 +169,25 @@ export async function settleHangups(hub: HubContext): Promise<void> {
   }
   if (hangups.size > 0) retryHangups(hub);
 }
+
+/**
+ * Hangs up, for `userId`'s devices on this instance, the call they take
+ * part in, with `reason` (a guest whose call link was revoked): the other
+ * party hears it at once rather than after the resume grace.
+ */
+export async function hangUpFor(
+  hub: HubContext,
+  userId: string,
+  reason: EndReason,
+): Promise<void> {
+  const call = await hub.engine.callOf(userId);
+  if (!call) return;
+  for (const session of hub.registry.devices(userId)) {
+    if (!isPartyDevice(call, session)) continue;
+    await endCall(hub, session, {
+      from: userId,
+      to: peerOf(call, userId),
+      reason,
+    });
+  }
+}

@@ -19,6 +19,7 @@
  * `resume.ts`, `relay.ts`, …), all sharing one `HubContext`.
  * @module
  */
+import type { EndReason } from "../../wire/protocol.ts";
 import type { CallTable } from "../call_table.ts";
 import type { SignalingEngine, SignOut } from "../engines/engine.ts";
 import { PresenceFeed } from "../presence_feed.ts";
@@ -29,7 +30,7 @@ import { announceMissedCount } from "./call_history.ts";
 import { createContext, type HubContext } from "./context.ts";
 import { receive } from "./dispatch.ts";
 import { inboxOf } from "./engine_inbox.ts";
-import { stopRetryingHangups } from "./hang_up.ts";
+import { hangUpFor, stopRetryingHangups } from "./hang_up.ts";
 import type { HubOptions, JoinOptions } from "./options.ts";
 import { audienceChanged } from "./reachability.ts";
 import { declineFromAway } from "./call_response.ts";
@@ -111,6 +112,14 @@ export class SignalingHub {
    */
   declineFromAway(userId: string, callId: string): Promise<boolean> {
     return declineFromAway(this.#hub, userId, callId);
+  }
+
+  /**
+   * Hangs up the call `userId`'s devices here take part in, as if they had
+   * (a guest whose call link was revoked), before their sockets are closed.
+   */
+  hangUpFor(userId: string, reason: EndReason): Promise<void> {
+    return hangUpFor(this.#hub, userId, reason);
   }
 
   /** Starts the engine, so that other instances reach this one. */

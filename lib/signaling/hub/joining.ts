@@ -37,6 +37,7 @@ export function connect(
     socket,
     prepares: join.prepares === true,
     delivery: join.delivery?.link,
+    guest: join.guest,
   };
   const replaced = hub.registry.add(session);
   if (replaced) {

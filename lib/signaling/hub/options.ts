@@ -3,7 +3,7 @@
  * observers, what a session brings when it joins, and the defaults.
  * @module
  */
-import type { DeliverySessionInfo } from "../../wire/protocol.ts";
+import type { DeliverySessionInfo, GuestCard } from "../../wire/protocol.ts";
 import type { EndReason, ErrorCode, RelayedType } from "../../wire/protocol.ts";
 import type { Call } from "../call.ts";
 import type { SignalingEngine, SignOut } from "../engines/engine.ts";
@@ -57,6 +57,8 @@ export interface FinishedCall {
   answeredAt: number | null;
   endedAt: number;
   reason: EndReason;
+  /** The caller was a guest who came by a call link. */
+  guest?: GuestCard;
 }
 
 /** Where finished calls are recorded (accounts mode). */
@@ -134,6 +136,8 @@ export interface JoinOptions {
   prepares?: boolean;
   /** With `delivery=1`: the device's delivery session and what `session:ready` says of it. */
   delivery?: { link: DeliveryHook; info: DeliverySessionInfo };
+  /** A guest who came by a call link (`Session.guest`). */
+  guest?: GuestCard;
 }
 
 /** How long a heartbeat session may stay silent before it is closed as dead. */

@@ -16,7 +16,7 @@ import { ringTimedOut } from "./ring_timeout.ts";
 /** A new call from a caller's device to `callee`, ringing. */
 export function newCall(
   hub: HubContext,
-  caller: { userId: string; deviceId: string },
+  caller: Pick<Session, "userId" | "deviceId" | "guest">,
   callee: string,
   media: { hasVideo: boolean; hasAudio: boolean },
 ): Call {
@@ -34,6 +34,7 @@ export function newCall(
     hasAudio: media.hasAudio,
     startedAt: hub.now(),
     answeredAt: null,
+    ...caller.guest && { guest: caller.guest },
   };
 }
 
@@ -55,7 +56,11 @@ export function ring(
   );
   toEveryDevice(hub, devices, {
     user: call.callee,
-    text: JSON.stringify({ type: "call:request", payload }),
+    // Who the caller is, the server says: a client's own `guest` is replaced.
+    text: JSON.stringify({
+      type: "call:request",
+      payload: { ...payload, guest: call.guest },
+    }),
     call,
   });
   relayedNow(hub, session, "call:request");
