@@ -1,6 +1,7 @@
 /** Turns a run's results into `bench/README.md` and `bench/results/chart.svg`. */
 import type { AccountsBench } from "./accounts.ts";
 import type { PushBench } from "./push_ring.ts";
+import type { CallLinkBench } from "./call_link.ts";
 import type { BadNetworks } from "./lab_bad_networks.ts";
 import type { LabSetup } from "./lab_setup.ts";
 import { median, type RelayResult, ROOT } from "./support.ts";
@@ -50,6 +51,16 @@ interface Results {
   badNetworks: BadNetworks;
   accounts: AccountsBench;
   push: PushBench;
+  /** Absent from runs before call links. */
+  callLinks?: CallLinkBench;
+}
+
+/** The call links section: from opening a link to the owner's ring, and what the guest's page loads. */
+function callLinksSection(links: CallLinkBench | undefined): string {
+  if (!links) return "Not measured in this run.";
+  return `From a guest opening a new call link in Chromium (a context of its own, nothing cached) to the owner's device hearing \`call:request\`: the page's load and hydration, the name typed and **Call** pressed by script, the camera and microphone started (fake devices), the guest's join and the ring: median **${links.medianMs} ms** of ${links.calls} (${
+    links.samplesMs.join(", ")
+  } ms). The guest's page is the call page in guest mode: ${links.guestPageFiles} files, ${links.guestPageGzipBytes} bytes gzip, none of the account pages' code.`;
 }
 
 /** The push section: a ring's way to a closed Firefox, and what an installable app weighs. */
@@ -453,6 +464,10 @@ ${accountsSection(results.accounts)}
 ## Ringing a closed browser
 
 ${pushSection(results.push)}
+
+## Call links
+
+${callLinksSection(results.callLinks)}
 `;
   await Deno.writeTextFile(`${ROOT}/bench/README.md`, markdown);
   // Written as `deno fmt` would, so that `deno task check` stays green after a run.

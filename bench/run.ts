@@ -14,6 +14,7 @@ import { startRedis } from "../tests/support/redis.ts";
 import { FIRST_FRAME_PROBE, FLOOR } from "./call_setup.ts";
 import { accountsBench } from "./accounts.ts";
 import { pushBench } from "./push_ring.ts";
+import { callLinkBench } from "./call_link.ts";
 import { badNetworks } from "./lab_bad_networks.ts";
 import { labCallSetup } from "./lab_setup.ts";
 import {
@@ -532,6 +533,7 @@ const results = {
   coldStart: await coldStart(),
   accounts: await accountsBench(quick ? 10 : 200, quick ? 2 : 10, log),
   push: await pushBench(quick ? 2 : 10, log),
+  callLinks: await callLinkBench(quick ? 2 : 10, log),
   seconds: 0,
 };
 results.seconds = Math.round((performance.now() - started) / 1000);

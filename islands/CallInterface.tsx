@@ -125,9 +125,11 @@ export default function CallInterface(props: CallInterfaceProps) {
   const missed = machine.signaling.missedCalls.value;
   const inCall = state === "calling" || state === "active";
   const free = state === "idle" || state === "ended";
+  // Free to call: signed in, or a link's guest, who joins as it calls.
+  const ready = free && (signedIn || Boolean(guest));
   const preview = useDevicePreview(
     devicesOpen.value,
-    signedIn && free,
+    ready,
     state,
     machine.media.devices.value,
   );
@@ -220,7 +222,7 @@ export default function CallInterface(props: CallInterfaceProps) {
       data-call-state={state}
     >
       <PageHeader
-        selfId={signedIn ? machine.signaling.selfId.value : null}
+        selfId={signedIn && !guest ? machine.signaling.selfId.value : null}
         dark={dark.value}
         onToggleDark={() => {
           dark.value = !dark.value;
@@ -268,7 +270,7 @@ export default function CallInterface(props: CallInterfaceProps) {
           onJoin={join}
         />
       )}
-      {(guest ? free : signedIn && free) && (
+      {ready && (
         <>
           {!guest && (
             <Dialer

@@ -1,10 +1,10 @@
 /**
  * Call links in real browsers, accounts mode: the owner makes a link in
- * Settings; a browser with no account opens it, types a name and calls;
- * the owner's page rings with the guest's name and the link's, and video
- * flows both ways once accepted. Revoked from Settings mid-call, the guest
- * is cut off in words and the link's page says it was revoked. A Firefox
- * guest's call through a link connects too.
+ * Settings; a browser with no account opens it, sees its camera, types a
+ * name and calls; the owner's page rings with the guest's name and the
+ * link's, and video flows both ways once accepted. Revoked from Settings
+ * mid-call, the guest is cut off in words and the link's page says it was
+ * revoked. A Firefox guest's call through a link connects too.
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
@@ -39,9 +39,25 @@ async function makeLinkIn(settings: Page, label: string): Promise<string> {
   return await shown.inputValue();
 }
 
-/** The guest types `name` on the link's page and calls `owner`. */
+/** Whether the guest's page previews their camera. */
+function previewing(guest: CallPage): Promise<boolean> {
+  return guest.evaluate(() => {
+    const video = document.querySelector(
+      '[data-testid="preview-video"]',
+    ) as HTMLVideoElement | null;
+    const stream = video?.srcObject as MediaStream | null;
+    return stream?.getVideoTracks()[0]?.readyState === "live";
+  });
+}
+
+/** The guest sees their camera, types `name` on the link's page and calls `owner`. */
 async function callAsGuest(guest: CallPage, name: string, owner: string) {
   await untilStatus(guest, `Type your name, then press Call ${owner}.`);
+  const deadline = Date.now() + 10_000;
+  while (!await previewing(guest)) {
+    assert.ok(Date.now() < deadline, "the camera preview did not start");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   await guest.fill("Your name", name);
   await guest.press(`Call ${owner}`);
 }

@@ -27,6 +27,7 @@ import {
   placeCall,
   untilVideoBack,
 } from "./support/lab/calls.ts";
+import { PAGE_TRACE, traceOf } from "./support/lab/page_trace.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -57,9 +58,11 @@ Deno.test({
         const [alice, bob] = names;
         const caller = await calls.signIn("home1a", alice, {
           engine: engines[0] as CallPage["engine"],
+          before: PAGE_TRACE,
         });
         const callee = await calls.signIn("home2", bob, {
           engine: engines[1] as CallPage["engine"],
+          before: PAGE_TRACE,
         });
         try {
           await placeCall(caller, alice, callee, bob);
@@ -67,7 +70,21 @@ Deno.test({
           await sleep(10_000);
           const back = Date.now();
           lab.reconnect(lab.hosts.home2.namespace);
-          await after(caller, callee, back);
+          try {
+            await after(caller, callee, back);
+          } catch (error) {
+            // What each page saw, to tell a path that did not come back from a status that lagged.
+            for (
+              const [who, page] of [[alice, caller], [bob, callee]] as const
+            ) {
+              console.log(
+                `--- ${who} (${page.engine}), the network back at ${
+                  new Date(back).toISOString()
+                }:\n${await traceOf(page).catch(String)}`,
+              );
+            }
+            throw error;
+          }
         } finally {
           await caller.close();
           await callee.close();

@@ -1,11 +1,12 @@
 /** The JavaScript a page makes the browser download, and its size gzip. */
 import { gzipSync } from "node:zlib";
 
-/** Every script the page loads: its script URLs (the islands' and `/theme.js`) and, transitively, their static imports. */
+/** Every script the page at `path` loads: its script URLs (the islands' and `/theme.js`) and, transitively, their static imports. */
 export async function pageScripts(
   base: string,
+  path = "/",
 ): Promise<Map<string, Uint8Array>> {
-  const html = await (await fetch(`${base}/`)).text();
+  const html = await (await fetch(base + path)).text();
   const pending = [
     ...html.matchAll(/["'](\/[^"'?]+\.js)(?:\?[^"']*)?["']/g),
   ].map((m) => m[1]);

@@ -1,13 +1,20 @@
 /**
  * Writes the README's screenshots to docs/: `deno task screenshots`.
- * Two users on the real app in headless Chromium with fake devices.
+ * Two users on the real app in headless Chromium with fake devices; then
+ * accounts mode: the contacts page, Settings with a call link, and the
+ * link's page as its guest sees it.
  */
+import { KvAccountStore } from "../../lib/accounts/kv_store.ts";
+import { act, befriend, person } from "./accounts.ts";
+import { startAppProcess, untilReady } from "./app_process.ts";
 import {
+  holdSession,
   launchChromium,
   openAs,
   waitForRise,
   waitForStatus,
 } from "./browser.ts";
+import { makeLink } from "./call_link_guest.ts";
 import { startApp } from "./servers.ts";
 
 const docs = new URL("../../docs/", import.meta.url);
@@ -41,10 +48,56 @@ try {
   await bob.setViewportSize({ width: 390, height: 844 });
   await waitForRise(bob, "video", "framesDecoded", 10);
   await bob.screenshot(shot("phone.png"));
+} finally {
+  await server.close();
+}
+
+const dir = await Deno.makeTempDir({ prefix: "nexus-screenshots-" });
+const app = await startAppProcess({
+  NEXUS_ACCOUNTS: "on",
+  NEXUS_ACCOUNTS_KV: `${dir}/a.db`,
+});
+const store = await KvAccountStore.open(`${dir}/a.db`);
+try {
+  await untilReady([app]);
+  const [alice, bob, carol] = await Promise.all(
+    ["alice", "bob", "carol"].map((name) => person(store, name)),
+  );
+  await befriend(app, alice, bob);
+  await act(app, carol, "contacts/add", { userId: alice.userId });
+  const link = await makeLink(app, alice, { label: "Grandma" });
+  await makeLink(app, alice, { label: "Plumber", hours: 1, once: true });
+  const own = await browser.newContext({
+    viewport: { width: 900, height: 900 },
+  });
+  await holdSession(own, app.http, alice.cookie);
+  const page = await own.newPage();
+  await page.goto(`${app.http}/contacts`);
+  await page.getByRole("button", { name: `Accept ${carol.userId}` }).waitFor();
+  await page.screenshot(shot("contacts.png"));
+  await page.goto(`${app.http}/settings`);
+  await page.getByRole("button", { name: "Revoke link Grandma" }).waitFor();
+  await page.getByRole("region", { name: "Call links" }).screenshot(
+    shot("call-links.png"),
+  );
+  const guest = await (await browser.newContext({
+    viewport: { width: 900, height: 700 },
+  })).newPage();
+  await guest.goto(`${app.http}/call/${link.secret}`);
+  await guest.getByRole("textbox", { name: "Your name" }).fill("Gran");
+  // The camera preview shows a frame before the picture is taken.
+  await guest.getByTestId("preview-video").evaluate((video) =>
+    new Promise((resolve) =>
+      (video as HTMLVideoElement).requestVideoFrameCallback(resolve)
+    )
+  );
+  await guest.screenshot(shot("guest.png"));
   console.log(
-    `Wrote idle, ringing, in-call, dark and phone screenshots to ${docs.pathname}`,
+    `Wrote idle, ringing, in-call, dark, phone, contacts, call-links and guest screenshots to ${docs.pathname}`,
   );
 } finally {
   await browser.close();
-  await server.close();
+  store.close();
+  await app.stop();
+  await Deno.remove(dir, { recursive: true });
 }

@@ -282,7 +282,7 @@ export function refusedSentence(credentials: Credentials): string {
     return "The server did not take your sign-in: sign in again.";
   }
   if ("link" in credentials) {
-    return "The server did not let you in: your name must be 1–40 characters.";
+    return "The server did not let you in with this link. Check your name (1–40 characters) and try again in a moment.";
   }
   return "Could not reach the server.";
 }
