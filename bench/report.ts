@@ -51,16 +51,21 @@ interface Results {
   badNetworks: BadNetworks;
   accounts: AccountsBench;
   push: PushBench;
-  /** Absent from runs before call links. */
-  callLinks?: CallLinkBench;
+  /** Absent from runs before call links; `alone`: measured after the run, on its own. */
+  callLinks?: CallLinkBench & { alone?: string };
 }
 
 /** The call links section: from opening a link to the owner's ring, and what the guest's page loads. */
-function callLinksSection(links: CallLinkBench | undefined): string {
+function callLinksSection(
+  links: (CallLinkBench & { alone?: string }) | undefined,
+): string {
   if (!links) return "Not measured in this run.";
+  const when = links.alone
+    ? ` (measured on its own on ${links.alone}, after the run above)`
+    : "";
   return `From a guest opening a new call link in Chromium (a context of its own, nothing cached) to the owner's device hearing \`call:request\`: the page's load and hydration, the name typed and **Call** pressed by script, the camera and microphone started (fake devices), the guest's join and the ring: median **${links.medianMs} ms** of ${links.calls} (${
     links.samplesMs.join(", ")
-  } ms). The guest's page is the call page in guest mode: ${links.guestPageFiles} files, ${links.guestPageGzipBytes} bytes gzip, none of the account pages' code.`;
+  } ms)${when}. The guest's page is the call page in guest mode: ${links.guestPageFiles} files, ${links.guestPageGzipBytes} bytes gzip, none of the account pages' code.`;
 }
 
 /** The push section: a ring's way to a closed Firefox, and what an installable app weighs. */

@@ -17,7 +17,8 @@ export function DevicesPanel(
     lists: DeviceList[];
     choice: DeviceChoice;
     onChoose(kind: keyof DeviceChoice, deviceId: string): void;
-    startOnRing: boolean;
+    /** Whether devices start while a call rings; null where nothing rings (a link's guest). */
+    startOnRing: boolean | null;
     onStartOnRing(on: boolean): void;
   },
 ) {
@@ -45,15 +46,17 @@ export function DevicesPanel(
             onChoose={props.onChoose}
           />
           <LevelMeter stream={props.preview} />
-          <label class="flex items-center gap-2 text-sm">
-            <input
-              type="checkbox"
-              checked={props.startOnRing}
-              onChange={(event) =>
-                props.onStartOnRing(event.currentTarget.checked)}
-            />
-            Start camera and microphone while a call rings
-          </label>
+          {props.startOnRing !== null && (
+            <label class="flex items-center gap-2 text-sm">
+              <input
+                type="checkbox"
+                checked={props.startOnRing}
+                onChange={(event) =>
+                  props.onStartOnRing(event.currentTarget.checked)}
+              />
+              Start camera and microphone while a call rings
+            </label>
+          )}
         </div>
       </div>
     </details>

@@ -293,7 +293,7 @@ export default function CallInterface(props: CallInterfaceProps) {
             lists={preview.lists.value}
             choice={machine.media.devices.value}
             onChoose={choose}
-            startOnRing={machine.media.startOnRing.value}
+            startOnRing={guest ? null : machine.media.startOnRing.value}
             onStartOnRing={(on) => machine.media.setStartOnRing(on)}
           />
           <NetworkCheck
