@@ -5,9 +5,8 @@
  * the guest's join and the ring. And what the guest's page downloads.
  */
 import type { Browser } from "playwright-core";
-import { KvAccountStore } from "../lib/accounts/kv_store.ts";
 import { joinAs, person } from "../tests/support/accounts.ts";
-import { startAppProcess, untilReady } from "../tests/support/app_process.ts";
+import { startAccountsApp } from "../tests/support/accounts_app.ts";
 import { launchChromium } from "../tests/support/browser.ts";
 import { makeLink } from "../tests/support/call_link_guest.ts";
 import { gzippedSize, pageScripts } from "../tests/support/page_weight.ts";
@@ -29,17 +28,12 @@ export async function callLinkBench(
   log: (message: string) => void,
 ): Promise<CallLinkBench> {
   log(`call links: ${calls} guests open a link and ring its owner`);
-  const dir = await Deno.makeTempDir({ prefix: "nexus-bench-links-" });
-  const app = await startAppProcess({
-    NEXUS_ACCOUNTS: "on",
-    NEXUS_ACCOUNTS_KV: `${dir}/a.db`,
+  const { app, store, close } = await startAccountsApp({
     NEXUS_CALL_LINKS_MAX: String(calls + 1),
   });
-  const store = await KvAccountStore.open(`${dir}/a.db`);
   let browser: Browser | undefined;
   const samples: number[] = [];
   try {
-    await untilReady([app]);
     const alice = await person(store, "alice");
     const owner = await joinAs(app, alice);
     browser = await launchChromium();
@@ -75,9 +69,7 @@ export async function callLinkBench(
     };
   } finally {
     await browser?.close();
-    store.close();
-    await app.stop();
-    await Deno.remove(dir, { recursive: true });
+    await close();
   }
 }
 

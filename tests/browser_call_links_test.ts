@@ -8,10 +8,9 @@
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
-import { KvAccountStore } from "../lib/accounts/kv_store.ts";
 import { LINK_REFUSALS } from "../lib/wire/link_api.ts";
 import { person } from "./support/accounts.ts";
-import { startAppProcess, untilReady } from "./support/app_process.ts";
+import { startAccountsApp } from "./support/accounts_app.ts";
 import {
   holdSession,
   launchChromium,
@@ -69,16 +68,10 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    const dir = await Deno.makeTempDir({ prefix: "nexus-links-" });
-    const app = await startAppProcess({
-      NEXUS_ACCOUNTS: "on",
-      NEXUS_ACCOUNTS_KV: `${dir}/a.db`,
-    });
-    const store = await KvAccountStore.open(`${dir}/a.db`);
+    const { app, store, close } = await startAccountsApp();
     let chromium: Browser | undefined;
     let firefox: Awaited<ReturnType<typeof launchFirefox>> | undefined;
     try {
-      await untilReady([app]);
       chromium = await launchChromium();
       firefox = await launchFirefox();
       const alice = await person(store, "alice");
@@ -148,9 +141,7 @@ Deno.test({
     } finally {
       await chromium?.close();
       await firefox?.close();
-      store.close();
-      await app.stop();
-      await Deno.remove(dir, { recursive: true });
+      await close();
     }
   },
 });

@@ -8,7 +8,6 @@
  * links work once; expired and wrong links say so; the limits hold.
  */
 import assert from "node:assert/strict";
-import { KvAccountStore } from "../lib/accounts/kv_store.ts";
 import { RedisAccountStore } from "../lib/accounts/redis_store.ts";
 import { secretHash } from "../lib/accounts/session_cookie.ts";
 import { LINK_REFUSALS } from "../lib/wire/link_api.ts";
@@ -38,6 +37,7 @@ import {
   REDIS,
 } from "./support/environment.ts";
 import { startRedis } from "./support/redis.ts";
+import { startAccountsApp } from "./support/accounts_app.ts";
 import { believedOnline, TestClient } from "./support/ws_client.ts";
 
 /** `owner`'s links as its Settings list shows them. */
@@ -86,17 +86,12 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    const dir = await Deno.makeTempDir({ prefix: "nexus-links-" });
-    const app = await startAppProcess({
-      NEXUS_ACCOUNTS: "on",
-      NEXUS_ACCOUNTS_KV: `${dir}/a.db`,
+    const { app, store, close } = await startAccountsApp({
       NEXUS_CALL_LINKS_MAX: "3",
     });
-    const store = await KvAccountStore.open(`${dir}/a.db`);
     const clients: TestClient[] = [];
     const keep = (client: TestClient) => (clients.push(client), client);
     try {
-      await untilReady([app]);
       const [alice, bob] = await Promise.all(
         ["alice", "bob"].map((name) => person(store, name)),
       );
@@ -333,9 +328,7 @@ Deno.test({
       );
     } finally {
       for (const client of clients) await client.close();
-      store.close();
-      await app.stop();
-      await Deno.remove(dir, { recursive: true });
+      await close();
     }
   },
 });

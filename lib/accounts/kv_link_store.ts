@@ -8,6 +8,7 @@ import {
   type CallLinkRecord,
   keptUntil,
   type LinkStore,
+  oldestFirst,
 } from "./link_store.ts";
 
 const KEY = {
@@ -47,8 +48,7 @@ export class KvLinkStore implements LinkStore {
   async list(owner: string): Promise<CallLinkRecord[]> {
     const ids = await this.#ids(owner);
     const links = await Promise.all(ids.map((id) => this.get(id)));
-    return links.filter((link) => link !== null)
-      .sort((a, b) => a.createdAt - b.createdAt);
+    return oldestFirst(links);
   }
 
   async replace(

@@ -58,6 +58,14 @@ export interface LinkStore {
   unlist(owner: string, id: string): Promise<void>;
 }
 
+/** The links that are there, oldest first: what `list` answers. */
+export function oldestFirst(
+  links: (CallLinkRecord | null)[],
+): CallLinkRecord[] {
+  return links.filter((link) => link !== null)
+    .sort((a, b) => a.createdAt - b.createdAt);
+}
+
 /** Until when a link is kept (ms since the epoch). */
 export function keptUntil(link: CallLinkRecord): number {
   return link.expiresAt + LINK_KEPT_AFTER_EXPIRY_MS;

@@ -9,6 +9,7 @@ import {
   type CallLinkRecord,
   keptUntil,
   type LinkStore,
+  oldestFirst,
 } from "./link_store.ts";
 
 type RedisClient = ReturnType<typeof Redis.createClient>;
@@ -65,8 +66,7 @@ export class RedisLinkStore implements LinkStore {
     if (gone.length > 0) {
       await this.#redis.sRem(this.#key("links-of", owner), gone);
     }
-    return links.filter((link) => link !== null)
-      .sort((a, b) => a.createdAt - b.createdAt);
+    return oldestFirst(links);
   }
 
   async replace(

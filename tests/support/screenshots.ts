@@ -4,9 +4,8 @@
  * accounts mode: the contacts page, Settings with a call link, and the
  * link's page as its guest sees it.
  */
-import { KvAccountStore } from "../../lib/accounts/kv_store.ts";
 import { act, befriend, person } from "./accounts.ts";
-import { startAppProcess, untilReady } from "./app_process.ts";
+import { startAccountsApp } from "./accounts_app.ts";
 import {
   holdSession,
   launchChromium,
@@ -52,14 +51,8 @@ try {
   await server.close();
 }
 
-const dir = await Deno.makeTempDir({ prefix: "nexus-screenshots-" });
-const app = await startAppProcess({
-  NEXUS_ACCOUNTS: "on",
-  NEXUS_ACCOUNTS_KV: `${dir}/a.db`,
-});
-const store = await KvAccountStore.open(`${dir}/a.db`);
+const { app, store, close } = await startAccountsApp();
 try {
-  await untilReady([app]);
   const [alice, bob, carol] = await Promise.all(
     ["alice", "bob", "carol"].map((name) => person(store, name)),
   );
@@ -97,7 +90,5 @@ try {
   );
 } finally {
   await browser.close();
-  store.close();
-  await app.stop();
-  await Deno.remove(dir, { recursive: true });
+  await close();
 }
