@@ -15,11 +15,17 @@ export function PageHeader(
     onSignOut: (() => void) | null;
     accounts: boolean;
     missed: number;
+    /** Not shown (while a ring takes the whole screen). */
+    hidden?: boolean;
   },
 ) {
   const signedIn = props.selfId !== null;
   return (
-    <header class="flex flex-wrap items-center gap-3 justify-between">
+    <header
+      class={props.hidden
+        ? "hidden"
+        : "flex flex-wrap items-center gap-3 justify-between"}
+    >
       <h1 class="text-2xl font-bold">Nexus Call</h1>
       <div class="flex items-center gap-2 text-sm text-gray-600 dark:text-gray-300">
         {signedIn && (

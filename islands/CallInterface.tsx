@@ -216,12 +216,24 @@ export default function CallInterface(props: CallInterfaceProps) {
   const choose = (kind: keyof DeviceChoice, id: string) =>
     machine.media.chooseDevice(kind, id);
 
+  const silence = (
+    <Button
+      class={state === "calling" ? "self-start" : ""}
+      aria-pressed={silenced.value}
+      onClick={() => silenced.value = !silenced.value}
+    >
+      Silence ringing
+    </Button>
+  );
+
   return (
     <main
       class="max-w-3xl mx-auto p-4 flex flex-col gap-4 min-h-screen dark:bg-gray-900 dark:text-gray-100"
       data-call-state={state}
     >
+      {/* A ring takes the whole screen: nothing behind it is shown meanwhile. */}
       <PageHeader
+        hidden={state === "ringing"}
         selfId={signedIn && !guest ? machine.signaling.selfId.value : null}
         dark={dark.value}
         onToggleDark={() => {
@@ -308,19 +320,14 @@ export default function CallInterface(props: CallInterfaceProps) {
           caller={peerName}
           video={machine.withVideo.value}
           mediaProblem={machine.mediaProblem.value}
+          preview={machine.media.stream.value}
           onAccept={(mode: AnswerMode) => machine.accept(mode)}
           onDecline={() => machine.decline()}
-        />
-      )}
-      {(state === "ringing" || state === "calling") && (
-        <Button
-          class="self-start"
-          aria-pressed={silenced.value}
-          onClick={() => silenced.value = !silenced.value}
         >
-          Silence ringing
-        </Button>
+          {silence}
+        </IncomingCall>
       )}
+      {state === "calling" && silence}
       {inCall && (
         <CallView
           state={state}

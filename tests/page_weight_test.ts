@@ -26,12 +26,14 @@ import { gzippedSize, pageScripts } from "./support/page_weight.ts";
  * less), and 30.5 KiB with call links (0.5 KiB: a link's guest calls
  * from this same page, so it has the guest's form and names a guest who
  * rings by their name and the link's), and 30.7 KiB with `/theme.js`,
- * which every page loads to show its theme before the first paint.
+ * which every page loads to show its theme before the first paint, and
+ * 31.0 KiB with a ring over the whole screen (its large answer buttons and
+ * the camera as it will be sent).
  */
-const BUDGET_BYTES = 31 * 1024;
+const BUDGET_BYTES = 31.5 * 1024;
 
 Deno.test({
-  name: "page: the call page's JavaScript stays under 31 KiB gzip",
+  name: "page: the call page's JavaScript stays under 31.5 KiB gzip",
   ignore: needsPermissions(),
   async fn() {
     const server = await startApp();
