@@ -8,6 +8,7 @@ function Toggle(
 ) {
   return (
     <Button
+      round
       aria-pressed={props.pressed}
       class={props.pressed ? PRESSED : ""}
       onClick={props.onClick}
@@ -35,13 +36,14 @@ export interface CallControlsProps {
 }
 
 /**
- * In-call controls. Toggle buttons keep their names; `aria-pressed` says
- * whether the microphone is muted, the camera off, the screen shared, the
- * call recorded.
+ * In-call controls, round, floating over the bottom edge of the peer's
+ * video. Toggle buttons keep their names; `aria-pressed` says whether the
+ * microphone is muted, the camera off, the screen shared, the call
+ * recorded.
  */
 export function CallControls(props: CallControlsProps) {
   return (
-    <div class="flex flex-wrap gap-2 justify-center sticky bottom-0 py-2 bg-white/90 dark:bg-gray-900/90">
+    <div class="flex flex-wrap gap-2 justify-center">
       {props.showToggles && (
         <Toggle pressed={props.muted} onClick={props.onMute}>Mute</Toggle>
       )}
@@ -61,9 +63,11 @@ export function CallControls(props: CallControlsProps) {
         </Toggle>
       )}
       {props.showToggles && props.canPictureInPicture && (
-        <Button onClick={props.onPictureInPicture}>Picture in picture</Button>
+        <Button round onClick={props.onPictureInPicture}>
+          Picture in picture
+        </Button>
       )}
-      <Button tone="danger" onClick={props.onEnd}>End call</Button>
+      <Button round tone="danger" onClick={props.onEnd}>End call</Button>
     </div>
   );
 }

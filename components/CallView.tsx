@@ -19,9 +19,11 @@ import {
 import { VideoTile } from "./VideoTile.tsx";
 
 /**
- * A call being placed or under way: the peer's video with this side's in
- * its corner, the verification state and the call's details, the controls,
- * the device switcher and the chat.
+ * A call being placed or under way: the peer's video filling the screen's
+ * height (letterboxed, so a shared screen is never cropped) with this
+ * side's in its corner, what the peer says of its media and the
+ * verification state over its top, the round controls over its bottom
+ * edge; below it, the call's details, the device switcher and the chat.
  */
 export function CallView(
   props: {
@@ -47,38 +49,41 @@ export function CallView(
   const { state, peer } = props;
   return (
     <section aria-label="Call" class="flex flex-col gap-3">
-      <div class="relative">
+      <div class="relative w-full h-[calc(100dvh-11rem)] min-h-[18rem] rounded-xl overflow-hidden bg-gray-900">
         <VideoTile
           testId="remote-video"
           label={`Video from ${peer}`}
           stream={props.remoteStream}
           muted={false}
-          class="w-full aspect-video"
+          fit="contain"
+          class="w-full h-full"
           videoRef={props.remoteVideo}
         />
-        {state === "active" && (
-          <PeerBadges
-            state={props.peerState}
-            recordingHere={props.controls.recording}
-          />
-        )}
         <VideoTile
           testId="local-video"
           label="Your camera"
           stream={props.localStream}
           muted
-          class="absolute bottom-2 right-2 w-1/4 min-w-[6rem] aspect-video border-2 border-white"
+          class="absolute top-2 right-2 w-1/4 max-w-[12rem] min-w-[6rem] aspect-video border-2 border-white"
         />
+        {state === "active" && (
+          <div class="absolute top-2 left-2 right-[30%] flex flex-col items-start gap-1">
+            <PeerBadges
+              state={props.peerState}
+              recordingHere={props.controls.recording}
+            />
+            <KeyStatusLine peer={peer} status={props.verification.status} />
+          </div>
+        )}
+        <div class="absolute inset-x-0 bottom-0 p-3">
+          <CallControls {...props.controls} />
+        </div>
       </div>
       {state === "active" && (
-        <>
-          <KeyStatusLine peer={peer} status={props.verification.status} />
-          <QualityIndicator quality={props.quality} bitrates={props.bitrates}>
-            <VerificationCode {...props.verification} />
-          </QualityIndicator>
-        </>
+        <QualityIndicator quality={props.quality} bitrates={props.bitrates}>
+          <VerificationCode {...props.verification} />
+        </QualityIndicator>
       )}
-      <CallControls {...props.controls} />
       {state === "active" && (
         <details class="border rounded-xl p-3 dark:border-gray-700">
           <summary class="cursor-pointer font-medium">

@@ -11,10 +11,7 @@ export function PeerBadges(
     (props.state.recording || props.recordingHere) && "Recording",
   ].filter(Boolean) as string[];
   return (
-    <ul
-      aria-label="Peer status"
-      class="absolute top-2 left-2 flex flex-wrap gap-1"
-    >
+    <ul aria-label="Peer status" class="flex flex-wrap gap-1">
       {badges.map((badge) => (
         <li
           key={badge}

@@ -55,7 +55,7 @@ export function KeyStatusLine(props: { peer: string; status: KeyStatus }) {
       </p>
     )
     : (
-      <p class="text-sm text-green-700 dark:text-green-400">
+      <p class="text-sm px-2 py-0.5 rounded bg-black/70 text-green-300">
         <span aria-hidden="true">✓</span> {sentence}
       </p>
     );

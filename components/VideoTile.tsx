@@ -9,6 +9,8 @@ export function VideoTile(
     label: string;
     testId: string;
     class?: string;
+    /** `contain`: letterboxed, never cropped (the peer's video, a shared screen); `cover` by default. */
+    fit?: "cover" | "contain";
     /** Where the element is handed to whoever needs it (e.g. for picture-in-picture). */
     videoRef?: Ref<HTMLVideoElement>;
   },
@@ -26,7 +28,9 @@ export function VideoTile(
       ref={ref}
       data-testid={props.testId}
       aria-label={props.label}
-      class={`bg-gray-900 rounded-xl object-cover ${props.class ?? ""}`}
+      class={`bg-gray-900 rounded-xl ${
+        props.fit === "contain" ? "object-contain" : "object-cover"
+      } ${props.class ?? ""}`}
       autoplay
       playsInline
       muted={props.muted}
