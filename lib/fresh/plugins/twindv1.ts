@@ -29,11 +29,21 @@ export interface TwindPluginOptions<Theme, Presets extends AnyPreset[]> {
   content?: string[];
 }
 
-/** Every token in string literals of a source text that could be a class name. */
+/**
+ * Every token in string literals of a source text that could be a class
+ * name. A template literal may run over several lines (as the formatter
+ * breaks a long one at its `${…}`), and the classes after its first line
+ * count too: a component's focus ring was lost so once.
+ */
 export function classCandidates(source: string): string[] {
   const tokens = new Set<string>();
-  for (const match of source.matchAll(/(["'`])((?:(?!\1)[^\\\n]|\\.)*)\1/g)) {
-    for (const token of match[2].split(/\s+/)) {
+  for (
+    const match of source.matchAll(
+      /(["'])((?:(?!\1)[^\\\n]|\\.)*)\1|`((?:[^`\\]|\\.)*)`/g,
+    )
+  ) {
+    // A template's own quoted strings (inside its `${…}`) are split at their quotes.
+    for (const token of (match[2] ?? match[3]).split(/[\s"']+/)) {
       if (/^[!-~]+$/.test(token) && !token.includes("${")) tokens.add(token);
     }
   }

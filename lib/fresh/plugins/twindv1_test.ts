@@ -11,6 +11,22 @@ Deno.test("class names are found in string literals of any quoting", () => {
   }
 });
 
+Deno.test("class names after the first line of a template literal are found", () => {
+  const source =
+    'const c = `px-4 ${\n  round ? "rounded-full" : "rounded-lg"\n} focus:ring-2 focus:ring-blue-700`;';
+  const found = classCandidates(source);
+  for (
+    const name of [
+      "px-4",
+      "rounded-full",
+      "focus:ring-2",
+      "focus:ring-blue-700",
+    ]
+  ) {
+    assert.ok(found.includes(name), name);
+  }
+});
+
 Deno.test("a candidate with an open parenthesis does not swallow the ones after it", () => {
   const plugin = twind({ config: { presets: [presetTailwind()] } });
   const { styles } = plugin.render!({
