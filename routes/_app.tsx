@@ -12,7 +12,6 @@ export default function App({ Component }: PageProps) {
         <link rel="manifest" href="/manifest.webmanifest" />
         <link rel="apple-touch-icon" href="/icons/icon-192.png" />
         <meta name="theme-color" content="#2563eb" />
-        <script src={asset("/theme.js")} />
       </head>
       <body class="bg-white text-gray-900 dark:bg-gray-900 dark:text-gray-100">
         <Component />

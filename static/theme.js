@@ -1,4 +1,5 @@
-// The chosen (or system) theme before the first paint; lib/page/theme.ts keeps it.
+// The chosen (or system) theme on a page with no island (a refused call link's),
+// as lib/page/theme.ts shows it on the others.
 try {
   const saved = localStorage.getItem("nexus-call.theme");
   if (

@@ -25,10 +25,9 @@ import { gzippedSize, pageScripts } from "./support/page_weight.ts";
  * recording and the connection check load when first used (0.5 KiB
  * less), and 30.5 KiB with call links (0.5 KiB: a link's guest calls
  * from this same page, so it has the guest's form and names a guest who
- * rings by their name and the link's), and 30.7 KiB with `/theme.js`,
- * which every page loads to show its theme before the first paint, and
- * 31.0 KiB with a ring over the whole screen (its large answer buttons and
- * the camera as it will be sent).
+ * rings by their name and the link's), and 30.8 KiB with a ring over the
+ * whole screen (its large answer buttons and the camera as it will be
+ * sent).
  */
 const BUDGET_BYTES = 31.5 * 1024;
 

@@ -1,4 +1,5 @@
 import type { Handlers, PageProps } from "$fresh/server.ts";
+import { asset, Head } from "$fresh/runtime.ts";
 import CallInterface from "../../islands/CallInterface.tsx";
 import { LINK_REFUSALS, type LinkRefusal } from "../../lib/wire/link_api.ts";
 import type { RequestState } from "../_middleware.ts";
@@ -37,6 +38,10 @@ export default function CallLinkPage(
   if ("refused" in data) {
     return (
       <main class="max-w-3xl mx-auto p-4">
+        {/* No island here: this small script shows the theme the person chose. */}
+        <Head>
+          <script src={asset("/theme.js")} />
+        </Head>
         <h1 class="text-2xl font-bold">Call link</h1>
         <p class="mt-2" role="alert">{LINK_REFUSALS[data.refused]}</p>
       </main>
