@@ -1,14 +1,20 @@
 /**
  * The calling page's island: it owns the call machine and the page's own
  * state (the id box, the theme, the device panel), and lays out the
- * panels (`components/`: the header, the devices, the call); the ring, the
- * device preview and the shortcuts are hooks beside the machine in
- * `lib/page/call/`.
+ * panels (`components/`: the header, the devices, the call); how the page
+ * starts, the ring, the device preview, the connection check and the
+ * shortcuts are hooks beside the machine in `lib/page/call/`.
  * @module
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { IS_BROWSER } from "$fresh/runtime.ts";
+import {
+  type GuestLink,
+  tokenFromPage,
+  usePageStart,
+} from "../lib/page/call/use_page_start.ts";
+import { useConnectionCheck } from "../lib/page/call/use_connection_check.ts";
 import { saveDark, savedDark, showTheme } from "../lib/page/theme.ts";
 import { CallMachine } from "../lib/page/call/call_machine.ts";
 import { browserGetUserMedia } from "../lib/page/call/media.ts";
@@ -19,12 +25,6 @@ import type { AnswerMode, SignInMode } from "../lib/page/call/types.ts";
 import { connectWebSocket } from "../lib/page/call/signaling_client.ts";
 import { createRinger } from "../lib/page/call/ringer.ts";
 import type { DeviceChoice } from "../lib/page/call/devices.ts";
-import {
-  CHECKING_NETWORK,
-  guestWelcome,
-  NEEDS_SIGN_IN_LINK,
-  networkSentence,
-} from "../lib/page/call/words.ts";
 import { Button } from "../components/Button.tsx";
 import { CallTimer } from "../components/CallTimer.tsx";
 import { CallView } from "../components/CallView.tsx";
@@ -37,7 +37,6 @@ import { NetworkCheck } from "../components/NetworkCheck.tsx";
 import { OnlineList } from "../components/OnlineList.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { loadCertificate } from "../lib/page/call/certificate_store.ts";
-import { takeCallBack } from "../lib/page/call/call_back.ts";
 
 /** Props the page hands to the island. */
 export interface CallInterfaceProps {
@@ -49,11 +48,7 @@ export interface CallInterfaceProps {
    */
   signInMode?: SignInMode;
   /** A call link's page: the guest calls the link's owner, and nobody else. */
-  guest?: { secret: string; owner: string };
-}
-
-function tokenFromPage(): string | null {
-  return IS_BROWSER ? new URLSearchParams(location.search).get("token") : null;
+  guest?: GuestLink;
 }
 
 /** The browser's peer connections and timers, as the machine and the network check take them. */
@@ -102,20 +97,20 @@ export default function CallInterface(props: CallInterfaceProps) {
   const guest = props.guest;
   // A guest sees their camera before calling.
   const devicesOpen = useSignal(Boolean(guest));
-  /** A guest pressed Call: the call is placed once the link let them in. */
-  const guestCalls = useSignal(false);
-  const checking = useSignal(false);
-  const checkResult = useSignal("");
   const bitrates = useSignal<number[]>([]);
   const remoteVideo = useRef<HTMLVideoElement>(null);
   // Join works once the page's script runs: until then it says so by being
   // disabled (before, a press submitted the bare form and reloaded the page).
-  const hydrated = useSignal(false);
+  const { hydrated, callAsGuest } = usePageStart(
+    machine,
+    props.signInMode,
+    guest,
+  );
+  const connectionCheck = useConnectionCheck(machine, browserPeers);
 
   const state = machine.state.value;
   const session = machine.signaling.state.value;
   const signedIn = session === "signed-in" || session === "reconnecting";
-  const peer = machine.peerId.value ?? "";
   // A guest is named by the name they typed and the link they came by.
   const peerName = machine.peerName;
   const verification = machine.verification;
@@ -137,49 +132,12 @@ export default function CallInterface(props: CallInterfaceProps) {
   useShortcuts(machine);
 
   useEffect(() => {
-    const token = tokenMode ? tokenFromPage() : null;
-    if (guest) {
-      machine.notice.value = guestWelcome(guest.owner);
-    } else if (props.signInMode === "accounts") {
-      machine.joinWithSession();
-    } else if (tokenMode && !token) {
-      machine.notice.value = NEEDS_SIGN_IN_LINK;
-    } else if (token) {
-      machine.joinWithToken(token);
-    }
-    hydrated.value = true;
     dark.value = savedDark();
-    return () => machine.leave();
-  }, [machine]);
+  }, []);
 
   useEffect(() => {
     showTheme(dark.value);
   }, [dark.value]);
-
-  useEffect(() => {
-    if (guest && signedIn && guestCalls.value) {
-      guestCalls.value = false;
-      void machine.call(guest.owner, true);
-      return;
-    }
-    const callBack = signedIn && !guest && takeCallBack(sessionStorage);
-    if (callBack) machine.call(callBack, true);
-  }, [signedIn]);
-
-  // A guest holds no connection after the call: the sentence of its end stays.
-  useEffect(() => {
-    if (guest && state === "ended") machine.signaling.close();
-  }, [state]);
-
-  // Opened by a notification's Accept: this ring is the one to answer.
-  useEffect(() => {
-    if (state !== "ringing" || !accountsMode) return;
-    void import("../lib/page/call/answer_intent.ts").then(async (intent) => {
-      if (
-        await intent.answerIntended(peer) && machine.state.value === "ringing"
-      ) void machine.accept();
-    });
-  }, [state]);
 
   useEffect(() => {
     const kbps = machine.quality.value?.bitrateKbps;
@@ -199,19 +157,6 @@ export default function CallInterface(props: CallInterfaceProps) {
     globalThis.Notification?.permission === "default" &&
       Notification.requestPermission().catch(() => {});
     machine.join(id);
-  };
-  const checkConnection = async () => {
-    checking.value = true;
-    checkResult.value = CHECKING_NETWORK;
-    const { checkNetwork } = await import(
-      "../lib/page/call/network_check.ts"
-    );
-    const report = await checkNetwork(
-      browserPeers,
-      machine.signaling.iceServers.value,
-    );
-    checkResult.value = networkSentence(report);
-    checking.value = false;
   };
   const choose = (kind: keyof DeviceChoice, id: string) =>
     machine.media.chooseDevice(kind, id);
@@ -256,10 +201,7 @@ export default function CallInterface(props: CallInterfaceProps) {
         <GuestForm
           owner={guest.owner}
           busy={!hydrated.value || session === "connecting" || signedIn}
-          onCall={(name) => {
-            guestCalls.value = true;
-            machine.joinWithLink(guest.secret, name);
-          }}
+          onCall={callAsGuest}
         />
       )}
       {!signedIn && accountsMode && !guest && session !== "connecting" && (
@@ -309,9 +251,9 @@ export default function CallInterface(props: CallInterfaceProps) {
             onStartOnRing={(on) => machine.media.setStartOnRing(on)}
           />
           <NetworkCheck
-            checking={checking.value}
-            result={checkResult.value}
-            onCheck={checkConnection}
+            checking={connectionCheck.checking.value}
+            result={connectionCheck.result.value}
+            onCheck={connectionCheck.check}
           />
         </>
       )}

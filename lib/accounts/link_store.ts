@@ -42,7 +42,8 @@ export const LINK_KEPT_AFTER_EXPIRY_MS = 7 * 24 * 3_600_000;
 export interface LinkStore {
   /**
    * Keeps a new link and lists it under its owner; false (nothing written)
-   * when the owner's list holds `max` links already.
+   * when the owner's list holds `max` links already. The rules `list`
+   * first, which takes links that stopped working off the list.
    */
   add(link: CallLinkRecord, max: number): Promise<boolean>;
   /** The link with this id, or null (never made, or past being kept). */

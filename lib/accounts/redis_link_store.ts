@@ -38,8 +38,6 @@ export class RedisLinkStore implements LinkStore {
   }
 
   async add(link: CallLinkRecord, max: number): Promise<boolean> {
-    // Links whose records expired leave the list before it is counted.
-    await this.list(link.owner);
     return Number(
       await this.#redis.eval(ADD, {
         keys: [this.#key("links-of", link.owner), this.#key("link", link.id)],

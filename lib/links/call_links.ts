@@ -21,9 +21,6 @@ import {
 } from "../wire/link_api.ts";
 import { GUEST_PREFIX, isGuestId } from "../wire/protocol.ts";
 
-/** How many working links an account may have at once, by default. */
-export const DEFAULT_MAX_LINKS = 20;
-
 /** What the rules are given. */
 export interface CallLinksOptions {
   store(): LinkStore;
@@ -48,6 +45,15 @@ export function guestIdOf(linkId: string): string {
 /** The link id of a guest id, or null for an account's id. */
 export function linkIdOf(userId: string): string | null {
   return isGuestId(userId) ? userId.slice(GUEST_PREFIX.length) : null;
+}
+
+/** The id of the link a secret opens: its hash's first 16 hex digits. */
+export function linkIdOfSecret(secret: string): string {
+  return idOfHash(secretHash(secret));
+}
+
+function idOfHash(hash: string): string {
+  return hash.slice(0, 16);
 }
 
 function view(link: CallLinkRecord): CallLinkView {
@@ -94,7 +100,7 @@ export class CallLinks {
     const now = this.#now();
     const link: CallLinkRecord = {
       v: RECORD_VERSION,
-      id: hash.slice(0, 16),
+      id: idOfHash(hash),
       hash,
       owner,
       label,
@@ -149,7 +155,7 @@ export class CallLinks {
   async look(secret: string): Promise<LinkLookup> {
     if (!LINK_SECRET_PATTERN.test(secret)) return { refused: "wrong" };
     const hash = secretHash(secret);
-    const link = await this.#store.get(hash.slice(0, 16));
+    const link = await this.#store.get(idOfHash(hash));
     if (!link || link.hash !== hash) return { refused: "wrong" };
     const refused = this.#refusal(link);
     return refused ? { refused } : { link };
@@ -176,17 +182,19 @@ export class CallLinks {
    * and `callee` made it. A ring through it is its last use.
    */
   async mayRing(guestId: string, callee: string): Promise<boolean> {
-    const id = linkIdOf(guestId);
-    const link = id === null ? null : await this.#store.get(id);
-    if (!link || link.owner !== callee || this.#refusal(link)) return false;
-    await this.#change(id!, (link) => ({ ...link, usedAt: this.#now() }));
-    return true;
+    const used = await this.#changeOf(
+      guestId,
+      (link) =>
+        link.owner === callee && this.#refusal(link) === null
+          ? { ...link, usedAt: this.#now() }
+          : null,
+    );
+    return used !== null;
   }
 
   /** A guest's call ended: a one-call link is used up, and its guest cut off. */
   async callEnded(guestId: string): Promise<void> {
-    const id = linkIdOf(guestId);
-    const link = id === null ? null : await this.#store.get(id);
+    const link = await this.#linkOf(guestId);
     if (!link?.once) return;
     await this.#change(
       link.id,
@@ -199,13 +207,27 @@ export class CallLinks {
 
   /** Why the guest `guestId`'s link lets nobody in now ("wrong" when it is gone), or null. */
   async refusalOf(guestId: string): Promise<LinkRefusal | null> {
-    const id = linkIdOf(guestId);
-    const link = id === null ? null : await this.#store.get(id);
+    const link = await this.#linkOf(guestId);
     return link ? this.#refusal(link) : "wrong";
   }
 
   get #store(): LinkStore {
     return this.#options.store();
+  }
+
+  /** The link of the guest `guestId`, or null for an account or a link gone. */
+  async #linkOf(guestId: string): Promise<CallLinkRecord | null> {
+    const id = linkIdOf(guestId);
+    return id === null ? null : await this.#store.get(id);
+  }
+
+  /** `#change` on the link of the guest `guestId`; null for an account. */
+  #changeOf(
+    guestId: string,
+    change: (link: CallLinkRecord) => CallLinkRecord | null,
+  ): Promise<CallLinkRecord | null> {
+    const id = linkIdOf(guestId);
+    return id === null ? Promise.resolve(null) : this.#change(id, change);
   }
 
   /** Why `link` lets nobody in now, or null. */

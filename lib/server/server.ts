@@ -19,7 +19,7 @@ import { MemoryEngine } from "../signaling/engines/memory_engine.ts";
 import { RedisEngine } from "../signaling/engines/redis_engine.ts";
 import { DeployEngine } from "../signaling/engines/deploy_engine.ts";
 import { DEFAULT_LIMITS } from "../signaling/rate_limit.ts";
-import type { SignalingEndpoint } from "./websocket.ts";
+import type { SignalingEndpoint } from "./handshake.ts";
 import { Accounts } from "../accounts/accounts.ts";
 import { accountsHandler, allRoutes } from "../accounts/http.ts";
 import { OpenSockets } from "../accounts/open_sockets.ts";

@@ -5,10 +5,8 @@ import { createHandler } from "$fresh/server.ts";
 import { build } from "../../lib/fresh/src/build.ts";
 import { collectFiles } from "../../lib/fresh/src/manifest.ts";
 import { type HubOptions, SignalingHub } from "../../lib/signaling/hub/hub.ts";
-import {
-  type SignalingEndpoint,
-  upgradeSignaling,
-} from "../../lib/server/websocket.ts";
+import type { SignalingEndpoint } from "../../lib/server/handshake.ts";
+import { upgradeSignaling } from "../../lib/server/websocket.ts";
 import { server } from "../../lib/server/server.ts";
 import { needsPermissions } from "./environment.ts";
 import { ConnectionLimits } from "../../lib/signaling/connection_limits.ts";
