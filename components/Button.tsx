@@ -12,21 +12,17 @@ const TONES: Record<ButtonTone, string> = {
 
 /** A button of the app. */
 export function Button(
-  { tone = "plain", round = false, class: extra = "", ...props }:
+  { tone = "plain", class: extra = "", ...props }:
     & ButtonHTMLAttributes<HTMLButtonElement>
     & {
       tone?: ButtonTone;
-      /** A round control, as the call's float over its video. */
-      round?: boolean;
       class?: string;
     },
 ) {
   return (
     <button
       type="button"
-      class={`px-4 py-2 ${
-        round ? "rounded-full shadow-lg" : "rounded-lg"
-      } font-medium focus:outline-none focus:ring-2 focus:ring-offset-2 focus:ring-blue-700 dark:focus:ring-blue-300 dark:focus:ring-offset-gray-900 disabled:opacity-50 ${
+      class={`px-4 py-2 rounded-lg font-medium focus:outline-none focus:ring-2 focus:ring-offset-2 focus:ring-blue-700 dark:focus:ring-blue-300 dark:focus:ring-offset-gray-900 disabled:opacity-50 ${
         TONES[tone]
       } ${extra}`}
       {...props}

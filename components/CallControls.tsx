@@ -1,22 +1,6 @@
 import type { ComponentChildren } from "preact";
-import { Button } from "./Button.tsx";
-
-const PRESSED = "ring-2 ring-red-500 bg-red-100 dark:bg-red-900";
-
-function Toggle(
-  props: { pressed: boolean; onClick(): void; children: ComponentChildren },
-) {
-  return (
-    <Button
-      round
-      aria-pressed={props.pressed}
-      class={props.pressed ? PRESSED : ""}
-      onClick={props.onClick}
-    >
-      {props.children}
-    </Button>
-  );
-}
+import { useSignal } from "@preact/signals";
+import { Icon, type IconName } from "./Icon.tsx";
 
 /** What the controls show and do. */
 export interface CallControlsProps {
@@ -35,39 +19,196 @@ export interface CallControlsProps {
   onEnd(): void;
 }
 
-/**
- * In-call controls, round, floating over the bottom edge of the peer's
- * video. Toggle buttons keep their names; `aria-pressed` says whether the
- * microphone is muted, the camera off, the screen shared, the call
- * recorded.
- */
-export function CallControls(props: CallControlsProps) {
+/** The call's panels: its details, the device switcher, the chat. */
+export type CallPanel = "details" | "devices" | "chat";
+
+/** The panels open now; one not named is closed. */
+export type OpenPanels = Partial<Record<CallPanel, boolean>>;
+
+/** The element id of the control that opens `panel`, where Escape sends focus back. */
+export function panelToggleId(panel: CallPanel): string {
+  return panel === "devices" ? "call-more" : `call-${panel}`;
+}
+
+/** Which panels are open and how to open or close one. */
+export interface PanelToggles {
+  open: OpenPanels;
+  /** The name of the details button, with the call's quality in a word. */
+  detailsName: string;
+  /** Chat messages from the peer not yet seen in the chat. */
+  unread: number;
+  onToggle(panel: CallPanel): void;
+}
+
+/** A round icon button over the video; its name is its `label`. */
+function RoundButton(
+  props: {
+    label: string;
+    icon: IconName;
+    /** Shown in red: End call. */
+    red?: boolean;
+    /** A thing this side turned off (the microphone, the camera): pressed, red, its icon struck through. */
+    off?: boolean;
+    pressed?: boolean;
+    expanded?: boolean;
+    id?: string;
+    onClick(): void;
+    children?: ComponentChildren;
+  },
+) {
   return (
-    <div class="flex flex-wrap gap-2 justify-center">
-      {props.showToggles && (
-        <Toggle pressed={props.muted} onClick={props.onMute}>Mute</Toggle>
+    <button
+      type="button"
+      id={props.id}
+      aria-label={props.label}
+      aria-pressed={props.pressed ?? props.off}
+      aria-expanded={props.expanded}
+      class={`relative w-11 h-11 shrink-0 rounded-full flex items-center justify-center text-white shadow-lg focus:outline-none focus:ring-4 focus:ring-white focus:ring-offset-2 focus:ring-offset-gray-900 ${
+        props.red || props.off
+          ? "bg-red-600 hover:bg-red-700"
+          : props.pressed || props.expanded
+          ? "bg-blue-700"
+          : "bg-gray-700 hover:bg-gray-600"
+      }`}
+      onClick={props.onClick}
+    >
+      <Icon name={props.icon} struck={props.off} />
+      {props.children}
+    </button>
+  );
+}
+
+/** One of More's items: a wide button with its name in words. */
+function MenuItem(
+  props: {
+    pressed?: boolean;
+    expanded?: boolean;
+    onClick(): void;
+    children: ComponentChildren;
+  },
+) {
+  return (
+    <button
+      type="button"
+      aria-pressed={props.pressed}
+      aria-expanded={props.expanded}
+      class={`px-4 py-2 rounded-lg text-left font-medium focus:outline-none focus:ring-2 focus:ring-white ${
+        props.pressed ? "bg-red-700" : "hover:bg-gray-700"
+      }`}
+      onClick={props.onClick}
+    >
+      {props.children}
+    </button>
+  );
+}
+
+/**
+ * In-call controls, round icons floating over the bottom edge of the
+ * peer's video: **Mute**, **Camera off**, **Share screen**, **End call**,
+ * the panels (**Call details**, **Chat**) and **More** (recording,
+ * picture-in-picture, switching devices). Each is named as before, in
+ * `aria-label`; `aria-pressed` says whether the microphone is muted, the
+ * camera off, the screen shared, the call recorded.
+ */
+export function CallControls(
+  props: CallControlsProps & { panels: PanelToggles },
+) {
+  const more = useSignal(false);
+  const { panels } = props;
+  const item = (action: () => void) => () => {
+    more.value = false;
+    action();
+  };
+  const active = props.showToggles;
+  const video = active && props.showVideoControls;
+  return (
+    <div class="flex gap-1.5 sm:gap-3 justify-center items-end">
+      {active && (
+        <RoundButton
+          label="Mute"
+          icon="mic"
+          off={props.muted}
+          onClick={props.onMute}
+        />
       )}
-      {props.showToggles && props.showVideoControls && (
-        <Toggle pressed={props.cameraOff} onClick={props.onCamera}>
-          Camera off
-        </Toggle>
+      {video && (
+        <RoundButton
+          label="Camera off"
+          icon="camera"
+          off={props.cameraOff}
+          onClick={props.onCamera}
+        />
       )}
-      {props.showToggles && props.showVideoControls && (
-        <Toggle pressed={props.sharing} onClick={props.onShare}>
-          Share screen
-        </Toggle>
+      {video && (
+        <RoundButton
+          label="Share screen"
+          icon="screen"
+          pressed={props.sharing}
+          onClick={props.onShare}
+        />
       )}
-      {props.showToggles && (
-        <Toggle pressed={props.recording} onClick={props.onRecord}>
-          Record
-        </Toggle>
+      <RoundButton label="End call" icon="end" red onClick={props.onEnd} />
+      {active && (
+        <RoundButton
+          id={panelToggleId("details")}
+          label={panels.detailsName}
+          icon="details"
+          expanded={panels.open.details}
+          onClick={() => panels.onToggle("details")}
+        />
       )}
-      {props.showToggles && props.canPictureInPicture && (
-        <Button round onClick={props.onPictureInPicture}>
-          Picture in picture
-        </Button>
+      {active && (
+        <RoundButton
+          id={panelToggleId("chat")}
+          label={panels.unread ? `Chat, ${panels.unread} new` : "Chat"}
+          icon="chat"
+          expanded={panels.open.chat}
+          onClick={() => panels.onToggle("chat")}
+        >
+          {panels.unread > 0 && (
+            <span class="absolute top-0 right-0 w-3 h-3 rounded-full bg-red-600" />
+          )}
+        </RoundButton>
       )}
-      <Button round tone="danger" onClick={props.onEnd}>End call</Button>
+      {active && (
+        <div
+          class="relative"
+          onKeyDown={(event) => {
+            if (event.key !== "Escape" || !more.value) return;
+            more.value = false;
+            document.getElementById(panelToggleId("devices"))?.focus();
+          }}
+        >
+          <RoundButton
+            id={panelToggleId("devices")}
+            label="More"
+            icon="more"
+            expanded={more.value}
+            onClick={() => more.value = !more.value}
+          />
+          {more.value && (
+            <div class="absolute bottom-full right-0 mb-2 w-64 flex flex-col gap-1 p-2 rounded-xl bg-gray-800 text-white">
+              <MenuItem
+                pressed={props.recording}
+                onClick={item(props.onRecord)}
+              >
+                Record
+              </MenuItem>
+              {props.canPictureInPicture && (
+                <MenuItem onClick={item(props.onPictureInPicture)}>
+                  Picture in picture
+                </MenuItem>
+              )}
+              <MenuItem
+                expanded={panels.open.devices}
+                onClick={item(() => panels.onToggle("devices"))}
+              >
+                Switch camera, microphone or speaker
+              </MenuItem>
+            </div>
+          )}
+        </div>
+      )}
     </div>
   );
 }

@@ -12,14 +12,11 @@ export function ChatPanel(
 ) {
   const draft = useSignal("");
   return (
-    <section
-      aria-label="Chat"
-      class="flex flex-col gap-2 border rounded-xl p-3 dark:border-gray-700"
-    >
+    <div class="flex flex-col gap-2">
       <ol
         aria-live="polite"
         aria-label="Chat messages"
-        class="flex flex-col gap-1 max-h-40 overflow-y-auto text-sm"
+        class="flex flex-col gap-1 overflow-y-auto text-sm"
       >
         {props.messages.map((message, i) => (
           <li
@@ -53,6 +50,6 @@ export function ChatPanel(
         </label>
         <Button type="submit">Send</Button>
       </form>
-    </section>
+    </div>
   );
 }

@@ -1,27 +1,14 @@
-import type { DeviceChoice } from "../lib/page/call/devices.ts";
-import { type DeviceList, DevicePicker } from "./DevicePicker.tsx";
-import { LevelMeter } from "./LevelMeter.tsx";
-import { VideoTile } from "./VideoTile.tsx";
+import { useLoaded } from "../lib/page/use_loaded.ts";
+import type { DevicesPanelProps } from "./DeviceSettings.tsx";
 
 /**
  * Between calls: the camera preview, the choice of camera, microphone and
  * speaker with the microphone's level, and whether they start while a call
- * rings.
+ * rings. What is inside loads when the panel is first opened: most visits
+ * never open it.
  */
-export function DevicesPanel(
-  props: {
-    open: boolean;
-    onToggle(open: boolean): void;
-    /** The camera preview while the panel is open. */
-    preview: MediaStream | null;
-    lists: DeviceList[];
-    choice: DeviceChoice;
-    onChoose(kind: keyof DeviceChoice, deviceId: string): void;
-    /** Whether devices start while a call rings; null where nothing rings (a link's guest). */
-    startOnRing: boolean | null;
-    onStartOnRing(on: boolean): void;
-  },
-) {
+export function DevicesPanel(props: DevicesPanelProps) {
+  const Settings = useLoaded(() => import("./DeviceSettings.tsx"), props.open);
   return (
     <details
       class="border rounded-xl p-3 dark:border-gray-700"
@@ -31,34 +18,7 @@ export function DevicesPanel(
       <summary class="cursor-pointer font-medium">
         Camera, microphone and speaker
       </summary>
-      <div class="flex flex-wrap gap-4 items-start mt-3">
-        <VideoTile
-          testId="preview-video"
-          label="Camera preview"
-          stream={props.preview}
-          muted
-          class="w-48 aspect-video"
-        />
-        <div class="flex flex-col gap-3">
-          <DevicePicker
-            lists={props.lists}
-            choice={props.choice}
-            onChoose={props.onChoose}
-          />
-          <LevelMeter stream={props.preview} />
-          {props.startOnRing !== null && (
-            <label class="flex items-center gap-2 text-sm">
-              <input
-                type="checkbox"
-                checked={props.startOnRing}
-                onChange={(event) =>
-                  props.onStartOnRing(event.currentTarget.checked)}
-              />
-              Start camera and microphone while a call rings
-            </label>
-          )}
-        </div>
-      </div>
+      {Settings && <Settings.DeviceSettings {...props} />}
     </details>
   );
 }

@@ -16,14 +16,15 @@ import {
 } from "../lib/page/call/use_page_start.ts";
 import { useConnectionCheck } from "../lib/page/call/use_connection_check.ts";
 import { saveDark, savedDark, showTheme } from "../lib/page/theme.ts";
-import { CallMachine } from "../lib/page/call/call_machine.ts";
-import { browserGetUserMedia } from "../lib/page/call/media.ts";
 import { useDevicePreview } from "../lib/page/call/use_device_preview.ts";
 import { useRingAlerts } from "../lib/page/call/use_ring_alerts.ts";
 import { SHORTCUTS, useShortcuts } from "../lib/page/call/use_shortcuts.ts";
 import type { AnswerMode, SignInMode } from "../lib/page/call/types.ts";
-import { connectWebSocket } from "../lib/page/call/signaling_client.ts";
 import { createRinger } from "../lib/page/call/ringer.ts";
+import {
+  browserPeers,
+  createMachine,
+} from "../lib/page/call/browser_machine.ts";
 import type { DeviceChoice } from "../lib/page/call/devices.ts";
 import { Button } from "../components/Button.tsx";
 import { CallTimer } from "../components/CallTimer.tsx";
@@ -34,9 +35,9 @@ import { GuestForm } from "../components/GuestForm.tsx";
 import { IncomingCall } from "../components/IncomingCall.tsx";
 import { JoinForm } from "../components/JoinForm.tsx";
 import { NetworkCheck } from "../components/NetworkCheck.tsx";
-import { OnlineList } from "../components/OnlineList.tsx";
+import { PeopleList } from "../components/PeopleList.tsx";
+import { NO_CONTACTS_YET, NOBODY_ONLINE } from "../lib/page/call/words.ts";
 import { PageHeader } from "../components/PageHeader.tsx";
-import { loadCertificate } from "../lib/page/call/certificate_store.ts";
 
 /** Props the page hands to the island. */
 export interface CallInterfaceProps {
@@ -49,42 +50,8 @@ export interface CallInterfaceProps {
   signInMode?: SignInMode;
   /** A call link's page: the guest calls the link's owner, and nobody else. */
   guest?: GuestLink;
-}
-
-/** The browser's peer connections and timers, as the machine and the network check take them. */
-const browserPeers = {
-  createPeerConnection: (config: RTCConfiguration) =>
-    new RTCPeerConnection(config),
-  setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
-  clearTimeout: (handle: unknown) => clearTimeout(handle as number),
-};
-
-const recorder = () => import("../lib/page/call/recorder.ts");
-
-function createMachine(): CallMachine {
-  return new CallMachine({
-    ...browserPeers,
-    connect: connectWebSocket,
-    getUserMedia: browserGetUserMedia,
-    getDisplayMedia: navigator.mediaDevices?.getDisplayMedia &&
-      ((constraints) => navigator.mediaDevices.getDisplayMedia(constraints)),
-    // Recording and the connection check load when first used: most calls need neither.
-    recordCall: typeof MediaRecorder === "undefined" ? undefined : (
-      remote,
-      local,
-    ) => {
-      const started = recorder().then((module) =>
-        module.recordCall(remote, local)
-      );
-      return { stop: () => started.then((recording) => recording.stop()) };
-    },
-    download: (file, name) =>
-      void recorder().then((module) => module.download(file, name)),
-    store: localStorage,
-    random: Math.random,
-    watchNetwork: (changed) => addEventListener("online", changed),
-    loadCertificate,
-  });
+  /** Accounts mode: the contacts one may call, listed whether online or not. */
+  people?: string[];
 }
 
 /** The calling page: sign in, see who is online, call, answer, talk. */
@@ -95,6 +62,7 @@ export default function CallInterface(props: CallInterfaceProps) {
   const silenced = useSignal(false);
   const dark = useSignal(false);
   const guest = props.guest;
+  const people = props.people ?? [];
   // A guest sees their camera before calling.
   const devicesOpen = useSignal(Boolean(guest));
   const bitrates = useSignal<number[]>([]);
@@ -163,7 +131,6 @@ export default function CallInterface(props: CallInterfaceProps) {
 
   const silence = (
     <Button
-      class={state === "calling" ? "self-start" : ""}
       aria-pressed={silenced.value}
       onClick={() => silenced.value = !silenced.value}
     >
@@ -173,12 +140,14 @@ export default function CallInterface(props: CallInterfaceProps) {
 
   return (
     <main
-      class="max-w-3xl mx-auto p-4 flex flex-col gap-4 min-h-screen dark:bg-gray-900 dark:text-gray-100"
+      class={`mx-auto flex flex-col dark:bg-gray-900 dark:text-gray-100 ${
+        inCall ? "max-w-7xl p-2 gap-2" : "max-w-3xl p-4 gap-4 min-h-screen"
+      }`}
       data-call-state={state}
     >
-      {/* A ring takes the whole screen: nothing behind it is shown meanwhile. */}
+      {/* A ring and a call take the whole screen: the header hides meanwhile. */}
       <PageHeader
-        hidden={state === "ringing"}
+        hidden={state === "ringing" || inCall}
         selfId={signedIn && !guest ? machine.signaling.selfId.value : null}
         dark={dark.value}
         onToggleDark={() => {
@@ -233,10 +202,15 @@ export default function CallInterface(props: CallInterfaceProps) {
               onCall={(video) => machine.call(target.value, video)}
             />
           )}
-          {machine.signaling.presence.value && !guest && (
-            <OnlineList
-              users={machine.signaling.online.value}
+          {(machine.signaling.presence.value || people.length > 0) &&
+            !guest && (
+            <PeopleList
+              known={people}
+              presence={machine.signaling.presence.value}
+              online={machine.signaling.online.value}
               inCall={machine.signaling.inCall.value}
+              title={accountsMode ? "Contacts" : "Online"}
+              empty={accountsMode ? NO_CONTACTS_YET : NOBODY_ONLINE}
               onCall={(user) => machine.call(user, true)}
             />
           )}
@@ -269,7 +243,6 @@ export default function CallInterface(props: CallInterfaceProps) {
           {silence}
         </IncomingCall>
       )}
-      {state === "calling" && silence}
       {inCall && (
         <CallView
           state={state}
@@ -312,9 +285,13 @@ export default function CallInterface(props: CallInterfaceProps) {
             messages: machine.channel.chat.value,
             onSend: (text) => machine.sendChat(text),
           }}
-        />
+        >
+          {state === "calling" && silence}
+        </CallView>
       )}
-      <p class="text-xs text-gray-500 dark:text-gray-400">{SHORTCUTS}</p>
+      {!inCall && (
+        <p class="text-xs text-gray-500 dark:text-gray-400">{SHORTCUTS}</p>
+      )}
     </main>
   );
 }

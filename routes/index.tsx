@@ -4,20 +4,28 @@ import type { ServerConfig } from "../lib/config/config.ts";
 import type { SignInMode } from "../lib/page/call/types.ts";
 import type { RequestState } from "./_middleware.ts";
 
-/** In accounts mode, a browser that is not signed in goes to the sign-in page. */
-export const handler: Handlers<unknown, RequestState> = {
+/** What the page is rendered with: in accounts mode, the contacts one may call. */
+interface HomeData {
+  people: string[];
+}
+
+/**
+ * In accounts mode, a browser that is not signed in goes to the sign-in
+ * page; one that is sees its contacts, online or not.
+ */
+export const handler: Handlers<HomeData, RequestState> = {
   async GET(req, ctx) {
     const accounts = ctx.state.server.accounts?.accounts;
-    if (accounts?.started) {
-      const session = accounts.sessions.sessionOf(req.headers.get("cookie"));
-      if (!session || !await accounts.sessions.confirm(session)) {
-        return new Response(null, {
-          status: 303,
-          headers: { location: "/signin" },
-        });
-      }
+    if (!accounts?.started) return ctx.render({ people: [] });
+    const session = accounts.sessions.sessionOf(req.headers.get("cookie"));
+    if (!session || !await accounts.sessions.confirm(session)) {
+      return new Response(null, {
+        status: 303,
+        headers: { location: "/signin" },
+      });
     }
-    return ctx.render();
+    const people = await accounts.contacts.presenceSeenBy(session.userId);
+    return ctx.render({ people: [...people].sort() });
   },
 };
 
@@ -26,11 +34,14 @@ function signInMode(config: ServerConfig): SignInMode {
   return config.jwtSecret !== null ? "token" : "open";
 }
 
-export default function Home({ url, state }: PageProps<unknown, RequestState>) {
+export default function Home(
+  { url, state, data }: PageProps<HomeData, RequestState>,
+) {
   return (
     <CallInterface
       defaultUserId={url.searchParams.get("userId") ?? undefined}
       signInMode={signInMode(state.server.config)}
+      people={data.people}
     />
   );
 }

@@ -149,6 +149,23 @@ Deno.test({
       });
 
       await t.step(
+        "the call page lists one's contacts, online or not",
+        async () => {
+          const bobRow = alice.page.getByRole("listitem").filter({
+            has: alice.page.getByRole("button", { name: "bob", exact: true }),
+          });
+          // bob leaves his call page; alice's, loaded again, still lists him.
+          await bob.page.getByRole("link", { name: "Contacts" }).click();
+          await alice.page.reload();
+          await signedInAs(alice.page, "alice");
+          await bobRow.getByText("offline").waitFor();
+          await bob.page.getByRole("link", { name: "Back to calls" }).click();
+          await signedInAs(bob.page, "bob");
+          await bobRow.getByText("online", { exact: true }).waitFor();
+        },
+      );
+
+      await t.step(
         "a second passkey added, the first removed; the last one cannot be",
         async () => {
           await alice.page.getByRole("link", { name: "Account" }).click();

@@ -1,7 +1,8 @@
 /**
  * The call experience in headless Chromium, driven by accessible names:
  * presence, devices, screen share, chat, the peer's state, quality,
- * recording, keyboard shortcuts, a phone-sized screen.
+ * recording, keyboard shortcuts, a phone-sized screen the peer's video
+ * fills.
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
@@ -126,7 +127,10 @@ Deno.test({
         "switching camera and microphone mid-call keeps media flowing, without renegotiating",
         async () => {
           await connect(alice, bob, "bob");
-          await alice.getByText("Switch camera, microphone or speaker").click();
+          await alice.getByRole("button", { name: "More" }).click();
+          await alice.getByRole("button", {
+            name: "Switch camera, microphone or speaker",
+          }).click();
           const offers = await alice.evaluate(() =>
             (window as unknown as { __peerConnections: RTCPeerConnection[] })
               .__peerConnections.at(-1)!
@@ -185,13 +189,22 @@ Deno.test({
       );
 
       await t.step("chat goes both ways, peer to peer", async () => {
+        await alice.getByRole("button", { name: "Chat" }).click();
         await alice.getByRole("textbox", { name: "Chat message" }).fill(
           "hello bob",
         );
         await alice.getByRole("button", { name: "Send" }).click();
+        // bob's chat is closed: the message shows over the call, and on Chat.
+        const shownOverCall = bob.locator("p[aria-live]", {
+          hasText: "alice: hello bob",
+        });
+        await shownOverCall.waitFor();
+        await bob.getByRole("button", { name: "Chat, 1 new" }).click();
         await bob.getByRole("list", { name: "Chat messages" }).getByText(
           "hello bob",
         ).waitFor();
+        await shownOverCall.waitFor({ state: "detached" });
+        await bob.getByRole("button", { name: "Chat", exact: true }).waitFor();
         await bob.getByRole("textbox", { name: "Chat message" }).fill(
           "hi alice",
         );
@@ -239,11 +252,14 @@ Deno.test({
         "recording is shown to both and produces a file",
         async () => {
           const download = alice.waitForEvent("download");
+          const more = alice.getByRole("button", { name: "More" });
+          await more.click();
           await alice.getByRole("button", { name: /record/i, pressed: false })
             .click();
           await badges(bob).getByText("Recording").waitFor();
           await badges(alice).getByText("Recording").waitFor();
           await new Promise((resolve) => setTimeout(resolve, 2_500));
+          await more.click();
           await alice.getByRole("button", { name: /record/i, pressed: true })
             .click();
           const file = await (await download).path();
@@ -324,31 +340,56 @@ Deno.test({
       );
 
       await t.step(
-        "a phone-sized screen has every control in view",
+        "a phone, upright and on its side, and a tablet: every control in view, the other person filling at least 80% of the screen",
         async () => {
           for (const page of [alice, bob]) {
             await page.setViewportSize({ width: 390, height: 844 });
           }
           await connect(alice, bob, "bob");
-          for (
-            const name of [
-              /mute/i,
-              /camera/i,
-              /share screen/i,
-              /record/i,
-              /end call/i,
-            ]
-          ) {
-            const control = alice.getByRole("button", { name });
-            assert.ok(await control.isVisible(), `${name} is visible`);
-            const box = (await control.boundingBox())!;
+          const screens = [
+            { width: 390, height: 844 },
+            { width: 844, height: 390 },
+            { width: 768, height: 1024 },
+          ];
+          for (const screen of screens) {
+            const which = `${screen.width}×${screen.height}`;
+            await alice.setViewportSize(screen);
+            for (
+              const name of [
+                /mute/i,
+                /camera/i,
+                /share screen/i,
+                /end call/i,
+                /call details/i,
+                /^chat/i,
+                /^more$/i,
+              ]
+            ) {
+              const control = alice.getByRole("button", { name });
+              assert.ok(await control.isVisible(), `${name} is visible`);
+              const box = (await control.boundingBox())!;
+              assert.ok(
+                box.x >= 0 && box.x + box.width <= screen.width,
+                `${name} fits the width of ${which}`,
+              );
+              assert.ok(
+                box.y + box.height <= screen.height,
+                `${name} is on ${which} without scrolling`,
+              );
+            }
+            const covered = await alice.evaluate(() => {
+              const box = document.querySelector(
+                '[data-testid="remote-video"]',
+              )!.getBoundingClientRect();
+              const width = Math.min(box.right, innerWidth) -
+                Math.max(box.left, 0);
+              const height = Math.min(box.bottom, innerHeight) -
+                Math.max(box.top, 0);
+              return (width * height) / (innerWidth * innerHeight);
+            });
             assert.ok(
-              box.x >= 0 && box.x + box.width <= 390,
-              `${name} fits the width`,
-            );
-            assert.ok(
-              box.y + box.height <= 844,
-              `${name} is on screen without scrolling`,
+              covered >= 0.8,
+              `the peer's video covers ${covered} of ${which}`,
             );
           }
           await alice.getByRole("button", { name: /end call/i }).click();

@@ -52,6 +52,8 @@ async function openProfile(app: AppProcess, cookie: string): Promise<Profile> {
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM.path,
     args: CHROMIUM_FLAGS,
+    // As every test's browser (support/browser.ts): the call's controls stay.
+    reducedMotion: "reduce",
   });
   context.on(
     "close",

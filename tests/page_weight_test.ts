@@ -5,7 +5,7 @@ import { startApp } from "./support/servers.ts";
 import { gzippedSize, pageScripts } from "./support/page_weight.ts";
 
 /**
- * The budget for the call page's JavaScript, gzip: 30 KiB. It was 23.9
+ * The budget for the call page's JavaScript, gzip: 32.5 KiB. It was 23.9
  * KiB before the structure work, 22.2 KiB once the server's frame schemas
  * left the page's bundle, 23.6 KiB with the connection check and the
  * connection's words, 24.2 KiB with the recovery from a network switch, and
@@ -25,14 +25,19 @@ import { gzippedSize, pageScripts } from "./support/page_weight.ts";
  * recording and the connection check load when first used (0.5 KiB
  * less), and 30.5 KiB with call links (0.5 KiB: a link's guest calls
  * from this same page, so it has the guest's form and names a guest who
- * rings by their name and the link's), and 30.8 KiB with a ring over the
- * whole screen (its large answer buttons and the camera as it will be
- * sent).
+ * rings by their name and the link's), and 32.5 KiB with the call screen
+ * of issue 32, its whole allowance of 2 KiB over the 30.5 before it: a
+ * ring over the whole screen (its large answer buttons and the camera as
+ * it will be sent), the call view over the screen (round icon controls
+ * that fade, More, a picture of your own you can move, the panels beside
+ * or below the video, a new message shown over the call) and the idle
+ * screen's people list; the call's panels and the devices panel load when
+ * first opened (0.5 KiB less).
  */
-const BUDGET_BYTES = 31.5 * 1024;
+const BUDGET_BYTES = 32.5 * 1024;
 
 Deno.test({
-  name: "page: the call page's JavaScript stays under 31.5 KiB gzip",
+  name: "page: the call page's JavaScript stays under 32.5 KiB gzip",
   ignore: needsPermissions(),
   async fn() {
     const server = await startApp();

@@ -16,15 +16,33 @@ export const CHROMIUM_FLAGS = [
   "--disable-background-networking",
 ];
 
+/**
+ * Makes each new context of `browser` prefer reduced motion unless told
+ * otherwise, as some people's do: the call's controls then stay rather
+ * than fade after 3 s without input, so a test presses them at its own
+ * pace; the fade itself is tested in a context that prefers motion.
+ * (Playwright emulates "no-preference" by default, over any flag.)
+ */
+function preferReducedMotion(browser: Browser): Browser {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = (options) =>
+    newContext({ reducedMotion: "reduce", ...options });
+  browser.newPage = async (options) =>
+    await (await browser.newContext(options)).newPage();
+  return browser;
+}
+
 /** Launches Debian's Chromium, headless. */
 export async function launchChromium(): Promise<Browser> {
   // Loaded here, not at import: playwright-core reads the environment as it loads, which a bare
   // `deno test` (no permissions) does not allow, and the tests that need it are ignored there.
   const { chromium } = await import("playwright-core");
-  return await chromium.launch({
-    executablePath: CHROMIUM.path,
-    args: CHROMIUM_FLAGS,
-  });
+  return preferReducedMotion(
+    await chromium.launch({
+      executablePath: CHROMIUM.path,
+      args: CHROMIUM_FLAGS,
+    }),
+  );
 }
 
 /**
@@ -44,7 +62,7 @@ export async function launchChromiumIn(namespace: string): Promise<Browser> {
     args: [...CHROMIUM_FLAGS, "--ignore-certificate-errors"],
   });
   browser.on("disconnected", () => Deno.remove(wrapper).catch(() => {}));
-  return browser;
+  return preferReducedMotion(browser);
 }
 
 /** Whatever runs a function in a page: a Playwright page, or a `CallPage` of either engine. */

@@ -235,7 +235,7 @@ export async function openCallDetails(page: Evaluates): Promise<void> {
   // The button's name carries the quality in a word ("Call details (quality good)").
   await page.evaluate(() => {
     const button = [...document.querySelectorAll("button")].find((button) =>
-      button.textContent?.startsWith("Call details")
+      button.getAttribute("aria-label")?.startsWith("Call details")
     );
     if (button?.getAttribute("aria-expanded") !== "true") button?.click();
   });
@@ -290,6 +290,12 @@ export async function checkConnection(
   page: CallPage,
   timeoutMs = 15_000,
 ): Promise<string> {
+  // The check sits behind its own disclosure, "Your connection".
+  await page.evaluate(() => {
+    const check = document.querySelector('[aria-label="Connection check"]');
+    const disclosure = check?.closest("details");
+    if (disclosure) disclosure.open = true;
+  });
   await page.press("Check my connection");
   const deadline = Date.now() + timeoutMs;
   let said = "";

@@ -8,8 +8,13 @@
 import type { Browser } from "puppeteer-core";
 import { CERTUTIL, FIREFOX } from "./environment.ts";
 
-/** The preferences every test's Firefox starts with: fake devices, no prompts, no updates. */
+/**
+ * The preferences every test's Firefox starts with: fake devices, no
+ * prompts, no updates, and reduced motion preferred (the call's controls
+ * stay rather than fade, as in the Chromium tests).
+ */
 export const FIREFOX_PREFS: Record<string, string | number | boolean> = {
+  "ui.prefersReducedMotion": 1,
   "media.navigator.streams.fake": true,
   "media.navigator.permission.disabled": true,
   "media.autoplay.default": 0,

@@ -26,12 +26,16 @@ try {
   const bob = await openAs(browser, server.http, "bob");
   await alice.getByRole("button", { name: "bob", exact: true }).waitFor();
   await alice.screenshot(shot("idle.png"));
+  // bob's page is dark: the header, and its theme switch, hide in a call.
+  await bob.getByRole("button", { name: "Dark theme" }).click();
   await alice.getByRole("button", { name: "bob", exact: true }).click();
   await bob.getByRole("button", { name: /accept/i }).waitFor();
   await bob.screenshot(shot("ringing.png"));
   await bob.getByRole("button", { name: /accept/i }).click();
   await waitForStatus(alice, "In call with bob");
   await waitForRise(alice, "video", "framesDecoded", 30);
+  await alice.getByRole("button", { name: /^chat/i }).click();
+  await bob.getByRole("button", { name: /^chat/i }).click();
   await bob.getByRole("textbox", { name: "Chat message" }).fill(
     "Can you see my screen?",
   );
@@ -39,11 +43,13 @@ try {
   await alice.getByRole("list", { name: "Chat messages" }).getByText(
     "Can you see my screen?",
   ).waitFor();
+  await alice.mouse.move(1, 1);
   await alice.screenshot(shot("in-call.png"));
-  await alice.getByRole("button", { name: "Dark theme" }).click();
-  await alice.getByRole("button", { name: /call details/i }).click();
-  await alice.getByText(/kbit\/s/).waitFor({ timeout: 10_000 });
-  await alice.screenshot(shot("dark.png"));
+  await bob.getByRole("button", { name: /^chat/i }).click();
+  await bob.getByRole("button", { name: /call details/i }).click();
+  await bob.getByText(/kbit\/s/).waitFor({ timeout: 10_000 });
+  await bob.screenshot(shot("dark.png"));
+  await bob.getByRole("button", { name: /call details/i }).click();
   await bob.setViewportSize({ width: 390, height: 844 });
   await waitForRise(bob, "video", "framesDecoded", 10);
   await bob.screenshot(shot("phone.png"));

@@ -9,12 +9,19 @@ import { CLOSE_CODES, type EndReason } from "../../wire/protocol.ts";
 import type { Credentials } from "./signaling_client.ts";
 import type { NetworkReport } from "./network_check.ts";
 import type { MediaWish } from "./media.ts";
-import type { MediaPath } from "./quality.ts";
+import type { CallQuality, MediaPath } from "./quality.ts";
 import type { CallState, ConnectionState } from "./types.ts";
 import type { KeyStatus } from "./call_verification.ts";
 
 /** What a user id may be, in words. */
 export const HINT_USER_ID = "1–64 of A–Z a–z 0–9 . _ ~ -";
+
+/** The people list before one has contacts (accounts mode). */
+export const NO_CONTACTS_YET =
+  "No contacts yet: add people on the Contacts page.";
+
+/** The people list when nobody else is online (open and token modes). */
+export const NOBODY_ONLINE = "Nobody else is online yet.";
 
 /** Your own id is not one. */
 export const BAD_OWN_ID = `Your id must be ${HINT_USER_ID}.`;
@@ -310,4 +317,19 @@ export function mediaErrorSentence(error: unknown, wish: MediaWish): string {
     default:
       return `The ${devices} could not be started (${name || String(error)}).`;
   }
+}
+
+function verdict(quality: CallQuality): string {
+  if ((quality.lossPercent ?? 0) > 5 || (quality.rttMs ?? 0) > 400) {
+    return "poor";
+  }
+  if ((quality.lossPercent ?? 0) > 1 || (quality.rttMs ?? 0) > 200) {
+    return "fair";
+  }
+  return "good";
+}
+
+/** The name of the button that opens the call's details: its quality in a word once measured. */
+export function detailsName(quality: CallQuality | null): string {
+  return `Call details${quality ? ` (quality ${verdict(quality)})` : ""}`;
 }
