@@ -25,15 +25,15 @@ export type CallPanel = "details" | "devices" | "chat";
 /** The panels open now; one not named is closed. */
 export type OpenPanels = Partial<Record<CallPanel, boolean>>;
 
-/** The element id of the control that opens `panel`, where Escape sends focus back. */
-export function panelToggleId(panel: CallPanel): string {
-  return panel === "devices" ? "call-more" : `call-${panel}`;
+/** Gives focus back to **More**, whose menu opens every panel: Escape in one does it. */
+export function focusMore(): void {
+  document.getElementById("call-more")?.focus();
 }
 
 /** Which panels are open and how to open or close one. */
 export interface PanelToggles {
   open: OpenPanels;
-  /** The name of the details button, with the call's quality in a word. */
+  /** The name of the details item, with the call's quality in a word. */
   detailsName: string;
   /** Chat messages from the peer not yet seen in the chat. */
   unread: number;
@@ -63,7 +63,7 @@ function RoundButton(
       aria-label={props.label}
       aria-pressed={props.pressed ?? props.off}
       aria-expanded={props.expanded}
-      class={`relative w-11 h-11 shrink-0 rounded-full flex items-center justify-center text-white shadow-lg focus:outline-none focus:ring-4 focus:ring-white focus:ring-offset-2 focus:ring-offset-gray-900 ${
+      class={`relative w-12 h-12 shrink-0 rounded-full flex items-center justify-center text-white shadow-lg focus:outline-none focus:ring-4 focus:ring-white focus:ring-offset-2 focus:ring-offset-gray-900 ${
         props.red || props.off
           ? "bg-red-600 hover:bg-red-700"
           : props.pressed || props.expanded
@@ -104,11 +104,13 @@ function MenuItem(
 
 /**
  * In-call controls, round icons floating over the bottom edge of the
- * peer's video: **Mute**, **Camera off**, **Share screen**, **End call**,
- * the panels (**Call details**, **Chat**) and **More** (recording,
- * picture-in-picture, switching devices). Each is named as before, in
- * `aria-label`; `aria-pressed` says whether the microphone is muted, the
- * camera off, the screen shared, the call recorded.
+ * peer's video: **Mute**, **Camera off**, **Share screen**, **End call**
+ * and **More**, which holds the rest: the panels (**Call details**,
+ * **Chat**, **Switch camera, microphone or speaker**), **Record** and
+ * **Picture in picture**. Each is named as before (the round ones in
+ * `aria-label`); `aria-pressed` says whether the microphone is muted, the
+ * camera off, the screen shared, the call recorded. A dot on More: chat
+ * messages not yet seen.
  */
 export function CallControls(
   props: CallControlsProps & { panels: PanelToggles },
@@ -119,10 +121,11 @@ export function CallControls(
     more.value = false;
     action();
   };
+  const panel = (name: CallPanel) => item(() => panels.onToggle(name));
   const active = props.showToggles;
   const video = active && props.showVideoControls;
   return (
-    <div class="flex gap-1.5 sm:gap-3 justify-center items-end">
+    <div class="flex gap-3 justify-center items-end">
       {active && (
         <RoundButton
           label="Mute"
@@ -149,45 +152,42 @@ export function CallControls(
       )}
       <RoundButton label="End call" icon="end" red onClick={props.onEnd} />
       {active && (
-        <RoundButton
-          id={panelToggleId("details")}
-          label={panels.detailsName}
-          icon="details"
-          expanded={panels.open.details}
-          onClick={() => panels.onToggle("details")}
-        />
-      )}
-      {active && (
-        <RoundButton
-          id={panelToggleId("chat")}
-          label={panels.unread ? `Chat, ${panels.unread} new` : "Chat"}
-          icon="chat"
-          expanded={panels.open.chat}
-          onClick={() => panels.onToggle("chat")}
-        >
-          {panels.unread > 0 && (
-            <span class="absolute top-0 right-0 w-3 h-3 rounded-full bg-red-600" />
-          )}
-        </RoundButton>
-      )}
-      {active && (
         <div
           class="relative"
           onKeyDown={(event) => {
             if (event.key !== "Escape" || !more.value) return;
             more.value = false;
-            document.getElementById(panelToggleId("devices"))?.focus();
+            focusMore();
           }}
         >
           <RoundButton
-            id={panelToggleId("devices")}
+            id="call-more"
             label="More"
             icon="more"
             expanded={more.value}
             onClick={() => more.value = !more.value}
-          />
+          >
+            {panels.unread > 0 && (
+              <span class="absolute top-0 right-0 w-3 h-3 rounded-full bg-red-600" />
+            )}
+          </RoundButton>
           {more.value && (
             <div class="absolute bottom-full right-0 mb-2 w-64 flex flex-col gap-1 p-2 rounded-xl bg-gray-800 text-white">
+              <MenuItem
+                expanded={panels.open.details}
+                onClick={panel("details")}
+              >
+                {panels.detailsName}
+              </MenuItem>
+              <MenuItem expanded={panels.open.chat} onClick={panel("chat")}>
+                {panels.unread ? `Chat, ${panels.unread} new` : "Chat"}
+              </MenuItem>
+              <MenuItem
+                expanded={panels.open.devices}
+                onClick={panel("devices")}
+              >
+                Switch camera, microphone or speaker
+              </MenuItem>
               <MenuItem
                 pressed={props.recording}
                 onClick={item(props.onRecord)}
@@ -199,12 +199,6 @@ export function CallControls(
                   Picture in picture
                 </MenuItem>
               )}
-              <MenuItem
-                expanded={panels.open.devices}
-                onClick={item(() => panels.onToggle("devices"))}
-              >
-                Switch camera, microphone or speaker
-              </MenuItem>
             </div>
           )}
         </div>

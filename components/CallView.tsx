@@ -13,8 +13,8 @@ import {
   CallControls,
   type CallControlsProps,
   type CallPanel,
+  focusMore,
   type OpenPanels,
-  panelToggleId,
 } from "./CallControls.tsx";
 import type { DeviceList } from "./DevicePicker.tsx";
 import { PeerBadges } from "./PeerBadges.tsx";
@@ -74,7 +74,7 @@ export function CallView(
   const latest = theirs.length > seen.current ? theirs.at(-1) : undefined;
   const close = (panel: CallPanel) => {
     open.value = { ...open.value, [panel]: false };
-    document.getElementById(panelToggleId(panel))?.focus();
+    focusMore();
   };
   const anyOpen = active && Object.values(open.value).some(Boolean);
   // The panels load when one is first opened: many calls open none.

@@ -9,8 +9,6 @@ const PATHS = {
   camera: "M3 7h12v10H3zM15 11l6-4v10l-6-4",
   screen: "M3 4h18v12H3zM8 20h8M12 16v4",
   end: "M3 15c5-5 13-5 18 0l-2 3-4-1v-2.5a9 9 0 0 0-6 0V17l-4 1z",
-  details: "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18M12 11v6M12 7v.5",
-  chat: "M4 5h16v11H9l-5 4z",
   more: "M5 12h.5M12 12h.5M19 12h.5",
 } as const;
 

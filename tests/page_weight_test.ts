@@ -29,7 +29,7 @@ import { gzippedSize, pageScripts } from "./support/page_weight.ts";
  * of issue 32, its whole allowance of 2 KiB over the 30.5 before it: a
  * ring over the whole screen (its large answer buttons and the camera as
  * it will be sent), the call view over the screen (round icon controls
- * that fade, More, a picture of your own you can move, the panels beside
+ * that fade, More and its menu, a picture of your own you can move, the panels beside
  * or below the video, a new message shown over the call) and the idle
  * screen's people list; the call's panels and the devices panel load when
  * first opened (0.5 KiB less).

@@ -65,6 +65,12 @@ export async function launchChromiumIn(namespace: string): Promise<Browser> {
   return preferReducedMotion(browser);
 }
 
+/** Presses the item `name` of the call's **More** menu (a panel, Record…). */
+export async function fromMore(page: Page, name: RegExp): Promise<void> {
+  await page.getByRole("button", { name: "More" }).click();
+  await page.getByRole("button", { name }).click();
+}
+
 /** Whatever runs a function in a page: a Playwright page, or a `CallPage` of either engine. */
 export type Evaluates = Pick<Page, "evaluate">;
 

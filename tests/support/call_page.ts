@@ -230,14 +230,20 @@ export function callDetail(page: Evaluates, term: string): Promise<string> {
   }, term);
 }
 
-/** Opens the call details, if they are closed. */
+/** Opens the call details from **More**, if they are closed. */
 export async function openCallDetails(page: Evaluates): Promise<void> {
-  // The button's name carries the quality in a word ("Call details (quality good)").
-  await page.evaluate(() => {
-    const button = [...document.querySelectorAll("button")].find((button) =>
-      button.getAttribute("aria-label")?.startsWith("Call details")
-    );
-    if (button?.getAttribute("aria-expanded") !== "true") button?.click();
+  await page.evaluate(async () => {
+    if (document.querySelector('section[aria-label="Call details"]')) return;
+    const more = document.getElementById("call-more");
+    if (more?.getAttribute("aria-expanded") !== "true") more?.click();
+    // The item's name carries the quality in a word ("Call details (quality good)").
+    for (let tries = 0; tries < 50; tries++) {
+      const item = [...document.querySelectorAll("button")].find((button) =>
+        button.textContent?.startsWith("Call details")
+      );
+      if (item) return item.click();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   });
 }
 

@@ -7,6 +7,7 @@
 import { act, befriend, person } from "./accounts.ts";
 import { startAccountsApp } from "./accounts_app.ts";
 import {
+  fromMore,
   holdSession,
   launchChromium,
   openAs,
@@ -34,8 +35,8 @@ try {
   await bob.getByRole("button", { name: /accept/i }).click();
   await waitForStatus(alice, "In call with bob");
   await waitForRise(alice, "video", "framesDecoded", 30);
-  await alice.getByRole("button", { name: /^chat/i }).click();
-  await bob.getByRole("button", { name: /^chat/i }).click();
+  await fromMore(alice, /^chat/i);
+  await fromMore(bob, /^chat/i);
   await bob.getByRole("textbox", { name: "Chat message" }).fill(
     "Can you see my screen?",
   );
@@ -45,11 +46,11 @@ try {
   ).waitFor();
   await alice.mouse.move(1, 1);
   await alice.screenshot(shot("in-call.png"));
-  await bob.getByRole("button", { name: /^chat/i }).click();
-  await bob.getByRole("button", { name: /call details/i }).click();
+  await fromMore(bob, /^chat/i);
+  await fromMore(bob, /call details/i);
   await bob.getByText(/kbit\/s/).waitFor({ timeout: 10_000 });
   await bob.screenshot(shot("dark.png"));
-  await bob.getByRole("button", { name: /call details/i }).click();
+  await fromMore(bob, /call details/i);
   await bob.setViewportSize({ width: 390, height: 844 });
   await waitForRise(bob, "video", "framesDecoded", 10);
   await bob.screenshot(shot("phone.png"));
