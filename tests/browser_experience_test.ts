@@ -346,7 +346,7 @@ Deno.test({
       );
 
       await t.step(
-        "a phone, upright and on its side, and a tablet: every control in view, the other person filling at least 80% of the screen",
+        "a phone, upright and on its side, and a tablet: every control in view, the other person filling at least 80% of the screen; your picture moves",
         async () => {
           for (const page of [alice, bob]) {
             await page.setViewportSize({ width: 390, height: 844 });
@@ -396,6 +396,33 @@ Deno.test({
               `the peer's video covers ${covered} of ${which}`,
             );
           }
+          // Your own picture moves: a press to the next corner, a drag to the nearest.
+          const tile = alice.getByRole("button", { name: "Move your picture" });
+          const corner = async () => {
+            const box = (await tile.boundingBox())!;
+            const size = alice.viewportSize()!;
+            return `${
+              box.y + box.height / 2 > size.height / 2 ? "bottom" : "top"
+            } ${box.x + box.width / 2 > size.width / 2 ? "right" : "left"}`;
+          };
+          // The page moves it as it renders next: asked until it is there.
+          const untilIn = async (expected: string) => {
+            let seen = "";
+            for (let tries = 0; tries < 40; tries++) {
+              if ((seen = await corner()) === expected) return;
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            assert.equal(seen, expected);
+          };
+          await untilIn("top right");
+          await tile.click();
+          await untilIn("bottom right");
+          const box = (await tile.boundingBox())!;
+          await alice.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+          await alice.mouse.down();
+          await alice.mouse.move(60, 120, { steps: 5 });
+          await alice.mouse.up();
+          await untilIn("top left");
           await alice.getByRole("button", { name: /end call/i }).click();
           await waitForCallState(bob, "idle");
         },
