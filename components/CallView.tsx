@@ -113,8 +113,11 @@ export function CallView(
             {props.children}
           </div>
         )}
-        {/* Always there, so that what appears in it is read out. */}
-        <p aria-live="polite" class="absolute bottom-20 left-2 right-2">
+        {/* Always there, so that what appears in it is read out; it takes no pointer, so it never covers your picture or a control. */}
+        <p
+          aria-live="polite"
+          class="absolute bottom-20 left-2 right-2 pointer-events-none"
+        >
           {latest && (
             <span class="inline-block px-3 py-2 rounded-lg bg-black/80 text-white text-sm">
               {peer}: {latest.text}
