@@ -25,14 +25,14 @@ import { gzippedSize, pageScripts } from "./support/page_weight.ts";
  * recording and the connection check load when first used (0.5 KiB
  * less), and 30.5 KiB with call links (0.5 KiB: a link's guest calls
  * from this same page, so it has the guest's form and names a guest who
- * rings by their name and the link's), and 32.5 KiB with the call screen
- * of issue 32, its whole allowance of 2 KiB over the 30.5 before it: a
+ * rings by their name and the link's), and 32.4 KiB with the call screen
+ * of issue 32, within its allowance of 2 KiB over the 30.5 before it: a
  * ring over the whole screen (its large answer buttons and the camera as
  * it will be sent), the call view over the screen (round icon controls
- * that fade, More and its menu, a picture of your own you can move, the panels beside
- * or below the video, a new message shown over the call) and the idle
- * screen's people list; the call's panels and the devices panel load when
- * first opened (0.5 KiB less).
+ * that fade, More and its menu, a picture of your own you can move, the
+ * panels beside or below the video, a new message shown over the call)
+ * and the idle screen's people list; the call's panels and the devices
+ * panel's inside load when first opened (0.5 KiB less).
  */
 const BUDGET_BYTES = 32.5 * 1024;
 
