@@ -2,7 +2,7 @@
  * The call's controls fade as a phone's do: after a few seconds without a
  * pointer, a touch or a key they go, and any of those brings them back.
  * They stay while one of them has focus, while `still` (a call not yet
- * answered, a menu open), and always for whoever prefers reduced motion.
+ * answered), and always for whoever prefers reduced motion.
  * A Preact hook for the call view.
  * @module
  */
