@@ -49,12 +49,43 @@ export async function waitForReady(
   }
 }
 
-/** A loopback port no one listens on now. */
+/** Ports this process has handed out, never handed out twice. */
+const handedOut = new Set<number>();
+
+/**
+ * A loopback port no one listens on now, for a service started later. It is
+ * chosen below the kernel's ephemeral range: a port the kernel picked for
+ * `port: 0` and was given back would be picked again, for another server or
+ * an outgoing connection, before the service binds it (an instance started
+ * with Redis down once found its own HTTP server where Redis was to be).
+ */
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+  const lowestEphemeral = ephemeralRangeStart();
+  const low = Math.max(1024, lowestEphemeral - 12_000);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = low + Math.floor(Math.random() * (lowestEphemeral - low));
+    if (handedOut.has(port)) continue;
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+    } catch {
+      continue;
+    }
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free loopback port in ${low}–${lowestEphemeral - 1}`);
+}
+
+/** The first port the kernel hands out for `port: 0` and outgoing sockets. */
+function ephemeralRangeStart(): number {
+  try {
+    const range = Deno.readTextFileSync(
+      "/proc/sys/net/ipv4/ip_local_port_range",
+    );
+    return Number(range.trim().split(/\s+/)[0]) || 32_768;
+  } catch {
+    return 32_768;
+  }
 }
 
 /**
