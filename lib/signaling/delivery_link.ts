@@ -4,7 +4,7 @@
  * ring, keeps it until the page acknowledges it, and sends it again, in
  * order, on the device's next socket when the page resumes the session; it
  * takes each of the page's numbered messages once, and acknowledges them
- * within `ACK_DELAY_MS`. A socket that leaves what was sent unacknowledged
+ * within a second (`SERVER_ACK_DELAY_MS`). A socket that leaves what was sent unacknowledged
  * for `UNACKED_DEADLINE_MS` is asked for an acknowledgement and, with none
  * in as long again, written to no more: what it misses waits for the
  * device's next socket, or for this one to speak again (it was only slow).
@@ -30,9 +30,9 @@ function typeOf(text: string): string {
 /** What keeps a link's time: the clock, and the sweep that acknowledges and checks deadlines. */
 export interface LinkSweep {
   now(): number;
-  /** `link` owes the page an acknowledgement: send it at the next sweep unless a frame carries it first. */
+  /** `link` has begun to owe the page an acknowledgement: send it in time unless a frame carries it first. */
   owes(link: DeliveryLink): void;
-  /** `link` waits for the page's acknowledgement: check its deadline at each sweep. */
+  /** `link` has begun to wait for the page's acknowledgement: check its deadline at each sweep. */
   waits(link: DeliveryLink): void;
 }
 
@@ -46,6 +46,9 @@ export class DeliveryLink {
   #waitingSince = 0;
   /** Whether the socket has been asked for an acknowledgement and not answered. */
   #asked = false;
+  /** Whether the sweep holds this link among those owing an acknowledgement, or waiting for one. */
+  #owing = false;
+  #watched = false;
 
   /** `id` names the session for the page to resume it. */
   constructor(readonly id: string, private readonly sweep: LinkSweep) {}
@@ -113,20 +116,22 @@ export class DeliveryLink {
       this.replay();
     }
     if (ack !== undefined && ack > 0) {
-      const oldest = this.#log.oldest;
+      const oldest = this.#asked ? this.#log.oldest : undefined;
       this.#log.acked(ack);
       // Asked, and answered without the oldest: the page lacks it though the
       // socket lives (something between dropped it), and holds back what came
       // after it. It all goes again, in order.
-      const lacking = this.#asked && oldest !== undefined &&
-        this.#log.oldest === oldest;
+      const lacking = oldest !== undefined && this.#log.oldest === oldest;
       this.#asked = false;
       this.#waitingSince = this.sweep.now();
       if (lacking) this.replay();
     }
     if (type === "ack" || seq === undefined) return true;
     const arrival = this.#log.arrived(seq);
-    this.sweep.owes(this);
+    if (!this.#owing) {
+      this.#owing = true;
+      this.sweep.owes(this);
+    }
     return arrival === "next";
   }
 
@@ -137,6 +142,7 @@ export class DeliveryLink {
 
   /** The sweep: sends the acknowledgement owed, unless a frame carried it already. */
   acknowledgeIfDue(): void {
+    this.#owing = false;
     if (this.#log.ackDue) this.acknowledgeNow();
   }
 
@@ -147,7 +153,7 @@ export class DeliveryLink {
    */
   checkDeadline(now: number): boolean {
     const socket = this.#socket;
-    if (!this.#log.waiting || !socket) return false;
+    if (!this.#log.waiting || !socket) return this.#watched = false;
     if (now - this.#waitingSince < UNACKED_DEADLINE_MS) return true;
     if (!this.#asked) {
       this.#asked = true;
@@ -158,7 +164,7 @@ export class DeliveryLink {
     // Nothing came back: the socket may be dead even if it looks open.
     this.#socket = null;
     this.#silent = socket;
-    return false;
+    return this.#watched = false;
   }
 
   /** Forgets everything: the session is over. */
@@ -169,6 +175,8 @@ export class DeliveryLink {
 
   #startWaiting(): void {
     this.#waitingSince = this.sweep.now();
+    if (this.#watched) return;
+    this.#watched = true;
     this.sweep.waits(this);
   }
 

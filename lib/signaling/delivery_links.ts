@@ -3,15 +3,29 @@
  * device's socket opens one or resumes it (when it names the session's id),
  * and a session whose socket closed is kept for the resume grace, taking
  * what is sent to its device meanwhile, before it is forgotten. One sweep
- * every `ACK_DELAY_MS`, while any session needs it, sends the
- * acknowledgements owed and checks the deadlines of what waits for one.
+ * every `SWEEP_MS`, while any session needs it, sends the acknowledgements
+ * owed for `SERVER_ACK_DELAY_MS` and checks the deadlines of what waits for
+ * one.
  * @module
  */
 import type { DeliverySessionInfo } from "../wire/protocol.ts";
-import { ACK_DELAY_MS } from "../wire/delivery_log.ts";
 import { DeliveryLink, type LinkSweep } from "./delivery_link.ts";
 import type { SignalingSocket } from "./session.ts";
 import type { Timers } from "./timers.ts";
+
+/** How often the sweep runs: the deadlines of what waits are checked this finely. */
+export const SWEEP_MS = 250;
+
+/**
+ * How long the server lets an acknowledgement it owes a page wait for a
+ * frame to ride on. Longer than the page's `ACK_DELAY_MS`: a server
+ * relaying for thousands of sessions would otherwise write an `ack` of its
+ * own to most of them at every sweep, all at once, while the page's next
+ * message to it carries the acknowledgement within the second anyway. With
+ * the sweep's step it is sent within 1 s, well inside the page's 2 s
+ * `UNACKED_DEADLINE_MS`.
+ */
+export const SERVER_ACK_DELAY_MS = 750;
 
 /** A random session id: 16 bytes, base64url. */
 function newSessionId(): string {
@@ -26,13 +40,14 @@ export class DeliveryLinks {
   #links = new Map<string, { link: DeliveryLink; expiry: unknown }>();
   /** Each user's devices with a session here. */
   #devices = new Map<string, Set<string>>();
-  #owing = new Set<DeliveryLink>();
+  /** Links that owe their page an acknowledgement, by when they began to: oldest first. */
+  #owing = new Map<DeliveryLink, number>();
   #waiting = new Set<DeliveryLink>();
   #sweepTimer: unknown = null;
   #sweep: LinkSweep = {
     now: () => this.now(),
     owes: (link) => {
-      this.#owing.add(link);
+      this.#owing.set(link, this.now());
       this.#armSweep();
     },
     waits: (link) => {
@@ -50,14 +65,17 @@ export class DeliveryLinks {
   #armSweep(): void {
     this.#sweepTimer ??= this.timers.set(() => {
       this.#sweepTimer = null;
-      for (const link of this.#owing) link.acknowledgeIfDue();
-      this.#owing.clear();
       const now = this.now();
+      for (const [link, since] of this.#owing) {
+        if (now - since < SERVER_ACK_DELAY_MS) break;
+        this.#owing.delete(link);
+        link.acknowledgeIfDue();
+      }
       for (const link of this.#waiting) {
         if (!link.checkDeadline(now)) this.#waiting.delete(link);
       }
-      if (this.#waiting.size > 0) this.#armSweep();
-    }, ACK_DELAY_MS);
+      if (this.#waiting.size > 0 || this.#owing.size > 0) this.#armSweep();
+    }, SWEEP_MS);
   }
 
   /**
