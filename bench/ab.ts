@@ -20,7 +20,8 @@ import {
 } from "./support.ts";
 
 const { values, positionals } = parseArgs({
-  args: Deno.args,
+  // A bare `--delivery` means this checkout's clients only.
+  args: Deno.args.map((arg) => arg === "--delivery" ? "--delivery=this" : arg),
   allowPositionals: true,
   options: {
     runs: { type: "string", default: "3" },

@@ -51,6 +51,11 @@ const manifest: Manifest = {
         <p>user {data.id} via {route}</p>
       ),
     },
+    "./routes/users/me.tsx": {
+      default: ({ params, route }: PageProps) => (
+        <p>me via {route}, {Object.keys(params).length} params</p>
+      ),
+    },
     "./routes/users/_layout.tsx": {
       default: ({ Component }: PageProps) => (
         <section class="layout">
@@ -157,6 +162,11 @@ Deno.test({
         assert.match(
           html,
           /<section class="layout"><p>user 42 via \/users\/:id<\/p><\/section>/,
+        );
+        assert.match(
+          await (await get("/users/me")).text(),
+          /<section class="layout"><p>me via \/users\/me, 0 params<\/p><\/section>/,
+          "a path that is a static route's pattern is that route",
         );
       });
       await t.step("HEAD comes from GET, without a body", async () => {
