@@ -389,6 +389,19 @@ each message kept until acknowledged, the acknowledgements the sweep sends every
 brought down. A call's own signaling is some tens of messages, so a page pays nothing it notices; a server relaying at
 these rates does. Clients without \`delivery=1\` take the path they took before.
 
+The server's own acknowledgements, next (commit d9412de): profiled at 1,000 pairs × 20,000 msg/s with \`--cpu-prof\`,
+the server wrote an \`ack\` of its own for a fifth of the messages it took (34,581 for 180,000), up to 2,000 of them at
+once at every 250 ms sweep, though each page's next message would have carried it within 0.1 s; every function of the
+relay path then cost about twice what it did without the layer. The server now acknowledges within 1 s (the page keeps
+250 ms; both stay inside the 2 s deadline), and a session is handed to the sweep once, not per message.
+\`deno task bench:ab 1871322 --delivery=both --runs 3\` (both sides' clients speaking the layer), medians of 3: CPU per
+message 39.4 → 35.0 µs (0.89×) at 10,000 msg/s and 31.9 → 28.3 µs (0.89×) at 20,000; p99 22.0 → 11.9 ms and 18.4 →
+20.7 ms. What the layer still costs, \`deno task bench:ab HEAD --delivery --runs 3\` on that commit, its server without
+and with the layer: 32.8 → 40.0 µs (1.22×) at 10,000 msg/s and 25.1 → 36.5 µs (1.45×) at 20,000, runs spreading by a
+fifth either way. In the profile what remains is garbage collection (+270 ms of 2 s busy over 180,000 messages): each
+message is kept, as a string, until its page acknowledges it, long enough to outlive the young generation. The 1.05×
+goal is still not met.
+
 ## Many instances: in-process against Redis
 
 The same ${
@@ -415,6 +428,14 @@ will not raise it, so the largest step is 19,500.
 | --- | --- | --- | --- |
 ${connections.join("\n")}
 
+What accepting a session cost above the bare relay, by \`--cpu-prof\` over 10,000 joins: 18 calls into the runtime for
+each device id's randomness (182 ms in all) and a \`URLPattern\` tried per route until \`/ws\` matched (430 ms). A device
+id's randomness is now drawn a block at a time, and a path that is a static route's pattern is found by one lookup
+(commit 13740fe). The same 10,000 idle sessions, Nexus and the bare relay in turn, three rounds, medians: before, 4,313
+ms against 2,572 ms (1.68×); after, 3,549 ms against 2,845 ms (1.25×; goal ≤ 1.3). The rest of the profile is the
+runtime's own, and the bare relay pays it too: garbage collection, and a \`DOMException\` made for every upgraded
+request's \`abortRequest\` in Deno's \`serve\`.
+
 ## Presence
 
 The same joins with \`NEXUS_PRESENCE\` off and on (the default), interleaved, median of ${
@@ -424,6 +445,17 @@ The same joins with \`NEXUS_PRESENCE\` off and on (the default), interleaved, me
 | presence | sessions | time to accept all, ms | server RSS per session, KiB |
 | --- | --- | --- | --- |
 ${presenceRows.join("\n")}
+
+Why presence costs twice the memory: a server-side WebSocket in Deno keeps, for as long as it is open, about as much
+memory as the largest frame it sent. [ws_frame_memory.ts](ws_frame_memory.ts), plain \`Deno.serve\` and
+\`upgradeWebSocket\` with none of Nexus, sends 2,000 sockets one frame each and reads the growth of resident memory per
+socket a second later, everything written and read: 1.3 KiB for 200 bytes, 2.5 KiB for 2,400 bytes, 23.9 KiB for
+24,000 bytes. A \`presence:list\` of 2,000 users is 24 KB, and every session gets one; with the lists cut to 100 users (a
+probe, not a fix), presence on took 30.9 KiB per session against 29.2 off. Sending the same changes as
+\`presence:update\`s instead costs more (267–310 KiB per session: many more frames queued at once). The 40 KiB goal needs
+a list sent in parts of a few KB, a change to the wire protocol that clients nobody here wrote would have to learn; it
+is left for that. Meanwhile a session whose socket still holds unsent data is sent no presence until it drains, and
+then the list once: a page that reads nothing no longer has the server queue every change for it.
 
 ## Call setup
 

@@ -116,6 +116,9 @@ export function upgradeSignaling(
     session = endpoint.hub.connect(userId, {
       send: (text) => through.send(text),
       close: (code, reason) => raw.close(code, reason),
+      get bufferedAmount() {
+        return socket.bufferedAmount;
+      },
     }, { ...options, delivery: opened });
     // After session:ready: what the page missed, in order.
     through.replay();

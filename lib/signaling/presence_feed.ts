@@ -11,6 +11,12 @@
  * and hears every change of the next window unfiltered: what it was told may
  * differ from what the others heard last.
  *
+ * A session whose socket still holds what it was sent before (a page that
+ * reads slower than presence changes: a phone on a bad network, a mass
+ * reconnect) is sent nothing more until it has drained, and then the list as
+ * it is by then, once: each frame queued for it would be held in the
+ * server's memory, and the list supersedes them all.
+ *
  * Where each session is shown only some users (accounts mode: contacts and
  * blocks), the feed keeps what each session was told and sends each the
  * difference: a change of what a session may see (a block, an unblock) goes
@@ -80,6 +86,8 @@ export class PresenceFeed {
   #settling = new Set<Session>();
   /** Sessions whose view changed: they hear the difference at the end of the window. */
   #reconciling = new Set<Session>();
+  /** Sent nothing since their socket was found holding unsent data: the list once it drains. */
+  #behind = new Set<Session>();
   /** With `shows`: what each session was told of each user it knows online. */
   #told = new WeakMap<Session, Map<string, string>>();
   #timer: unknown = null;
@@ -121,6 +129,7 @@ export class PresenceFeed {
 
   /** A session left: nothing waits for it any more. */
   left(session: Session): void {
+    this.#behind.delete(session);
     this.#newcomers.delete(session);
     this.#settling.delete(session);
     this.#reconciling.delete(session);
@@ -131,9 +140,17 @@ export class PresenceFeed {
     if (this.#timer !== null) this.timers.clear(this.#timer);
     this.#timer = null;
     this.#pending.clear();
+    this.#behind.clear();
     this.#newcomers.clear();
     this.#settling.clear();
     this.#reconciling.clear();
+  }
+
+  /** Whether `session` still holds unsent data: it is sent nothing now, and the list once it drains. */
+  #holds(session: Session): boolean {
+    if ((session.socket.bufferedAmount ?? 0) === 0) return false;
+    this.#behind.add(session);
+    return true;
   }
 
   #schedule(): void {
@@ -153,6 +170,13 @@ export class PresenceFeed {
       return true;
     });
     const newcomers = this.#newcomers;
+    for (const session of this.#behind) {
+      if ((session.socket.bufferedAmount ?? 0) > 0) continue;
+      this.#behind.delete(session);
+      newcomers.add(session);
+    }
+    // Those still behind are looked at again next window, changes or not.
+    if (this.#behind.size > 0) this.#schedule();
     const settling = this.#settling;
     const reconciling = this.#reconciling;
     this.#newcomers = new Set();
@@ -227,11 +251,14 @@ export class PresenceFeed {
     const shows = this.source.shows;
     if (!shows) {
       const text = listText(list);
-      for (const session of to) sendText(session.socket, text);
+      for (const session of to) {
+        if (!this.#holds(session)) sendText(session.socket, text);
+      }
       return;
     }
     const inCall = new Set(list.inCall);
     for (const session of to) {
+      if (this.#holds(session)) continue;
       const shown = (userId: string) => shows(session, userId);
       const users = list.users.filter(shown);
       this.#told.set(
@@ -264,7 +291,11 @@ export class PresenceFeed {
     const texts = new Map(latest.map((change) => [change, updateText(change)]));
     const shows = this.source.shows;
     for (const session of this.source.sessions()) {
-      if (skip.has(session)) continue;
+      if (
+        skip.has(session) || this.#behind.has(session) || this.#holds(session)
+      ) {
+        continue;
+      }
       if (shows) {
         for (const change of latest) {
           if (

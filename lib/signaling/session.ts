@@ -8,6 +8,8 @@ import type { GuestCard } from "../wire/protocol.ts";
 export interface SignalingSocket {
   send(text: string): void;
   close(code: number, reason: string): void;
+  /** Bytes sent and not yet handed to the network, where the socket tells. */
+  readonly bufferedAmount?: number;
 }
 
 /** Sends on a socket that may be closing: its close handler cleans up, so a failed send is dropped. */
