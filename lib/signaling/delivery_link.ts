@@ -4,10 +4,11 @@
  * ring, keeps it until the page acknowledges it, and sends it again, in
  * order, on the device's next socket when the page resumes the session; it
  * takes each of the page's numbered messages once, and acknowledges them
- * within a second (`SERVER_ACK_DELAY_MS`). A socket that leaves what was sent unacknowledged
- * for `UNACKED_DEADLINE_MS` is asked for an acknowledgement and, with none
- * in as long again, written to no more: what it misses waits for the
- * device's next socket, or for this one to speak again (it was only slow).
+ * within a second (`SERVER_ACK_DELAY_MS`). A socket that leaves what was
+ * sent unacknowledged for `UNACKED_DEADLINE_MS` is asked for an
+ * acknowledgement and, with none in as long again, written to no more: what
+ * it misses waits for the device's next socket, or for this one to speak
+ * again (it was only slow).
  * Whether the device is gone the hub still decides, by its heartbeat, so a
  * call keeps its whole recovery window. The session outlives its socket by
  * the resume grace. Runtime-free: the socket and the clock are handed in,
@@ -46,8 +47,9 @@ export class DeliveryLink {
   #waitingSince = 0;
   /** Whether the socket has been asked for an acknowledgement and not answered. */
   #asked = false;
-  /** Whether the sweep holds this link among those owing an acknowledgement, or waiting for one. */
+  /** Whether the sweep holds this link among those that owe the page an acknowledgement. */
   #owing = false;
+  /** Whether the sweep holds this link among those that wait for the page's acknowledgement. */
   #watched = false;
 
   /** `id` names the session for the page to resume it. */

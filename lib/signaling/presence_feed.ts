@@ -146,9 +146,13 @@ export class PresenceFeed {
     this.#reconciling.clear();
   }
 
-  /** Whether `session` still holds unsent data: it is sent nothing now, and the list once it drains. */
+  /**
+   * Whether `session` still holds unsent data: it is sent nothing now, and
+   * the list once it drains. Without windows there is no later one to send
+   * it in, so everyone is sent everything.
+   */
   #holds(session: Session): boolean {
-    if ((session.socket.bufferedAmount ?? 0) === 0) return false;
+    if (this.windowMs === 0 || !session.socket.bufferedAmount) return false;
     this.#behind.add(session);
     return true;
   }
@@ -171,7 +175,7 @@ export class PresenceFeed {
     });
     const newcomers = this.#newcomers;
     for (const session of this.#behind) {
-      if ((session.socket.bufferedAmount ?? 0) > 0) continue;
+      if (session.socket.bufferedAmount) continue;
       this.#behind.delete(session);
       newcomers.add(session);
     }
