@@ -14,7 +14,6 @@
  *   channel; only presence goes to every instance.
  * @module
  */
-import { setImmediate } from "node:timers";
 import type * as Redis from "redis";
 import type { Call } from "../call.ts";
 import type { RateLimit } from "../rate_limit.ts";
@@ -52,6 +51,16 @@ export interface RedisEngineOptions {
 
 /** How many devices one renewal script carries. */
 const RENEW_BATCH = 500;
+
+/**
+ * How long messages for another instance gather before they go as one
+ * PUBLISH. A write to Redis costs this runtime tens of µs of JavaScript
+ * (Node's `net.Socket` as Deno provides it), more than relaying a message
+ * does; gathered for the turn of the event loop only, most messages went in a
+ * PUBLISH of their own. A millisecond gathers several at load and is nothing
+ * to a call's signaling.
+ */
+const PUBLISH_WINDOW_MS = 1;
 
 /** How often expired devices are looked for. */
 const SWEEP_EVERY_MS = 1_000;
@@ -236,16 +245,14 @@ export class RedisEngine implements SignalingEngine {
     let batch = this.#outbox.get(instanceId);
     if (!batch) {
       this.#outbox.set(instanceId, batch = []);
-      if (this.#outbox.size === 1) setImmediate(() => this.#flush());
+      if (this.#outbox.size === 1) {
+        setTimeout(() => this.#flush(), PUBLISH_WINDOW_MS);
+      }
     }
     batch.push(envelope);
   }
 
-  /**
-   * Publishes what this turn of the event loop addressed to each instance as
-   * one message: under load that is several envelopes per PUBLISH, and the
-   * system calls, not the JavaScript, are most of what a message costs.
-   */
+  /** Publishes what was addressed to each instance in the last window as one message. */
   #flush(): void {
     for (const [instanceId, batch] of this.#outbox) {
       this.#publish(this.#channel(instanceId), JSON.stringify(batch));
