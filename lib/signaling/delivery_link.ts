@@ -31,9 +31,9 @@ function typeOf(text: string): string {
 /** What keeps a link's time: the clock, and the sweep that acknowledges and checks deadlines. */
 export interface LinkSweep {
   now(): number;
-  /** `link` has begun to owe the page an acknowledgement: send it in time unless a frame carries it first. */
+  /** `link` owes the page an acknowledgement: send it in time, counted from its first debt, unless a frame carries it first. */
   owes(link: DeliveryLink): void;
-  /** `link` has begun to wait for the page's acknowledgement: check its deadline at each sweep. */
+  /** `link` waits for the page's acknowledgement: check its deadline at each sweep. */
   waits(link: DeliveryLink): void;
 }
 
@@ -47,10 +47,6 @@ export class DeliveryLink {
   #waitingSince = 0;
   /** Whether the socket has been asked for an acknowledgement and not answered. */
   #asked = false;
-  /** Whether the sweep holds this link among those that owe the page an acknowledgement. */
-  #owing = false;
-  /** Whether the sweep holds this link among those that wait for the page's acknowledgement. */
-  #watched = false;
 
   /** `id` names the session for the page to resume it. */
   constructor(readonly id: string, private readonly sweep: LinkSweep) {}
@@ -130,10 +126,7 @@ export class DeliveryLink {
     }
     if (type === "ack" || seq === undefined) return true;
     const arrival = this.#log.arrived(seq);
-    if (!this.#owing) {
-      this.#owing = true;
-      this.sweep.owes(this);
-    }
+    this.sweep.owes(this);
     return arrival === "next";
   }
 
@@ -144,7 +137,6 @@ export class DeliveryLink {
 
   /** The sweep: sends the acknowledgement owed, unless a frame carried it already. */
   acknowledgeIfDue(): void {
-    this.#owing = false;
     if (this.#log.ackDue) this.acknowledgeNow();
   }
 
@@ -155,7 +147,7 @@ export class DeliveryLink {
    */
   checkDeadline(now: number): boolean {
     const socket = this.#socket;
-    if (!this.#log.waiting || !socket) return this.#watched = false;
+    if (!this.#log.waiting || !socket) return false;
     if (now - this.#waitingSince < UNACKED_DEADLINE_MS) return true;
     if (!this.#asked) {
       this.#asked = true;
@@ -166,7 +158,7 @@ export class DeliveryLink {
     // Nothing came back: the socket may be dead even if it looks open.
     this.#socket = null;
     this.#silent = socket;
-    return this.#watched = false;
+    return false;
   }
 
   /** Forgets everything: the session is over. */
@@ -177,8 +169,6 @@ export class DeliveryLink {
 
   #startWaiting(): void {
     this.#waitingSince = this.sweep.now();
-    if (this.#watched) return;
-    this.#watched = true;
     this.sweep.waits(this);
   }
 

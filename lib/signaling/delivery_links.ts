@@ -14,7 +14,7 @@ import type { SignalingSocket } from "./session.ts";
 import type { Timers } from "./timers.ts";
 
 /** How often the sweep runs: the deadlines of what waits are checked this finely. */
-export const SWEEP_MS = 250;
+const SWEEP_MS = 250;
 
 /**
  * How long the server lets an acknowledgement it owes a page wait for a
@@ -47,6 +47,8 @@ export class DeliveryLinks {
   #sweep: LinkSweep = {
     now: () => this.now(),
     owes: (link) => {
+      // A link that owes already keeps its place: its debt is as old as its first.
+      if (this.#owing.has(link)) return;
       this.#owing.set(link, this.now());
       this.#armSweep();
     },
