@@ -136,6 +136,8 @@ export class FakePeerConnection {
     | null = null;
   onconnectionstatechange: (() => void) | null = null;
   #offers = 0;
+  /** A rollback under way: a remote description is applied after it. */
+  #rollback: Promise<void> = Promise.resolve();
   channel = new FakeDataChannel();
 
   constructor(public config: RTCConfiguration) {}
@@ -194,6 +196,16 @@ export class FakePeerConnection {
     this.#negotiationNeeded();
   }
   setLocalDescription(description?: RTCSessionDescriptionInit): Promise<void> {
+    if (description?.type === "rollback") {
+      // Takes a while, as in a browser; what is asked of the connection
+      // meanwhile waits for it (the browser's operations chain).
+      this.#rollback = (async () => {
+        for (let hop = 0; hop < 4; hop++) await Promise.resolve();
+        this.localDescription = null;
+        this.signalingState = "stable";
+      })();
+      return this.#rollback;
+    }
     const type = description?.type ??
       (this.signalingState === "have-remote-offer" ? "answer" : "offer");
     const sdp = `v=0 fake ${type} ${++this.#offers}`;
@@ -216,7 +228,7 @@ export class FakePeerConnection {
   async setRemoteDescription(
     description: RTCSessionDescriptionInit,
   ): Promise<void> {
-    await Promise.resolve();
+    await this.#rollback;
     if (this.failNextRemoteDescription) {
       this.failNextRemoteDescription = false;
       throw new Error("bad description");

@@ -297,14 +297,18 @@ export class Negotiation {
   /**
    * Offers again, with an ICE restart: an offer whose answer never came (it
    * went into a socket that had died) is rolled back first, since a
-   * connection waiting for an answer makes no new offer.
+   * connection waiting for an answer makes no new offer. In turn with the
+   * peer's descriptions: an answer already on its way, checked while the
+   * rollback was still pending, would meet a connection with no offer.
    */
-  async reoffer(): Promise<void> {
-    if (this.#closed) return;
-    if (this.awaitingAnswer) {
-      await this.#pc.setLocalDescription({ type: "rollback" });
-    }
-    this.#pc.restartIce();
+  reoffer(): Promise<void> {
+    return this.#inTurn(async () => {
+      if (this.#closed) return;
+      if (this.awaitingAnswer) {
+        await this.#pc.setLocalDescription({ type: "rollback" });
+      }
+      this.#pc.restartIce();
+    });
   }
 
   /** Uses new ICE servers (fresh TURN credentials) from now on. */

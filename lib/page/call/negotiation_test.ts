@@ -86,6 +86,25 @@ Deno.test("negotiation: the same answer twice at once (the offer was sent again)
   assert.deepEqual(named("onError"), []);
 });
 
+Deno.test("negotiation: an answer that comes while an unanswered offer is rolled back to offer anew completes it, and the new offer follows: no error", async () => {
+  const { webrtc, pc, named } = service(false);
+  webrtc.addStream(media());
+  await settle();
+  const restarts = pc.iceRestarts;
+  // The signaling connection came back (the page offers again) just as the
+  // answer to its offer arrives on it.
+  await Promise.all([
+    webrtc.reoffer(),
+    webrtc.receiveDescription({ type: "answer", sdp: "v=0 answer" }),
+  ]);
+  await settle();
+  assert.deepEqual(named("onError"), []);
+  assert.equal(pc.iceRestarts, restarts + 1);
+  const offers = (named("onDescription") as RTCSessionDescriptionInit[])
+    .filter((description) => description.type === "offer");
+  assert.equal(offers.length, 2, "the first offer, then the restart's");
+});
+
 Deno.test("negotiation: the callee's media waits for the caller's offer, then it answers", async () => {
   const { webrtc, pc, named } = service(true);
   webrtc.addStream(media());
