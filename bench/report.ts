@@ -2,6 +2,7 @@
 import type { AccountsBench } from "./accounts.ts";
 import type { PushBench } from "./push_ring.ts";
 import type { CallLinkBench } from "./call_link.ts";
+import type { DeliveryRecoveryBench } from "./delivery_recovery.ts";
 import type { BadNetworks } from "./lab_bad_networks.ts";
 import type { LabSetup } from "./lab_setup.ts";
 import { median, type RelayResult, ROOT } from "./support.ts";
@@ -53,6 +54,20 @@ interface Results {
   push: PushBench;
   /** Absent from runs before call links; `alone`: measured after the run, on its own. */
   callLinks?: CallLinkBench & { alone?: string };
+  /** Absent from runs before it was measured. */
+  deliveryRecovery?: DeliveryRecoveryBench;
+}
+
+/** The delivery layer's recovery: from a socket's silent death to the message on the next socket. */
+function recoverySection(recovery: DeliveryRecoveryBench | undefined): string {
+  if (!recovery) return "Not measured in this run.";
+  const { fromPage, fromServer, pairs } = recovery;
+  const ms = (values: number[]) => values.join(", ");
+  return `A page in a call whose socket dies silently (a proxy between it and the server stops passing anything, both ways, and tells nobody), and at that moment a message written into it, ${pairs} times each way, all at once ([delivery_recovery.ts](delivery_recovery.ts)). The page's own session code drives the sockets; the server runs in its own process. From the death to the message reaching the other side over the page's next socket: **from the page** (its message goes unacknowledged; it asks after 2 s and, unanswered 2 s more, dials again and resumes) median **${fromPage.medianMs} ms** (${
+    ms(fromPage.samplesMs)
+  }); **from the server** (the page has nothing to say; its heartbeat in a call, every 5 s and answered within 2 s, finds the socket dead; the death comes at a random moment of it) median **${fromServer.medianMs} ms** (${
+    ms(fromServer.samplesMs)
+  }).`;
 }
 
 /** The call links section: from opening a link to the owner's ring, and what the guest's page loads. */
@@ -335,6 +350,8 @@ acknowledging what the client took, the server numbering, keeping and acknowledg
 | step | server CPU per message, without → with | p99 | characters added to a relayed frame |
 | --- | --- | --- | --- |
 ${deliveryRows.join("\n")}
+
+${recoverySection(results.deliveryRecovery)}
 
 ### What profiling found
 

@@ -15,6 +15,7 @@ import { FIRST_FRAME_PROBE, FLOOR } from "./call_setup.ts";
 import { accountsBench } from "./accounts.ts";
 import { pushBench } from "./push_ring.ts";
 import { callLinkBench } from "./call_link.ts";
+import { deliveryRecoveryBench } from "./delivery_recovery.ts";
 import { badNetworks } from "./lab_bad_networks.ts";
 import { labCallSetup } from "./lab_setup.ts";
 import {
@@ -534,6 +535,7 @@ const results = {
   accounts: await accountsBench(quick ? 10 : 200, quick ? 2 : 10, log),
   push: await pushBench(quick ? 2 : 10, log),
   callLinks: await callLinkBench(quick ? 2 : 10, log),
+  deliveryRecovery: await deliveryRecoveryBench(quick ? 2 : 10, log),
   seconds: 0,
 };
 results.seconds = Math.round((performance.now() - started) / 1000);

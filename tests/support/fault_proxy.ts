@@ -128,6 +128,8 @@ export interface FaultProxy {
   connections: number;
   /** No fault for connections from now on; those under way end theirs as planned. */
   calm(): void;
+  /** Every connection open now passes nothing more, both ways, and nobody is told. */
+  blackhole(): void;
   stop(): Promise<void>;
 }
 
@@ -139,6 +141,7 @@ export function startFaultProxy(
   const random = seeded(plan.seed);
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const open = new Set<Deno.Conn>();
+  const pipes = new Set<Pipe>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let calm = false;
   const proxy: FaultProxy = {
@@ -149,6 +152,9 @@ export function startFaultProxy(
     >,
     connections: 0,
     calm: () => void (calm = true),
+    blackhole: () => {
+      for (const pipe of pipes) pipe.dropped = true;
+    },
     async stop() {
       listener.close();
       for (const timer of timers) clearTimeout(timer);
@@ -185,6 +191,7 @@ export function startFaultProxy(
     proxy.connections++;
     const up = new Pipe(client, server);
     const down = new Pipe(server, client);
+    pipes.add(up).add(down);
     if (!calm && random() < plan.chance) {
       const fault = FAULTS[Math.floor(random() * FAULTS.length)];
       const at = random() * plan.withinMs;
@@ -223,6 +230,8 @@ export function startFaultProxy(
       });
     }
     await Promise.all([up.run(), down.run()]);
+    pipes.delete(up);
+    pipes.delete(down);
     for (const conn of [client, server]) {
       open.delete(conn);
       try {
