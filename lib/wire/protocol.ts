@@ -234,6 +234,12 @@ export interface ClientPayloads {
     from?: string;
     to: string;
     answer: WireSessionDescription;
+    /**
+     * The `o=` line's session id and version of the offer answered: an
+     * offerer that has since made another offer ignores an answer to an
+     * older one (the page sends it; other clients may leave it out).
+     */
+    answers?: string;
   };
   "webrtc:candidate": {
     from?: string;

@@ -14,14 +14,22 @@ import type { Negotiation } from "./negotiation.ts";
 /** A WebRTC message from the peer, as the server delivers it. */
 export type FromPeer = Extract<ServerMessage, { type: WebRtcType }>;
 
-/** The message that carries this side's offer or answer to `peer`. */
+/** The message that carries this side's offer, or its answer to the offer `answers`, to `peer`. */
 export function descriptionMessage(
   peer: string,
   description: RTCSessionDescriptionInit,
+  answers?: string,
 ): ClientMessage {
   return description.type === "offer"
     ? { type: "webrtc:offer", payload: { to: peer, offer: description } }
-    : { type: "webrtc:answer", payload: { to: peer, answer: description } };
+    : {
+      type: "webrtc:answer",
+      payload: {
+        to: peer,
+        answer: description,
+        ...(answers && { answers }),
+      },
+    };
 }
 
 /** Applies the peer's message to `negotiation`: a candidate, an offer (answered) or an answer. */
@@ -35,6 +43,9 @@ export function applyFromPeer(
     case "webrtc:offer":
       return negotiation.receiveDescription(message.payload.offer);
     case "webrtc:answer":
-      return negotiation.receiveDescription(message.payload.answer);
+      return negotiation.receiveDescription(
+        message.payload.answer,
+        message.payload.answers,
+      );
   }
 }

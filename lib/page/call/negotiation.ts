@@ -15,7 +15,12 @@ import {
 } from "./data_channel.ts";
 import { Gathering, type GatheringEvents } from "./gathering.ts";
 import { MediaSenders } from "./media_senders.ts";
-import { ofCurrentGeneration, type Renewal, sessionOf } from "./renewal.ts";
+import {
+  ofCurrentGeneration,
+  type Renewal,
+  sessionOf,
+  versionOf,
+} from "./renewal.ts";
 
 /** Makes a peer connection; the browser's `RTCPeerConnection`, or a fake in tests. */
 export type PeerConnectionFactory = (
@@ -24,8 +29,14 @@ export type PeerConnectionFactory = (
 
 /** What the negotiation reports about its connection. */
 export interface PeerEvents extends DataChannelEvents, GatheringEvents {
-  /** A description to send to the peer: an offer or an answer. */
-  onDescription(description: RTCSessionDescriptionInit): void;
+  /**
+   * A description to send to the peer: an offer, or an answer with the
+   * version of the offer it answers (`versionOf`).
+   */
+  onDescription(
+    description: RTCSessionDescriptionInit,
+    answers?: string,
+  ): void;
   onRemoteStream(stream: MediaStream): void;
   onConnectionState(state: RTCPeerConnectionState): void;
   /** Negotiating failed; the call cannot go on. */
@@ -78,6 +89,8 @@ export class Negotiation {
    * another offer.
    */
   #offer: RTCSessionDescriptionInit | null = null;
+  /** The version of the peer's offer this side answers (`versionOf`), as the peer sent it. */
+  #answering: string | undefined;
   /** The offer last sent again because the peer's offer met it (`#receiveDescription`). */
   #resentOnCollision: RTCSessionDescriptionInit | null = null;
   #closed = false;
@@ -197,18 +210,30 @@ export class Negotiation {
     return turn;
   }
 
-  /** Takes a description from the peer: an offer (answered) or an answer. */
-  receiveDescription(description: RTCSessionDescriptionInit): Promise<void> {
-    return this.#inTurn(() => this.#receiveDescription(description));
+  /**
+   * Takes a description from the peer: an offer (answered) or an answer;
+   * `answers`, where the peer says, names the offer it answers.
+   */
+  receiveDescription(
+    description: RTCSessionDescriptionInit,
+    answers?: string,
+  ): Promise<void> {
+    return this.#inTurn(() => this.#receiveDescription(description, answers));
   }
 
   async #receiveDescription(
     description: RTCSessionDescriptionInit,
+    answers?: string,
   ): Promise<void> {
     const pc = this.#pc;
-    // No offer waits: the second answer to an offer sent twice, or one to an offer
-    // since rolled back and made anew.
-    if (description.type === "answer" && pc.signalingState === "stable") return;
+    if (description.type === "answer") {
+      // No offer waits: the second answer to an offer sent twice, or one to an offer
+      // since rolled back and made anew.
+      if (pc.signalingState === "stable") return;
+      // An answer to an older offer than the one waiting: taken as this one's,
+      // it would leave the two sides with different ICE credentials.
+      if (answers && answers !== versionOf(this.#offer?.sdp)) return;
+    }
     // From the peer's connection that a renewal replaced: late, and for nothing.
     if (this.#replacedSessions.has(sessionOf(description.sdp) ?? "")) return;
     const collision = description.type === "offer" &&
@@ -227,6 +252,7 @@ export class Negotiation {
     }
     await pc.setRemoteDescription(description);
     if (description.type === "offer") {
+      this.#answering = versionOf(description.sdp) ?? undefined;
       this.#channel ??= openDataChannel(pc, this.#events);
       if (!this.#holdAnswer) await this.#answer();
     }
@@ -253,7 +279,10 @@ export class Negotiation {
     if (this.#carried) this.#carryOver(this.#carried);
     await this.#pc.setLocalDescription();
     this.#senders.prioritizeAudio();
-    this.#events.onDescription(describe(this.#pc.localDescription));
+    this.#events.onDescription(
+      describe(this.#pc.localDescription),
+      this.#answering,
+    );
   }
 
   /**

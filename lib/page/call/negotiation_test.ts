@@ -18,6 +18,8 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 function service(polite: boolean) {
   let pc!: FakePeerConnection;
   const events: [keyof PeerEvents, unknown][] = [];
+  /** What each answer said it answers. */
+  const answers: (string | undefined)[] = [];
   const record = (name: keyof PeerEvents) => (value?: unknown) =>
     events.push([name, value]);
   const webrtc = new Negotiation(
@@ -27,7 +29,10 @@ function service(polite: boolean) {
     },
     { iceServers: [] },
     {
-      onDescription: record("onDescription"),
+      onDescription: (description, answered) => {
+        record("onDescription")(description);
+        if (description.type === "answer") answers.push(answered);
+      },
       onLocalCandidate: record("onLocalCandidate"),
       onRemoteStream: record("onRemoteStream"),
       onConnectionState: record("onConnectionState"),
@@ -40,7 +45,7 @@ function service(polite: boolean) {
   );
   const named = (name: keyof PeerEvents) =>
     events.filter(([event]) => event === name).map(([, value]) => value);
-  return { webrtc, pc, events, named };
+  return { webrtc, pc, events, named, answers };
 }
 
 const media = () =>
@@ -103,6 +108,35 @@ Deno.test("negotiation: an answer that comes while an unanswered offer is rolled
   const offers = (named("onDescription") as RTCSessionDescriptionInit[])
     .filter((description) => description.type === "offer");
   assert.equal(offers.length, 2, "the first offer, then the restart's");
+});
+
+Deno.test("negotiation: the answerer names the offer it answers; an answer naming an older offer than the one waiting is ignored, one naming it is taken", async () => {
+  const caller = service(false);
+  caller.pc.sdpSession = "caller";
+  caller.webrtc.addStream(media());
+  await settle();
+  const [first] = caller.named("onDescription") as RTCSessionDescriptionInit[];
+  await caller.webrtc.reoffer();
+  await settle();
+  const latest = (caller.named("onDescription") as RTCSessionDescriptionInit[])
+    .at(-1)!;
+  const versionOf = (sdp?: string) => sdp?.match(/^o=\S+ (\S+ \S+) /m)?.[1];
+  assert.notEqual(versionOf(latest.sdp), versionOf(first.sdp));
+  const answerTo = async (offer: RTCSessionDescriptionInit) => {
+    const callee = service(true);
+    callee.pc.sdpSession = "callee";
+    await callee.webrtc.receiveDescription(offer);
+    const [answer] = callee.named("onDescription");
+    assert.deepEqual(callee.answers, [versionOf(offer.sdp)]);
+    return answer as RTCSessionDescriptionInit;
+  };
+  const stale = await answerTo(first);
+  const fresh = await answerTo(latest);
+  await caller.webrtc.receiveDescription(stale, versionOf(first.sdp));
+  assert.equal(caller.pc.signalingState, "have-local-offer", "stale: ignored");
+  await caller.webrtc.receiveDescription(fresh, versionOf(latest.sdp));
+  assert.equal(caller.pc.signalingState, "stable");
+  assert.deepEqual(caller.named("onError"), []);
 });
 
 Deno.test("negotiation: the callee's media waits for the caller's offer, then it answers", async () => {

@@ -162,14 +162,14 @@ export class PeerLink {
         ...extra,
       },
       {
-        onDescription: (description) => {
+        onDescription: (description, answers) => {
           if (
             description.type === "offer" && (!polite || this.#renewing) &&
             !this.#ringing
           ) {
             this.#recovery.awaitAnswer();
           }
-          events.send(descriptionMessage(peer, description));
+          events.send(descriptionMessage(peer, description, answers));
         },
         onLocalCandidate: (candidate) =>
           events.send({

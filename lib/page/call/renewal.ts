@@ -69,6 +69,11 @@ export function sessionOf(sdp: string | undefined): string | null {
   return sdp?.match(/^o=\S+ (\S+) /m)?.[1] ?? null;
 }
 
+/** The session id and version of a description's `o=` line, which name one offer; null without one. */
+export function versionOf(sdp: string | undefined): string | null {
+  return sdp?.match(/^o=\S+ (\S+ \S+) /m)?.[1] ?? null;
+}
+
 /** The ICE username fragments a description announces. */
 function iceUfragsOf(sdp: string | undefined): string[] {
   return [...(sdp ?? "").matchAll(/^a=ice-ufrag:(\S+)/gm)].map((match) =>
