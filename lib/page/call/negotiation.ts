@@ -2,7 +2,8 @@
  * One peer connection of a call, negotiated by the perfect-negotiation
  * pattern (MDN): either side may renegotiate at any time (an ICE restart, a
  * new track), and when both offer at once the polite side (the callee)
- * yields. Remote ICE candidates wait until the remote description is set.
+ * yields. Remote ICE candidates wait until the remote description is set
+ * (`remote_candidates.ts`).
  * Its media is `media_senders.ts`'s, its data channel `data_channel.ts`'s.
  * Browser-only; it never imports server code.
  * @module
@@ -15,12 +16,9 @@ import {
 } from "./data_channel.ts";
 import { Gathering, type GatheringEvents } from "./gathering.ts";
 import { MediaSenders } from "./media_senders.ts";
-import {
-  ofCurrentGeneration,
-  type Renewal,
-  sessionOf,
-  versionOf,
-} from "./renewal.ts";
+import { RemoteCandidates } from "./remote_candidates.ts";
+import type { PeerRole } from "./peer_role.ts";
+import { type Renewal, sessionOf, versionOf } from "./renewal.ts";
 
 /** Makes a peer connection; the browser's `RTCPeerConnection`, or a fake in tests. */
 export type PeerConnectionFactory = (
@@ -43,22 +41,6 @@ export interface PeerEvents extends DataChannelEvents, GatheringEvents {
   onError(error: unknown): void;
 }
 
-/** How this side of the call negotiates. */
-export interface PeerRole {
-  /** The polite side yields when both offer at once; the impolite side restarts ICE. */
-  polite: boolean;
-  /**
-   * The callee's connection made while the call rings: the caller's offer is
-   * applied but not answered, and no candidate of this side is sent, until
-   * `answer` (the call accepted).
-   */
-  holdAnswer?: boolean;
-  /** This side makes the first offer; by default the impolite side (the caller) does. */
-  offers?: boolean;
-  /** The connection renews another (`renewal.ts`): it carries that one's media again. */
-  renews?: Renewal;
-}
-
 function describe(
   description: RTCSessionDescription | null,
 ): RTCSessionDescriptionInit {
@@ -77,12 +59,11 @@ export class Negotiation {
   /** The media to carry over, until this side's tracks are on the new connection. */
   #carried: Renewal | null;
   #replacedSessions: ReadonlySet<string>;
-  #pendingCandidates: RTCIceCandidateInit[] = [];
+  #candidates: RemoteCandidates;
   #senders: MediaSenders;
   /** The callee's media, added once the caller's offer has made its transceivers. */
   #unsentStream: MediaStream | null = null;
   #makingOffer = false;
-  #ignoredOffer = false;
   /**
    * This side's last offer as it was sent. The local description itself
    * gains each candidate as it is gathered: sent again, it would read as
@@ -110,6 +91,7 @@ export class Negotiation {
     const pc = create(config);
     this.#pc = pc;
     this.#senders = new MediaSenders(pc);
+    this.#candidates = new RemoteCandidates(pc);
     this.gathering = new Gathering(pc, events);
     this.#events = events;
     this.#polite = role.polite;
@@ -238,8 +220,8 @@ export class Negotiation {
     if (this.#replacedSessions.has(sessionOf(description.sdp) ?? "")) return;
     const collision = description.type === "offer" &&
       (this.#makingOffer || pc.signalingState !== "stable");
-    this.#ignoredOffer = !this.#polite && collision;
-    if (this.#ignoredOffer) {
+    this.#candidates.ignoring = !this.#polite && collision;
+    if (this.#candidates.ignoring) {
       // The peer offered rather than answer: this side's offer may have been lost
       // on its way (the peer's socket was down). Once for each offer, so that two
       // sides that both ignore never trade offers back and forth; an offer still
@@ -256,8 +238,7 @@ export class Negotiation {
       this.#channel ??= openDataChannel(pc, this.#events);
       if (!this.#holdAnswer) await this.#answer();
     }
-    const pending = this.#pendingCandidates.splice(0);
-    for (const candidate of pending) await this.#addCandidate(candidate);
+    await this.#candidates.flush();
   }
 
   /**
@@ -302,10 +283,7 @@ export class Negotiation {
 
   /** Adds a candidate from the peer, or keeps it until the remote description is set. */
   addRemoteCandidate(candidate: RTCIceCandidateInit): Promise<void> {
-    return this.#inTurn(async () => {
-      if (this.#pc.remoteDescription) await this.#addCandidate(candidate);
-      else this.#pendingCandidates.push(candidate);
-    });
+    return this.#inTurn(() => this.#candidates.add(candidate));
   }
 
   /** Makes the video sender start again from a keyframe (after a gap in the path). */
@@ -360,17 +338,5 @@ export class Negotiation {
   /** The peer connection, for statistics. */
   get peerConnection(): RTCPeerConnection {
     return this.#pc;
-  }
-
-  async #addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
-    if (!ofCurrentGeneration(candidate, this.#pc.remoteDescription?.sdp)) {
-      return;
-    }
-    try {
-      await this.#pc.addIceCandidate(candidate);
-    } catch (error) {
-      // Candidates of an offer this side ignored in a collision are expected to fail.
-      if (!this.#ignoredOffer) throw error;
-    }
   }
 }

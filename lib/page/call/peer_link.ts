@@ -16,11 +16,8 @@ import {
 } from "./link_messages.ts";
 import type { CallQuality } from "./quality.ts";
 import type { TimerDeps } from "./named_timers.ts";
-import {
-  Negotiation,
-  type PeerConnectionFactory,
-  type PeerRole,
-} from "./negotiation.ts";
+import { Negotiation, type PeerConnectionFactory } from "./negotiation.ts";
+import type { PeerRole } from "./peer_role.ts";
 import { PathRecovery } from "./path_recovery.ts";
 import { renewalOf } from "./renewal.ts";
 import { negotiationFailedSentence, pathFailedSentence } from "./words.ts";
