@@ -472,16 +472,19 @@ The same joins with \`NEXUS_PRESENCE\` off and on (the default), interleaved, me
 | --- | --- | --- | --- |
 ${presenceRows.join("\n")}
 
-Why presence costs twice the memory: a server-side WebSocket in Deno keeps, for as long as it is open, about as much
-memory as the largest frame it sent. [ws_frame_memory.ts](ws_frame_memory.ts), plain \`Deno.serve\` and
-\`upgradeWebSocket\` with none of Nexus, sends 2,000 sockets one frame each and reads the growth of resident memory per
-socket a second later, everything written and read: 1.3 KiB for 200 bytes, 2.5 KiB for 2,400 bytes, 23.9 KiB for
-24,000 bytes. A \`presence:list\` of 2,000 users is 24 KB, and every session gets one; with the lists cut to 100 users (a
-probe, not a fix), presence on took 30.9 KiB per session against 29.2 off. Sending the same changes as
-\`presence:update\`s instead costs more (267–310 KiB per session: many more frames queued at once). The 40 KiB goal needs
-a list sent in parts of a few KB, a change to the wire protocol that clients nobody here wrote would have to learn; it
-is left for that. Meanwhile a session whose socket still holds unsent data is sent no presence until it drains, and
-then the list once: a page that reads nothing no longer has the server queue every change for it.
+Why presence cost twice the memory: a server-side WebSocket in Deno keeps, for as long as it is open, room for the most
+that was ever queued on it at once. [ws_frame_memory.ts](ws_frame_memory.ts), plain \`Deno.serve\` and
+\`upgradeWebSocket\` with none of Nexus, sends 2,000 sockets the same frames and reads the growth of resident memory per
+socket a second later, everything written and read, each case in a process of its own: one frame of 200 bytes 1.2 KiB,
+of 2,400 bytes 3.6 KiB, of 24,000 bytes 24.4 KiB; ten frames of 2,400 bytes back to back 33.5 KiB, the same ten one a
+turn of the event loop apart 6.3 KiB. A \`presence:list\` of 2,000 users is 24 KB, and every session got one whole. The
+page now joins with \`parts=1\` and gets a long list in parts of 100 users, one a turn
+([docs/protocol.md](../docs/protocol.md)); clients that do not ask get it whole, as before. Measured with the bench's own
+step while a browser test ran beside it (2,000 sessions, presence on, two rounds each): 73.8 and 67.9 KiB per session
+before, 37.0 and 41.4 after; the table above is this run's. Sending the same changes as \`presence:update\`s instead
+of lists costs more (267–310 KiB per session: many more frames queued at once). A session whose socket still holds
+unsent data is sent no presence until it drains, and then the list once: a page that reads nothing does not have the
+server queue every change for it.
 
 ## Call setup
 

@@ -171,7 +171,8 @@ export function clientUrl(
 ): string {
   switch (target) {
     case "nexus":
-      return `ws://${host}:${port}/ws?userId=${id}&heartbeat=1`;
+      // As the page joins: it pings, and takes a long presence list in parts.
+      return `ws://${host}:${port}/ws?userId=${id}&heartbeat=1&parts=1`;
     case "bare":
       return `ws://${host}:${port}/?id=${id}`;
     case "peerjs":

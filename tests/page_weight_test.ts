@@ -5,7 +5,7 @@ import { startApp } from "./support/servers.ts";
 import { gzippedSize, pageScripts } from "./support/page_weight.ts";
 
 /**
- * The budget for the call page's JavaScript, gzip: 32.5 KiB. It was 23.9
+ * The budget for the call page's JavaScript, gzip: 32.75 KiB. It was 23.9
  * KiB before the structure work, 22.2 KiB once the server's frame schemas
  * left the page's bundle, 23.6 KiB with the connection check and the
  * connection's words, 24.2 KiB with the recovery from a network switch, and
@@ -32,12 +32,16 @@ import { gzippedSize, pageScripts } from "./support/page_weight.ts";
  * that fade, More and its menu, a picture of your own you can move, the
  * panels beside or below the video, a new message shown over the call)
  * and the idle screen's people list; the call's panels and the devices
- * panel's inside load when first opened (0.5 KiB less).
+ * panel's inside load when first opened (0.5 KiB less), and 32.7 KiB
+ * with an answer that names the offer it answers (a call after an outage
+ * no longer takes an old offer's answer for the new one's and fails) and a
+ * long presence list gathered in parts (the server keeps 2 KB per session
+ * for it instead of 24 KB at 2,000 people online).
  */
-const BUDGET_BYTES = 32.5 * 1024;
+const BUDGET_BYTES = 32.75 * 1024;
 
 Deno.test({
-  name: "page: the call page's JavaScript stays under 32.5 KiB gzip",
+  name: "page: the call page's JavaScript stays under 32.75 KiB gzip",
   ignore: needsPermissions(),
   async fn() {
     const server = await startApp();

@@ -39,6 +39,45 @@ async function connectedPair(server: RunningServer, a = "alice", b = "bob") {
 }
 
 withServer(
+  "a presence list of more than 100 users comes in parts, one a turn, to a client that joins with parts=1, and whole to one that does not",
+  async (server) => {
+    const others = await Promise.all(
+      Array.from(
+        { length: 149 },
+        (_, i) => TestClient.join(server.ws, `u${i}`),
+      ),
+    );
+    const [parts, whole] = await Promise.all([
+      TestClient.join(server.ws, "parts", "userId=parts&parts=1"),
+      TestClient.join(server.ws, "whole"),
+    ]);
+    const lists = (client: TestClient) =>
+      client.presence.filter((m) => m.type === "presence:list").map((m) =>
+        m.payload as { users: string[]; part?: number; parts?: number }
+      );
+    const [list] = lists(whole);
+    assert.equal(list.part, undefined);
+    assert.ok(list.users.length >= 150, `${list.users.length} users`);
+    let received = lists(parts);
+    for (let waits = 0; received.length < 2 && waits < 500; waits++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      received = lists(parts);
+    }
+    const first = received.slice(0, received[0].parts);
+    assert.deepEqual(first.map((p) => p.part), [0, 1]);
+    assert.equal(first[0].users.length, 100);
+    const gathered = first.flatMap((p) => p.users);
+    assert.equal(new Set(gathered).size, gathered.length, "each user once");
+    for (const id of ["u0", "u148", "parts"]) {
+      assert.ok(gathered.includes(id), id);
+    }
+    await Promise.all(
+      [...others, parts, whole].map((client) => client.close()),
+    );
+  },
+);
+
+withServer(
   "a whole call's signaling, with from stamped by the server",
   async (server) => {
     const alice = await TestClient.join(server.ws, "alice");

@@ -98,6 +98,7 @@ export function upgradeSignaling(
       expiresAt,
       heartbeat,
       prepares: query.get("prepare") === "1",
+      listsInParts: query.get("parts") === "1",
       guest: guestCard,
     };
     if (!delivery) {

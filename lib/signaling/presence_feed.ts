@@ -17,6 +17,9 @@
  * it is by then, once: each frame queued for it would be held in the
  * server's memory, and the list supersedes them all.
  *
+ * A client that joined with `parts=1` (the page) gets a long list in parts
+ * (`presence_lists.ts`).
+ *
  * Where each session is shown only some users (accounts mode: contacts and
  * blocks), the feed keeps what each session was told and sends each the
  * difference: a change of what a session may see (a block, an unblock) goes
@@ -27,6 +30,7 @@
  * @module
  */
 import type { PresenceUpdate, ServerMessage } from "../wire/protocol.ts";
+import { ListSender, ListTexts } from "./presence_lists.ts";
 import { sendText, type Session } from "./session.ts";
 import type { Timers } from "./timers.ts";
 
@@ -59,11 +63,6 @@ export const PRESENCE_CHANGES_PER_WINDOW = 16;
  */
 const USERS_PER_CHANGE_FOR_A_LIST = 16;
 
-function listText(list: { users: string[]; inCall: string[] }): string {
-  const message: ServerMessage = { type: "presence:list", payload: list };
-  return JSON.stringify(message);
-}
-
 /** What a session was told of a user, as a text to compare: `online:inCall`. */
 function heard(change: PresenceUpdate): string {
   return `${change.online}:${change.inCall ?? ""}`;
@@ -91,13 +90,16 @@ export class PresenceFeed {
   /** With `shows`: what each session was told of each user it knows online. */
   #told = new WeakMap<Session, Map<string, string>>();
   #timer: unknown = null;
+  #lists: ListSender;
 
   /** `windowMs` 0 sends every change and list at once, as it comes. */
   constructor(
     private readonly source: PresenceSource,
     private readonly timers: Timers,
     private readonly windowMs: number = DEFAULT_PRESENCE_WINDOW_MS,
-  ) {}
+  ) {
+    this.#lists = new ListSender(timers);
+  }
 
   /** A user came online, went offline, or went into or out of a call. */
   change(change: PresenceUpdate): void {
@@ -110,7 +112,7 @@ export class PresenceFeed {
 
   /** A session joined: it gets the list, now or at the end of the window. */
   joined(session: Session): Promise<void> {
-    if (this.windowMs === 0) return this.#sendList(new Set([session]));
+    if (this.windowMs === 0) return this.#sendLists(new Set([session]));
     this.#newcomers.add(session);
     this.#schedule();
     return Promise.resolve();
@@ -129,6 +131,7 @@ export class PresenceFeed {
 
   /** A session left: nothing waits for it any more. */
   left(session: Session): void {
+    this.#lists.forget(session);
     this.#behind.delete(session);
     this.#newcomers.delete(session);
     this.#settling.delete(session);
@@ -139,6 +142,7 @@ export class PresenceFeed {
   stop(): void {
     if (this.#timer !== null) this.timers.clear(this.#timer);
     this.#timer = null;
+    this.#lists.stop();
     this.#pending.clear();
     this.#behind.clear();
     this.#newcomers.clear();
@@ -190,9 +194,9 @@ export class PresenceFeed {
       net.length > PRESENCE_CHANGES_PER_WINDOW &&
       net.length * USERS_PER_CHANGE_FOR_A_LIST >= this.#announced.size
     ) {
-      return this.#sendList(new Set(this.source.sessions()));
+      return this.#sendLists(new Set(this.source.sessions()));
     }
-    if (newcomers.size > 0) await this.#sendList(newcomers);
+    if (newcomers.size > 0) await this.#sendLists(newcomers);
     for (const session of newcomers) reconciling.delete(session);
     if (reconciling.size > 0) await this.#reconcile(reconciling);
     this.#sendChanges(latest, net, settling, newcomers);
@@ -249,14 +253,14 @@ export class PresenceFeed {
   }
 
   /** Sends the list to `to`, as it is now. */
-  async #sendList(to: Set<Session>): Promise<void> {
+  async #sendLists(to: Set<Session>): Promise<void> {
     const list = await this.#snapshot(to);
     if (!list) return;
     const shows = this.source.shows;
     if (!shows) {
-      const text = listText(list);
+      const texts = new ListTexts(list);
       for (const session of to) {
-        if (!this.#holds(session)) sendText(session.socket, text);
+        if (!this.#holds(session)) this.#lists.send(session, texts);
       }
       return;
     }
@@ -273,9 +277,9 @@ export class PresenceFeed {
           ) => [userId, inCall.has(userId) ? "true:true" : "true:"]),
         ),
       );
-      sendText(
-        session.socket,
-        listText({ users, inCall: list.inCall.filter(shown) }),
+      this.#lists.send(
+        session,
+        new ListTexts({ users, inCall: list.inCall.filter(shown) }),
       );
     }
   }

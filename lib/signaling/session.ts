@@ -42,6 +42,8 @@ export interface Session {
   readonly prepares?: boolean;
   /** With `delivery=1`: the device's delivery session, told of each frame. */
   readonly delivery?: DeliveryHook;
+  /** The client joined with `parts=1`: a long `presence:list` goes to it in parts (`presence_feed.ts`). */
+  readonly listsInParts?: boolean;
   /** A guest who came by a call link: who they say they are, shown to the callee. */
   readonly guest?: GuestCard;
 }

@@ -278,6 +278,17 @@ export type PayloadOf<T extends ClientType> = Omit<ClientPayload<T>, "from"> & {
   from: string;
 };
 
+/**
+ * Who is online, as `presence:list` carries it: the whole list, or, to a
+ * client that joined with `parts=1`, one part `part` (from 0) of `parts`.
+ */
+export interface PresenceListPayload {
+  users: string[];
+  inCall: string[];
+  part?: number;
+  parts?: number;
+}
+
 /** A change of one user's presence, as `presence:update` carries it. */
 export interface PresenceUpdate {
   userId: string;
@@ -309,7 +320,7 @@ export type ServerNotice =
   | { type: "ack"; payload: { request?: boolean } }
   | { type: "session:ice-servers"; payload: { iceServers: RTCIceServer[] } }
   | { type: "pong"; payload: Record<string, never> }
-  | { type: "presence:list"; payload: { users: string[]; inCall: string[] } }
+  | { type: "presence:list"; payload: PresenceListPayload }
   | { type: "presence:update"; payload: PresenceUpdate }
   | { type: "calls:missed"; payload: { count: number } };
 

@@ -24,7 +24,7 @@ import {
   URGENT_DIAL_MS,
   URGENT_HEARTBEAT_MS,
 } from "./reconnect_timing.ts";
-import { seenOnline } from "./online_people.ts";
+import { PresenceHearing } from "./online_people.ts";
 import type { ConnectionState } from "./types.ts";
 import { refusedSentence, signedOutSentence } from "./words.ts";
 import type {
@@ -91,6 +91,7 @@ export class ServerConnection {
   #deadlineTimer: unknown = null;
   #dialTimer: unknown = null;
   #delivery: PageDelivery;
+  #presence = new PresenceHearing();
 
   constructor(deps: ConnectionDeps, events: ConnectionEvents) {
     this.#deps = deps;
@@ -232,11 +233,12 @@ export class ServerConnection {
         return;
       case "presence:list":
       case "presence:update": {
-        const seen = seenOnline(
+        const seen = this.#presence.heard(
           { online: this.online.value, inCall: this.inCall.value },
           message,
           this.selfId.value,
         );
+        if (!seen) return;
         this.online.value = seen.online;
         this.inCall.value = seen.inCall;
         return;

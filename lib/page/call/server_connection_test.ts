@@ -118,6 +118,41 @@ Deno.test("server connection: presence lists others only, and follows updates", 
   assert.deepEqual(s.signaling.inCall.value, []);
 });
 
+Deno.test("server connection: a list in parts is gathered and shown at its last part, the changes that came meanwhile after it; a socket that died mid-list starts over", () => {
+  const s = session();
+  s.ready();
+  s.server({
+    type: "presence:list",
+    payload: { users: ["dave"], inCall: [] },
+  });
+  s.server({
+    type: "presence:list",
+    payload: { users: ["erin", "frank"], inCall: [], part: 0, parts: 2 },
+  });
+  s.drop();
+  s.timers.advance(60_000);
+  s.ready();
+  s.server({
+    type: "presence:list",
+    payload: { users: ["carol", "alice"], inCall: [], part: 0, parts: 2 },
+  });
+  s.server({
+    type: "presence:update",
+    payload: { userId: "carol", online: true, inCall: true },
+  });
+  s.server({
+    type: "presence:update",
+    payload: { userId: "dave", online: true },
+  });
+  assert.deepEqual(s.signaling.online.value, ["dave"], "not before the last");
+  s.server({
+    type: "presence:list",
+    payload: { users: ["bob"], inCall: ["bob"], part: 1, parts: 2 },
+  });
+  assert.deepEqual(s.signaling.online.value, ["bob", "carol", "dave"]);
+  assert.deepEqual(s.signaling.inCall.value.sort(), ["bob", "carol"]);
+});
+
 Deno.test("server connection: a dropped socket reconnects with growing, capped backoff, same device, and says it resumed", () => {
   const s = session();
   s.ready();

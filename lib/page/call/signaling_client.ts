@@ -75,6 +75,8 @@ export function signalingUrl(
   query.set("heartbeat", "1");
   // This page takes the caller's offer while it rings (`early_offer.ts` on the server).
   query.set("prepare", "1");
+  // A long presence list in parts: the server then keeps less for this socket.
+  query.set("parts", "1");
   return `${scheme}//${location.host}/ws?${query}`;
 }
 

@@ -48,6 +48,7 @@ export function connect(
     deviceId: join.deviceId ?? newDeviceId(secureRandom),
     socket,
     prepares: join.prepares === true,
+    listsInParts: join.listsInParts === true,
     delivery: join.delivery?.link,
     guest: join.guest,
   };

@@ -134,6 +134,8 @@ export interface JoinOptions {
   heartbeat?: boolean;
   /** The client takes the caller's offer while it rings (see `Session.prepares`). */
   prepares?: boolean;
+  /** The client takes a long `presence:list` in parts (see `Session.listsInParts`). */
+  listsInParts?: boolean;
   /** With `delivery=1`: the device's delivery session and what `session:ready` says of it. */
   delivery?: { link: DeliveryHook; info: DeliverySessionInfo };
   /** A guest who came by a call link (`Session.guest`). */
