@@ -14,6 +14,7 @@
  *   finds the socket dead; the death comes at a random moment of it.
  */
 import type { ClientMessage } from "../lib/wire/protocol.ts";
+import { URGENT_HEARTBEAT_MS } from "../lib/page/call/reconnect_timing.ts";
 import { startAppProcess } from "../tests/support/app_process.ts";
 import { startFaultProxy } from "../tests/support/fault_proxy.ts";
 import { PageClient } from "../tests/support/page_client.ts";
@@ -27,8 +28,6 @@ export interface DeliveryRecoveryBench {
   /** From the death of the page's socket to the server's message for it reaching it. */
   fromServer: { medianMs: number; samplesMs: number[] };
 }
-
-const HEARTBEAT_PHASES_MS = 5_000;
 
 function candidate(to: string, tag: string): ClientMessage {
   return {
@@ -69,7 +68,7 @@ async function recovery(
     await page.heardTag("accepted");
     // Anywhere in the page's heartbeat: the server side depends on where.
     await new Promise((resolve) =>
-      setTimeout(resolve, Math.random() * HEARTBEAT_PHASES_MS)
+      setTimeout(resolve, Math.random() * URGENT_HEARTBEAT_MS)
     );
     const died = performance.now();
     proxy.blackhole();
