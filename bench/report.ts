@@ -5,6 +5,7 @@ import type { CallLinkBench } from "./call_link.ts";
 import type { DeliveryRecoveryBench } from "./delivery_recovery.ts";
 import type { BadNetworks } from "./lab_bad_networks.ts";
 import type { LabSetup } from "./lab_setup.ts";
+import type { WakeCost } from "./wake_cost.ts";
 import { median, type RelayResult, ROOT } from "./support.ts";
 
 interface Results {
@@ -13,6 +14,8 @@ interface Results {
   machine: { cores: number; deno: string; node: string; chromium: string };
   relay: RelayResult[];
   scaleOut: (RelayResult & { engine: "memory" | "redis" })[];
+  /** Absent from runs before it was measured. */
+  wakeCost?: { turns: number; deno: WakeCost; node: WakeCost };
   connections: {
     target: string;
     sessions: number;
@@ -56,6 +59,53 @@ interface Results {
   callLinks?: CallLinkBench & { alone?: string };
   /** Absent from runs before it was measured. */
   deliveryRecovery?: DeliveryRecoveryBench;
+}
+
+/** Whether the Redis goals are within what the runtime costs with none of Nexus, at the highest rate measured. */
+function redisVerdict(
+  steps: (RelayResult & { engine: "memory" | "redis" })[],
+): string {
+  const offered = Math.max(...steps.map((step) => step.offered));
+  const [nexus, nexusRedis, bare, bareRedis] = (
+    [["nexus", "memory"], ["nexus", "redis"], ["bare", "memory"], [
+      "bare",
+      "redis",
+    ]] as const
+  ).map(([target, engine]) =>
+    steps.find((step) =>
+      step.target === target && step.engine === engine &&
+      step.offered === offered
+    )
+  );
+  if (!nexus || !nexusRedis || !bare || !bareRedis) {
+    return "The bare relay over Redis was not measured in this run.";
+  }
+  const cpu = (a: RelayResult, b: RelayResult) =>
+    a.serverCpuUsPerMessage / b.serverCpuUsPerMessage;
+  const p99 = (a: RelayResult, b: RelayResult) => a.p99Ms / b.p99Ms;
+  const over = (value: number, goal: number) =>
+    `${value.toFixed(2)}× (goal ≤ ${goal}: ${
+      value <= goal ? "met" : "not met"
+    })`;
+  return `At ${offered} msg/s, Nexus over Redis against one instance: CPU per message ${
+    over(cpu(nexusRedis, nexus), 1.5)
+  }, p99 ${
+    over(p99(nexusRedis, nexus), 3)
+  }. The bare relay, with none of Nexus, the same way: CPU ${
+    cpu(bareRedis, bare).toFixed(2)
+  }×, p99 ${
+    p99(bareRedis, bare).toFixed(2)
+  }×. Nexus over Redis against the bare relay over Redis: CPU ${
+    cpu(nexusRedis, bareRedis).toFixed(2)
+  }×, p99 ${p99(nexusRedis, bareRedis).toFixed(2)}×.`;
+}
+
+/** What a wake-up costs the runtime: the floor under every batch over Redis. */
+function wakeSection(
+  wake: { turns: number; deno: WakeCost; node: WakeCost } | undefined,
+): string {
+  if (!wake) return "The cost of a wake-up was not measured in this run.";
+  return `Why a message over Redis costs so much more than on one instance: each batch one instance publishes wakes three processes (the publisher for Redis's reply, Redis, the subscriber), and a wake-up is dear here. [wake_loop.mjs](wake_loop.mjs), a 1 ms timer awaited ${wake.turns} times with nothing else to do, on core 0: **Deno ${wake.deno.cpuUsPerWake} µs of CPU per wake-up** (${wake.deno.wallMsPerWake} ms apart), Node ${wake.node.cpuUsPerWake} µs (${wake.node.wallMsPerWake} ms apart).`;
 }
 
 /** The delivery layer's recovery: from a socket's silent death to the message on the next socket. */
@@ -283,7 +333,7 @@ export async function renderReport(results: Results): Promise<void> {
     ];
   });
   const scaleOut = results.scaleOut.map((r) =>
-    `| ${
+    `| ${NAMES[r.target]} | ${
       r.engine === "memory"
         ? "one instance, in-process"
         : "two instances, Redis"
@@ -291,17 +341,35 @@ export async function renderReport(results: Results): Promise<void> {
       r.p99Ms.toFixed(2)
     } | ${r.serverCpuUsPerMessage.toFixed(1)} |`
   );
+  const scaleOutStep = (
+    target: string,
+    engine: "memory" | "redis",
+    offered: number,
+  ) =>
+    results.scaleOut.find((r) =>
+      r.target === target && r.engine === engine && r.offered === offered
+    );
   const scaleOutRatios = [...new Set(results.scaleOut.map((r) => r.offered))]
     .map((offered) => {
-      const [memory, redis] = (["memory", "redis"] as const).map((engine) =>
-        results.scaleOut.find((r) =>
-          r.engine === engine && r.offered === offered
-        )!
-      );
-      return `| ${offered} | ${ratio(redis.p50Ms, memory.p50Ms)} | ${
-        ratio(redis.p99Ms, memory.p99Ms)
+      const nexus = scaleOutStep("nexus", "memory", offered)!;
+      const nexusRedis = scaleOutStep("nexus", "redis", offered)!;
+      const bare = scaleOutStep("bare", "memory", offered);
+      const bareRedis = scaleOutStep("bare", "redis", offered);
+      const floor = (of: (a: RelayResult, b: RelayResult) => string) =>
+        bare && bareRedis ? of(bareRedis, bare) : "–";
+      return `| ${offered} | ${
+        ratio(nexusRedis.serverCpuUsPerMessage, nexus.serverCpuUsPerMessage)
       } | ${
-        ratio(redis.serverCpuUsPerMessage, memory.serverCpuUsPerMessage)
+        floor((a, b) => ratio(a.serverCpuUsPerMessage, b.serverCpuUsPerMessage))
+      } | ${
+        bareRedis
+          ? ratio(
+            nexusRedis.serverCpuUsPerMessage,
+            bareRedis.serverCpuUsPerMessage,
+          )
+          : "–"
+      } | ${ratio(nexusRedis.p99Ms, nexus.p99Ms)} | ${
+        floor((a, b) => ratio(a.p99Ms, b.p99Ms))
       } |`;
     });
   const connections = results.connections.map((c) =>
@@ -424,25 +492,36 @@ goal is still not met.
 The same ${
     results.scaleOut[0]?.pairs
   } pairs and rates, first all on one instance with the in-process engine, then with each pair split over two
-instances sharing one \`redis-server\`, so that every message is one \`PUBLISH\` to the other instance. Server CPU is
-both instances' and Redis's; all of them share core 0, as the single instance does.
+instances sharing one \`redis-server\`, so that every message is one \`PUBLISH\` to the other instance; Nexus, then the
+bare relay the same two ways ([bare_redis_relay.ts](bare_redis_relay.ts): the bare relay split over two instances, what
+is for the other gathered for 1 ms into one \`PUBLISH\` through the same Redis client as Nexus's, none of Nexus's
+rules). Server CPU is both instances' and Redis's; all of them share core 0, as the single instance does.
 
-| engine | offered msg/s | achieved msg/s | p50 ms | p99 ms | server CPU µs/msg |
-| --- | --- | --- | --- | --- | --- |
+| server | engine | offered msg/s | achieved msg/s | p50 ms | p99 ms | server CPU µs/msg |
+| --- | --- | --- | --- | --- | --- | --- |
 ${scaleOut.join("\n")}
 
-| offered msg/s | p50, Redis / in-process | p99, Redis / in-process | CPU per message, Redis / in-process |
-| --- | --- | --- | --- |
+| offered msg/s | CPU per message, Nexus: Redis / in-process (goal ≤ 1.5) | the same, bare relay | CPU per message over Redis, Nexus / bare | p99, Nexus: Redis / in-process (goal ≤ 3) | the same, bare relay |
+| --- | --- | --- | --- | --- | --- |
 ${scaleOutRatios.join("\n")}
 
-Where the CPU over Redis goes, by \`--cpu-prof\` of one instance (200 pairs split over two instances, 10,000 msg/s):
-Redis itself took 0.8 s of CPU against 4.4 s for each instance, and in an instance the largest single cost was
-\`writeUtf8String\` (1.8 s): each write of node-redis to its \`net.Socket\`, as Deno provides Node's, costs tens of µs of
-JavaScript, and with messages gathered only for one turn of the event loop most went in a PUBLISH of their own. They now
-gather for 1 ms (\`PUBLISH_WINDOW_MS\`). Interleaved against the commit before (efd6d00), three runs each, CPU per message
-of both instances and Redis: 98.9, 92.4, 87.8 µs before, 85.4, 67.8, 68.4 µs after (medians 92.4 → 68.4 µs, 0.74×); p99
-61.7, 216, 89.2 ms before, 58.4, 22.2, 25.3 ms after. One instance in process costs about 26 µs per message, so over
-Redis is still about 2.6× (goal ≤ 1.5×) and its p99 several times one instance's (goal ≤ 3×).
+${wakeSection(results.wakeCost)}
+
+Where the CPU over Redis goes, by \`--cpu-prof\` of one instance (200 pairs split over two instances, 10,000 msg/s, 5
+s) and Redis's \`INFO commandstats\`: 5,009 \`PUBLISH\` for 50,000 messages (10 a batch; 4.6 µs each inside Redis);
+in the instance, of 2.5 s not idle, node-redis's write of each \`PUBLISH\` 0.8 s (\`writeUtf8String\`, the sampled
+wall time of the write, in which the core also runs Redis and the other instance), reading Redis's replies and the
+other instance's batches 0.2 s, the clients' WebSocket frames 0.55 s, the hub's handling of them 0.35 s. What a batch
+costs in all, by the number of batches: gathered for 4 ms instead of 1, half as many \`PUBLISH\` (2,490), 63.7 µs per
+message instead of 77.8, the median latency 6.1 ms instead of 3.9: about 280 µs of CPU per batch across the two
+instances and Redis, the price of three wake-ups. Tried and not kept (commit 1a3fb28, interleaved, two runs each, 10,000
+msg/s): one batch in flight, the next sent when Redis answers the last, with no timer: batches became smaller (10,088 →
+20,042 and 9,405 → 13,512 \`PUBLISH\`), CPU per message rose (74.2 → 92.0, 77.4 → 85.8 µs) though the median latency fell
+(3.3 → 1.4, 4.4 → 2.7 ms); and the bare relay publishing each message at once instead of gathering 1 ms: 85.8 µs per
+message and a p99 of 81.8 ms. Earlier (efd6d00 → its next commit), gathering for 1 ms instead of one turn of the event
+loop: 92.4 → 68.4 µs per message (medians of three, 0.74×).
+
+${redisVerdict(results.scaleOut)}
 
 ## Idle connections
 

@@ -18,6 +18,7 @@ import { callLinkBench } from "./call_link.ts";
 import { deliveryRecoveryBench } from "./delivery_recovery.ts";
 import { badNetworks } from "./lab_bad_networks.ts";
 import { labCallSetup } from "./lab_setup.ts";
+import { wakeCost } from "./wake_cost.ts";
 import {
   median,
   prepare,
@@ -111,61 +112,73 @@ interface ScaleOutResult extends RelayResult {
 /**
  * The same pairs and rates, first through one instance with the in-process
  * engine, then with each pair split over two instances sharing a Redis, so
- * that every message goes through Redis. Everything server-side (both
- * instances and redis-server) shares core 0, as the single instance does.
+ * that every message goes through Redis; Nexus, then the bare relay the
+ * same two ways (`bare_redis_relay.ts`): what Redis costs this runtime with
+ * none of Nexus. Everything server-side (both instances and redis-server)
+ * shares core 0, as the single instance does.
  */
 async function scaleOut(): Promise<ScaleOutResult[]> {
   const { pairs, rates } = plan.scaleOut;
   const results: ScaleOutResult[] = [];
-  const args = (ports: number[], pids: number[]) => [
-    "nexus",
-    ports.join(","),
-    pids.join(","),
-    String(pairs),
-    String(plan.seconds),
-    rates.join(","),
-  ];
-  log(`scale-out: in-process, ${pairs} pairs, ${rates.join(" / ")} msg/s`);
-  const single = await startServer("nexus", SERVER_CORE);
-  try {
-    const lines = await runPinned(
-      LOAD_CORE,
-      "bench/relay_load.ts",
-      args([single.port], [single.pid]),
-    );
+  const measure = async (
+    target: Target,
+    engine: ScaleOutResult["engine"],
+    servers: ServerProcess[],
+    pids: number[],
+  ) => {
+    const lines = await runPinned(LOAD_CORE, "bench/relay_load.ts", [
+      target,
+      servers.map((server) => server.port).join(","),
+      pids.join(","),
+      String(pairs),
+      String(plan.seconds),
+      rates.join(","),
+    ]);
     for (const line of lines as RelayResult[]) {
-      results.push({ ...line, engine: "memory" });
+      results.push({ ...line, engine });
     }
-  } finally {
-    await single.stop();
-  }
-  log(`scale-out: two instances over Redis, ${pairs} pairs`);
-  const redis = await startRedis();
-  const instances: ServerProcess[] = [];
-  try {
-    await new Deno.Command("taskset", {
-      args: ["-p", "-c", String(SERVER_CORE), String(redis.pid())],
-      stdout: "null",
-    }).output();
-    for (let i = 0; i < 2; i++) {
-      instances.push(
-        await startServer("nexus", SERVER_CORE, { NEXUS_REDIS_URL: redis.url }),
-      );
-    }
-    const lines = await runPinned(
-      LOAD_CORE,
-      "bench/relay_load.ts",
-      args(
-        instances.map((instance) => instance.port),
-        [...instances.map((instance) => instance.pid), redis.pid()],
-      ),
+  };
+  for (const target of ["nexus", "bare"] as const) {
+    log(
+      `scale-out: ${target}, in-process, ${pairs} pairs, ${
+        rates.join(" / ")
+      } msg/s`,
     );
-    for (const line of lines as RelayResult[]) {
-      results.push({ ...line, engine: "redis" });
+    const single = await startServer(target, SERVER_CORE);
+    try {
+      await measure(target, "memory", [single], [single.pid]);
+    } finally {
+      await single.stop();
     }
-  } finally {
-    for (const instance of instances) await instance.stop();
-    await redis.stop();
+    log(`scale-out: ${target}, two instances over Redis, ${pairs} pairs`);
+    const redis = await startRedis();
+    const instances: ServerProcess[] = [];
+    try {
+      await new Deno.Command("taskset", {
+        args: ["-p", "-c", String(SERVER_CORE), String(redis.pid())],
+        stdout: "null",
+      }).output();
+      for (const [channel, other] of [["a", "b"], ["b", "a"]]) {
+        instances.push(
+          target === "nexus"
+            ? await startServer(target, SERVER_CORE, {
+              NEXUS_REDIS_URL: redis.url,
+            })
+            : await startServer(target, SERVER_CORE, {}, ROOT, {
+              url: redis.url,
+              channel,
+              other,
+            }),
+        );
+      }
+      await measure(target, "redis", instances, [
+        ...instances.map((instance) => instance.pid),
+        redis.pid(),
+      ]);
+    } finally {
+      for (const instance of instances) await instance.stop();
+      await redis.stop();
+    }
   }
   return results;
 }
@@ -525,6 +538,7 @@ const results = {
   },
   relay: await relay(),
   scaleOut: await scaleOut(),
+  wakeCost: await wakeCost(SERVER_CORE, quick ? 200 : 3_000),
   connections: await connections(),
   presence: await presence(),
   callSetup: await callSetup(),

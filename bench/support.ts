@@ -99,7 +99,34 @@ export function prepare(): Promise<unknown> {
   })();
 }
 
-function command(target: Target, port: number): string[] {
+/** Where an instance of the bare relay meets the other over Redis: `bare_redis_relay.ts`'s arguments. */
+export interface BareOverRedis {
+  url: string;
+  /** The channel this instance reads. */
+  channel: string;
+  /** The other instance's channel. */
+  other: string;
+}
+
+function command(
+  target: Target,
+  port: number,
+  overRedis?: BareOverRedis,
+): string[] {
+  if (target === "bare" && overRedis) {
+    return [
+      Deno.execPath(),
+      "run",
+      "--allow-net",
+      "--allow-env",
+      "--allow-read",
+      "bench/bare_redis_relay.ts",
+      String(port),
+      overRedis.url,
+      overRedis.channel,
+      overRedis.other,
+    ];
+  }
   switch (target) {
     case "nexus":
       return [
@@ -125,17 +152,19 @@ function command(target: Target, port: number): string[] {
 
 /**
  * Starts a server pinned to `core` and waits until it accepts connections;
- * `env` adds settings, and `root` is the checkout it runs from.
+ * `env` adds settings, `root` is the checkout it runs from, and
+ * `overRedis` makes the bare relay one of two instances sharing a Redis.
  */
 export async function startServer(
   target: Target,
   core: number,
   env: Record<string, string> = {},
   root: string = ROOT,
+  overRedis?: BareOverRedis,
 ): Promise<ServerProcess> {
   const port = freePort();
   const child = new Deno.Command("taskset", {
-    args: ["-c", String(core), ...command(target, port)],
+    args: ["-c", String(core), ...command(target, port, overRedis)],
     cwd: root,
     env: { ...NEXUS_BENCH_ENV, ...env, PORT: String(port), NO_COLOR: "1" },
     stdout: "null",
