@@ -12,6 +12,14 @@ import { CLOSE_CODES } from "./lib/wire/protocol.ts";
 
 /** Deno Deploy stops an instance 5 s after SIGINT; finish well before. */
 const SHUTDOWN_GRACE_MS = 4_000;
+/**
+ * How long, at most, a stopping instance that shares an engine stays
+ * reachable by the others once its sockets are closed: its pages come back
+ * on another instance within 0.5 s (or a second or two, when a first dial
+ * still met this one) and ask this one for their delivery sessions, which it
+ * keeps until they are all handed over or this is past.
+ */
+const DRAIN_MS = 3_000;
 
 let parts: ServerParts;
 try {
@@ -83,8 +91,16 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     parts.drain();
     hub.closeAll(CLOSE_CODES.restarting, "server restarting");
     shutdown.abort();
-    // The closes are handled first, so this instance's devices leave the engine at once.
-    setTimeout(() => hub.stop(), 200);
+    // The closes are handled first, so this instance's devices leave the
+    // engine at once; then its delivery sessions wait to be handed over.
+    const drained = Date.now() + DRAIN_MS;
+    const stopWhenDrained = () => {
+      const waiting = hub.engine.name !== "memory" &&
+        hub.deliveryLinks.size > 0 && Date.now() < drained;
+      if (waiting) return void setTimeout(stopWhenDrained, 100);
+      hub.stop().finally(() => Deno.exit(0));
+    };
+    setTimeout(stopWhenDrained, 200);
     setTimeout(() => Deno.exit(0), SHUTDOWN_GRACE_MS);
   });
 }
@@ -112,4 +128,5 @@ await start(manifest, {
   },
 });
 log.info("server.stopped");
-Deno.exit(0);
+// Stopped by a signal: the process ends once the hub has drained.
+if (!shutdown.signal.aborted) Deno.exit(0);

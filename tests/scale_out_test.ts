@@ -429,3 +429,147 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "server: a page that comes back on another instance resumes its delivery session there: what was sent to it meanwhile, and after, arrives once and in order",
+  ignore: needsService(REDIS),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const redis = await startRedis();
+    let instances: AppProcess[] = [];
+    const clients: TestClient[] = [];
+    const track = async (client: Promise<TestClient>) => {
+      clients.push(await client);
+      return clients.at(-1)!;
+    };
+    try {
+      instances = await Promise.all([1, 2].map(() =>
+        startAppProcess({
+          NEXUS_REDIS_URL: redis.url,
+          NEXUS_RESUME_GRACE_MS: "10000",
+        })
+      ));
+      await untilReady(instances);
+      const [one, two] = instances;
+      const page = (extra = "") =>
+        `userId=alice&deviceId=alice-tab&delivery=1${extra}`;
+      /** The highest number of the server's messages a page took, to acknowledge it. */
+      let taken = 0;
+      const acknowledge = (client: TestClient) =>
+        client.sendRaw(`{"ack":${taken},"type":"ack","payload":{}}`);
+      const tagged = (i: number) => ({
+        ...candidate,
+        candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 544${i} typ host`,
+      });
+
+      const first = await track(TestClient.join(ws(one), "alice", page()));
+      first.socket.addEventListener("message", (event) => {
+        taken = Math.max(taken, JSON.parse(event.data).seq ?? 0);
+      });
+      const session = first.ready!.payload.delivery!.session;
+      const bob = await track(join(two, "bob"));
+      await connectCall(bob, first);
+      assert.equal(taken, 1, "the ring was numbered");
+      acknowledge(first);
+      // Its socket closes; the session waits on instance one.
+      await first.close();
+      for (let i = 1; i <= 5; i++) {
+        bob.send("webrtc:candidate", { to: "alice", candidate: tagged(i) });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+
+      // The page comes back on instance two, naming its session.
+      const had = taken;
+      const back = await track(
+        TestClient.join(
+          ws(two),
+          "alice",
+          page(`&resume=${session}&received=${taken}`),
+        ),
+      );
+      back.socket.addEventListener("message", (event) => {
+        taken = Math.max(taken, JSON.parse(event.data).seq ?? 0);
+      });
+      const resumed = back.ready!.payload.delivery!;
+      assert.equal(resumed.resumed, true);
+      assert.equal(resumed.received, 0);
+      assert.notEqual(resumed.session, session, "under instance two's id");
+      // Sent while it was away, then after it came back (the call still says
+      // instance one: that instance passes them on).
+      for (let i = 6; i <= 7; i++) {
+        bob.send("webrtc:candidate", { to: "alice", candidate: tagged(i) });
+      }
+      const heard = [];
+      for (let i = 1; i <= 7; i++) {
+        const message = await back.find("webrtc:candidate");
+        heard.push({
+          seq: (message as { seq?: number }).seq,
+          candidate: message.payload.candidate.candidate,
+        });
+      }
+      assert.deepEqual(
+        heard,
+        Array.from({ length: 7 }, (_, i) => ({
+          seq: had + i + 1,
+          candidate: tagged(i + 1).candidate,
+        })),
+      );
+      // The call moves with the page; what follows comes straight, and ends it.
+      back.send("call:resume", { to: "bob" });
+      bob.send("webrtc:candidate", { to: "alice", candidate: tagged(8) });
+      const eighth = await back.find("webrtc:candidate");
+      assert.equal(eighth.payload.candidate.candidate, tagged(8).candidate);
+      assert.equal((eighth as { seq?: number }).seq, had + 8);
+      bob.send("call:end", { to: "alice" });
+      await back.find("call:end");
+      assert.equal(
+        back.inbox.filter((m) => m.type === "webrtc:candidate").length,
+        0,
+        "nothing came twice",
+      );
+
+      // Its instance stops (a rolling restart): it closes the page's socket
+      // with 1012 and stays reachable a while, so the session follows the
+      // page to the other instance, with what was sent to it meanwhile.
+      const dave = await track(join(one, "dave"));
+      await connectCall(dave, back);
+      acknowledge(back);
+      const stopping = two.stop();
+      await back.closed;
+      for (let i = 9; i <= 10; i++) {
+        dave.send("webrtc:candidate", { to: "alice", candidate: tagged(i) });
+      }
+      // A page comes back within 0.5 s of a restart's close.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const moved = await track(
+        TestClient.join(
+          ws(one),
+          "alice",
+          page(`&resume=${resumed.session}&received=${taken}`),
+        ),
+      );
+      assert.equal(moved.ready!.payload.delivery!.resumed, true);
+      for (let i = 9; i <= 10; i++) {
+        const message = await moved.find("webrtc:candidate");
+        assert.equal(message.payload.candidate.candidate, tagged(i).candidate);
+      }
+      await stopping;
+
+      // A session named after an instance nobody runs: a new one, at once.
+      const stranger = await track(
+        TestClient.join(
+          ws(one),
+          "carol",
+          "userId=carol&deviceId=carol-tab&delivery=1&resume=gone.abc&received=3",
+        ),
+      );
+      assert.equal(stranger.ready!.payload.delivery!.resumed, false);
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+      for (const instance of instances) await instance.stop();
+      await redis.stop();
+    }
+  },
+});

@@ -92,6 +92,20 @@ export function upgradeSignaling(
     },
   };
   const join = () => {
+    // A session made on another instance is fetched from it first.
+    const fetching = delivery?.resume
+      ? endpoint.hub.takeOverDelivery(
+        userId,
+        delivery.deviceId,
+        delivery.resume,
+      )
+      : undefined;
+    if (!fetching) return joinNow();
+    fetching.then(() => {
+      if (open) joinNow();
+    });
+  };
+  const joinNow = () => {
     const options = {
       deviceId,
       iceServers,

@@ -17,7 +17,11 @@
  * would cost. See docs/protocol.md, "Delivery".
  * @module
  */
-import { DeliveryLog, UNACKED_DEADLINE_MS } from "../wire/delivery_log.ts";
+import {
+  DELIVERY_LIMITS,
+  DeliveryLog,
+  UNACKED_DEADLINE_MS,
+} from "../wire/delivery_log.ts";
 import { CLOSE_CODES, isDeliveredFromServer } from "../wire/protocol.ts";
 import type { SignalingSocket } from "./session.ts";
 
@@ -37,9 +41,45 @@ export interface LinkSweep {
   waits(link: DeliveryLink): void;
 }
 
+/** A delivery session as it stands, for another instance to take it up. */
+export interface DeliverySessionState {
+  /** The id the page knows it by. */
+  session: string;
+  /** How many messages the server has numbered. */
+  sent: number;
+  /** How many of the page's messages the server has taken. */
+  received: number;
+  /** What the page has not acknowledged, oldest first. */
+  unacked: { seq: number; message: string }[];
+}
+
+/**
+ * The server's log of a session handed over from another instance, taking
+ * up where it left off; null when the state is not one a session could hold
+ * (numbers out of step, more than the limits).
+ */
+export function restoredLog(
+  state: DeliverySessionState,
+  limits = DELIVERY_LIMITS,
+): DeliveryLog<string> | null {
+  const first = state.sent - state.unacked.length + 1;
+  if (
+    state.received < 0 || first < 1 ||
+    state.unacked.some((entry, index) => entry.seq !== first + index)
+  ) {
+    return null;
+  }
+  const log = new DeliveryLog<string>(limits);
+  log.restart(first - 1, state.received);
+  for (const { message } of state.unacked) {
+    if (log.add(message, message.length) === null) return null;
+  }
+  return log;
+}
+
 /** One device's delivery session. */
 export class DeliveryLink {
-  #log = new DeliveryLog<string>();
+  #log: DeliveryLog<string>;
   #socket: SignalingSocket | null = null;
   /** A socket written to no more for want of acknowledgements, until it speaks again. */
   #silent: SignalingSocket | null = null;
@@ -48,8 +88,32 @@ export class DeliveryLink {
   /** Whether the socket has been asked for an acknowledgement and not answered. */
   #asked = false;
 
-  /** `id` names the session for the page to resume it. */
-  constructor(readonly id: string, private readonly sweep: LinkSweep) {}
+  /** `id` names the session for the page to resume it; `log` is one taken up from another instance. */
+  constructor(
+    readonly id: string,
+    private readonly sweep: LinkSweep,
+    log = new DeliveryLog<string>(),
+  ) {
+    this.#log = log;
+  }
+
+  /** The session as it stands, for another instance to take it up. */
+  state(): DeliverySessionState {
+    return {
+      session: this.id,
+      sent: this.#log.sent,
+      received: this.#log.received,
+      unacked: this.#log.unacked().map(({ seq, message }) => ({
+        seq,
+        message,
+      })),
+    };
+  }
+
+  /** The socket the session writes to now, if any. */
+  get socket(): SignalingSocket | null {
+    return this.#socket ?? this.#silent;
+  }
 
   /** How many of the page's messages the server has taken. */
   get received(): number {

@@ -3,6 +3,7 @@ import { ManualTimers } from "../../tests/support/manual_timers.ts";
 import { CLOSE_CODES } from "../wire/protocol.ts";
 import { DELIVERY_LIMITS, UNACKED_DEADLINE_MS } from "../wire/delivery_log.ts";
 import { DeliveryLinks, SERVER_ACK_DELAY_MS } from "./delivery_links.ts";
+import { restoredLog } from "./delivery_link.ts";
 
 /** A socket that keeps what it is sent and how it was closed. */
 function socket() {
@@ -26,6 +27,7 @@ function link() {
   const links = new DeliveryLinks(
     { set: timers.setTimeout, clear: timers.clearTimeout },
     60_000,
+    "here",
     () => timers.now,
   );
   const first = socket();
@@ -132,6 +134,7 @@ Deno.test("delivery links: a session is resumed by its id within the grace, and 
   const links = new DeliveryLinks(
     { set: timers.setTimeout, clear: timers.clearTimeout },
     1_000,
+    "here",
   );
   const first = socket();
   const opened = links.open("alice", "tab", null, 0, first);
@@ -153,4 +156,83 @@ Deno.test("delivery links: a session is resumed by its id within the grace, and 
   const forged = links.open("alice", "tab", "someone-else's", 0, socket());
   assert.equal(forged.info.resumed, false);
   assert.notEqual(forged.info.session, late.info.session);
+});
+
+Deno.test("delivery links: a session handed over to another instance leaves this one as it stood, closes its socket here, and what comes for the device after goes on there for the grace", () => {
+  const timers = new ManualTimers();
+  const manual = { set: timers.setTimeout, clear: timers.clearTimeout };
+  const here = new DeliveryLinks(manual, 1_000, "here");
+  const there = new DeliveryLinks(manual, 1_000, "there");
+  const old = socket();
+  const opened = here.open("alice", "tab", null, 0, old);
+  assert.match(opened.info.session, /^here\.[\w-]{22}$/);
+  opened.link.arrived("call:response", 1);
+  opened.link.send(end);
+  assert.equal(here.handOver("alice", "tab", "here.wrong", "there"), null);
+  assert.equal(here.handOver("bob", "tab", opened.info.session, "there"), null);
+  const state = here.handOver("alice", "tab", opened.info.session, "there")!;
+  assert.deepEqual(state, {
+    session: opened.info.session,
+    sent: 1,
+    received: 1,
+    unacked: [{ seq: 1, message: end }],
+  });
+  assert.deepEqual(old.closes, [[
+    CLOSE_CODES.replaced,
+    "replaced by a newer connection",
+  ]]);
+  assert.equal(here.size, 0);
+  assert.equal(here.movedTo("alice", "tab"), "there");
+
+  assert.equal(there.adopt("alice", "tab", state), true);
+  assert.equal(there.has("alice", "tab", opened.info.session), true);
+  there.parked("alice", "tab")!.send(end);
+  const back = socket();
+  const resumed = there.open("alice", "tab", opened.info.session, 0, back);
+  assert.equal(resumed.info.resumed, true);
+  assert.equal(resumed.info.received, 1);
+  assert.match(resumed.info.session, /^there\./, "under the new instance's id");
+  assert.equal(there.has("alice", "tab", opened.info.session), false);
+  assert.equal(there.has("alice", "tab", resumed.info.session), true);
+  resumed.link.replay();
+  assert.deepEqual(back.sent.map((text) => JSON.parse(text).seq), [1, 2]);
+
+  timers.advance(1_000);
+  assert.equal(here.movedTo("alice", "tab"), undefined, "only for the grace");
+  assert.equal(there.size, 1, "the resumed session stays");
+});
+
+Deno.test("delivery link: a log taken up from a handed-over state numbers on, keeps what waits, and knows what it took; a state no session could hold is refused", () => {
+  const state = {
+    session: "there.x",
+    sent: 3,
+    received: 2,
+    unacked: [{ seq: 2, message: "b" }, { seq: 3, message: "c" }],
+  };
+  const log = restoredLog(state)!;
+  assert.deepEqual(log.unacked(), [
+    { seq: 2, message: "b", size: 1 },
+    { seq: 3, message: "c", size: 1 },
+  ]);
+  assert.equal(log.add("d", 1), 4);
+  assert.equal(log.received, 2);
+  assert.equal(log.ackDue, false, "the page hears `received` as it resumes");
+  assert.equal(log.arrived(2), "duplicate");
+  assert.equal(log.arrived(3), "next");
+  const nothingWaits = restoredLog({ ...state, sent: 5, unacked: [] })!;
+  assert.equal(nothingWaits.add("e", 1), 6);
+  for (
+    const bad of [
+      { ...state, unacked: [{ seq: 1, message: "a" }] },
+      { ...state, sent: 1 },
+      { ...state, received: -1 },
+    ]
+  ) {
+    assert.equal(restoredLog(bad), null, JSON.stringify(bad));
+  }
+  assert.equal(
+    restoredLog(state, { messages: 1, bytes: 100 }),
+    null,
+    "more than the limits",
+  );
 });

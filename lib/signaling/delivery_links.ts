@@ -2,14 +2,23 @@
  * The delivery sessions of this instance's devices, by user and device: a
  * device's socket opens one or resumes it (when it names the session's id),
  * and a session whose socket closed is kept for the resume grace, taking
- * what is sent to its device meanwhile, before it is forgotten. One sweep
+ * what is sent to its device meanwhile, before it is forgotten. A session's
+ * id begins with the instance that made it, so that a device that comes
+ * back on another instance can have it handed over (`handOver`, `adopt`);
+ * what is sent here for the device after that goes on to its new
+ * instance (`movedTo`) for the grace. One sweep
  * every `SWEEP_MS`, while any session needs it, sends the acknowledgements
  * owed for `SERVER_ACK_DELAY_MS` and checks the deadlines of what waits for
  * one.
  * @module
  */
-import type { DeliverySessionInfo } from "../wire/protocol.ts";
-import { DeliveryLink, type LinkSweep } from "./delivery_link.ts";
+import { CLOSE_CODES, type DeliverySessionInfo } from "../wire/protocol.ts";
+import {
+  DeliveryLink,
+  type DeliverySessionState,
+  type LinkSweep,
+  restoredLog,
+} from "./delivery_link.ts";
 import type { SignalingSocket } from "./session.ts";
 import type { Timers } from "./timers.ts";
 
@@ -27,19 +36,41 @@ const SWEEP_MS = 250;
  */
 export const SERVER_ACK_DELAY_MS = 750;
 
-/** A random session id: 16 bytes, base64url. */
-function newSessionId(): string {
-  return crypto.getRandomValues(new Uint8Array(16)).toBase64({
-    alphabet: "base64url",
-    omitPadding: true,
-  });
+/** A new session id: the instance's, a dot, and 16 random bytes in base64url (which has no dot). */
+function newSessionId(instanceId: string): string {
+  return `${instanceId}.${
+    crypto.getRandomValues(new Uint8Array(16)).toBase64({
+      alphabet: "base64url",
+      omitPadding: true,
+    })
+  }`;
+}
+
+/** Whether a kept session is the one the page names `id`. */
+function named(
+  kept: { link: DeliveryLink; formerId?: string },
+  id: string | null,
+): boolean {
+  return id !== null && (kept.link.id === id || kept.formerId === id);
+}
+
+/** The instance that made the session `id`, or null when the id names none. */
+export function sessionInstance(id: string): string | null {
+  const dot = id.lastIndexOf(".");
+  return dot > 0 ? id.slice(0, dot) : null;
 }
 
 /** Delivery sessions by device, kept for `graceMs` once their socket closes. */
 export class DeliveryLinks {
-  #links = new Map<string, { link: DeliveryLink; expiry: unknown }>();
+  /** Each device's session; `formerId`: the id the page knows a session by that was handed over from another instance, until it resumes it. */
+  #links = new Map<
+    string,
+    { link: DeliveryLink; expiry: unknown; formerId?: string }
+  >();
   /** Each user's devices with a session here. */
   #devices = new Map<string, Set<string>>();
+  /** Devices whose session was handed over, with the instance it went to, for the grace. */
+  #moved = new Map<string, { to: string; expiry: unknown }>();
   /** Links that owe their page an acknowledgement, by when they began to: oldest first. */
   #owing = new Map<DeliveryLink, number>();
   #waiting = new Set<DeliveryLink>();
@@ -58,9 +89,11 @@ export class DeliveryLinks {
     },
   };
 
+  /** `instanceId` is this instance's, which begins every session id made here. */
   constructor(
     private readonly timers: Timers,
     private readonly graceMs: number,
+    private readonly instanceId: string,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -95,14 +128,12 @@ export class DeliveryLinks {
     const key = `${userId} ${deviceId}`;
     const kept = this.#links.get(key);
     if (kept?.expiry) this.timers.clear(kept.expiry);
-    const resumed = kept !== undefined && kept.link.id === resume;
+    const resumed = kept !== undefined && named(kept, resume);
     if (kept && !resumed) this.#forget(kept.link);
     const link = resumed
       ? kept.link
-      : new DeliveryLink(newSessionId(), this.#sweep);
-    this.#links.set(key, { link, expiry: null });
-    const devices = this.#devices.get(userId) ?? new Set();
-    this.#devices.set(userId, devices.add(deviceId));
+      : new DeliveryLink(newSessionId(this.instanceId), this.#sweep);
+    this.#keep(userId, deviceId, link, null);
     link.attach(socket, resumed ? received : 0);
     return {
       link,
@@ -121,14 +152,82 @@ export class DeliveryLinks {
     const key = `${userId} ${deviceId}`;
     const kept = this.#links.get(key);
     if (kept?.link !== link) return;
-    kept.expiry = this.timers.set(() => {
-      if (this.#links.get(key)?.link !== link) return;
-      this.#links.delete(key);
-      const devices = this.#devices.get(userId);
-      devices?.delete(deviceId);
-      if (devices?.size === 0) this.#devices.delete(userId);
-      this.#forget(link);
-    }, this.graceMs);
+    kept.expiry = this.#expiry(userId, deviceId, link);
+  }
+
+  /** Whether the session `id` of this device is kept here. */
+  has(userId: string, deviceId: string, id: string): boolean {
+    const kept = this.#links.get(`${userId} ${deviceId}`);
+    return kept !== undefined && named(kept, id);
+  }
+
+  /**
+   * Another instance (`to`) asks for the session `id` of a device that came
+   * back there: it leaves this one, as it stands (its socket here, if any,
+   * is closed as replaced), and what is sent here for the device meanwhile
+   * goes on to `to` for the grace. Null when this instance no longer has it.
+   */
+  handOver(
+    userId: string,
+    deviceId: string,
+    id: string,
+    to: string,
+  ): DeliverySessionState | null {
+    const key = `${userId} ${deviceId}`;
+    const kept = this.#links.get(key);
+    if (!kept || !named(kept, id)) return null;
+    const state = kept.link.state();
+    const socket = kept.link.socket;
+    this.#drop(userId, deviceId);
+    this.#unmove(key);
+    this.#moved.set(key, {
+      to,
+      expiry: this.timers.set(() => this.#unmove(key), this.graceMs),
+    });
+    socket?.close(CLOSE_CODES.replaced, "replaced by a newer connection");
+    return state;
+  }
+
+  /**
+   * Takes up a session another instance handed over, kept for the grace
+   * until the device's socket resumes it, under a new id of this instance's
+   * (the page learns it as it resumes, so that next time it asks here);
+   * false when the state is not one a session could hold.
+   */
+  adopt(
+    userId: string,
+    deviceId: string,
+    state: DeliverySessionState,
+  ): boolean {
+    const log = restoredLog(state);
+    if (!log) return false;
+    this.#drop(userId, deviceId);
+    this.#unmove(`${userId} ${deviceId}`);
+    const link = new DeliveryLink(
+      newSessionId(this.instanceId),
+      this.#sweep,
+      log,
+    );
+    this.#keep(
+      userId,
+      deviceId,
+      link,
+      this.#expiry(userId, deviceId, link),
+      state.session,
+    );
+    return true;
+  }
+
+  /** The instance a device's session was handed over to, within the grace. */
+  movedTo(userId: string, deviceId: string): string | undefined {
+    return this.#moved.get(`${userId} ${deviceId}`)?.to;
+  }
+
+  #unmove(key: string): void {
+    const moved = this.#moved.get(key);
+    if (!moved) return;
+    this.timers.clear(moved.expiry);
+    this.#moved.delete(key);
   }
 
   /** Where what is sent to a device with no socket here goes: its kept session, if any. */
@@ -160,10 +259,46 @@ export class DeliveryLinks {
     }
     this.#links.clear();
     this.#devices.clear();
+    for (const { expiry } of this.#moved.values()) this.timers.clear(expiry);
+    this.#moved.clear();
     this.#owing.clear();
     this.#waiting.clear();
     if (this.#sweepTimer !== null) this.timers.clear(this.#sweepTimer);
     this.#sweepTimer = null;
+  }
+
+  #keep(
+    userId: string,
+    deviceId: string,
+    link: DeliveryLink,
+    expiry: unknown,
+    formerId?: string,
+  ): void {
+    this.#links.set(`${userId} ${deviceId}`, { link, expiry, formerId });
+    const devices = this.#devices.get(userId) ?? new Set();
+    this.#devices.set(userId, devices.add(deviceId));
+  }
+
+  /** Forgets `link` after the grace, unless the device has resumed it (or another) by then. */
+  #expiry(userId: string, deviceId: string, link: DeliveryLink): unknown {
+    return this.timers.set(() => {
+      if (this.#links.get(`${userId} ${deviceId}`)?.link === link) {
+        this.#drop(userId, deviceId);
+      }
+    }, this.graceMs);
+  }
+
+  /** Forgets the device's session here, if any. */
+  #drop(userId: string, deviceId: string): void {
+    const key = `${userId} ${deviceId}`;
+    const kept = this.#links.get(key);
+    if (!kept) return;
+    if (kept.expiry) this.timers.clear(kept.expiry);
+    this.#links.delete(key);
+    const devices = this.#devices.get(userId);
+    devices?.delete(deviceId);
+    if (devices?.size === 0) this.#devices.delete(userId);
+    this.#forget(kept.link);
   }
 
   #forget(link: DeliveryLink): void {

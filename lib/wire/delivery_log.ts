@@ -53,6 +53,20 @@ export class DeliveryLog<T> {
 
   constructor(readonly limits = DELIVERY_LIMITS) {}
 
+  /**
+   * Takes up where another log of the same side left off (on another
+   * instance): `sent` numbered, `received` taken; what waited is added next.
+   */
+  restart(sent: number, received: number): void {
+    this.#sent = sent;
+    this.#received = this.#acknowledged = received;
+  }
+
+  /** How many messages this side has numbered. */
+  get sent(): number {
+    return this.#sent;
+  }
+
   /** Numbers `message` (of `size` units) and keeps it until acknowledged; null when the log is full. */
   add(message: T, size: number): number | null {
     if (

@@ -10,6 +10,8 @@ export class TestClient {
   /** Presence messages, kept apart so tests can use them as barriers. */
   readonly presence: ServerMessage[] = [];
   readonly closed: Promise<CloseEvent>;
+  /** The `session:ready` it joined with (`join`). */
+  ready?: Extract<ServerMessage, { type: "session:ready" }>;
   #waiters: (() => void)[] = [];
 
   private constructor(readonly userId: string, readonly socket: WebSocket) {
@@ -59,6 +61,7 @@ export class TestClient {
         `${userId} expected session:ready, got ${JSON.stringify(ready)}`,
       );
     }
+    client.ready = ready;
     await client.#until(
       () => client.presence.some((m) => m.type === "presence:list"),
       "presence:list",

@@ -113,18 +113,20 @@ export class PageDelivery {
   }
 
   /**
-   * The server's word on the delivery session, on a new socket: resumed,
-   * what it has not acknowledged goes again in order; not resumed (the
+   * The server's word on the delivery session, on a new socket, whose id
+   * the next socket names: resumed (perhaps on another instance, under its
+   * id), what it has not acknowledged goes again in order; not resumed (the
    * server restarted, or kept it past the grace), everything unacknowledged
    * goes again as the new session's first messages.
    */
   resumed(delivery: DeliverySessionInfo | undefined): void {
+    // A session resumed on another instance goes on under that one's id.
+    this.#session = delivery?.session ?? null;
     if (delivery?.resumed) {
       this.#log.acked(delivery.received);
       this.#resend();
       return;
     }
-    this.#session = delivery?.session ?? null;
     this.#delivering = delivery !== undefined;
     for (const message of this.#log.reset()) this.send(message);
   }

@@ -264,8 +264,12 @@ Deno.test("server connection: a call's messages are numbered and kept until ackn
   s.drop();
   s.timers.advance(MAX_BACKOFF_MS);
   const after = s.sent.length;
-  s.ready({ session: "s1", received: 3, resumed: true });
+  // Resumed on another instance, under that one's id: the next socket names it.
+  s.ready({ session: "s2", received: 3, resumed: true });
   assert.deepEqual(s.sent.slice(after), [], "nothing acknowledged goes again");
+  s.drop();
+  s.timers.advance(MAX_BACKOFF_MS);
+  assert.equal(s.dials.at(-1)!.credentials.resume?.session, "s2");
 });
 
 Deno.test("server connection: what the server answers a ping without acknowledging (it refused a frame, or a relay dropped one) goes again on the same socket, in order", () => {

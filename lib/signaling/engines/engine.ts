@@ -8,6 +8,7 @@
  * @module
  */
 import type { PresenceUpdate } from "../../wire/protocol.ts";
+import type { DeliverySessionState } from "../delivery_link.ts";
 import type { Call } from "../call.ts";
 import type { RateLimit } from "../rate_limit.ts";
 
@@ -31,6 +32,13 @@ export interface Envelope {
   preparing?: boolean;
   /** Whose presence the user may see changed: reload it and send the list again. */
   audience?: boolean;
+  /**
+   * The device came back on instance `replyTo` naming its delivery session
+   * `session`, made here: hand it over, answering with `handedOver`.
+   */
+  handover?: { session: string; request: string; replyTo: string };
+  /** The answer to a `handover` request: the session as it stood, or null when that instance had it no more. */
+  handedOver?: { request: string; state: DeliverySessionState | null };
 }
 
 /**

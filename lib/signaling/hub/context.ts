@@ -137,11 +137,12 @@ export function createContext(
     clear: (handle) => clearTimeout(handle as number),
   };
   const resumeGraceMs = options.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS;
+  const engine = options.engine ?? new MemoryEngine();
   // The inbox is made over the finished context, so it is put in last.
   const hub: Omit<HubContext, "inbox"> & { inbox?: EngineInbox } = {
     registry: new Registry(),
     calls: new CallTable(),
-    engine: options.engine ?? new MemoryEngine(),
+    engine,
     timers,
     now: options.now ?? Date.now,
     limits,
@@ -168,6 +169,7 @@ export function createContext(
     deliveryLinks: new DeliveryLinks(
       timers,
       resumeGraceMs,
+      engine.instanceId,
       options.now ?? Date.now,
     ),
     endedCalls: new Map(),

@@ -12,6 +12,11 @@ import type { EngineInbox, Envelope } from "../engines/engine.ts";
 import { sendText } from "../session.ts";
 import { clearRingTimer, forgetCall } from "./call_timers.ts";
 import type { HubContext } from "./context.ts";
+import {
+  deliveryHandedOver,
+  forwardToMoved,
+  handOverDelivery,
+} from "./delivery_handover.ts";
 import { deviceGone } from "./grace.ts";
 import { settleHangups } from "./hang_up.ts";
 import { refreshAudience } from "./reachability.ts";
@@ -71,6 +76,9 @@ async function rebuild(hub: HubContext): Promise<void> {
 
 /** An envelope for this instance: the call's news first, then the message to the devices. */
 function deliverHere(hub: HubContext, envelope: Envelope): void {
+  const { user, device, handover, handedOver } = envelope;
+  if (handover) return handOverDelivery(hub, user, device, handover);
+  if (handedOver) return deliveryHandedOver(hub, user, device, handedOver);
   if (envelope.replaced && envelope.device !== null) {
     hub.registry.get(envelope.user, envelope.device)?.socket.close(
       CLOSE_CODES.replaced,
@@ -84,7 +92,7 @@ function deliverHere(hub: HubContext, envelope: Envelope): void {
   if (envelope.call) {
     takeNews(hub, envelope.user, envelope.call, envelope.ended);
   }
-  if (envelope.text === undefined) return;
+  if (envelope.text === undefined || forwardToMoved(hub, envelope)) return;
   if (envelope.device !== null) {
     // A device whose socket is gone keeps what is sent to it in its delivery
     // session, if it has one, for when it resumes.

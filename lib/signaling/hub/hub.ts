@@ -28,6 +28,7 @@ import type { Registry } from "../registry.ts";
 import type { Session, SignalingSocket } from "../session.ts";
 import { announceMissedCount } from "./call_history.ts";
 import { createContext, type HubContext } from "./context.ts";
+import { takeOverDelivery } from "./delivery_handover.ts";
 import { receive } from "./dispatch.ts";
 import { inboxOf } from "./engine_inbox.ts";
 import { hangUpFor, stopRetryingHangups } from "./hang_up.ts";
@@ -71,6 +72,19 @@ export class SignalingHub {
   /** The delivery sessions of this instance's devices (`delivery=1`). */
   get deliveryLinks(): DeliveryLinks {
     return this.#hub.deliveryLinks;
+  }
+
+  /**
+   * Before `deviceId` joins naming its delivery session `session`: fetches
+   * the session from the instance that made it, when that is another one;
+   * undefined when there is nothing to wait for.
+   */
+  takeOverDelivery(
+    userId: string,
+    deviceId: string,
+    session: string,
+  ): Promise<void> | undefined {
+    return takeOverDelivery(this.#hub, userId, deviceId, session);
   }
 
   /** This instance's connected users and their devices. */
