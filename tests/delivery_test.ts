@@ -11,9 +11,23 @@
  */
 import assert from "node:assert/strict";
 import type { ClientMessage } from "../lib/wire/protocol.ts";
-import { startAppProcess } from "./support/app_process.ts";
-import { needsPermissions } from "./support/environment.ts";
-import { type FaultPlan, startFaultProxy } from "./support/fault_proxy.ts";
+import {
+  type AppProcess,
+  startAppProcess,
+  untilReady,
+} from "./support/app_process.ts";
+import {
+  needsPermissions,
+  needsService,
+  REDIS,
+} from "./support/environment.ts";
+import {
+  type FaultPlan,
+  type FaultProxy,
+  seeded,
+  startFaultProxy,
+} from "./support/fault_proxy.ts";
+import { startRedis } from "./support/redis.ts";
 import { PageClient as Client } from "./support/page_client.ts";
 
 /** One call's whole exchange, `caller` to `callee`, ended by `ender`; `id` tags its messages. */
@@ -201,6 +215,71 @@ Deno.test({
   },
 });
 
+/**
+ * 300 calls' whole exchanges, 150 pairs, through `proxy`: every message once
+ * and in order, every call ended right, none left open on any of `apps`.
+ */
+async function threeHundredCalls(
+  apps: AppProcess[],
+  proxy: FaultProxy,
+): Promise<void> {
+  const pairs = Array.from({ length: 150 }, (_, i) => {
+    const a = new Client(`a${i}`, proxy.port);
+    const b = new Client(`b${i}`, proxy.port);
+    return { i, a, b };
+  });
+  try {
+    await Promise.all(pairs.flatMap(({ a, b }) => [a.ready(), b.ready()]));
+    await Promise.all(pairs.map(async ({ i, a, b }) => {
+      // a calls b and hangs up; then b calls a and a hangs up.
+      await call(`c${i}x`, a, b, a);
+      await call(`c${i}y`, b, a, a);
+    }));
+    for (const { i, a, b } of pairs) {
+      const first = expected(`c${i}x`, true);
+      const second = expected(`c${i}y`, false);
+      assert.deepEqual(
+        a.tags(),
+        [...first.caller, ...second.callee],
+        a.userId,
+      );
+      assert.deepEqual(
+        b.tags(),
+        [...first.callee, ...second.caller],
+        b.userId,
+      );
+    }
+    for (const app of apps) {
+      const metrics = await (await fetch(`${app.http}/metrics`)).text();
+      assert.match(metrics, /^nexus_calls\{phase="active"\} 0$/m);
+      assert.match(metrics, /^nexus_calls\{phase="ringing"\} 0$/m);
+    }
+    const met = Object.values(proxy.faults).reduce((a, b) => a + b, 0);
+    const redials = pairs.reduce((n, { a, b }) => n + a.dials + b.dials, 0) -
+      2 * pairs.length;
+    console.log(
+      `${proxy.connections} connections, faults ${
+        JSON.stringify(proxy.faults)
+      }, ${redials} reconnects`,
+    );
+    assert.ok(met > 60, `faults were met: ${met}`);
+    assert.ok(redials > 20, `clients reconnected: ${redials}`);
+  } finally {
+    for (const { a, b } of pairs) {
+      a.session.close();
+      b.session.close();
+    }
+  }
+}
+
+/** Settings under which no call ends for a device away while faults last. */
+const PATIENT = {
+  NEXUS_MAX_CONNECTIONS_PER_IP: "5000",
+  // Longer than any fault here lasts: no call ends for a device away.
+  NEXUS_RESUME_GRACE_MS: "120000",
+  NEXUS_PRESENCE: "off",
+};
+
 Deno.test({
   name:
     "delivery: 300 calls through a proxy that stalls, blackholes, resets and delays connections: every message once, in order; every call ended right; none left open",
@@ -208,61 +287,44 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const app = await startAppProcess({
-      NEXUS_MAX_CONNECTIONS_PER_IP: "5000",
-      // Longer than any fault here lasts: no call ends for a device away.
-      NEXUS_RESUME_GRACE_MS: "120000",
-      NEXUS_PRESENCE: "off",
-    });
+    const app = await startAppProcess(PATIENT);
     const plan = faultPlan();
     const proxy = startFaultProxy(app.port, plan);
     console.log(`fault seed ${plan.seed} (NEXUS_FAULT_SEED to run it again)`);
-    const pairs = Array.from({ length: 150 }, (_, i) => {
-      const a = new Client(`a${i}`, proxy.port);
-      const b = new Client(`b${i}`, proxy.port);
-      return { i, a, b };
-    });
     try {
-      await Promise.all(pairs.flatMap(({ a, b }) => [a.ready(), b.ready()]));
-      await Promise.all(pairs.map(async ({ i, a, b }) => {
-        // a calls b and hangs up; then b calls a and a hangs up.
-        await call(`c${i}x`, a, b, a);
-        await call(`c${i}y`, b, a, a);
-      }));
-      for (const { i, a, b } of pairs) {
-        const first = expected(`c${i}x`, true);
-        const second = expected(`c${i}y`, false);
-        assert.deepEqual(
-          a.tags(),
-          [...first.caller, ...second.callee],
-          a.userId,
-        );
-        assert.deepEqual(
-          b.tags(),
-          [...first.callee, ...second.caller],
-          b.userId,
-        );
-      }
-      const metrics = await (await fetch(`${app.http}/metrics`)).text();
-      assert.match(metrics, /^nexus_calls\{phase="active"\} 0$/m);
-      assert.match(metrics, /^nexus_calls\{phase="ringing"\} 0$/m);
-      const met = Object.values(proxy.faults).reduce((a, b) => a + b, 0);
-      const redials = pairs.reduce((n, { a, b }) => n + a.dials + b.dials, 0) -
-        2 * pairs.length;
-      console.log(
-        `${proxy.connections} connections, faults ${
-          JSON.stringify(proxy.faults)
-        }, ${redials} reconnects`,
-      );
-      assert.ok(met > 60, `faults were met: ${met}`);
-      assert.ok(redials > 20, `clients reconnected: ${redials}`);
+      await threeHundredCalls([app], proxy);
     } finally {
-      for (const { a, b } of pairs) {
-        a.session.close();
-        b.session.close();
-      }
       await proxy.stop();
       await app.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "delivery: the same 300 calls over two instances and Redis, each connection sent to either at random (a session that comes back on the other instance is handed over): every message once, in order; every call ended right; none left open",
+  ignore: needsPermissions() || needsService(REDIS),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const redis = await startRedis();
+    const settings = { ...PATIENT, NEXUS_REDIS_URL: redis.url };
+    const apps = await Promise.all([1, 2].map(() => startAppProcess(settings)));
+    await untilReady(apps);
+    const plan = faultPlan();
+    // A load balancer with no stickiness.
+    const choose = seeded(plan.seed + 1);
+    const proxy = startFaultProxy(
+      () => apps[Math.floor(choose() * apps.length)].port,
+      plan,
+    );
+    console.log(`fault seed ${plan.seed} (NEXUS_FAULT_SEED to run it again)`);
+    try {
+      await threeHundredCalls(apps, proxy);
+    } finally {
+      await proxy.stop();
+      for (const app of apps) await app.stop();
+      await redis.stop();
     }
   },
 });

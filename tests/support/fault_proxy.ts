@@ -133,9 +133,12 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-/** Starts a proxy on a free loopback port in front of `upstreamPort`. */
+/**
+ * Starts a proxy on a free loopback port in front of `upstream`: a port, or
+ * a choice made for each new connection (a load balancer's).
+ */
 export function startFaultProxy(
-  upstreamPort: number,
+  upstream: number | (() => number),
   plan: FaultPlan,
 ): FaultProxy {
   const random = seeded(plan.seed);
@@ -180,7 +183,7 @@ export function startFaultProxy(
     try {
       server = await Deno.connect({
         hostname: "127.0.0.1",
-        port: upstreamPort,
+        port: typeof upstream === "number" ? upstream : upstream(),
       });
     } catch {
       client.close();

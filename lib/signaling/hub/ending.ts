@@ -5,9 +5,10 @@
  * @module
  */
 import type { EndReason } from "../../wire/protocol.ts";
-import type { Call } from "../call.ts";
+import { type Call, instanceOf } from "../call.ts";
 import { forgetCall } from "./call_timers.ts";
 import type { HubContext } from "./context.ts";
+import { deliver } from "./delivery.ts";
 import { recordFinished } from "./call_history.ts";
 import { announceInCall } from "./presence.ts";
 
@@ -45,6 +46,15 @@ export async function endInEngine(
     return false;
   }
   forgetCall(hub, call);
+  // A party's device may have come here from the instance the call names
+  // (its delivery session handed over, its `call:resume` yet to come): that
+  // instance drops its copy too.
+  for (const userId of [call.caller, call.callee]) {
+    const at = instanceOf(call, userId);
+    if (at !== null && at !== hub.engine.instanceId) {
+      deliver(hub, at, { user: userId, device: null, call, ended: true });
+    }
+  }
   rememberEnd(hub, call, reason);
   if (call.phase === "active") await announceInCall(hub, call, false);
   else hub.closedBrowsers?.stop(call, reason);
