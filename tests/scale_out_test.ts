@@ -573,3 +573,49 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "server: a party that hangs up from the instance its page came back to, before its call:resume, leaves no copy of the call on the instance it left",
+  ignore: needsService(REDIS),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const redis = await startRedis();
+    let instances: AppProcess[] = [];
+    const clients: TestClient[] = [];
+    try {
+      instances = await Promise.all(
+        [1, 2].map(() => startAppProcess({ NEXUS_REDIS_URL: redis.url })),
+      );
+      await untilReady(instances);
+      const [one, two] = instances;
+      const page = "userId=alice&deviceId=alice-tab&delivery=1";
+      const first = await TestClient.join(ws(one), "alice", page);
+      clients.push(first);
+      const bob = await join(two, "bob");
+      clients.push(bob);
+      await connectCall(first, bob);
+      assert.equal(await activeCalls(one), 1, "placed on instance one");
+      await first.close();
+      const back = await TestClient.join(
+        ws(two),
+        "alice",
+        `${page}&resume=${first.ready!.payload.delivery!.session}&received=0`,
+      );
+      clients.push(back);
+      assert.equal(back.ready!.payload.delivery!.resumed, true);
+      back.send("call:end", { to: "bob" });
+      await bob.find("call:end");
+      const deadline = Date.now() + 3_000;
+      while (await activeCalls(one) !== 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(await activeCalls(one), 0);
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+      for (const instance of instances) await instance.stop();
+      await redis.stop();
+    }
+  },
+});
