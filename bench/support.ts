@@ -113,13 +113,17 @@ function command(
   port: number,
   overRedis?: BareOverRedis,
 ): string[] {
+  // What a server needs: the network, its settings, its files.
+  const deno = [
+    Deno.execPath(),
+    "run",
+    "--allow-net",
+    "--allow-env",
+    "--allow-read",
+  ];
   if (target === "bare" && overRedis) {
     return [
-      Deno.execPath(),
-      "run",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
+      ...deno,
       "bench/bare_redis_relay.ts",
       String(port),
       overRedis.url,
@@ -129,14 +133,7 @@ function command(
   }
   switch (target) {
     case "nexus":
-      return [
-        Deno.execPath(),
-        "run",
-        "--allow-net",
-        "--allow-env",
-        "--allow-read",
-        "main.ts",
-      ];
+      return [...deno, "main.ts"];
     case "bare":
       return [
         Deno.execPath(),

@@ -42,6 +42,14 @@ const ws = (instance: AppProcess) =>
 const join = (instance: AppProcess, user: string, device = user) =>
   TestClient.join(ws(instance), user, `userId=${user}&deviceId=${device}`);
 
+/** Keeps each client joined through it in `clients`, to close them all at the end. */
+function tracking(clients: TestClient[]) {
+  return async (client: Promise<TestClient>): Promise<TestClient> => {
+    clients.push(await client);
+    return clients.at(-1)!;
+  };
+}
+
 /** The active calls an instance's `/metrics` counts. */
 async function activeCalls(instance: AppProcess): Promise<number> {
   const text = await (await fetch(`${instance.http}/metrics`)).text();
@@ -70,10 +78,7 @@ Deno.test({
     const redis = await startRedis();
     let cluster: AppProcess[] = [];
     const clients: TestClient[] = [];
-    const track = async (client: Promise<TestClient>) => {
-      clients.push(await client);
-      return clients.at(-1)!;
-    };
+    const track = tracking(clients);
     try {
       cluster = await startCluster(redis);
       const [one, two, three] = cluster;
@@ -440,10 +445,7 @@ Deno.test({
     const redis = await startRedis();
     let instances: AppProcess[] = [];
     const clients: TestClient[] = [];
-    const track = async (client: Promise<TestClient>) => {
-      clients.push(await client);
-      return clients.at(-1)!;
-    };
+    const track = tracking(clients);
     try {
       instances = await Promise.all([1, 2].map(() =>
         startAppProcess({
