@@ -340,7 +340,17 @@ async function oneCall(
     read(caller, "__firstRemoteFrame"),
     read(callee, "__firstRemoteFrame"),
   ]);
-  await caller.getByRole("button", { name: /end call/i }).click();
+  await caller.getByRole("button", { name: /end call/i }).click({
+    timeout: 15_000,
+  }).catch(async (error) => {
+    // Say what the caller's page showed instead, for whoever reads the failure.
+    const said = await caller.getByRole("status").allTextContents();
+    throw new Error(
+      `End call was not there; the caller's page said: ${
+        JSON.stringify(said)
+      } (${(error as Error).message.split("\n")[0]})`,
+    );
+  });
   for (const page of [caller, callee]) {
     await page.locator('[data-call-state="idle"]').waitFor();
   }
